@@ -1,0 +1,150 @@
+"""Command line: parses arguments and calls the pipeline stages, nothing more.
+
+Errors in the user's input print as ``path:line: message`` and exit 1; any
+other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .build import Project, build_leaflets
+from .errors import ErrorGroup, LeafletError
+from .model import Document
+from .sources import load_sources, read_source
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    """The documented ``inspect --json`` shape of a parsed document."""
+    return {
+        "title": document.title,
+        "publisher": document.publisher,
+        "url": document.url,
+        "language": document.source.language,
+        "last_reviewed": document.last_reviewed.isoformat() if document.last_reviewed else None,
+        "next_review": document.next_review.isoformat() if document.next_review else None,
+        "sections": [
+            {
+                "heading": section.heading,
+                "kind": section.kind,
+                "line": section.line,
+                "blocks": [
+                    {"type": "list", "items": list(block.items), "line": block.line}
+                    if block.type == "list"
+                    else {"type": "paragraph", "text": block.text, "line": block.line}
+                    for block in section.blocks
+                ],
+            }
+            for section in document.sections
+        ],
+        "warnings": [{"line": w.line, "message": w.message} for w in document.warnings],
+    }
+
+
+def document_text(document: Document) -> str:
+    """A readable outline of a parsed document."""
+    lines = [
+        f"{document.title or '(untitled)'} — {document.publisher or 'unknown publisher'}",
+        f"  url: {document.url or '-'}",
+        f"  last reviewed: {document.last_reviewed or '-'}   next review: {document.next_review or '-'}",
+    ]
+    for section in document.sections:
+        lines.append(f"\n{section.line:>4}  [{section.kind}] {section.heading or '(no heading)'}")
+        for block in section.blocks:
+            if block.type == "list":
+                for number, item in enumerate(block.items):
+                    marker = f"{block.line:>4}" if number == 0 else "    "
+                    lines.append(f"{marker}    • " + item.replace("\n", "\n        "))
+            else:
+                lines.append(f"{block.line:>4}    {block.text}")
+    for warning in document.warnings:
+        lines.append(f"warning: {document.path}:{warning.line}: {warning.message}")
+    return "\n".join(lines)
+
+
+def _info_for(path: Path):
+    """The sources.yaml entry describing ``path``, if its folder has one."""
+    catalog = path.parent / "sources.yaml"
+    if not catalog.is_file():
+        return None
+    for info in load_sources(path.parent).values():
+        if (path.parent / info.file).resolve() == path.resolve():
+            return info
+    return None
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    document = read_source(path, _info_for(path))
+    if args.json:
+        json.dump(document_json(document), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(document_text(document))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    project = Project.find(args.project)
+    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    results = build_leaflets(project, args.ids, langs or ["en"], Path(args.out), draft=args.draft)
+    for result in results:
+        if result.ok and result.entry:
+            entry = result.entry
+            print(f"built   {Path(args.out) / entry.path}  ({entry.pages} pages, {entry.bytes:,} bytes)")
+        else:
+            print(f"FAILED  {result.id} [{result.lang}]", file=sys.stderr)
+            print(_indent(str(result.error)), file=sys.stderr)
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} built, {failed} failed")
+    return 1 if failed else 0
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leafletgen", description="Print-ready patient leaflets from trusted sources."
+    )
+    parser.add_argument("--version", action="version", version=f"leafletgen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    inspect = commands.add_parser("inspect", help="show how a source document is parsed")
+    inspect.add_argument("path", help="a source file")
+    inspect.add_argument("--json", action="store_true", help="print the parsed document as JSON")
+    inspect.set_defaults(run=cmd_inspect)
+
+    build = commands.add_parser("build", help="build leaflet PDFs")
+    build.add_argument("ids", nargs="*", metavar="ID", help="leaflets to build (default: all)")
+    build.add_argument("--lang", action="append", default=[], help="languages, e.g. en,es")
+    build.add_argument("--out", default="out", help="output folder (default: out/)")
+    build.add_argument("--draft", action="store_true",
+                       help="render missing translations in English, marked DRAFT")
+    build.add_argument("--project", default=".", help="project folder (default: here)")
+    build.set_defaults(run=cmd_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ErrorGroup as errors:
+        for error in errors.errors:
+            print(error, file=sys.stderr)
+        return 1
+    except LeafletError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The project's error types: one base, one subclass per pipeline stage.
+
+Every error knows the file (and, where it has one, the line) it is about, so
+the command line can print ``path:line: message`` and stop. Any exception
+that is not a :class:`LeafletError` is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class LeafletError(Exception):
+    """A problem with the user's input, reported as ``path[:line]: message``."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class SourceError(LeafletError):
+    """A source document or ``sources.yaml`` cannot be read."""
+
+
+class DefinitionError(LeafletError):
+    """A leaflet definition or ``clinic.yaml`` is invalid."""
+
+
+class TranslationError(LeafletError):
+    """A catalog is broken, or a translation a leaflet needs is missing or stale."""
+
+
+class RenderError(LeafletError):
+    """The leaflet could not be turned into a PDF."""
+
+
+class PublishError(LeafletError):
+    """The PDF or the manifest could not be written."""
+
+
+class ErrorGroup(LeafletError):
+    """Several problems found in one pass, reported together."""
+
+    def __init__(self, errors: Iterable[LeafletError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, first.path, first.line)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+
+def raise_all(errors: list[LeafletError]) -> None:
+    """Raise the one error, or all of them as an :class:`ErrorGroup`; do nothing if none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ErrorGroup(errors)

@@ -1,0 +1,105 @@
+"""Values that travel between the pipeline stages.
+
+All are frozen dataclasses: a stage takes values and returns new ones, and
+every piece of text remembers where it came from (source id, line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+SectionKind = Literal[
+    "what_it_is",
+    "how_it_works",
+    "what_to_expect",
+    "side_effects",
+    "when_to_call",
+    "questions_to_ask",
+    "other",
+]
+SECTION_KINDS: tuple[str, ...] = SectionKind.__args__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Licence:
+    """The terms a source is published under."""
+
+    name: str
+    needs_permission: bool = False
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What ``sources.yaml`` records about a source (or what was guessed)."""
+
+    id: str
+    file: str
+    format: str
+    publisher: str | None = None
+    profile: str | None = None
+    title: str | None = None
+    url: str | None = None
+    language: str = "en"
+    licence: Licence | None = None
+    line: int | None = None  # where the entry stands in sources.yaml
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a list, with the line of the source it starts on."""
+
+    type: Literal["paragraph", "list"]
+    line: int
+    text: str = ""
+    items: tuple[str, ...] = ()
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The translatable units of the block: the paragraph, or each item."""
+        return self.items if self.type == "list" else (self.text,)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading (``None`` for text before the first heading) and its blocks."""
+
+    heading: str | None
+    kind: str
+    line: int
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the reader left out of the document, and why."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed source: its metadata and ordered sections."""
+
+    source: SourceInfo
+    path: str
+    title: str | None
+    sections: tuple[Section, ...]
+    last_reviewed: dt.date | None = None
+    next_review: dt.date | None = None
+    warnings: tuple[Notice, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    @property
+    def publisher(self) -> str | None:
+        return self.source.publisher
+
+    @property
+    def url(self) -> str | None:
+        return self.source.url

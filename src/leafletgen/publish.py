@@ -1,0 +1,153 @@
+"""Write PDFs and ``manifest.json`` so that nothing half-written is ever seen.
+
+Every file is written to a temporary name in its final folder and renamed
+into place; the manifest is updated under a lock, so concurrent builds into
+one folder keep every entry and the manifest always matches the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from . import __version__
+from .errors import PublishError
+from .model import Document
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SourceCredit:
+    """A source as the manifest lists it."""
+
+    id: str
+    publisher: str | None
+    title: str | None
+    url: str | None
+    last_reviewed: str | None
+    next_review: str | None
+    licence: str | None
+
+    @classmethod
+    def of(cls, document: Document) -> SourceCredit:
+        licence = document.source.licence
+        return cls(
+            id=document.id,
+            publisher=document.publisher,
+            title=document.title,
+            url=document.url,
+            last_reviewed=document.last_reviewed.isoformat() if document.last_reviewed else None,
+            next_review=document.next_review.isoformat() if document.next_review else None,
+            licence=licence.name if licence else None,
+        )
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One published PDF, with what a portal needs to file it."""
+
+    id: str
+    lang: str
+    path: str  # relative to the output folder
+    title: str
+    sha256: str
+    bytes: int
+    pages: int
+    sources: tuple[SourceCredit, ...]
+
+
+def count_pages(data: bytes) -> int:
+    """Number of pages of a PDF held in memory."""
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def publish_pdf(
+    data: bytes, *, out: Path, leaflet_id: str, lang: str, title: str, documents: tuple[Document, ...],
+    suffix: str = ".pdf",
+) -> ManifestEntry:
+    """Write one leaflet's PDF to ``out/<lang>/<id>.pdf`` and describe it."""
+    relative = Path(lang) / f"{leaflet_id}{suffix}"
+    try:
+        write_atomic(out / relative, data)
+    except OSError as error:
+        raise PublishError(f"cannot write PDF: {error.strerror}", out / relative) from None
+    return ManifestEntry(
+        id=leaflet_id,
+        lang=lang,
+        path=relative.as_posix(),
+        title=title,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        pages=count_pages(data),
+        sources=tuple(SourceCredit.of(d) for d in documents),
+    )
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
+    """Merge ``entries`` into ``out/manifest.json`` (replacing same id + language + path).
+
+    Entries whose file no longer exists are dropped, so the manifest lists
+    exactly the PDFs that are there.
+    """
+    path = out / MANIFEST
+    try:
+        with _locked(out):
+            current: list[dict] = []
+            if path.exists():
+                try:
+                    current = json.loads(path.read_text(encoding="utf-8")).get("leaflets", [])
+                except (ValueError, AttributeError):
+                    current = []  # a damaged manifest is rebuilt from this build
+            fresh = [asdict(entry) for entry in entries]
+            replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
+            merged = [
+                e for e in current
+                if (e.get("id"), e.get("lang"), e.get("path")) not in replaced
+                and (out / str(e.get("path", ""))).is_file()
+            ] + fresh
+            merged.sort(key=lambda e: (e["id"], e["lang"], e["path"]))
+            document = {"generator": f"leafletgen {__version__}", "leaflets": merged}
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            write_atomic(path, text.encode("utf-8"))
+    except OSError as error:
+        raise PublishError(f"cannot write manifest: {error.strerror}", path) from None
+    return path

@@ -1,0 +1,115 @@
+"""Source readers, chosen from a registry keyed by format.
+
+``read_document(path, info)`` is the one entry point: it decodes the file,
+picks the reader for its format and the profile for its publisher, and
+returns a :class:`~leafletgen.model.Document`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import SourceError
+from ..model import Document, Notice, SourceInfo
+from .common import Profile, Token, assemble, decode_source, find_review_dates, guess_profile
+from .common import load_profiles, strip_chrome
+from .markdown import read_front_matter, review_from_front_matter, tokenise_markdown
+from .scrape import tokenise_scrape
+
+__all__ = ["READERS", "guess_format", "read_document"]
+
+
+class _Parsed:
+    """What a format reader hands back to :func:`read_document`."""
+
+    def __init__(self, tokens: list[Token], dates: dict[str, dt.date], meta: dict):
+        self.tokens, self.dates, self.meta = tokens, dates, meta
+
+
+def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
+    lines = text.split("\n")
+    front = read_front_matter(lines, path)
+    body = [""] * front.body_start + lines[front.body_start :]
+    dates = find_review_dates(body, profile) | review_from_front_matter(front.data, path)
+    tokens = tokenise_markdown(strip_chrome(body, profile), front.body_start, profile)
+    return _Parsed(tokens, dates, front.data)
+
+
+def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
+    lines = text.split("\n")
+    dates = find_review_dates(lines, profile)
+    return _Parsed(tokenise_scrape(strip_chrome(lines, profile)), dates, {})
+
+
+READERS: dict[str, Callable[[str, Path, Profile], _Parsed]] = {
+    "markdown": _read_markdown,
+    "scrape": _read_scrape,
+}
+
+
+def guess_format(path: Path, text: str) -> str:
+    """Markdown for ``.md`` files and text opening with front matter, else a scrape."""
+    if path.suffix.lower() in (".md", ".markdown") or text.startswith("---\n"):
+        return "markdown"
+    return "scrape"
+
+
+def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
+    """Read one source file into a :class:`Document`.
+
+    ``info`` is its ``sources.yaml`` entry; without one, the format is guessed
+    from the file and the publisher from the page's own markers.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read source: {error.strerror}", path) from None
+    text, notices = decode_source(data, path)
+    fmt = info.format if info else guess_format(path, text)
+    if fmt not in READERS:
+        raise SourceError(f"unknown format {fmt!r}; known: {', '.join(READERS)}", path)
+    profiles = load_profiles()
+    if info and info.profile:
+        if info.profile not in profiles:
+            raise SourceError(
+                f"unknown publisher profile {info.profile!r}; known: {', '.join(profiles)}",
+                path,
+            )
+        profile = profiles[info.profile]
+    else:
+        profile = guess_profile(text)
+    parsed = READERS[fmt](text, path, profile)
+
+    title = (info.title if info else None) or parsed.meta.get("title")
+    tokens = parsed.tokens
+    if tokens and tokens[0].kind == "heading" and (
+        title is None or tokens[0].text.casefold() == str(title).casefold()
+    ):
+        title = title or tokens[0].text
+        tokens = tokens[1:]
+    sections, dropped = assemble(tokens, profile)
+
+    if info is None:
+        info = SourceInfo(
+            id=path.stem,
+            file=path.name,
+            format=fmt,
+            publisher=profile.publisher or parsed.meta.get("source"),
+            profile=profile.name,
+            title=str(title) if title else None,
+            url=parsed.meta.get("url"),
+            language=str(parsed.meta.get("language", "en")),
+        )
+    warnings = sorted((*notices, *dropped), key=lambda n: n.line)
+    return Document(
+        source=info,
+        path=str(path),
+        title=str(title) if title else None,
+        sections=tuple(sections),
+        last_reviewed=parsed.dates.get("last"),
+        next_review=parsed.dates.get("next"),
+        warnings=tuple(Notice(n.line, n.message) for n in warnings),
+    )

@@ -1,0 +1,238 @@
+"""Leaflet -> HTML (Jinja2) -> PDF (WeasyPrint).
+
+Source text reaches the template as data and is escaped by autoescape; the
+PDF renderer fetches nothing but the project's own template and asset files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.ext import i18n as jinja_i18n
+
+from . import __version__
+from .errors import RenderError
+from .i18n import Translator
+from .leaflets import Clinic, Leaflet
+
+LOGGER = logging.getLogger(__name__)
+TEMPLATE = "leaflet.html"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to print: paper size, large print, draft marking, fixed creation date."""
+
+    paper: str = "letter"
+    large_print: bool = False
+    draft: bool = False
+    created: dt.datetime | None = None
+
+
+@cache
+def _environment(templates: Path) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=[jinja_i18n],
+        keep_trailing_newline=True,
+    )
+    return environment
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal (quotes, backslashes and newlines escaped)."""
+    escaped = "".join(
+        ch if ch.isprintable() and ch not in '"\\' else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def page_label_css(pattern: str) -> str:
+    """``"Page {page} of {pages}"`` -> CSS ``content`` with page counters."""
+    parts: list[str] = []
+    rest = pattern
+    while rest:
+        positions = [(rest.find(k), k) for k in ("{page}", "{pages}") if k in rest]
+        if not positions:
+            parts.append(css_string(rest))
+            break
+        index, key = min(positions)
+        if index:
+            parts.append(css_string(rest[:index]))
+        parts.append(f"counter({key[1:-1]})")
+        rest = rest[index + len(key) :]
+    return " ".join(parts)
+
+
+def leaflet_context(
+    leaflet: Leaflet, clinic: Clinic, translator: Translator, options: RenderOptions
+) -> dict[str, Any]:
+    """The values the template prints, every text already translated."""
+    refs = {document.id: number for number, document in enumerate(leaflet.documents, start=1)}
+    lang = translator.lang
+
+    def block_context(block) -> dict[str, Any]:
+        if block.type == "list":
+            items = []
+            for item in block.items:
+                text, fallback = translator.content(item)
+                items.append({"lines": text.split("\n"), "fallback": fallback})
+            return {"type": "list", "items": items}
+        text, fallback = translator.content(block.text)
+        return {"type": "paragraph", "text": text, "fallback": fallback}
+
+    sections = []
+    for section in leaflet.sections:
+        passages = []
+        for passage in section.passages:
+            document = next(d for d in leaflet.documents if d.id == passage.source)
+            passages.append(
+                {
+                    "ref": refs[passage.source],
+                    "publisher": document.publisher or document.id,
+                    "blocks": [block_context(b) for b in passage.blocks],
+                }
+            )
+        heading = translator.gettext(section.heading) if section.heading else None
+        sections.append({"kind": section.kind, "heading": heading, "passages": passages})
+
+    sources = []
+    for document in leaflet.documents:
+        licence = document.source.licence
+        sources.append(
+            {
+                "ref": refs[document.id],
+                "publisher": document.publisher or document.id,
+                "title": document.title or document.id,
+                "language": document.source.language,
+                "url": document.url or "",
+                "last_reviewed": format_date(document.last_reviewed, "long", locale=lang)
+                if document.last_reviewed
+                else None,
+                "licence": licence.name if licence else translator.gettext("not recorded"),
+            }
+        )
+    title = translator.gettext(leaflet.title)
+    description = translator.gettext(leaflet.description) if leaflet.description else ""
+    return {
+        "lang": lang,
+        "title": title,
+        "description": description,
+        "keywords": [title, *(d.publisher or d.id for d in leaflet.documents), clinic.name],
+        "clinic": {
+            "name": clinic.name,
+            "phone": clinic.phone,
+            "after_hours_phone": clinic.after_hours_phone,
+            "emergency_number": clinic.emergency_number,
+            "logo": clinic.logo.as_uri() if clinic.logo else None,
+            "logo_alt": clinic.logo_alt,
+        },
+        "sections": sections,
+        "sources": sources,
+        "paper": options.paper,
+        "large_print": options.large_print,
+        "draft": options.draft,
+        "created": options.created.isoformat() if options.created else None,
+        "page_label_css": page_label_css(translator.gettext("Page {page} of {pages}")),
+        "version": __version__,
+    }
+
+
+def render_html(
+    leaflet: Leaflet,
+    clinic: Clinic,
+    translator: Translator,
+    *,
+    templates: str | Path,
+    options: RenderOptions | None = None,
+) -> str:
+    """The leaflet as one HTML document, in the translator's language."""
+    options = options or RenderOptions(paper=clinic.paper, large_print=clinic.large_print)
+    environment = _environment(Path(templates).resolve())
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        translator.gettext, translator.ngettext, newstyle=True
+    )
+    try:
+        template = environment.get_template(TEMPLATE)
+        return template.render(leaflet_context(leaflet, clinic, translator, options))
+    except TemplateError as error:
+        raise RenderError(f"template error: {error}", Path(templates) / TEMPLATE,
+                          getattr(error, "lineno", None)) from None
+
+
+@dataclass
+class LocalFetcher:
+    """A WeasyPrint URL fetcher that serves only files under the given folders.
+
+    Anything else (http, https, data URLs outside them, ``file:`` paths
+    elsewhere) is refused and recorded in ``refused``.
+    """
+
+    roots: tuple[Path, ...]
+    refused: list[str] = field(default_factory=list)
+
+    def allows(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+            return path
+        return None
+
+    def fetcher(self):  # -> weasyprint.urls.URLFetcher
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        local = self
+
+        class _Fetcher(URLFetcher):
+            def fetch(self, url, headers=None):
+                path = local.allows(url)
+                if path is None:
+                    local.refused.append(url)
+                    raise ValueError(f"leafletgen fetches nothing outside the project: {url}")
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    path.as_uri(), path.read_bytes(), headers={"Content-Type": kind}
+                )
+
+        return _Fetcher()
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | Path,
+    assets: tuple[Path, ...] = (),
+    pdf_variant: str | None = None,
+) -> bytes:
+    """Render HTML with WeasyPrint and return the PDF bytes.
+
+    Relative URLs resolve against ``base_url`` (the templates folder); only
+    files under it and under ``assets`` can be loaded.
+    """
+    from weasyprint import HTML
+
+    base = Path(base_url).resolve()
+    local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
+    document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
+    options: dict[str, Any] = {}
+    if pdf_variant:
+        options["pdf_variant"] = pdf_variant
+    data = document.write_pdf(**options)
+    if local.refused:
+        LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
+    if data is None:  # pragma: no cover - write_pdf returns bytes without a target
+        raise RenderError("WeasyPrint returned no PDF")
+    return data

@@ -1,0 +1,87 @@
+"""The document corpus: ``sources/sources.yaml`` and the files it describes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import LeafletError, SourceError, raise_all
+from .model import Document, Licence, SourceInfo
+from .readers import READERS, read_document
+from .yamlfile import load_yaml, require_keys
+
+SOURCE_KEYS = {
+    "id": str,
+    "file": str,
+    "format": str,
+    "publisher": str,
+    "profile": str,
+    "title": str,
+    "url": str,
+    "language": str,
+    "licence": dict,
+}
+LICENCE_KEYS = {"name": str, "needs_permission": bool, "permission": str}
+
+
+def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
+    """Every entry of ``<directory>/sources.yaml``, by id, checked as a whole."""
+    path = Path(directory) / "sources.yaml"
+    root = load_yaml(path)
+    errors: list[LeafletError] = []
+    entries = root.get("sources")
+    if not isinstance(entries, list):
+        raise SourceError("expected a 'sources:' list", path, root.line)
+    found: dict[str, SourceInfo] = {}
+    for entry in entries:
+        errors += require_keys(entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError)
+        licence = entry.get("licence")
+        if isinstance(licence, dict):
+            errors += require_keys(licence, LICENCE_KEYS, {"name"}, path, SourceError)
+        if errors:
+            continue
+        source_id = entry["id"]
+        if source_id in found:
+            errors.append(SourceError(f"duplicate source id {source_id!r}", path, entry.line))
+            continue
+        if entry["format"] not in READERS:
+            errors.append(
+                SourceError(
+                    f"unknown format {entry['format']!r}; known: {', '.join(READERS)}",
+                    path,
+                    entry.line_of("format"),
+                )
+            )
+            continue
+        if not (path.parent / entry["file"]).is_file():
+            errors.append(SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file")))
+            continue
+        found[source_id] = SourceInfo(
+            id=source_id,
+            file=entry["file"],
+            format=entry["format"],
+            publisher=entry.get("publisher"),
+            profile=entry.get("profile"),
+            title=entry.get("title"),
+            url=entry.get("url"),
+            language=entry.get("language", "en"),
+            licence=Licence(**licence) if isinstance(licence, dict) else None,
+            line=entry.line,
+        )
+    raise_all(errors)
+    return found
+
+
+def read_source(path: str | Path, info: SourceInfo | None = None) -> Document:
+    """Read one source file; see :func:`leafletgen.readers.read_document`."""
+    return read_document(path, info)
+
+
+def read_corpus(directory: str | Path, ids: set[str] | None = None) -> dict[str, Document]:
+    """Read the sources listed in ``sources.yaml`` (all, or just ``ids``)."""
+    directory = Path(directory)
+    infos = load_sources(directory)
+    return {
+        source_id: read_document(directory / info.file, info)
+        for source_id, info in infos.items()
+        if ids is None or source_id in ids
+    }

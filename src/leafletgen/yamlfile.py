@@ -1,0 +1,134 @@
+"""YAML files that remember where each value was written.
+
+Mappings load as :class:`LineDict` and sequences as :class:`LineList`, which
+carry the 1-based line of the value and of each key, so that any problem can
+be reported as ``file:line``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LeafletError
+
+
+class LineDict(dict):
+    """A YAML mapping with the line it starts on and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A YAML sequence with the line it starts on and the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that records line numbers and rejects duplicate keys."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    sequence = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def parse_yaml(text: str, path: str | Path, error: type[LeafletError] = LeafletError) -> Any:
+    """Parse YAML text; a syntax error becomes ``error`` at its file and line."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        line = mark.line + 1 if mark else None
+        message = problem.problem or "invalid YAML"
+        if problem.context:
+            message = f"{message} ({problem.context})"
+        raise error(f"invalid YAML: {message}", path, line) from None
+    except yaml.YAMLError as problem:
+        raise error(f"invalid YAML: {problem}", path) from None
+
+
+def load_yaml(path: str | Path, error: type[LeafletError] = LeafletError) -> LineDict:
+    """Read a YAML file whose top level must be a mapping."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as problem:
+        raise error(f"cannot read: {problem.strerror}", path) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        line = data[: problem.start].count(b"\n") + 1
+        raise error("not valid UTF-8", path, line) from None
+    root = parse_yaml(text, path, error)
+    if not isinstance(root, LineDict):
+        raise error("expected a mapping of keys to values at the top level", path, 1)
+    return root
+
+
+_TYPE_NAMES = {str: "text", bool: "true or false", dict: "a mapping", list: "a list", int: "a number"}
+
+
+def require_keys(
+    mapping: Any,
+    schema: dict[str, type | tuple[type, ...]],
+    required: set[str],
+    path: str | Path,
+    error: type[LeafletError] = LeafletError,
+    *,
+    what: str = "entry",
+) -> list[LeafletError]:
+    """Every problem with one mapping: not a mapping, unknown keys (with the
+    closest valid one suggested), missing keys and values of the wrong type."""
+    if not isinstance(mapping, LineDict):
+        line = getattr(mapping, "line", None)
+        return [error(f"each {what} must be a mapping of keys to values", path, line)]
+    problems: list[LeafletError] = []
+    for key in mapping:
+        if key not in schema:
+            close = difflib.get_close_matches(str(key), schema, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(schema)}"
+            problems.append(error(f"unknown key {key!r} in {what}{hint}", path, mapping.line_of(key)))
+            continue
+        expected = schema[key]
+        value = mapping[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            types = expected if isinstance(expected, tuple) else (expected,)
+            names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+            problems.append(
+                error(f"{key!r} must be {names}, not {value!r}", path, mapping.line_of(key))
+            )
+    for key in sorted(required - set(mapping)):
+        problems.append(error(f"{what} is missing {key!r}", path, mapping.line))
+    return problems
