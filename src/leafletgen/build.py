@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DefinitionError, LeafletError
-from .i18n import Translator
-from .leaflets import Clinic, LeafletSpec, load_clinic, load_definitions, select_sections
+from .errors import DefinitionError, LeafletError, raise_all
+from .i18n import Translator, check_translations, load_translator
+from .leaflets import Clinic, Leaflet, LeafletSpec, load_clinic, load_definitions, select_sections
 from .model import Document
+from .readability import readability
 from .publish import ManifestEntry, publish_pdf, update_manifest
 from .render import RenderOptions, render_html, render_pdf
 from .sources import read_corpus
@@ -82,6 +83,22 @@ def choose_specs(specs: dict[str, LeafletSpec], ids: Iterable[str] | None) -> li
     return [specs[i] for i in ids]
 
 
+def select_leaflets(
+    project: Project, ids: Iterable[str] | None = None
+) -> list[tuple[LeafletSpec, Leaflet]]:
+    """Every chosen definition with its sections selected (all errors reported together)."""
+    specs = choose_specs(load_definitions(project.leaflets), ids)
+    documents = read_corpus(project.sources)
+    chosen, errors = [], []
+    for spec in specs:
+        try:
+            chosen.append((spec, select_sections(spec, documents)))
+        except LeafletError as error:
+            errors.append(error)
+    raise_all(errors)
+    return chosen
+
+
 def build_one(
     project: Project,
     spec: LeafletSpec,
@@ -94,7 +111,8 @@ def build_one(
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language."""
     leaflet = select_sections(spec, documents)
-    translator = Translator(lang=lang, draft=draft)
+    translator = load_translator(project.locales, lang, draft=draft)
+    check_translations(leaflet, spec, translator, project.templates, project.root)
     options = RenderOptions(paper=clinic.paper, large_print=clinic.large_print, draft=draft)
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
@@ -106,6 +124,19 @@ def build_one(
         lang=lang,
         title=translator.gettext(spec.title),
         documents=leaflet.documents,
+        draft=draft,
+        readability=readability(leaflet_text(leaflet, translator), lang),
+    )
+
+
+def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
+    """The source text a leaflet prints, in the translator's language."""
+    return "\n".join(
+        translator.content(text)[0]
+        for section in leaflet.sections
+        for passage in section.passages
+        for block in passage.blocks
+        for text, _line in block.units
     )
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .build import Project, build_leaflets
+from . import i18n
+from .build import Project, build_leaflets, leaflet_text, select_leaflets
 from .errors import ErrorGroup, LeafletError
 from .model import Document
+from .readability import readability
 from .sources import load_sources, read_source
 
 
@@ -106,6 +108,55 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_i18n(args: argparse.Namespace) -> int:
+    project = Project.find(args.project)
+    locales = project.locales
+    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    langs = langs or i18n.catalog_languages(locales)
+    if args.action == "extract":
+        chosen = select_leaflets(project)
+        templates = {
+            "messages": i18n.extract_messages(project.root),
+            "content": i18n.extract_content(project.root, [leaflet for _, leaflet in chosen]),
+        }
+        for domain, catalog in templates.items():
+            path = locales / f"{domain}.pot"
+            state = "written" if i18n.write_template(catalog, path) else "unchanged"
+            print(f"{path}: {len(catalog)} messages ({state})")
+        return 0
+    if args.action == "update":
+        for path, catalog in i18n.update_catalogs(locales, langs):
+            fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
+            untranslated = sum(1 for m in catalog if m.id and not m.string)
+            print(f"{path}: {len(catalog)} messages, {fuzzy} fuzzy, {untranslated} untranslated")
+        return 0
+    if args.action == "compile":
+        for path in i18n.compile_catalogs(locales, langs):
+            print(f"compiled {path}")
+        return 0
+    return _status(project, langs, strict=args.strict)
+
+
+def _status(project: Project, langs: list[str], *, strict: bool) -> int:
+    chosen = select_leaflets(project)
+    incomplete = 0
+    for lang in ["en", *[lang for lang in langs if lang != "en"]]:
+        translator = i18n.load_translator(project.locales, lang, draft=True)
+        print(f"[{lang}]")
+        for spec, leaflet in chosen:
+            needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
+            progress = i18n.translation_progress(needs, translator)
+            score = readability(leaflet_text(leaflet, translator), lang)
+            shown = f"{score['metric']} {score['score']}" if score else "readability n/a"
+            mark = "ok" if progress.complete else "INCOMPLETE"
+            incomplete += not progress.complete
+            print(
+                f"  {spec.id:<28} {progress.translated}/{progress.total} translated, "
+                f"{progress.fuzzy} fuzzy, {progress.missing} missing  {mark:<10}  {shown}"
+            )
+    return 1 if strict and incomplete else 0
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
 
@@ -130,6 +181,15 @@ def make_parser() -> argparse.ArgumentParser:
                        help="render missing translations in English, marked DRAFT")
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
+
+    translate = commands.add_parser("i18n", help="manage translation catalogs")
+    translate.add_argument("action", choices=("extract", "update", "compile", "status"))
+    translate.add_argument("--lang", action="append", default=[],
+                           help="languages (default: every catalog under locales/)")
+    translate.add_argument("--strict", action="store_true",
+                           help="status: exit non-zero if any leaflet is incomplete")
+    translate.add_argument("--project", default=".", help="project folder (default: here)")
+    translate.set_defaults(run=cmd_i18n)
     return parser
 
 

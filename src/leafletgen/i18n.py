@@ -1,42 +1,435 @@
-"""Translation: Babel catalogs for template strings and source content.
+"""Translation with Babel catalogs, and the rules that keep leaflets honest.
 
-Two gettext domains live under ``locales/``: ``messages`` for the strings of
-templates and leaflet definitions, ``content`` for the blocks of the source
-documents (msgid = the normalised English block). English needs neither.
+Two gettext domains live under ``locales/``:
+
+* ``messages``: the strings of the templates and the leaflet definitions;
+* ``content``: every block of every source a leaflet uses, msgid = the
+  normalised English block (each list item its own message), with its
+  ``source file:line`` as the reference and a translator comment naming the
+  source and section.
+
+A build in another language than English needs every string it prints
+translated and not fuzzy; :func:`check_translations` lists exactly what is
+missing. Catalogs are read from the ``.po`` files (the translators' files and
+the only place the fuzzy flag lives); ``.mo`` files are compiled for other
+gettext tools.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from . import __version__
+from .errors import LeafletError, TranslationError, raise_all
+from .leaflets import Leaflet, LeafletSpec
+from .yamlfile import LineDict, parse_yaml
 
 SOURCE_LANGUAGE = "en"
+DOMAINS = ("messages", "content")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+TEMPLATE_METHOD = "jinja2"
+
+
+def parse_locale(lang: str) -> Locale:
+    """A Babel locale for a language code, or a clear error."""
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise TranslationError(f"unknown language code {lang!r}") from None
+
+
+def po_path(locales: Path, lang: str, domain: str) -> Path:
+    """``locales/<lang>/LC_MESSAGES/<domain>.po``."""
+    return locales / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def read_catalog(path: Path) -> Catalog:
+    """Read a ``.po`` or ``.pot`` file; a malformed one is an error at its line."""
+    try:
+        with path.open("rb") as handle:
+            return read_po(handle, abort_invalid=True)
+    except PoFileError as error:
+        raise TranslationError(f"malformed catalog: {error}", path, getattr(error, "lineno", None)) from None
+    except OSError as error:
+        raise TranslationError(f"cannot read catalog: {error.strerror}", path) from None
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    """Write a ``.po``/``.pot`` file (previous msgids kept for translators)."""
+    from .publish import write_atomic
+
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=79, include_previous=True)
+    write_atomic(path, buffer.getvalue())
+
+
+def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
+    """Babel's own checks (placeholders that differ from the msgid, plural forms)."""
+    problems = []
+    for message, errors in catalog.check():
+        for error in errors:
+            problems.append(
+                TranslationError(f"{message.id!r}: {error}", path, message.lineno)
+            )
+    return problems
+
+
+# --- extraction ----------------------------------------------------------------
+
+
+def extract_yaml(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
+    """Babel extraction method for leaflet definitions (``leaflets/*.yaml``).
+
+    Yields the title, description and section headings, each at its line.
+    Registered as the ``leafletgen_yaml`` method, so ``pybabel extract``
+    reads definitions too.
+    """
+    text = fileobj.read()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    data = parse_yaml(text, getattr(fileobj, "name", "<definition>"))
+    if not isinstance(data, LineDict) or "title" not in data:
+        return
+    for key in ("title", "description"):
+        if isinstance(data.get(key), str):
+            yield data.line_of(key), "_", data[key], [f"leaflet {key}"]
+    for section in data.get("sections") or ():
+        if isinstance(section, LineDict) and isinstance(section.get("heading"), str):
+            yield section.line_of("heading"), "_", section["heading"], ["section heading"]
+
+
+def _new_catalog(domain: str) -> Catalog:
+    return Catalog(
+        project="leafletgen",
+        version=__version__,
+        domain=domain,
+        charset="utf-8",
+        fuzzy=False,
+        creation_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+
+
+def extract_messages(root: Path) -> Catalog:
+    """The ``messages`` template: strings of templates and definitions, per ``babel.cfg``."""
+    with (root / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    catalog = _new_catalog("messages")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        root, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def extract_content(root: Path, leaflets: Iterable[Leaflet]) -> Catalog:
+    """The ``content`` template: every unit of every source block the leaflets print."""
+    catalog = _new_catalog("content")
+    for leaflet in leaflets:
+        for document in leaflet.documents:
+            where = {
+                block.line: section.heading or "(text before the first heading)"
+                for section in document.sections
+                for block in section.blocks
+            }
+            used = [
+                block
+                for section in leaflet.sections
+                for passage in section.passages
+                if passage.source == document.id
+                for block in passage.blocks
+            ]
+            relative = Path(document.path).resolve().relative_to(root.resolve()).as_posix()
+            for block in used:
+                comment = f"{document.publisher}, “{document.title}” — {where.get(block.line, '')}"
+                for text, line in block.units:
+                    existing = catalog.get(text)
+                    locations = [(relative, line)]
+                    if existing is not None:
+                        if (relative, line) in existing.locations:
+                            continue
+                        locations = [*existing.locations, (relative, line)]
+                    catalog.add(text, None, locations, auto_comments=[comment])
+    return catalog
+
+
+def _same_messages(one: Catalog, other: Catalog) -> bool:
+    def key(catalog: Catalog) -> list:
+        return [(m.id, m.context, m.locations, m.auto_comments) for m in catalog if m.id]
+
+    return key(one) == key(other)
+
+
+def write_template(catalog: Catalog, path: Path) -> bool:
+    """Write a ``.pot`` file if its messages changed; whether it was written."""
+    if path.exists() and _same_messages(read_catalog(path), catalog):
+        return False
+    write_catalog(catalog, path)
+    return True
+
+
+def update_catalogs(locales: Path, langs: Iterable[str]) -> list[tuple[Path, Catalog]]:
+    """Merge each domain's ``.pot`` into ``<lang>/LC_MESSAGES/<domain>.po``.
+
+    Existing translations are kept; a message whose English changed keeps
+    its old translation marked fuzzy (Babel's fuzzy matching), so it is
+    reviewed before it is printed again. Missing catalogs are created.
+    """
+    updated = []
+    for domain in DOMAINS:
+        template = read_catalog(locales / f"{domain}.pot")
+        for lang in langs:
+            locale = parse_locale(lang)
+            path = po_path(locales, lang, domain)
+            if path.exists():
+                catalog = read_catalog(path)
+            else:
+                catalog = Catalog(locale=locale, domain=domain, project="leafletgen",
+                                  version=__version__, fuzzy=False, charset="utf-8")
+            catalog.update(template, update_creation_date=False)
+            write_catalog(catalog, path)
+            updated.append((path, catalog))
+    return updated
+
+
+def compile_catalogs(locales: Path, langs: Iterable[str]) -> list[Path]:
+    """Check every ``.po`` with Babel's checkers and write its ``.mo`` (fuzzy left out)."""
+    written, errors = [], []
+    for lang in langs:
+        for domain in DOMAINS:
+            path = po_path(locales, lang, domain)
+            if not path.exists():
+                continue
+            catalog = read_catalog(path)
+            problems = check_catalog(catalog, path)
+            if problems:
+                errors += problems
+                continue
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog, use_fuzzy=False)
+            from .publish import write_atomic
+
+            write_atomic(path.with_suffix(".mo"), buffer.getvalue())
+            written.append(path.with_suffix(".mo"))
+    raise_all(errors)
+    return written
+
+
+def catalog_languages(locales: Path) -> list[str]:
+    """The languages that have a catalog folder under ``locales/``."""
+    if not locales.is_dir():
+        return []
+    return sorted(p.name for p in locales.iterdir() if (p / "LC_MESSAGES").is_dir())
+
+
+# --- translating -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A translation as the catalog has it."""
+
+    text: str
+    fuzzy: bool
 
 
 @dataclass
 class Translator:
-    """Looks up a leaflet's strings in one language and remembers what was missing.
+    """Looks up a leaflet's strings in one language.
 
-    In English every string is its own translation.
+    In English every string is its own translation. Elsewhere a string with
+    no usable translation falls back to English only in ``draft`` mode, and
+    the fall-back is reported so it can be marked.
     """
 
     lang: str = SOURCE_LANGUAGE
-    messages: dict[str, str] = field(default_factory=dict)
-    content_strings: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, Entry] = field(default_factory=dict)
+    content_entries: dict[str, Entry] = field(default_factory=dict)
     draft: bool = False
+    catalog_paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def is_source(self) -> bool:
+        return self.lang == SOURCE_LANGUAGE
+
+    def _lookup(self, table: dict[str, Entry], text: str) -> str | None:
+        entry = table.get(text)
+        if entry is None or entry.fuzzy or not entry.text:
+            return None
+        return entry.text
 
     def gettext(self, message: str) -> str:
-        if self.lang == SOURCE_LANGUAGE:
+        if self.is_source:
             return message
-        return self.messages.get(message) or message
+        return self._lookup(self.messages, message) or message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.gettext(singular if n == 1 else plural)
 
     def content(self, text: str) -> tuple[str, bool]:
         """The translation of a source block, and whether it fell back to English."""
-        if self.lang == SOURCE_LANGUAGE:
+        if self.is_source:
             return text, False
-        translated = self.content_strings.get(text)
+        translated = self._lookup(self.content_entries, text)
         if translated:
             return translated, False
         return text, True
+
+    def state(self, domain: str, text: str) -> str:
+        """``translated``, ``fuzzy`` or ``missing``."""
+        if self.is_source:
+            return "translated"
+        table = self.messages if domain == "messages" else self.content_entries
+        entry = table.get(text)
+        if entry is None or not entry.text:
+            return "missing"
+        return "fuzzy" if entry.fuzzy else "translated"
+
+
+def _entries(catalog: Catalog) -> dict[str, Entry]:
+    return {
+        message.id: Entry(message.string or "", message.fuzzy)
+        for message in catalog
+        if message.id and isinstance(message.id, str)
+    }
+
+
+def load_translator(locales: Path, lang: str, *, draft: bool = False) -> Translator:
+    """A translator for ``lang`` from its ``.po`` catalogs (English needs none)."""
+    parse_locale(lang)
+    if lang == SOURCE_LANGUAGE:
+        return Translator(lang, draft=draft)
+    paths = {domain: po_path(locales, lang, domain) for domain in DOMAINS}
+    tables: dict[str, dict[str, Entry]] = {}
+    for domain, path in paths.items():
+        if not path.exists():
+            if not draft:
+                raise TranslationError(
+                    f"no {domain} catalog for {lang!r}; run 'leafletgen i18n update --lang {lang}'",
+                    path,
+                )
+            tables[domain] = {}
+            continue
+        catalog = read_catalog(path)
+        raise_all(check_catalog(catalog, path))
+        tables[domain] = _entries(catalog)
+    return Translator(lang, tables["messages"], tables["content"], draft, paths)
+
+
+@dataclass(frozen=True)
+class Need:
+    """One string a leaflet prints: its domain, msgid and where it comes from."""
+
+    domain: str
+    msgid: str
+    where: str  # "file:line"
+
+
+@cache
+def _template_messages(template: Path, mtime: float) -> tuple[tuple[str, int], ...]:
+    found = extract_from_file(TEMPLATE_METHOD, template, keywords=KEYWORDS)
+    return tuple((message, lineno) for lineno, message, _comments, _context in found
+                 if isinstance(message, str))
+
+
+def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Path) -> list[Need]:
+    """Every string the leaflet prints, with its origin."""
+    needs: list[Need] = []
+    for template in sorted(templates.glob("*.html")):
+        relative = template.resolve().relative_to(root.resolve()).as_posix()
+        for message, line in _template_messages(template.resolve(), template.stat().st_mtime):
+            needs.append(Need("messages", message, f"{relative}:{line}"))
+    definition = spec.path.resolve().relative_to(root.resolve()).as_posix()
+    needs.append(Need("messages", spec.title, definition))
+    if spec.description:
+        needs.append(Need("messages", spec.description, definition))
+    for section in spec.sections:
+        if section.heading:
+            needs.append(Need("messages", section.heading, f"{definition}:{section.line}"))
+    for section in leaflet.sections:
+        for passage in section.passages:
+            document = next(d for d in leaflet.documents if d.id == passage.source)
+            relative = Path(document.path).resolve().relative_to(root.resolve()).as_posix()
+            for block in passage.blocks:
+                for text, line in block.units:
+                    needs.append(Need("content", text, f"{relative}:{line}"))
+    return needs
+
+
+def check_translations(
+    leaflet: Leaflet, spec: LeafletSpec, translator: Translator, templates: Path, root: Path
+) -> None:
+    """Fail, listing every missing or fuzzy string, unless the leaflet is fully translated."""
+    if translator.is_source or translator.draft:
+        return
+    problems = []
+    seen = set()
+    for need in leaflet_needs(leaflet, spec, templates, root):
+        state = translator.state(need.domain, need.msgid)
+        if state != "translated" and (need.domain, need.msgid) not in seen:
+            seen.add((need.domain, need.msgid))
+            problems.append(f"  {need.where}: {state} [{need.domain}] {_shorten(need.msgid)!r}")
+    if problems:
+        raise TranslationError(
+            f"leaflet {leaflet.id!r} cannot be built in {translator.lang!r}: "
+            f"{len(problems)} string(s) missing or fuzzy (use --draft to preview):\n"
+            + "\n".join(problems),
+            translator.catalog_paths.get("content"),
+        )
+
+
+def _shorten(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --- reporting -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts of a leaflet's strings in one language."""
+
+    translated: int = 0
+    fuzzy: int = 0
+    missing: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.translated + self.fuzzy + self.missing
+
+    @property
+    def complete(self) -> bool:
+        return self.fuzzy == 0 and self.missing == 0
+
+
+def translation_progress(needs: list[Need], translator: Translator) -> Progress:
+    """How many of ``needs`` (each distinct string once) are translated, fuzzy, missing."""
+    counts = {"translated": 0, "fuzzy": 0, "missing": 0}
+    for domain, msgid in dict.fromkeys((n.domain, n.msgid) for n in needs):
+        counts[translator.state(domain, msgid)] += 1
+    return Progress(**counts)
+
+
+__all__ = [
+    "LeafletError",
+    "Translator",
+    "check_translations",
+    "compile_catalogs",
+    "extract_content",
+    "extract_messages",
+    "load_translator",
+    "update_catalogs",
+]

@@ -357,7 +357,7 @@ def _resolve(selector: Selector, document: Document) -> tuple[Block, ...]:
 
 
 def _block_text(block: Block) -> str:
-    return normalise(" ".join(block.messages)).casefold()
+    return normalise(" ".join(text for text, _ in block.units)).casefold()
 
 
 def _find_phrase(phrase: str, document: Document) -> tuple[Section, int]:

@@ -55,11 +55,14 @@ class Block:
     line: int
     text: str = ""
     items: tuple[str, ...] = ()
+    item_lines: tuple[int, ...] = ()  # the line each list item starts on
 
     @property
-    def messages(self) -> tuple[str, ...]:
-        """The translatable units of the block: the paragraph, or each item."""
-        return self.items if self.type == "list" else (self.text,)
+    def units(self) -> tuple[tuple[str, int], ...]:
+        """Each translatable unit with its line: the paragraph, or every list item."""
+        if self.type == "list":
+            return tuple(zip(self.items, self.item_lines or (self.line,) * len(self.items)))
+        return ((self.text, self.line),)
 
 
 @dataclass(frozen=True)

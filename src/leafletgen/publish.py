@@ -65,6 +65,8 @@ class ManifestEntry:
     bytes: int
     pages: int
     sources: tuple[SourceCredit, ...]
+    draft: bool = False
+    readability: dict[str, float | str] | None = None
 
 
 def count_pages(data: bytes) -> int:
@@ -90,8 +92,16 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def publish_pdf(
-    data: bytes, *, out: Path, leaflet_id: str, lang: str, title: str, documents: tuple[Document, ...],
+    data: bytes,
+    *,
+    out: Path,
+    leaflet_id: str,
+    lang: str,
+    title: str,
+    documents: tuple[Document, ...],
     suffix: str = ".pdf",
+    draft: bool = False,
+    readability: dict[str, float | str] | None = None,
 ) -> ManifestEntry:
     """Write one leaflet's PDF to ``out/<lang>/<id>.pdf`` and describe it."""
     relative = Path(lang) / f"{leaflet_id}{suffix}"
@@ -108,6 +118,8 @@ def publish_pdf(
         bytes=len(data),
         pages=count_pages(data),
         sources=tuple(SourceCredit.of(d) for d in documents),
+        draft=draft,
+        readability=readability,
     )
 
 

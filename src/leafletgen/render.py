@@ -47,6 +47,7 @@ def _environment(templates: Path) -> Environment:
         extensions=[jinja_i18n],
         keep_trailing_newline=True,
     )
+    environment.filters["css_page_label"] = page_label_css
     return environment
 
 
@@ -94,14 +95,19 @@ def leaflet_context(
 
     sections = []
     for section in leaflet.sections:
-        passages = []
+        passages: list[dict[str, Any]] = []
         for passage in section.passages:
+            blocks = [block_context(b) for b in passage.blocks]
+            if passages and passages[-1]["ref"] == refs[passage.source]:
+                # One credit line for consecutive passages of one source.
+                passages[-1]["blocks"] += blocks
+                continue
             document = next(d for d in leaflet.documents if d.id == passage.source)
             passages.append(
                 {
                     "ref": refs[passage.source],
                     "publisher": document.publisher or document.id,
-                    "blocks": [block_context(b) for b in passage.blocks],
+                    "blocks": blocks,
                 }
             )
         heading = translator.gettext(section.heading) if section.heading else None
@@ -120,7 +126,7 @@ def leaflet_context(
                 "last_reviewed": format_date(document.last_reviewed, "long", locale=lang)
                 if document.last_reviewed
                 else None,
-                "licence": licence.name if licence else translator.gettext("not recorded"),
+                "licence": licence.name if licence else None,
             }
         )
     title = translator.gettext(leaflet.title)
@@ -144,7 +150,6 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
-        "page_label_css": page_label_css(translator.gettext("Page {page} of {pages}")),
         "version": __version__,
     }
 

@@ -216,13 +216,20 @@ def assemble(tokens: list[Token], profile: Profile) -> tuple[list[Section], list
         elif token.kind == "item":
             if blocks and blocks[-1].type == "list":
                 last = blocks[-1]
-                blocks[-1] = Block("list", last.line, items=(*last.items, token.text))
+                blocks[-1] = Block(
+                    "list",
+                    last.line,
+                    items=(*last.items, token.text),
+                    item_lines=(*last.item_lines, token.line),
+                )
             else:
-                blocks.append(Block("list", token.line, items=(token.text,)))
+                blocks.append(
+                    Block("list", token.line, items=(token.text,), item_lines=(token.line,))
+                )
         elif token.kind == "cont" and blocks and blocks[-1].type == "list":
             last = blocks[-1]
             items = (*last.items[:-1], f"{last.items[-1]}\n{token.text}")
-            blocks[-1] = Block("list", last.line, items=items)
+            blocks[-1] = Block("list", last.line, items=items, item_lines=last.item_lines)
         else:
             blocks.append(Block("paragraph", token.line, text=token.text))
 
@@ -250,14 +257,15 @@ def _drop_artifacts(blocks: list[Block], profile: Profile, notices: list[Notice]
     kept = []
     for block in blocks:
         if block.type == "list":
-            items = []
-            for item in block.items:
+            units = []
+            for item, line in block.units:
                 if _is_artifact(item, profile):
-                    notices.append(Notice(block.line, f"dropped-link artifact, not printed: {item!r}"))
+                    notices.append(Notice(line, f"dropped-link artifact, not printed: {item!r}"))
                 else:
-                    items.append(item)
-            if items:
-                kept.append(Block("list", block.line, items=tuple(items)))
+                    units.append((item, line))
+            if units:
+                items, lines = zip(*units, strict=True)
+                kept.append(Block("list", lines[0], items=items, item_lines=lines))
             continue
         broken = [s for s in _sentences(block.text) if _is_artifact(s, profile)]
         if broken:

@@ -1,0 +1,268 @@
+"""Each real source document yields the outline a person reading it sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from leafletgen.errors import SourceError
+from leafletgen.sources import read_source
+
+# (heading, kind, [list item counts in order]) per document.
+OUTLINES = {
+    "nci-monoclonal-antibodies": [
+        ("How do monoclonal antibodies work against cancer?", "how_it_works", []),
+        ("Which cancers are treated with monoclonal antibodies?", "other", []),
+        ("What are the side effects of monoclonal antibodies?", "side_effects", [6, 7, 5, 7]),
+    ],
+    "cleveland-clinic-monoclonal-antibodies": [
+        (None, "other", []),
+        ("What are monoclonal antibodies?", "what_it_is", []),
+        ("What diseases can monoclonal antibodies treat?", "other", []),
+        ("How do monoclonal antibody treatments work?", "how_it_works", [7]),
+        ("What happens during monoclonal antibody treatment?", "what_to_expect", []),
+        ("What are the potential benefits of monoclonal antibodies?", "other", []),
+        ("What are the disadvantages of monoclonal antibodies?", "side_effects", [7]),
+        ("When should I call my healthcare provider?", "when_to_call", []),
+        ("Are monoclonal antibodies chemotherapy?", "other", []),
+        ("A note from Cleveland Clinic", "other", []),
+    ],
+    "cruk-monoclonal-antibodies": [
+        (None, "other", [4, 2, 4, 6]),
+    ],
+    "nci-immunotherapy": [
+        (None, "other", []),
+        ("How does immunotherapy work against cancer?", "how_it_works", [3]),
+        ("What are the types of immunotherapy?", "other", [5]),
+        ("Which cancers are treated with immunotherapy?", "other", []),
+        ("What are the side effects of immunotherapy?", "side_effects", []),
+        ("How is immunotherapy given?", "what_to_expect", [4]),
+        ("Where do you go for immunotherapy?", "what_to_expect", []),
+        ("How often do you receive immunotherapy?", "what_to_expect", [3]),
+        ("How can you tell if immunotherapy is working?", "what_to_expect", []),
+        ("What is the current research in immunotherapy?", "other", [4]),
+        ("How do you find clinical trials that are testing immunotherapy?", "other", []),
+    ],
+    "cleveland-clinic-immunotherapy": [
+        (None, "other", []),
+    ],
+}
+
+REVIEW_DATES = {
+    "nci-monoclonal-antibodies": (dt.date(2025, 12, 30), dt.date(2026, 3, 30)),
+    "cleveland-clinic-monoclonal-antibodies": (dt.date(2025, 12, 10), None),
+    "cruk-monoclonal-antibodies": (dt.date(2025, 2, 26), dt.date(2028, 2, 26)),
+    "nci-immunotherapy": (None, None),
+    "cleveland-clinic-immunotherapy": (dt.date(2025, 8, 12), None),
+}
+
+# Site chrome and web-only furniture that must never reach a block.
+CHROME = [
+    "Cleveland Clinic logo",
+    "Advertisement",
+    "Advertising on our site helps support our mission",
+    "Care at Cleveland Clinic",
+    "primary care providers offer lifelong medical care",
+    "Cancer Answer Line",
+    "Medically Reviewed",
+    "Last reviewed",
+    "Health Library",
+    "Cleveland Clinic is here to help",
+    "Skip to main content",
+    "An official website of the United States government",
+    "Español",
+    "Credit: National Cancer Institute",
+    "Enlarge Image",
+    "](",
+    "![",
+    "/sites/g/files",
+    "Play the audio-described version",
+    "How Monoclonal Antibodies Treat Cancer",
+    "Learn more",
+    "Read more",
+    "Read about",
+    "Find out more",
+    "Below is a video",
+    "following video",
+    "Dangoor",
+    "freephone",
+    "Next review due",
+    "Targeted cancer drugs and immunotherapy",
+]
+
+# Dropped-link artifacts and lead-ins whose list was lost: reported, never printed.
+NOT_PRINTED = {
+    "cruk-monoclonal-antibodies": [
+        (2, "made by the ."),
+        (7, "carrying cancer drugs or to cancer cells"),
+        (27, "immune cells called and cancer cells"),
+        (35, "certain proteins or ."),
+        (41, "paracetamol, a and an drug"),
+    ],
+    "cleveland-clinic-monoclonal-antibodies": [
+        (22, "But they’re also used to treat:"),
+        (54, "These include:"),
+    ],
+    "cleveland-clinic-immunotherapy": [
+        (9, "Types of immunotherapy drugs used for cancer include:"),
+        (13, "Here are the two main treatment types and what’s involved:"),
+        (19, "Here’s how different immunomodulators work in cancer treatment:"),
+        (22, "You may get:"),
+        (28, "Questions to ask may include:"),
+    ],
+}
+
+
+def all_text(document) -> str:
+    return "\n".join(
+        text for section in document.sections for block in section.blocks for text, _ in block.units
+    )
+
+
+@pytest.mark.parametrize("source_id", sorted(OUTLINES))
+def test_outline(corpus, source_id):
+    document = corpus[source_id]
+    outline = [
+        (s.heading, s.kind, [len(b.items) for b in s.blocks if b.type == "list"])
+        for s in document.sections
+    ]
+    assert outline == OUTLINES[source_id]
+
+
+@pytest.mark.parametrize("source_id", sorted(REVIEW_DATES))
+def test_review_dates(corpus, source_id):
+    document = corpus[source_id]
+    assert (document.last_reviewed, document.next_review) == REVIEW_DATES[source_id]
+
+
+@pytest.mark.parametrize("source_id", sorted(OUTLINES))
+def test_no_chrome_reaches_a_block(corpus, source_id):
+    text = all_text(corpus[source_id])
+    leaked = [chrome for chrome in CHROME if chrome in text]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("source_id", sorted(NOT_PRINTED))
+def test_artifacts_and_lost_lists_are_reported_not_printed(corpus, source_id):
+    document = corpus[source_id]
+    text = all_text(document)
+    for line, phrase in NOT_PRINTED[source_id]:
+        assert phrase not in text
+        assert any(w.line == line and phrase[:20] in w.message for w in document.warnings), (
+            line,
+            phrase,
+            document.warnings,
+        )
+
+
+def test_lost_lead_in_keeps_the_rest_of_its_paragraph(corpus):
+    document = corpus["cleveland-clinic-monoclonal-antibodies"]
+    section = next(s for s in document.sections if s.heading == "What diseases can monoclonal antibodies treat?")
+    assert section.blocks[0].text == (
+        "Monoclonal antibodies are most often used to treat cancer, autoimmune diseases "
+        "and inflammatory conditions."
+    )
+
+
+def test_markdown_links_become_text_and_navigation_links_go(corpus):
+    document = corpus["nci-monoclonal-antibodies"]
+    how = document.sections[0]
+    assert how.blocks[1].text.endswith("designed to interact with specific targets.")
+    assert "An example is blinatumomab (Blincyto®), which binds to both CD19" in how.blocks[3].text
+    assert "a protein on the surface of T cells" in how.blocks[3].text
+
+
+def test_bullet_continuation_paragraphs_stay_with_their_item(corpus):
+    document = corpus["nci-immunotherapy"]
+    given = next(s for s in document.sections if s.heading == "How is immunotherapy given?")
+    items = given.blocks[1].items
+    assert items[0] == "intravenous (IV)\nThe immunotherapy goes directly into a vein."
+    types = next(s for s in document.sections if s.heading == "What are the types of immunotherapy?")
+    transfer = types.blocks[1].items[1]
+    assert transfer.endswith(
+        "\nT-cell transfer therapy may also be called adoptive cell therapy, adoptive "
+        "immunotherapy, or immune cell therapy."
+    )
+    assert "Learn more" not in transfer
+
+
+def test_bare_line_lists_after_a_lead_in(corpus):
+    document = corpus["cruk-monoclonal-antibodies"]
+    lists = [b for b in document.sections[0].blocks if b.type == "list"]
+    assert lists[2].items == (
+        "breathlessness or difficulty breathing",
+        "fever and chills",
+        "an itchy rash",
+        "flushes and faintness",
+    )
+    assert lists[2].item_lines == (43, 44, 45, 46)
+
+
+def test_blocks_keep_their_source_lines(corpus):
+    document = corpus["nci-monoclonal-antibodies"]
+    side_effects = document.sections[2]
+    assert [b.line for b in side_effects.blocks][:5] == [65, 67, 69, 71, 73]
+    assert document.sections[0].line == 37  # the heading under the empty "##" on line 35
+
+
+def test_titles_and_metadata(corpus):
+    assert corpus["nci-monoclonal-antibodies"].title == "Monoclonal Antibodies"
+    assert corpus["nci-immunotherapy"].publisher == "National Cancer Institute (NCI)"
+    assert corpus["cruk-monoclonal-antibodies"].url.startswith("https://www.cancerresearchuk.org/")
+
+
+@pytest.mark.parametrize(
+    ("name", "publisher", "title"),
+    [
+        ("nci-immunotherapy.txt", "National Cancer Institute (NCI)", "Immunotherapy to Treat Cancer"),
+        ("cleveland-clinic-monoclonal-antibodies.txt", "Cleveland Clinic", "Monoclonal Antibodies"),
+        ("cruk-monoclonal-antibodies.txt", "Cancer Research UK", None),
+        ("nci-monoclonal-antibodies.md", "National Cancer Institute (NCI)", "Monoclonal Antibodies - NCI"),
+    ],
+)
+def test_unlisted_file_guesses_its_publisher(project, tmp_path, name, publisher, title):
+    copy = tmp_path / name
+    shutil.copy(project.sources / name, copy)
+    document = read_source(copy)
+    assert document.publisher == publisher
+    assert document.title == title
+    assert "Advertisement" not in all_text(document)
+
+
+def test_unlisted_file_from_unknown_publisher_uses_generic_rules(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Clinic page\n\nWhat is it?\n\nIt is a thing.\n\nLearn more about things\n")
+    document = read_source(page)
+    assert document.publisher is None
+    assert [(s.heading, [b.text for b in s.blocks]) for s in document.sections] == [
+        ("What is it?", ["It is a thing."])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "line"),
+    [
+        (b"", "source file is empty", None),
+        (b"Title\n\nText\x00more\n", "binary file", 3),
+        (b"Title\n\nCaf\xe9 au lait.\n", "not valid UTF-8", 3),
+        (b"---\ntitle: [unclosed\nurl: x\n---\n\n# T\n", "front matter is not valid YAML", 3),
+    ],
+)
+def test_unreadable_sources_name_file_and_line(tmp_path, content, message, line):
+    page = tmp_path / "page.md"
+    page.write_bytes(content)
+    with pytest.raises(SourceError) as caught:
+        read_source(page)
+    assert message in caught.value.message
+    assert caught.value.path == str(page)
+    assert caught.value.line == line
+
+
+def test_invisible_characters_are_removed_and_reported(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Heading\n\nSafe \u202etext\u200b here.\n", encoding="utf-8")
+    document = read_source(page)
+    assert document.sections[0].blocks[0].text == "Safe text here."
+    assert document.warnings[0].line == 3
