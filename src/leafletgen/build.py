@@ -124,6 +124,7 @@ def build_one(
         lang=lang,
         title=translator.gettext(spec.title),
         documents=leaflet.documents,
+        suffix=".draft.pdf" if draft else ".pdf",
         draft=draft,
         readability=readability(leaflet_text(leaflet, translator), lang),
     )

@@ -92,7 +92,8 @@ def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
 def extract_yaml(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
     """Babel extraction method for leaflet definitions (``leaflets/*.yaml``).
 
-    Yields the title, description and section headings, each at its line.
+    Yields the title, description and section headings of a definition, and
+    the licence names of ``sources.yaml``, each at its line.
     Registered as the ``leafletgen_yaml`` method, so ``pybabel extract``
     reads definitions too.
     """
@@ -100,7 +101,13 @@ def extract_yaml(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig")
     data = parse_yaml(text, getattr(fileobj, "name", "<definition>"))
-    if not isinstance(data, LineDict) or "title" not in data:
+    if not isinstance(data, LineDict):
+        return
+    for source in data.get("sources") or ():
+        licence = source.get("licence") if isinstance(source, LineDict) else None
+        if isinstance(licence, LineDict) and isinstance(licence.get("name"), str):
+            yield licence.line_of("name"), "_", licence["name"], [f"licence of {source.get('id')}"]
+    if "title" not in data:
         return
     for key in ("title", "description"):
         if isinstance(data.get(key), str):
@@ -358,6 +365,10 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
     for section in spec.sections:
         if section.heading:
             needs.append(Need("messages", section.heading, f"{definition}:{section.line}"))
+    for document in leaflet.documents:
+        licence = document.source.licence
+        if licence:
+            needs.append(Need("messages", licence.name, f"sources/sources.yaml:{document.source.line}"))
     for section in leaflet.sections:
         for passage in section.passages:
             document = next(d for d in leaflet.documents if d.id == passage.source)
@@ -386,7 +397,7 @@ def check_translations(
             f"leaflet {leaflet.id!r} cannot be built in {translator.lang!r}: "
             f"{len(problems)} string(s) missing or fuzzy (use --draft to preview):\n"
             + "\n".join(problems),
-            translator.catalog_paths.get("content"),
+            translator.catalog_paths["content"].parent,
         )
 
 
