@@ -61,7 +61,10 @@ def read_catalog(path: Path) -> Catalog:
         with path.open("rb") as handle:
             return read_po(handle, abort_invalid=True)
     except PoFileError as error:
-        raise TranslationError(f"malformed catalog: {error}", path, getattr(error, "lineno", None)) from None
+        # Babel counts lines from 0.
+        line = error.lineno + 1 if getattr(error, "lineno", None) is not None else None
+        reason = str(error).rsplit(" on ", 1)[0]
+        raise TranslationError(f"malformed catalog: {reason}", path, line) from None
     except OSError as error:
         raise TranslationError(f"cannot read catalog: {error.strerror}", path) from None
 
@@ -70,9 +73,7 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a ``.po``/``.pot`` file (previous msgids kept for translators)."""
     from .publish import write_atomic
 
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=79, include_previous=True)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, _po_bytes(catalog))
 
 
 def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
@@ -172,16 +173,20 @@ def extract_content(root: Path, leaflets: Iterable[Leaflet]) -> Catalog:
     return catalog
 
 
-def _same_messages(one: Catalog, other: Catalog) -> bool:
-    def key(catalog: Catalog) -> list:
-        return [(m.id, m.context, m.locations, m.auto_comments) for m in catalog if m.id]
+def _po_bytes(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=79, include_previous=True)
+    return buffer.getvalue()
 
-    return key(one) == key(other)
+
+def template_is_current(catalog: Catalog, path: Path) -> bool:
+    """Whether ``path`` already holds exactly this template."""
+    return path.exists() and path.read_bytes() == _po_bytes(catalog)
 
 
 def write_template(catalog: Catalog, path: Path) -> bool:
-    """Write a ``.pot`` file if its messages changed; whether it was written."""
-    if path.exists() and _same_messages(read_catalog(path), catalog):
+    """Write a ``.pot`` file if it changed; whether it was written."""
+    if template_is_current(catalog, path):
         return False
     write_catalog(catalog, path)
     return True
