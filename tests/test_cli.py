@@ -8,7 +8,16 @@ import pytest
 
 from leafletgen.cli import main
 
-INSPECT_KEYS = ["title", "publisher", "url", "language", "last_reviewed", "next_review", "sections", "warnings"]
+INSPECT_KEYS = [
+    "title",
+    "publisher",
+    "url",
+    "language",
+    "last_reviewed",
+    "next_review",
+    "sections",
+    "warnings",
+]
 
 
 def test_inspect_json_shape(project, capsys):

@@ -77,8 +77,13 @@ def test_glossary_terms_are_used(project):
     assert messages.get("What to expect").string == "Qué esperar"
     assert messages.get("Page {page} of {pages}").string == "Página {page} de {pages}"
     spanish = " ".join(m.string for m in catalog if m.id).lower()
-    for term in ("efectos secundarios", "anticuerpos monoclonales", "inmunoterapia",
-                 "síntomas parecidos a los de la gripe", "presión arterial alta"):
+    for term in (
+        "efectos secundarios",
+        "anticuerpos monoclonales",
+        "inmunoterapia",
+        "síntomas parecidos a los de la gripe",
+        "presión arterial alta",
+    ):
         assert term in spanish
     assert "efectos colaterales" not in spanish
 
@@ -95,14 +100,18 @@ def spanish(project, tmp_path_factory):
 def test_spanish_pdf_has_no_english_block(project, spanish, leaflet_id):
     out, _ = spanish
     text = squash(pdf_text(out / "es" / f"{leaflet_id}.pdf"))
-    (_, leaflet), = select_leaflets(project, [leaflet_id])
+    ((_, leaflet),) = select_leaflets(project, [leaflet_id])
     units = {u for s in leaflet.sections for p in s.passages for b in p.blocks for u, _ in b.units}
     english = [u for u in units if squash(u) in text]
     assert english == []
     for heading in ("What to expect", "Side effects", "When to call your care team", "Sources"):
         assert squash(heading) not in text
-    for heading in ("Qué esperar", "Efectos secundarios",
-                    "Cuándo llamar a su equipo de atención médica", "Fuentes"):
+    for heading in (
+        "Qué esperar",
+        "Efectos secundarios",
+        "Cuándo llamar a su equipo de atención médica",
+        "Fuentes",
+    ):
         assert squash(heading) in text
 
 
@@ -159,7 +168,10 @@ def test_changed_english_turns_fuzzy_and_blocks_the_build(project_copy, tmp_path
     results = build_leaflets(project_copy, ["immunotherapy"], ["es"], out=tmp_path)
     error = results[0].error
     assert isinstance(error, TranslationError)
-    assert "sources/nci-immunotherapy.txt:76: fuzzy [content] 'You may receive immunotherapy" in str(error)
+    assert (
+        "sources/nci-immunotherapy.txt:76: fuzzy [content] 'You may receive immunotherapy"
+        in str(error)
+    )
     assert "1 string(s) missing or fuzzy" in str(error)
     assert not (tmp_path / "es" / "immunotherapy.pdf").exists()
 

@@ -97,7 +97,7 @@ def test_ambiguous_phrase_asks_for_more(tmp_path, corpus):
               - {source: cruk-monoclonal-antibodies, from: "side effects"}
         """,
     )
-    with pytest.raises(DefinitionError, match="occurs in .* blocks .* quote more of it"):
+    with pytest.raises(DefinitionError, match=r"occurs in .* blocks .* quote more of it"):
         select_sections(load_definition(path), corpus)
 
 
@@ -135,7 +135,10 @@ def test_all_problems_of_a_definition_reported_together(tmp_path):
     with pytest.raises(LeafletError) as caught:
         load_definition(path)
     found = messages(caught.value)
-    assert (2, "unknown key 'colour' in leaflet definition; known: id, title, description, sections") in found
+    assert (
+        2,
+        "unknown key 'colour' in leaflet definition; known: id, title, description, sections",
+    ) in found
     assert any(line == 4 and "unknown section kind 'side_efects'" in m for line, m in found)
     assert any(line == 6 and "exactly one of 'kind', 'heading' or 'from'" in m for line, m in found)
     assert any(line == 10 and "did you mean 'select'?" in m for line, m in found)

@@ -159,7 +159,11 @@ def test_artifacts_and_lost_lists_are_reported_not_printed(corpus, source_id):
 
 def test_lost_lead_in_keeps_the_rest_of_its_paragraph(corpus):
     document = corpus["cleveland-clinic-monoclonal-antibodies"]
-    section = next(s for s in document.sections if s.heading == "What diseases can monoclonal antibodies treat?")
+    section = next(
+        s
+        for s in document.sections
+        if s.heading == "What diseases can monoclonal antibodies treat?"
+    )
     assert section.blocks[0].text == (
         "Monoclonal antibodies are most often used to treat cancer, autoimmune diseases "
         "and inflammatory conditions."
@@ -179,7 +183,9 @@ def test_bullet_continuation_paragraphs_stay_with_their_item(corpus):
     given = next(s for s in document.sections if s.heading == "How is immunotherapy given?")
     items = given.blocks[1].items
     assert items[0] == "intravenous (IV)\nThe immunotherapy goes directly into a vein."
-    types = next(s for s in document.sections if s.heading == "What are the types of immunotherapy?")
+    types = next(
+        s for s in document.sections if s.heading == "What are the types of immunotherapy?"
+    )
     transfer = types.blocks[1].items[1]
     assert transfer.endswith(
         "\nT-cell transfer therapy may also be called adoptive cell therapy, adoptive "
@@ -216,10 +222,18 @@ def test_titles_and_metadata(corpus):
 @pytest.mark.parametrize(
     ("name", "publisher", "title"),
     [
-        ("nci-immunotherapy.txt", "National Cancer Institute (NCI)", "Immunotherapy to Treat Cancer"),
+        (
+            "nci-immunotherapy.txt",
+            "National Cancer Institute (NCI)",
+            "Immunotherapy to Treat Cancer",
+        ),
         ("cleveland-clinic-monoclonal-antibodies.txt", "Cleveland Clinic", "Monoclonal Antibodies"),
         ("cruk-monoclonal-antibodies.txt", "Cancer Research UK", None),
-        ("nci-monoclonal-antibodies.md", "National Cancer Institute (NCI)", "Monoclonal Antibodies - NCI"),
+        (
+            "nci-monoclonal-antibodies.md",
+            "National Cancer Institute (NCI)",
+            "Monoclonal Antibodies - NCI",
+        ),
     ],
 )
 def test_unlisted_file_guesses_its_publisher(project, tmp_path, name, publisher, title):

@@ -13,9 +13,9 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
-from .errors import LeafletError  # noqa: E402
-from .model import Block, Document, Section, SourceInfo  # noqa: E402
-from .sources import load_sources, read_corpus, read_source  # noqa: E402
+from .errors import LeafletError
+from .model import Block, Document, Section, SourceInfo
+from .sources import load_sources, read_corpus, read_source
 
 __all__ = [
     "Block",

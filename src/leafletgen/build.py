@@ -15,8 +15,8 @@ from .errors import DefinitionError, LeafletError, raise_all
 from .i18n import Translator, check_translations, load_translator
 from .leaflets import Clinic, Leaflet, LeafletSpec, load_clinic, load_definitions, select_sections
 from .model import Document
-from .readability import readability
 from .publish import ManifestEntry, publish_pdf, update_manifest
+from .readability import readability
 from .render import RenderOptions, render_html, render_pdf
 from .sources import read_corpus
 
@@ -49,7 +49,7 @@ class Project:
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Project:
-        """The project containing ``start``: the nearest folder with ``leaflets/`` and ``sources/``."""
+        """The project holding ``start``: the nearest folder with ``leaflets/`` and ``sources/``."""
         here = Path(start).resolve()
         for folder in (here, *here.parents):
             if (folder / "leaflets").is_dir() and (folder / "sources").is_dir():

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from . import i18n
+from . import __version__, i18n
 from .build import Project, build_leaflets, leaflet_text, select_leaflets
 from .errors import ErrorGroup, LeafletError
 from .model import Document
@@ -54,7 +53,8 @@ def document_text(document: Document) -> str:
     lines = [
         f"{document.title or '(untitled)'} — {document.publisher or 'unknown publisher'}",
         f"  url: {document.url or '-'}",
-        f"  last reviewed: {document.last_reviewed or '-'}   next review: {document.next_review or '-'}",
+        f"  last reviewed: {document.last_reviewed or '-'}"
+        f"   next review: {document.next_review or '-'}",
     ]
     for section in document.sections:
         lines.append(f"\n{section.line:>4}  [{section.kind}] {section.heading or '(no heading)'}")
@@ -99,7 +99,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     for result in results:
         if result.ok and result.entry:
             entry = result.entry
-            print(f"built   {Path(args.out) / entry.path}  ({entry.pages} pages, {entry.bytes:,} bytes)")
+            print(
+                f"built   {Path(args.out) / entry.path}"
+                f"  ({entry.pages} pages, {entry.bytes:,} bytes)"
+            )
         else:
             print(f"FAILED  {result.id} [{result.lang}]", file=sys.stderr)
             print(_indent(str(result.error)), file=sys.stderr)
@@ -177,17 +180,23 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("ids", nargs="*", metavar="ID", help="leaflets to build (default: all)")
     build.add_argument("--lang", action="append", default=[], help="languages, e.g. en,es")
     build.add_argument("--out", default="out", help="output folder (default: out/)")
-    build.add_argument("--draft", action="store_true",
-                       help="render missing translations in English, marked DRAFT")
+    build.add_argument(
+        "--draft", action="store_true", help="render missing translations in English, marked DRAFT"
+    )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
 
     translate = commands.add_parser("i18n", help="manage translation catalogs")
     translate.add_argument("action", choices=("extract", "update", "compile", "status"))
-    translate.add_argument("--lang", action="append", default=[],
-                           help="languages (default: every catalog under locales/)")
-    translate.add_argument("--strict", action="store_true",
-                           help="status: exit non-zero if any leaflet is incomplete")
+    translate.add_argument(
+        "--lang",
+        action="append",
+        default=[],
+        help="languages (default: every catalog under locales/)",
+    )
+    translate.add_argument(
+        "--strict", action="store_true", help="status: exit non-zero if any leaflet is incomplete"
+    )
     translate.add_argument("--project", default=".", help="project folder (default: here)")
     translate.set_defaults(run=cmd_i18n)
     return parser

@@ -81,9 +81,7 @@ def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
     problems = []
     for message, errors in catalog.check():
         for error in errors:
-            problems.append(
-                TranslationError(f"{message.id!r}: {error}", path, message.lineno)
-            )
+            problems.append(TranslationError(f"{message.id!r}: {error}", path, message.lineno))
     return problems
 
 
@@ -135,7 +133,11 @@ def extract_messages(root: Path) -> Catalog:
         method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
     catalog = _new_catalog("messages")
     for filename, lineno, message, comments, context in extract_from_dir(
-        root, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+        root,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
         strip_comment_tags=True,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
@@ -208,8 +210,14 @@ def update_catalogs(locales: Path, langs: Iterable[str]) -> list[tuple[Path, Cat
             if path.exists():
                 catalog = read_catalog(path)
             else:
-                catalog = Catalog(locale=locale, domain=domain, project="leafletgen",
-                                  version=__version__, fuzzy=False, charset="utf-8")
+                catalog = Catalog(
+                    locale=locale,
+                    domain=domain,
+                    project="leafletgen",
+                    version=__version__,
+                    fuzzy=False,
+                    charset="utf-8",
+                )
             catalog.update(template, update_creation_date=False)
             write_catalog(catalog, path)
             updated.append((path, catalog))
@@ -352,8 +360,11 @@ class Need:
 @cache
 def _template_messages(template: Path, mtime: float) -> tuple[tuple[str, int], ...]:
     found = extract_from_file(TEMPLATE_METHOD, template, keywords=KEYWORDS)
-    return tuple((message, lineno) for lineno, message, _comments, _context in found
-                 if isinstance(message, str))
+    return tuple(
+        (message, lineno)
+        for lineno, message, _comments, _context in found
+        if isinstance(message, str)
+    )
 
 
 def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Path) -> list[Need]:
@@ -373,7 +384,9 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
     for document in leaflet.documents:
         licence = document.source.licence
         if licence:
-            needs.append(Need("messages", licence.name, f"sources/sources.yaml:{document.source.line}"))
+            needs.append(
+                Need("messages", licence.name, f"sources/sources.yaml:{document.source.line}")
+            )
     for section in leaflet.sections:
         for passage in section.passages:
             document = next(d for d in leaflet.documents if d.id == passage.source)

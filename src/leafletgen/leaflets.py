@@ -135,7 +135,11 @@ def load_clinic(path: str | Path) -> Clinic:
     path = Path(path)
     data = load_yaml(path, DefinitionError)
     errors = require_keys(
-        data, CLINIC_KEYS, {"name", "phone", "emergency_number"}, path, DefinitionError,
+        data,
+        CLINIC_KEYS,
+        {"name", "phone", "emergency_number"},
+        path,
+        DefinitionError,
         what="clinic configuration",
     )
     paper = data.get("paper", "letter")
@@ -151,7 +155,9 @@ def load_clinic(path: str | Path) -> Clinic:
     if isinstance(data.get("logo"), str):
         logo = (path.parent / data["logo"]).resolve()
         if not logo.is_file():
-            errors.append(DefinitionError(f"logo file {data['logo']!r} not found", path, data.line_of("logo")))
+            errors.append(
+                DefinitionError(f"logo file {data['logo']!r} not found", path, data.line_of("logo"))
+            )
         elif logo.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             errors.append(
                 DefinitionError("logo must be an SVG, PNG or JPEG file", path, data.line_of("logo"))
@@ -173,8 +179,14 @@ def load_definition(path: str | Path) -> LeafletSpec:
     """Read one leaflet definition; all problems of the file are reported together."""
     path = Path(path)
     data = load_yaml(path, DefinitionError)
-    errors = require_keys(data, DEFINITION_KEYS, {"title", "sections"}, path, DefinitionError,
-                          what="leaflet definition")
+    errors = require_keys(
+        data,
+        DEFINITION_KEYS,
+        {"title", "sections"},
+        path,
+        DefinitionError,
+        what="leaflet definition",
+    )
     leaflet_id = data.get("id", path.stem)
     if isinstance(leaflet_id, str) and not LEAFLET_ID.match(leaflet_id):
         errors.append(
@@ -205,8 +217,9 @@ def load_definition(path: str | Path) -> LeafletSpec:
 
 
 def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[LeafletError]]:
-    errors = require_keys(raw, SECTION_KEYS, {"kind", "select"}, path, DefinitionError,
-                          what="section")
+    errors = require_keys(
+        raw, SECTION_KEYS, {"kind", "select"}, path, DefinitionError, what="section"
+    )
     if errors:
         return None, errors
     assert isinstance(raw, LineDict)
@@ -225,8 +238,9 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
         )
     selectors = []
     for entry in raw["select"]:
-        problems = require_keys(entry, SELECTOR_KEYS, {"source"}, path, DefinitionError,
-                                what="selector")
+        problems = require_keys(
+            entry, SELECTOR_KEYS, {"source"}, path, DefinitionError, what="selector"
+        )
         if not problems:
             ways = [k for k in ("kind", "heading", "from") if k in entry]
             if len(ways) != 1:
@@ -243,7 +257,8 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
             elif "kind" in entry and entry["kind"] not in SECTION_KINDS:
                 problems.append(
                     DefinitionError(
-                        f"unknown section kind {entry['kind']!r}; known: {', '.join(SECTION_KINDS)}",
+                        f"unknown section kind {entry['kind']!r}; "
+                        f"known: {', '.join(SECTION_KINDS)}",
                         path,
                         entry.line_of("kind"),
                     )
@@ -280,7 +295,9 @@ def load_definitions(directory: str | Path) -> dict[str, LeafletSpec]:
             continue
         if spec.id in specs:
             errors.append(
-                DefinitionError(f"leaflet id {spec.id!r} is also defined in {specs[spec.id].path}", path)
+                DefinitionError(
+                    f"leaflet id {spec.id!r} is also defined in {specs[spec.id].path}", path
+                )
             )
             continue
         specs[spec.id] = spec
@@ -306,7 +323,8 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
             if document is None:
                 errors.append(
                     DefinitionError(
-                        f"unknown source {selector.source!r}; known: {', '.join(sorted(documents))}",
+                        f"unknown source {selector.source!r}; "
+                        f"known: {', '.join(sorted(documents))}",
                         spec.path,
                         selector.line,
                     )
@@ -344,7 +362,9 @@ def _resolve(selector: Selector, document: Document) -> tuple[Block, ...]:
         else:
             wanted = normalise(selector.heading or "").casefold()
             matches = [
-                s for s in document.sections if s.heading and normalise(s.heading).casefold() == wanted
+                s
+                for s in document.sections
+                if s.heading and normalise(s.heading).casefold() == wanted
             ]
         if len(matches) == 1:
             return matches[0].blocks

@@ -61,7 +61,8 @@ class Block:
     def units(self) -> tuple[tuple[str, int], ...]:
         """Each translatable unit with its line: the paragraph, or every list item."""
         if self.type == "list":
-            return tuple(zip(self.items, self.item_lines or (self.line,) * len(self.items)))
+            lines = self.item_lines or (self.line,) * len(self.items)
+            return tuple(zip(self.items, lines, strict=True))
         return ((self.text, self.line),)
 
 

@@ -152,7 +152,8 @@ def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
             fresh = [asdict(entry) for entry in entries]
             replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
             merged = [
-                e for e in current
+                e
+                for e in current
                 if (e.get("id"), e.get("lang"), e.get("path")) not in replaced
                 and (out / str(e.get("path", ""))).is_file()
             ] + fresh

@@ -172,8 +172,9 @@ def render_html(
         template = environment.get_template(TEMPLATE)
         return template.render(leaflet_context(leaflet, clinic, translator, options))
     except TemplateError as error:
-        raise RenderError(f"template error: {error}", Path(templates) / TEMPLATE,
-                          getattr(error, "lineno", None)) from None
+        raise RenderError(
+            f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)
+        ) from None
 
 
 @dataclass

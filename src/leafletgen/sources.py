@@ -53,7 +53,9 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
             )
             continue
         if not (path.parent / entry["file"]).is_file():
-            errors.append(SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file")))
+            errors.append(
+                SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file"))
+            )
             continue
         found[source_id] = SourceInfo(
             id=source_id,

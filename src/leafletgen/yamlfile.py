@@ -67,7 +67,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def parse_yaml(text: str, path: str | Path, error: type[LeafletError] = LeafletError) -> Any:
     """Parse YAML text; a syntax error becomes ``error`` at its file and line."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
         line = mark.line + 1 if mark else None
@@ -97,7 +97,13 @@ def load_yaml(path: str | Path, error: type[LeafletError] = LeafletError) -> Lin
     return root
 
 
-_TYPE_NAMES = {str: "text", bool: "true or false", dict: "a mapping", list: "a list", int: "a number"}
+_TYPE_NAMES = {
+    str: "text",
+    bool: "true or false",
+    dict: "a mapping",
+    list: "a list",
+    int: "a number",
+}
 
 
 def require_keys(
@@ -119,7 +125,9 @@ def require_keys(
         if key not in schema:
             close = difflib.get_close_matches(str(key), schema, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(schema)}"
-            problems.append(error(f"unknown key {key!r} in {what}{hint}", path, mapping.line_of(key)))
+            problems.append(
+                error(f"unknown key {key!r} in {what}{hint}", path, mapping.line_of(key))
+            )
             continue
         expected = schema[key]
         value = mapping[key]

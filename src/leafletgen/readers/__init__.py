@@ -13,8 +13,16 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..model import Document, Notice, SourceInfo
-from .common import Profile, Token, assemble, decode_source, find_review_dates, guess_profile
-from .common import load_profiles, strip_chrome
+from .common import (
+    Profile,
+    Token,
+    assemble,
+    decode_source,
+    find_review_dates,
+    guess_profile,
+    load_profiles,
+    strip_chrome,
+)
 from .markdown import read_front_matter, review_from_front_matter, tokenise_markdown
 from .scrape import tokenise_scrape
 
@@ -85,8 +93,10 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
 
     title = (info.title if info else None) or parsed.meta.get("title")
     tokens = parsed.tokens
-    if tokens and tokens[0].kind == "heading" and (
-        title is None or tokens[0].text.casefold() == str(title).casefold()
+    if (
+        tokens
+        and tokens[0].kind == "heading"
+        and (title is None or tokens[0].text.casefold() == str(title).casefold())
     ):
         title = title or tokens[0].text
         tokens = tokens[1:]

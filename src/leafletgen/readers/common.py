@@ -288,14 +288,14 @@ def _drop_lead_ins(blocks: list[Block], profile: Profile, notices: list[Notice])
     kept = []
     for index, block in enumerate(blocks):
         following = blocks[index + 1] if index + 1 < len(blocks) else None
-        if block.type == "paragraph" and profile.lead_in.search(block.text):
-            if following is None or following.type != "list":
-                sentences = _sentences(block.text)
-                notices.append(
-                    Notice(block.line, f"lead-in without its list, not printed: {sentences[-1]!r}")
-                )
-                if len(sentences) > 1:
-                    kept.append(Block("paragraph", block.line, text=" ".join(sentences[:-1])))
-                continue
+        lost_list = following is None or following.type != "list"
+        if block.type == "paragraph" and profile.lead_in.search(block.text) and lost_list:
+            sentences = _sentences(block.text)
+            notices.append(
+                Notice(block.line, f"lead-in without its list, not printed: {sentences[-1]!r}")
+            )
+            if len(sentences) > 1:
+                kept.append(Block("paragraph", block.line, text=" ".join(sentences[:-1])))
+            continue
         kept.append(block)
     return kept

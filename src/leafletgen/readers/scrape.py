@@ -34,11 +34,7 @@ def _looks_like_heading(text: str) -> bool:
     words = text.split()
     if text.endswith("?"):
         return len(words) <= _MAX_QUESTION_WORDS
-    return (
-        len(words) <= _MAX_TITLE_WORDS
-        and text[0].isupper()
-        and not re.search(r"[.,;:!]$", text)
-    )
+    return len(words) <= _MAX_TITLE_WORDS and text[0].isupper() and not re.search(r"[.,;:!]$", text)
 
 
 def tokenise_scrape(lines: list[str]) -> list[Token]:
@@ -59,8 +55,10 @@ def tokenise_scrape(lines: list[str]) -> list[Token]:
             tokens.append(Token("cont", normalise(stripped), number))
             continue
         in_list = False
-        if bare_list and not _SENTENCE_END.search(stripped) and (
-            len(stripped.split()) <= _MAX_BARE_ITEM_WORDS
+        if (
+            bare_list
+            and not _SENTENCE_END.search(stripped)
+            and (len(stripped.split()) <= _MAX_BARE_ITEM_WORDS)
         ):
             tokens.append(Token("item", normalise(stripped), number))
             continue
