@@ -7,18 +7,19 @@ other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, i18n
+from . import __version__, check, i18n
 from .build import Project, build_leaflets, leaflet_text, select_leaflets
 from .errors import ErrorGroup, LeafletError
 from .model import Document
 from .readability import readability
-from .sources import load_sources, read_source
+from .sources import load_sources, read_corpus, read_source
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -160,6 +161,23 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
     return 1 if strict and incomplete else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    project = Project.find(args.project)
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    chosen = select_leaflets(project)
+    documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
+    sources_file = str(project.sources / "sources.yaml")
+    findings = check.review_findings(read_corpus(project.sources), today)
+    findings += check.licence_findings([leaflet for _, leaflet in chosen], sources_file)
+    for document in documents.values():
+        for warning in document.warnings:
+            print(f"note: {document.path}:{warning.line}: {warning.message}")
+    for finding in findings:
+        print(f"{'error' if args.strict else 'warning'}: {finding}")
+    print(f"{len(chosen)} leaflets checked, {len(findings)} finding(s)")
+    return 1 if args.strict and findings else 0
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
 
@@ -185,6 +203,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
+
+    checker = commands.add_parser(
+        "check", help="report sources past review and licences needing permission"
+    )
+    checker.add_argument("--strict", action="store_true", help="fail on any finding")
+    checker.add_argument("--today", help="check as of this date (YYYY-MM-DD)")
+    checker.add_argument("--project", default=".", help="project folder (default: here)")
+    checker.set_defaults(run=cmd_check)
 
     translate = commands.add_parser("i18n", help="manage translation catalogs")
     translate.add_argument("action", choices=("extract", "update", "compile", "status"))
