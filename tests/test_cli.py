@@ -55,7 +55,11 @@ def test_inspect_text_outline(project, capsys):
     ("content", "expected"),
     [
         (b"", "{path}: source file is empty"),
-        (b"a\nb\n\xff\xfe\n", "{path}:3: not valid UTF-8 (byte 0xff); save the page as UTF-8"),
+        (
+            b"a\nb\n\xff\xfe\n",
+            "{path}:3: not valid UTF-8 (byte 0xff) and not recognisably "
+            "Windows-1252/ISO-8859-1; save the page as UTF-8",
+        ),
     ],
 )
 def test_unreadable_file_is_one_line_on_stderr(tmp_path, capsys, content, expected):

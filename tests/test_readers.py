@@ -260,7 +260,8 @@ def test_unlisted_file_from_unknown_publisher_uses_generic_rules(tmp_path):
     [
         (b"", "source file is empty", None),
         (b"Title\n\nText\x00more\n", "binary file", 3),
-        (b"Title\n\nCaf\xe9 au lait.\n", "not valid UTF-8", 3),
+        (b"Title\n\nCaf\xc3\xa9 \xe9\xe9 lait.\n", "not valid UTF-8", 3),
+        (b"Title\n\nBell \x07 here.\n", "control character U+0007", 3),
         (b"---\ntitle: [unclosed\nurl: x\n---\n\n# T\n", "front matter is not valid YAML", 3),
     ],
 )
@@ -280,3 +281,18 @@ def test_invisible_characters_are_removed_and_reported(tmp_path):
     document = read_source(page)
     assert document.sections[0].blocks[0].text == "Safe text here."
     assert document.warnings[0].line == 3
+
+
+def test_windows_1252_page_is_decoded_and_reported(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_bytes("Título\n\nLa inyección “subcutánea” – sí.\n".encode("cp1252"))
+    document = read_source(page)
+    assert document.sections[0].blocks[0].text == "La inyección “subcutánea” – sí."
+    assert document.warnings[0].message.startswith("not UTF-8: decoded as Windows-1252")
+
+
+def test_huge_source_refused_before_reading(tmp_path):
+    page = tmp_path / "huge.txt"
+    page.write_bytes(b"Heading\n\n" + b"A sentence of text.\n" * 420_000)  # 8 MB
+    with pytest.raises(SourceError, match=r"8,400,009 bytes, more than the 4,194,304"):
+        read_source(page)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DefinitionError, LeafletError, raise_all
-from .i18n import Translator, check_translations, load_translator
+from .i18n import Translator, check_translations, load_translator, parse_locale
 from .leaflets import Clinic, Leaflet, LeafletSpec, load_clinic, load_definitions, select_sections
 from .model import Document
 from .publish import ManifestEntry, publish_pdf, update_manifest
@@ -151,19 +151,31 @@ def build_leaflets(
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language; a failure stops only its leaflet."""
     out = Path(out)
+    langs = list(dict.fromkeys(langs))
+    for lang in langs:
+        parse_locale(lang)  # an unknown language is one error, before any work
     clinic = load_clinic(project.clinic_file)
     specs = choose_specs(load_definitions(project.leaflets), ids)
     documents = read_corpus(project.sources)
-    results = []
-    for spec in specs:
-        for lang in langs:
-            try:
-                entry = build_one(
-                    project, spec, lang, documents=documents, clinic=clinic, out=out, draft=draft
-                )
-            except LeafletError as error:
-                results.append(BuildResult(spec.id, lang, error=error))
-            else:
-                results.append(BuildResult(spec.id, lang, entry=entry))
-    update_manifest(out, [r.entry for r in results if r.entry])
+    results: list[BuildResult] = []
+    try:
+        for spec in specs:
+            for lang in langs:
+                try:
+                    entry = build_one(
+                        project,
+                        spec,
+                        lang,
+                        documents=documents,
+                        clinic=clinic,
+                        out=out,
+                        draft=draft,
+                    )
+                except LeafletError as error:
+                    results.append(BuildResult(spec.id, lang, error=error))
+                else:
+                    results.append(BuildResult(spec.id, lang, entry=entry))
+    finally:
+        # Also when interrupted: the manifest lists exactly the PDFs written.
+        update_manifest(out, [r.entry for r in results if r.entry])
     return results

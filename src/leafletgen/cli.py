@@ -239,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LeafletError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: finished files are in place, nothing half-written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

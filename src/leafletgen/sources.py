@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import LeafletError, SourceError, raise_all
@@ -20,13 +21,14 @@ SOURCE_KEYS = {
     "language": str,
     "licence": dict,
 }
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LICENCE_KEYS = {"name": str, "needs_permission": bool, "permission": str}
 
 
 def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
     """Every entry of ``<directory>/sources.yaml``, by id, checked as a whole."""
     path = Path(directory) / "sources.yaml"
-    root = load_yaml(path)
+    root = load_yaml(path, SourceError)
     errors: list[LeafletError] = []
     entries = root.get("sources")
     if not isinstance(entries, list):
@@ -40,6 +42,25 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
         if errors:
             continue
         source_id = entry["id"]
+        if not SOURCE_ID.match(source_id):
+            errors.append(
+                SourceError(
+                    f"source id {source_id!r} must be lower-case letters, digits and '-'",
+                    path,
+                    entry.line_of("id"),
+                )
+            )
+            continue
+        file = (path.parent / entry["file"]).resolve()
+        if not file.is_relative_to(path.parent.resolve()):
+            errors.append(
+                SourceError(
+                    f"file {entry['file']!r} is outside the sources folder",
+                    path,
+                    entry.line_of("file"),
+                )
+            )
+            continue
         if source_id in found:
             errors.append(SourceError(f"duplicate source id {source_id!r}", path, entry.line))
             continue

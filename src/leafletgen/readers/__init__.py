@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..model import Document, Notice, SourceInfo
 from .common import (
+    MAX_SOURCE_BYTES,
     Profile,
     Token,
     assemble,
@@ -72,6 +73,13 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(
+                f"source file is {size:,} bytes, more than the {MAX_SOURCE_BYTES:,} a "
+                "patient-education page can plausibly be",
+                path,
+            )
         data = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read source: {error.strerror}", path) from None

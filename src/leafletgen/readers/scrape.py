@@ -48,7 +48,8 @@ def tokenise_scrape(lines: list[str]) -> list[Token]:
             bare_list = False
             continue
         if bullet := _BULLET.match(line):
-            tokens.append(Token("item", normalise(bullet[1]), number))
+            if normalise(bullet[1]):  # an empty bullet is layout, not an item
+                tokens.append(Token("item", normalise(bullet[1]), number))
             in_list, bare_list = True, False
             continue
         if in_list and _CONTINUATION.match(line):
