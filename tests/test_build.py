@@ -163,3 +163,18 @@ def test_fetcher_serves_only_project_files(project, tmp_path):
         assert fetcher.allows(url) is None, url
     html = '<link rel=stylesheet href="http://127.0.0.1:9/evil.css"><img src="file:///etc/passwd"><p>x</p>'
     assert render_pdf(html, base_url=project.templates).startswith(b"%PDF")
+
+
+def test_broken_definition_file_fails_alone(project_copy, tmp_path):
+    (project_copy.leaflets / "broken.yaml").write_text("title: [unclosed\n")
+    results = build_leaflets(project_copy, langs=["en"], out=tmp_path)
+    failed = {r.id: r.error for r in results if not r.ok}
+    assert list(failed) == ["broken"]
+    assert (failed["broken"].path, failed["broken"].line) == (
+        str(project_copy.leaflets / "broken.yaml"),
+        2,
+    )
+    assert sorted(p.name for p in (tmp_path / "en").iterdir()) == [
+        "immunotherapy.pdf",
+        "monoclonal-antibodies.pdf",
+    ]

@@ -162,10 +162,15 @@ def test_leaflet_ids_cannot_name_paths(project_copy, tmp_path, leaflet_id):
         f"id: {json.dumps(leaflet_id)}\ntitle: T\nsections:\n  - kind: side_effects\n"
         "    select: [{source: nci-immunotherapy, kind: side_effects}]\n"
     )
-    with pytest.raises(LeafletError, match="must be lower-case letters, digits and '-'") as caught:
-        build_leaflets(project_copy, None, ["en"], tmp_path)
-    assert caught.value.line == 1
-    assert not any(p.suffix == ".pdf" for p in tmp_path.parent.rglob("escape*"))
+    results = build_leaflets(project_copy, None, ["en"], tmp_path)
+    failed = [r for r in results if not r.ok]
+    assert [r.id for r in failed] == ["odd"]
+    assert "must be lower-case letters, digits and '-'" in failed[0].error.message
+    assert failed[0].error.line == 1
+    assert sorted(p.name for p in tmp_path.rglob("*.pdf")) == [
+        "immunotherapy.pdf",
+        "monoclonal-antibodies.pdf",
+    ]
 
 
 def test_unknown_language_is_one_error_before_any_work(project, tmp_path):

@@ -71,16 +71,21 @@ class BuildResult:
         return self.error is None
 
 
-def choose_specs(specs: dict[str, LeafletSpec], ids: Iterable[str] | None) -> list[LeafletSpec]:
-    """The definitions to build: all, or the named ones (unknown ids are an error)."""
+def choose_specs(
+    specs: dict[str, LeafletSpec],
+    ids: Iterable[str] | None,
+    failed: dict[str, LeafletError] | None = None,
+) -> list[LeafletSpec]:
+    """The definitions to build: all, or the named ones (unknown ids are an error;
+    ids whose definition failed to load are left to the caller's ``failed``)."""
     if not ids:
         return list(specs.values())
-    unknown = [i for i in ids if i not in specs]
+    failed = failed or {}
+    unknown = [i for i in ids if i not in specs and i not in failed]
     if unknown:
-        raise DefinitionError(
-            f"no leaflet named {', '.join(map(repr, unknown))}; known: {', '.join(specs)}"
-        )
-    return [specs[i] for i in ids]
+        known = ", ".join([*specs, *failed])
+        raise DefinitionError(f"no leaflet named {', '.join(map(repr, unknown))}; known: {known}")
+    return [specs[i] for i in ids if i in specs]
 
 
 def select_leaflets(
@@ -155,9 +160,15 @@ def build_leaflets(
     for lang in langs:
         parse_locale(lang)  # an unknown language is one error, before any work
     clinic = load_clinic(project.clinic_file)
-    specs = choose_specs(load_definitions(project.leaflets), ids)
+    failed: dict[str, LeafletError] = {}
+    specs = choose_specs(load_definitions(project.leaflets, failed), ids, failed)
     documents = read_corpus(project.sources)
-    results: list[BuildResult] = []
+    results = [
+        BuildResult(name, lang, error=error)
+        for name, error in failed.items()
+        if not ids or name in ids
+        for lang in langs
+    ]
     try:
         for spec in specs:
             for lang in langs:

@@ -281,8 +281,15 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
     return SectionSpec(kind, raw.get("heading"), tuple(selectors), raw.line), errors
 
 
-def load_definitions(directory: str | Path) -> dict[str, LeafletSpec]:
-    """Every leaflet definition in ``directory`` (``clinic.yaml`` aside), by id."""
+def load_definitions(
+    directory: str | Path, failed: dict[str, LeafletError] | None = None
+) -> dict[str, LeafletSpec]:
+    """Every leaflet definition in ``directory`` (``clinic.yaml`` aside), by id.
+
+    Without ``failed``, any broken definition is an error. With it, each
+    broken file is recorded there under its file name's stem and the others
+    are still returned, so one bad definition does not stop a batch.
+    """
     specs: dict[str, LeafletSpec] = {}
     errors: list[LeafletError] = []
     for path in sorted(Path(directory).glob("*.yaml")):
@@ -290,15 +297,15 @@ def load_definitions(directory: str | Path) -> dict[str, LeafletSpec]:
             continue
         try:
             spec = load_definition(path)
-        except LeafletError as error:
-            errors.append(error)
-            continue
-        if spec.id in specs:
-            errors.append(
-                DefinitionError(
+            if spec.id in specs:
+                raise DefinitionError(
                     f"leaflet id {spec.id!r} is also defined in {specs[spec.id].path}", path
                 )
-            )
+        except LeafletError as error:
+            if failed is None:
+                errors.append(error)
+            else:
+                failed[path.stem] = error
             continue
         specs[spec.id] = spec
     raise_all(errors)
