@@ -1,21 +1,37 @@
-"""The pipeline from definitions to published PDFs, as one short function.
+"""The pipeline from definitions to published PDFs.
 
-``build_leaflets`` reads the sources a build needs, selects, translates,
-renders and publishes each leaflet in each language. One failing leaflet is
-recorded and the others still get built.
+``build_leaflets`` loads the project once, decides which leaflet x language
+jobs need work (inputs changed, or ``force``), and runs those in worker
+processes: select, translate, render, publish. A failing job is recorded
+and the others go on; the manifest is brought up to date at the end, also
+when the batch is interrupted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
 from .errors import DefinitionError, LeafletError, raise_all
-from .i18n import Translator, check_translations, load_translator, parse_locale
-from .leaflets import Clinic, Leaflet, LeafletSpec, load_clinic, load_definitions, select_sections
+from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
+from .leaflets import (
+    Clinic,
+    Leaflet,
+    LeafletSpec,
+    load_clinic,
+    load_definitions,
+    load_drugs,
+    select_sections,
+)
 from .model import Document
-from .publish import ManifestEntry, publish_pdf, update_manifest
+from .publish import MANIFEST, ManifestEntry, publish_pdf, update_manifest
 from .readability import readability
 from .render import RenderOptions, render_html, render_pdf
 from .sources import read_corpus
@@ -47,6 +63,10 @@ class Project:
     def clinic_file(self) -> Path:
         return self.leaflets / "clinic.yaml"
 
+    @property
+    def drugs_file(self) -> Path:
+        return self.leaflets / "drugs.yaml"
+
     @classmethod
     def find(cls, start: str | Path = ".") -> Project:
         """The project holding ``start``: the nearest folder with ``leaflets/`` and ``sources/``."""
@@ -59,16 +79,35 @@ class Project:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What happened to one leaflet in one language."""
+    """What happened to one leaflet in one language: built, skipped or failed."""
 
     id: str
     lang: str
     entry: ManifestEntry | None = None
     error: LeafletError | None = None
+    skipped: str | None = None  # why nothing was done
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def load_specs(
+    project: Project,
+    *,
+    include_drugs: bool = False,
+    failed: dict[str, LeafletError] | None = None,
+) -> dict[str, LeafletSpec]:
+    """Topic leaflet definitions, and with ``include_drugs`` one per drug of ``drugs.yaml``."""
+    specs = load_definitions(project.leaflets, failed)
+    if include_drugs and project.drugs_file.exists():
+        try:
+            specs |= load_drugs(project.drugs_file, specs)
+        except LeafletError as error:
+            if failed is None:
+                raise
+            failed["drugs"] = error
+    return specs
 
 
 def choose_specs(
@@ -89,50 +128,24 @@ def choose_specs(
 
 
 def select_leaflets(
-    project: Project, ids: Iterable[str] | None = None
+    project: Project, ids: Iterable[str] | None = None, *, include_drugs: bool = False
 ) -> list[tuple[LeafletSpec, Leaflet]]:
-    """Every chosen definition with its sections selected (all errors reported together)."""
-    specs = choose_specs(load_definitions(project.leaflets), ids)
+    """Every chosen definition with its sections selected (all errors reported together).
+
+    Drugs deliberately not built (``build: false``) are left out.
+    """
+    specs = choose_specs(load_specs(project, include_drugs=include_drugs), ids)
     documents = read_corpus(project.sources)
     chosen, errors = [], []
     for spec in specs:
+        if spec.skip_reason:
+            continue
         try:
             chosen.append((spec, select_sections(spec, documents)))
         except LeafletError as error:
             errors.append(error)
     raise_all(errors)
     return chosen
-
-
-def build_one(
-    project: Project,
-    spec: LeafletSpec,
-    lang: str,
-    *,
-    documents: dict[str, Document],
-    clinic: Clinic,
-    out: Path,
-    draft: bool = False,
-) -> ManifestEntry:
-    """Select, translate, render and publish one leaflet in one language."""
-    leaflet = select_sections(spec, documents)
-    translator = load_translator(project.locales, lang, draft=draft)
-    check_translations(leaflet, spec, translator, project.templates, project.root)
-    options = RenderOptions(paper=clinic.paper, large_print=clinic.large_print, draft=draft)
-    html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
-    assets = (clinic.logo.parent,) if clinic.logo else ()
-    pdf = render_pdf(html, base_url=project.templates, assets=assets)
-    return publish_pdf(
-        pdf,
-        out=out,
-        leaflet_id=spec.id,
-        lang=lang,
-        title=translator.gettext(spec.title),
-        documents=leaflet.documents,
-        suffix=".draft.pdf" if draft else ".pdf",
-        draft=draft,
-        readability=readability(leaflet_text(leaflet, translator), lang),
-    )
 
 
 def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
@@ -146,6 +159,183 @@ def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
     )
 
 
+# --- inputs and their hash ------------------------------------------------------
+
+
+def _digest_files(paths: Iterable[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        name = (
+            path.resolve().relative_to(root.resolve()).as_posix()
+            if path.is_relative_to(root)
+            else path.name
+        )
+        digest.update(name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def input_hash(
+    project: Project, spec: LeafletSpec, leaflet: Leaflet, clinic: Clinic, lang: str, draft: bool
+) -> str:
+    """A hash of everything that goes into one leaflet in one language.
+
+    Sources used, their catalogue, the definition (and for a drug, the class
+    leaflet it borrows from), catalogs, templates and fonts, clinic.yaml and
+    logo, leafletgen's version and the build options.
+    """
+    files = [Path(d.path) for d in leaflet.documents]
+    files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
+    files += [p for p in project.templates.rglob("*") if p.is_file()]
+    files += (
+        [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
+        if (spec.drug)
+        else []
+    )
+    if clinic.logo:
+        files.append(clinic.logo)
+    if lang != "en":
+        files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
+    options = json.dumps(
+        {
+            "version": __version__,
+            "lang": lang,
+            "draft": draft,
+            "id": spec.id,
+            "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+        },
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(options.encode())
+    digest.update(_digest_files(files, project.root).encode())
+    return digest.hexdigest()
+
+
+def creation_date(leaflet: Leaflet) -> dt.datetime | None:
+    """The PDF's creation date: ``SOURCE_DATE_EPOCH`` if set, else the newest review
+    date of the sources it prints, so the same inputs give the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    dates = [d.last_reviewed for d in leaflet.documents if d.last_reviewed]
+    if not dates:
+        return None
+    return dt.datetime.combine(max(dates), dt.time(0, 0), dt.UTC)
+
+
+# --- building ---------------------------------------------------------------------
+
+
+def build_one(
+    project: Project,
+    spec: LeafletSpec,
+    lang: str,
+    *,
+    documents: dict[str, Document],
+    clinic: Clinic,
+    out: Path,
+    draft: bool = False,
+    inputs: str | None = None,
+) -> ManifestEntry:
+    """Select, translate, render and publish one leaflet in one language."""
+    leaflet = select_sections(spec, documents)
+    translator = load_translator(project.locales, lang, draft=draft)
+    check_translations(leaflet, spec, translator, project.templates, project.root)
+    options = RenderOptions(
+        paper=clinic.paper,
+        large_print=clinic.large_print,
+        draft=draft,
+        created=creation_date(leaflet),
+    )
+    html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
+    assets = (clinic.logo.parent,) if clinic.logo else ()
+    pdf = render_pdf(html, base_url=project.templates, assets=assets)
+    return publish_pdf(
+        pdf,
+        out=out,
+        leaflet_id=spec.id,
+        lang=lang,
+        title=translator.gettext(spec.title) if not spec.drug else spec.title,
+        documents=leaflet.documents,
+        suffix=".draft.pdf" if draft else ".pdf",
+        draft=draft,
+        readability=readability(leaflet_text(leaflet, translator), lang),
+        input_hash=inputs,
+    )
+
+
+@dataclass
+class _State:
+    """What a worker process loads once and reuses for every job it runs."""
+
+    project: Project
+    clinic: Clinic
+    specs: dict[str, LeafletSpec]
+    documents: dict[str, Document]
+    out: Path
+    draft: bool
+
+
+_STATE: _State | None = None
+
+
+def _load_state(project: Project, out: Path, draft: bool, include_drugs: bool) -> _State:
+    return _State(
+        project=project,
+        clinic=load_clinic(project.clinic_file),
+        specs=load_specs(project, include_drugs=include_drugs, failed={}),
+        documents=read_corpus(project.sources),
+        out=out,
+        draft=draft,
+    )
+
+
+def _init_worker(project: Project, out: Path, draft: bool, include_drugs: bool) -> None:
+    global _STATE
+    _STATE = _load_state(project, out, draft, include_drugs)
+
+
+def _run_job(spec_id: str, lang: str, inputs: str) -> BuildResult:
+    state = _STATE
+    assert state is not None, "worker not initialised"
+    try:
+        entry = build_one(
+            state.project,
+            state.specs[spec_id],
+            lang,
+            documents=state.documents,
+            clinic=state.clinic,
+            out=state.out,
+            draft=state.draft,
+            inputs=inputs,
+        )
+        # Listed as soon as it is in place, so an interrupted batch (even one
+        # whose parent never hears back) leaves a manifest that matches the files.
+        update_manifest(state.out, [entry])
+    except LeafletError as error:
+        return BuildResult(spec_id, lang, error=error)
+    return BuildResult(spec_id, lang, entry=entry)
+
+
+def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return {(e["id"], e["lang"], e["path"]): e for e in data.get("leaflets", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _up_to_date(entry: dict | None, out: Path, inputs: str) -> bool:
+    if not entry or entry.get("input_hash") != inputs:
+        return False
+    path = out / entry["path"]
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
+    except OSError:
+        return False
+
+
 def build_leaflets(
     project: Project,
     ids: Iterable[str] | None = None,
@@ -153,40 +343,79 @@ def build_leaflets(
     out: str | Path = "out",
     *,
     draft: bool = False,
+    include_drugs: bool = False,
+    jobs: int = 1,
+    force: bool = False,
+    on_result: Callable[[BuildResult, int, int], None] | None = None,
 ) -> list[BuildResult]:
-    """Build the chosen leaflets in every language; a failure stops only its leaflet."""
+    """Build the chosen leaflets in every language.
+
+    Leaflets whose inputs are unchanged since their PDF was written are
+    skipped unless ``force``. ``jobs`` > 1 renders in that many worker
+    processes. A failure stops only its own leaflet. ``on_result`` is called
+    after each leaflet with the result and the done / total counts.
+    """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
     for lang in langs:
         parse_locale(lang)  # an unknown language is one error, before any work
-    clinic = load_clinic(project.clinic_file)
+    ids = list(ids or [])
     failed: dict[str, LeafletError] = {}
-    specs = choose_specs(load_definitions(project.leaflets, failed), ids, failed)
-    documents = read_corpus(project.sources)
+    state = _load_state(project, out, draft, include_drugs)
+    specs = choose_specs(
+        load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
+    )
     results = [
         BuildResult(name, lang, error=error)
         for name, error in failed.items()
         if not ids or name in ids
         for lang in langs
     ]
-    try:
-        for spec in specs:
-            for lang in langs:
-                try:
-                    entry = build_one(
-                        project,
-                        spec,
-                        lang,
-                        documents=documents,
-                        clinic=clinic,
-                        out=out,
-                        draft=draft,
-                    )
-                except LeafletError as error:
-                    results.append(BuildResult(spec.id, lang, error=error))
-                else:
-                    results.append(BuildResult(spec.id, lang, entry=entry))
-    finally:
-        # Also when interrupted: the manifest lists exactly the PDFs written.
-        update_manifest(out, [r.entry for r in results if r.entry])
-    return results
+    current = _current_entries(out)
+    todo: list[tuple[str, str, str]] = []
+    for spec in specs:
+        for lang in langs:
+            if spec.skip_reason:
+                results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
+                continue
+            try:
+                leaflet = select_sections(spec, state.documents)
+            except LeafletError as error:
+                results.append(BuildResult(spec.id, lang, error=error))
+                continue
+            inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft)
+            path = f"{lang}/{spec.id}{'.draft.pdf' if draft else '.pdf'}"
+            if not force and _up_to_date(current.get((spec.id, lang, path)), out, inputs):
+                results.append(BuildResult(spec.id, lang, skipped="unchanged"))
+                continue
+            todo.append((spec.id, lang, inputs))
+
+    total = len(results) + len(todo)
+    if on_result:
+        for done, result in enumerate(results, start=1):
+            on_result(result, done, total)
+    if jobs <= 1 or len(todo) <= 1:
+        global _STATE
+        _STATE = state
+        for job in todo:
+            results.append(_run_job(*job))
+            if on_result:
+                on_result(results[-1], len(results), total)
+    else:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(todo)),
+            initializer=_init_worker,
+            initargs=(project, out, draft, include_drugs),
+        ) as pool:
+            futures = [pool.submit(_run_job, *job) for job in todo]
+            for future in as_completed(futures):
+                results.append(future.result())
+                if on_result:
+                    on_result(results[-1], len(results), total)
+    if not any(r.entry for r in results):
+        update_manifest(out, [])  # still prune entries whose file is gone
+    order = {
+        (spec.id, lang): n
+        for n, (spec, lang) in enumerate((s, lang) for s in specs for lang in langs)
+    }
+    return sorted(results, key=lambda r: order.get((r.id, r.lang), -1))

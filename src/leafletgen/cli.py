@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,20 +97,61 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     project = Project.find(args.project)
     langs = [lang for value in args.lang for lang in value.split(",") if lang]
-    results = build_leaflets(project, args.ids, langs or ["en"], Path(args.out), draft=args.draft)
-    for result in results:
-        if result.ok and result.entry:
+    out = Path(args.out)
+    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+
+    def report(result, done: int, total: int) -> None:
+        if progress:
+            progress.show(done, total, f"{result.id} [{result.lang}]")
+        elif result.entry:
             entry = result.entry
-            print(
-                f"built   {Path(args.out) / entry.path}"
-                f"  ({entry.pages} pages, {entry.bytes:,} bytes)"
-            )
-        else:
-            print(f"FAILED  {result.id} [{result.lang}]", file=sys.stderr)
+            print(f"built    {out / entry.path}  ({entry.pages} pages, {entry.bytes:,} bytes)")
+        elif result.skipped:
+            print(f"skipped  {result.id} [{result.lang}]: {result.skipped}")
+
+    results = build_leaflets(
+        project,
+        args.ids,
+        langs or ["en"],
+        out,
+        draft=args.draft,
+        include_drugs=args.all,
+        jobs=args.jobs or os.cpu_count() or 1,
+        force=args.force,
+        on_result=report,
+    )
+    if progress:
+        progress.close()
+    for result in results:
+        if not result.ok:
+            print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             print(_indent(str(result.error)), file=sys.stderr)
+    built = sum(1 for r in results if r.entry)
+    skipped = [r for r in results if r.skipped]
+    unchanged = sum(1 for r in skipped if r.skipped == "unchanged")
     failed = sum(not r.ok for r in results)
-    print(f"{len(results) - failed} built, {failed} failed")
+    print(
+        f"{built} built, {len(skipped)} skipped ({unchanged} unchanged, "
+        f"{len(skipped) - unchanged} not built by choice), {failed} failed"
+    )
     return 1 if failed else 0
+
+
+class Progress:
+    """A one-line progress bar for a terminal."""
+
+    def __init__(self, stream, width: int = 30):
+        self.stream, self.width = stream, width
+
+    def show(self, done: int, total: int, label: str) -> None:
+        filled = self.width * done // max(total, 1)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
@@ -118,7 +160,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     langs = [lang for value in args.lang for lang in value.split(",") if lang]
     langs = langs or i18n.catalog_languages(locales)
     if args.action == "extract":
-        chosen = select_leaflets(project)
+        chosen = select_leaflets(project, include_drugs=True)
         templates = {
             "messages": i18n.extract_messages(project.root),
             "content": i18n.extract_content(project.root, [leaflet for _, leaflet in chosen]),
@@ -142,7 +184,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 
 def _status(project: Project, langs: list[str], *, strict: bool) -> int:
-    chosen = select_leaflets(project)
+    chosen = select_leaflets(project, include_drugs=True)
     incomplete = 0
     for lang in ["en", *[lang for lang in langs if lang != "en"]]:
         translator = i18n.load_translator(project.locales, lang, draft=True)
@@ -200,6 +242,15 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="out", help="output folder (default: out/)")
     build.add_argument(
         "--draft", action="store_true", help="render missing translations in English, marked DRAFT"
+    )
+    build.add_argument(
+        "--all", action="store_true", help="also build one leaflet per drug of leaflets/drugs.yaml"
+    )
+    build.add_argument(
+        "-j", "--jobs", type=int, default=0, help="worker processes (default: number of CPUs)"
+    )
+    build.add_argument(
+        "--force", action="store_true", help="rebuild leaflets whose inputs did not change"
     )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)

@@ -20,6 +20,10 @@ class LeafletError(Exception):
         self.path = str(path) if path is not None else None
         self.line = line
 
+    def __reduce__(self):
+        # Keep path and line when an error crosses to another process.
+        return (self.__class__, (self.message, self.path, self.line))
+
     def __str__(self) -> str:
         if self.path is None:
             return self.message
@@ -54,6 +58,9 @@ class ErrorGroup(LeafletError):
         self.errors = list(errors)
         first = self.errors[0]
         super().__init__(first.message, first.path, first.line)
+
+    def __reduce__(self):
+        return (self.__class__, (self.errors,))
 
     def __str__(self) -> str:
         return "\n".join(str(error) for error in self.errors)

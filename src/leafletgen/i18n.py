@@ -375,7 +375,8 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
         for message, line in _template_messages(template.resolve(), template.stat().st_mtime):
             needs.append(Need("messages", message, f"{relative}:{line}"))
     definition = spec.path.resolve().relative_to(root.resolve()).as_posix()
-    needs.append(Need("messages", spec.title, definition))
+    if not spec.drug:  # a drug leaflet's title is the drug's name, printed as it is
+        needs.append(Need("messages", spec.title, definition))
     if spec.description:
         needs.append(Need("messages", spec.description, definition))
     for section in spec.sections:

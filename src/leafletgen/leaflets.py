@@ -59,8 +59,11 @@ class Selector:
     heading: str | None = None
     start: str | None = None
     end: str | None = None
+    drug: str | None = None  # every printed passage naming this drug, in any source
 
     def describe(self) -> str:
+        if self.drug:
+            return f"passages naming {self.drug!r}"
         if self.kind:
             return f"kind {self.kind!r}"
         if self.heading:
@@ -87,6 +90,10 @@ class LeafletSpec:
     path: Path
     sections: tuple[SectionSpec, ...]
     description: str | None = None
+    drug: str | None = None  # set for per-drug leaflets: the title is the drug's name
+    drug_names: tuple[str, ...] = ()  # every drug name, to tell "trastuzumab" from
+    # "trastuzumab emtansine"
+    skip_reason: str | None = None  # listed but deliberately not built, and why
 
     @property
     def source_ids(self) -> tuple[str, ...]:
@@ -326,6 +333,18 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
     for section in spec.sections:
         passages = []
         for selector in section.selectors:
+            if selector.drug:
+                found = find_drug_passages(selector.drug, spec.drug_names, documents)
+                if not found:
+                    errors.append(
+                        DefinitionError(
+                            _no_drug_passage(selector.drug, spec.drug_names, documents),
+                            spec.path,
+                            selector.line,
+                        )
+                    )
+                passages += found
+                continue
             document = documents.get(selector.source)
             if document is None:
                 errors.append(
@@ -345,7 +364,8 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
             passages.append(Passage(selector.source, blocks))
         sections.append(LeafletSection(section.kind, section.heading, tuple(passages)))
     raise_all(errors)
-    used = tuple(documents[source_id] for source_id in spec.source_ids)
+    used_ids = dict.fromkeys(p.source for s in sections for p in s.passages)
+    used = tuple(documents[source_id] for source_id in used_ids)
     return Leaflet(
         id=spec.id,
         title=spec.title,
@@ -425,3 +445,172 @@ def _resolve_range(selector: Selector, document: Document) -> tuple[Block, ...]:
             f"(line {first_section.blocks[first].line}) in {document.id!r}"
         )
     return first_section.blocks[first : last + 1]
+
+
+# --- per-drug leaflets -------------------------------------------------------
+
+DRUG_KEYS = {"name": str, "brands": list, "class": str, "build": bool, "reason": str}
+CLASS_KEYS = {"leaflet": str}
+DRUGS_FILE_KEYS = {"classes": dict, "drugs": list}
+
+# A passage that starts like this leans on the block before it.
+_LEANS_BACK = re.compile(r"^(this|these|as these|such|it|they|examples of these)\b", re.IGNORECASE)
+# A first sentence naming a drug like this refers to what came before it.
+_REFERS_BACK = re.compile(r"\b(this type|this way|these)\b", re.IGNORECASE)
+
+
+def drug_leaflet_id(name: str) -> str:
+    """``"trastuzumab emtansine"`` -> ``"trastuzumab-emtansine"``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, LeafletSpec]:
+    """One leaflet definition per drug of ``drugs.yaml``.
+
+    Each drug leaflet's "How it works" is the passages naming the drug; its
+    other sections are its class's topic leaflet's (from ``specs``).
+    """
+    path = Path(path)
+    data = load_yaml(path, DefinitionError)
+    errors = require_keys(
+        data, DRUGS_FILE_KEYS, {"classes", "drugs"}, path, DefinitionError, what="drugs file"
+    )
+    raise_all(errors)
+    classes: dict[str, LeafletSpec] = {}
+    for name, entry in data["classes"].items():
+        problems = require_keys(
+            entry, CLASS_KEYS, {"leaflet"}, path, DefinitionError, what="drug class"
+        )
+        if not problems and entry["leaflet"] not in specs:
+            problems.append(
+                DefinitionError(
+                    f"class {name!r}: no leaflet {entry['leaflet']!r}; known: {', '.join(specs)}",
+                    path,
+                    entry.line_of("leaflet"),
+                )
+            )
+        errors += problems
+        if not problems:
+            classes[name] = specs[entry["leaflet"]]
+    names = tuple(
+        entry["name"] for entry in data["drugs"] if isinstance(entry, LineDict) and "name" in entry
+    )
+    drugs: dict[str, LeafletSpec] = {}
+    for entry in data["drugs"]:
+        problems = require_keys(
+            entry, DRUG_KEYS, {"name", "class"}, path, DefinitionError, what="drug"
+        )
+        if not problems and entry.get("build") is False and not entry.get("reason"):
+            problems.append(
+                DefinitionError("'build: false' needs a 'reason'", path, entry.line_of("build"))
+            )
+        if not problems and entry["class"] not in classes:
+            problems.append(
+                DefinitionError(
+                    f"unknown drug class {entry['class']!r}; known: {', '.join(classes)}",
+                    path,
+                    entry.line_of("class"),
+                )
+            )
+        if problems:
+            errors += problems
+            continue
+        name = entry["name"]
+        base = classes[entry["class"]]
+        brands = [str(b) for b in entry.get("brands", [])]
+        title = name[:1].upper() + name[1:] + (f" ({', '.join(brands)})" if brands else "")
+        how = SectionSpec(
+            "how_it_works", None, (Selector(source="", line=entry.line, drug=name),), entry.line
+        )
+        shared = tuple(s for s in base.sections if s.kind != "how_it_works")
+        leaflet_id = drug_leaflet_id(name)
+        if leaflet_id in specs or leaflet_id in drugs:
+            errors.append(
+                DefinitionError(f"leaflet id {leaflet_id!r} is already used", path, entry.line)
+            )
+            continue
+        drugs[leaflet_id] = LeafletSpec(
+            id=leaflet_id,
+            title=title,
+            path=path,
+            sections=(how, *shared),
+            description=base.description,
+            drug=name,
+            drug_names=names,
+            skip_reason=entry.get("reason") if entry.get("build") is False else None,
+        )
+    raise_all(errors)
+    return drugs
+
+
+def _name_spans(text: str, name: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where ``name`` stands in ``text`` as a whole name, not inside a longer drug name."""
+    longer = [n for n in names if len(n) > len(name) and name.lower() in n.lower()]
+    covered = [m.span() for n in longer for m in re.finditer(rf"\b{re.escape(n)}\b", text, re.I)]
+    return [
+        m.span()
+        for m in re.finditer(rf"\b{re.escape(name)}\b", text, re.I)
+        if not any(start <= m.start() and m.end() <= end for start, end in covered)
+    ]
+
+
+def find_drug_passages(
+    name: str, names: tuple[str, ...], documents: dict[str, Document]
+) -> list[Passage]:
+    """Every printed passage that names the drug, one per source, in corpus order.
+
+    A passage is the block naming the drug, plus the blocks just before it
+    that it leans on ("Pertuzumab is an example of this type of mAb." needs
+    the paragraphs describing "this type"), never across text that was left
+    out of the document.
+    """
+    passages = []
+    for document in documents.values():
+        dropped = {w.line for w in document.warnings}
+        chosen: dict[tuple[int, int], Block] = {}
+        for s_index, section in enumerate(document.sections):
+            for b_index, block in enumerate(section.blocks):
+                units = [text for text, _ in block.units]
+                if not any(_name_spans(text, name, names) for text in units):
+                    continue
+                start = b_index
+                first = _sentence_with(block, name, names)
+                leans = first is not None and _REFERS_BACK.search(first)
+                while start > 0:
+                    current, previous = section.blocks[start], section.blocks[start - 1]
+                    starts_leaning = _LEANS_BACK.match(current.text or current.items[0])
+                    if not (leans or starts_leaning):
+                        break
+                    if any(previous.line < line < current.line for line in dropped):
+                        break  # what it leans on was not printed: go no further
+                    start -= 1
+                    leans = False
+                for index in range(start, b_index + 1):
+                    chosen[(s_index, index)] = section.blocks[index]
+        if chosen:
+            blocks = tuple(chosen[key] for key in sorted(chosen))
+            passages.append(Passage(document.id, blocks))
+    return passages
+
+
+def _sentence_with(block: Block, name: str, names: tuple[str, ...]) -> str | None:
+    """The block's first sentence, if that is the sentence naming the drug."""
+    if block.type != "paragraph":
+        return None
+    first = re.split(r"(?<=[.!?])\s+", block.text, maxsplit=1)[0]
+    return first if _name_spans(first, name, names) else None
+
+
+def _no_drug_passage(name: str, names: tuple[str, ...], documents: dict[str, Document]) -> str:
+    """Why a drug has no "How it works": where the sources name it without printing it."""
+    seen = []
+    for document in documents.values():
+        try:
+            lines = Path(document.path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, start=1):
+            if _name_spans(line, name, names):
+                seen.append(f"{Path(document.path).name}:{number}")
+    where = f"; the sources name it only in text that is not printed ({', '.join(seen)})"
+    return f"no printed passage of any source names {name!r}" + (where if seen else "")

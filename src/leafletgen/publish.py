@@ -67,6 +67,14 @@ class ManifestEntry:
     sources: tuple[SourceCredit, ...]
     draft: bool = False
     readability: dict[str, float | str] | None = None
+    input_hash: str | None = None
+
+    @property
+    def translation(self) -> str:
+        """``source`` (English), ``complete``, or ``draft`` (English fall-backs marked)."""
+        if self.draft:
+            return "draft"
+        return "source" if self.lang == "en" else "complete"
 
 
 def count_pages(data: bytes) -> int:
@@ -102,6 +110,7 @@ def publish_pdf(
     suffix: str = ".pdf",
     draft: bool = False,
     readability: dict[str, float | str] | None = None,
+    input_hash: str | None = None,
 ) -> ManifestEntry:
     """Write one leaflet's PDF to ``out/<lang>/<id>.pdf`` and describe it."""
     relative = Path(lang) / f"{leaflet_id}{suffix}"
@@ -120,6 +129,7 @@ def publish_pdf(
         sources=tuple(SourceCredit.of(d) for d in documents),
         draft=draft,
         readability=readability,
+        input_hash=input_hash,
     )
 
 
@@ -149,7 +159,7 @@ def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
                     current = json.loads(path.read_text(encoding="utf-8")).get("leaflets", [])
                 except (ValueError, AttributeError):
                     current = []  # a damaged manifest is rebuilt from this build
-            fresh = [asdict(entry) for entry in entries]
+            fresh = [asdict(entry) | {"translation": entry.translation} for entry in entries]
             replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
             merged = [
                 e

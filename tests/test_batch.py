@@ -1,0 +1,163 @@
+"""Per-drug leaflets in batch: passages found by the tool, incremental and
+reproducible builds, parallel workers, interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import squash
+from leafletgen.build import build_leaflets, load_specs, select_leaflets
+from leafletgen.leaflets import find_drug_passages
+from test_build import pdf_text
+
+DRUG_PASSAGES = {
+    "rituximab": [("nci-monoclonal-antibodies", [43]), ("cruk-monoclonal-antibodies", [23])],
+    "blinatumomab": [("nci-monoclonal-antibodies", [45]), ("cruk-monoclonal-antibodies", [28, 29])],
+    "teclistamab": [("cruk-monoclonal-antibodies", [28, 29])],
+    "pertuzumab": [("cruk-monoclonal-antibodies", [11, 12, 13, 14])],
+    "trastuzumab emtansine": [("cruk-monoclonal-antibodies", [17, 18])],
+    "bevacizumab": [("cruk-monoclonal-antibodies", [21])],
+    "trastuzumab": [],  # named only in NCI's video teaser, which is not printed
+    "pembrolizumab": [],
+}
+
+
+@pytest.fixture(scope="module")
+def drug_batch(project, tmp_path_factory):
+    out = tmp_path_factory.mktemp("drugs")
+    results = build_leaflets(project, None, ["en"], out, include_drugs=True, jobs=2)
+    return out, results
+
+
+def test_drugs_file_lists_every_drug_the_sources_name(project):
+    specs = load_specs(project, include_drugs=True)
+    drugs = {spec.drug for spec in specs.values() if spec.drug}
+    assert drugs == set(DRUG_PASSAGES)
+    assert specs["blinatumomab"].title == "Blinatumomab (Blincyto®)"
+    assert specs["trastuzumab"].skip_reason and specs["pembrolizumab"].skip_reason
+
+
+@pytest.mark.parametrize("drug", sorted(DRUG_PASSAGES))
+def test_passages_naming_each_drug(corpus, drug, project):
+    names = tuple(DRUG_PASSAGES)
+    found = find_drug_passages(drug, names, corpus)
+    assert [(p.source, [b.line for b in p.blocks]) for p in found] == DRUG_PASSAGES[drug]
+
+
+def test_every_buildable_drug_gets_a_leaflet_with_its_passage(drug_batch, corpus, project):
+    out, results = drug_batch
+    assert [r.error for r in results if not r.ok] == []
+    for drug, passages in DRUG_PASSAGES.items():
+        leaflet_id = drug.replace(" ", "-")
+        if not passages:
+            (result,) = [r for r in results if r.id == leaflet_id]
+            assert result.skipped.startswith("not built: ")
+            assert not (out / "en" / f"{leaflet_id}.pdf").exists()
+            continue
+        text = squash(pdf_text(out / "en" / f"{leaflet_id}.pdf"))
+        how_it_works = text.index(squash("How it works"))
+        what_to_expect = text.index(squash("What to expect"))
+        for source, lines in passages:
+            document = corpus[source]
+            for block in (b for s in document.sections for b in s.blocks if b.line in lines):
+                at = text.index(squash(block.text))
+                assert how_it_works < at < what_to_expect
+            assert squash(document.url) in text
+        assert squash("Side effects") in text and squash("When to call your care team") in text
+
+
+def test_drug_title_and_class_sections(drug_batch):
+    out, _ = drug_batch
+    reader = PdfReader(out / "en" / "blinatumomab.pdf")
+    assert reader.metadata.title == "Blinatumomab (Blincyto®)"
+    text = squash(pdf_text(out / "en" / "bevacizumab.pdf"))
+    assert squash("Monoclonal antibodies can cause mild to severe allergic reactions") in text
+
+
+def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
+    project_copy, tmp_path
+):
+    first = build_leaflets(project_copy, None, ["en"], tmp_path, include_drugs=True)
+    assert sum(1 for r in first if r.entry) == 8
+    again = build_leaflets(project_copy, None, ["en"], tmp_path, include_drugs=True)
+    assert {r.skipped for r in again if r.skipped and not r.skipped.startswith("not built")} == {
+        "unchanged"
+    }
+    assert not any(r.entry for r in again)
+
+    source = project_copy.sources / "nci-immunotherapy.txt"
+    source.write_bytes(source.read_bytes() + b"\n")
+    third = build_leaflets(project_copy, None, ["en"], tmp_path, include_drugs=True)
+    assert [r.id for r in third if r.entry] == ["immunotherapy"]
+
+    forced = build_leaflets(
+        project_copy, ["bevacizumab"], ["en"], tmp_path, include_drugs=True, force=True
+    )
+    assert forced[0].entry is not None
+
+
+def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, tmp_path):
+    out, results = drug_batch
+    serial = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=1)
+    parallel = {r.id: r.entry.sha256 for r in results if r.entry}
+    assert {r.id: r.entry.sha256 for r in serial if r.entry} == parallel
+
+
+def test_manifest_records_inputs_translation_and_readability(drug_batch):
+    out, _ = drug_batch
+    manifest = json.loads((out / "manifest.json").read_text())
+    for entry in manifest["leaflets"]:
+        assert len(entry["input_hash"]) == 64
+        assert entry["translation"] == "source"
+        assert entry["readability"]["metric"] == "flesch_kincaid_grade"
+
+
+def test_sigint_leaves_no_partial_pdf(project, tmp_path):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leafletgen.cli",
+            "build",
+            "--all",
+            "-j",
+            "2",
+            "--project",
+            str(project.root),
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    line = process.stdout.readline()  # the first leaflet is written
+    assert line.startswith(("built", "skipped")), line
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    pdfs = sorted(tmp_path.rglob("*.pdf"))
+    assert pdfs and len(pdfs) < 8
+    assert not list(tmp_path.rglob("*.part"))
+    for pdf in pdfs:
+        assert len(PdfReader(pdf).pages) >= 1
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    listed = sorted(e["path"] for e in manifest["leaflets"])
+    assert listed == sorted(p.relative_to(tmp_path).as_posix() for p in pdfs)
+
+
+def test_select_leaflets_leaves_out_drugs_not_built(project):
+    ids = [spec.id for spec, _ in select_leaflets(project, include_drugs=True)]
+    assert "trastuzumab" not in ids and "trastuzumab-emtansine" in ids
