@@ -203,8 +203,9 @@ def test_interrupted_build_leaves_no_partial_pdf_and_a_true_manifest(
     calls = []
 
     def interrupt_second(src, dst):
+        # Renames: first PDF, manifest, second PDF (interrupted here).
         calls.append(dst)
-        if len(calls) == 2:
+        if len(calls) == 3:
             raise KeyboardInterrupt
         real_replace(src, dst)
 
