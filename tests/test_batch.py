@@ -105,7 +105,7 @@ def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
 
 
 def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, tmp_path):
-    out, results = drug_batch
+    _out, results = drug_batch
     serial = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=1)
     parallel = {r.id: r.entry.sha256 for r in results if r.entry}
     assert {r.id: r.entry.sha256 for r in serial if r.entry} == parallel

@@ -33,7 +33,7 @@ from .leaflets import (
 from .model import Document
 from .publish import MANIFEST, ManifestEntry, publish_pdf, update_manifest
 from .readability import readability
-from .render import RenderOptions, render_html, render_pdf
+from .render import STYLESHEET, RenderOptions, render_html, render_pdf
 from .sources import read_corpus
 
 
@@ -250,7 +250,9 @@ def build_one(
     )
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
-    pdf = render_pdf(html, base_url=project.templates, assets=assets)
+    pdf = render_pdf(
+        html, base_url=project.templates, stylesheet=project.templates / STYLESHEET, assets=assets
+    )
     return publish_pdf(
         pdf,
         out=out,
