@@ -36,6 +36,10 @@ from .readability import readability
 from .render import STYLESHEET, RenderOptions, render_html, render_pdf
 from .sources import read_corpus
 
+# Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
+# title bar, alternative text for images.
+PDF_VARIANT = "pdf/ua-1"
+
 
 @dataclass(frozen=True)
 class Project:
@@ -251,7 +255,11 @@ def build_one(
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
     pdf = render_pdf(
-        html, base_url=project.templates, stylesheet=project.templates / STYLESHEET, assets=assets
+        html,
+        base_url=project.templates,
+        stylesheet=project.templates / STYLESHEET,
+        assets=assets,
+        pdf_variant=PDF_VARIANT,
     )
     return publish_pdf(
         pdf,
