@@ -57,7 +57,7 @@ What is in it?
 <iframe src="file:///etc/passwd"></iframe> Frame stays text.
 <link rel=stylesheet href="{base}/evil.css"> Link stays text.
 <style>@import url("{base}/import.css");</style> Style stays text.
-Template {{{{ 7 * 7 }}}} and {{% for x in range(3) %}}loop{{% endfor %}} stay text.
+Template {{{{ 7 * 191919 }}}} and {{% for x in range(3) %}}loop{{% endfor %}} stay text.
 """
 
 
@@ -116,10 +116,10 @@ def test_code_in_sources_is_inert_and_nothing_is_fetched(project_copy, tmp_path,
     text = pdf_text(tmp_path / "en" / "hostile.pdf")
     assert '<script>document.write("pwned")</script>' in text
     assert "pwned" not in text.replace('document.write("pwned")', "")
-    assert squash("Template {{ 7 * 7 }} and {% for x in range(3) %}loop{% endfor %}") in squash(
-        text
-    )
-    assert "49" not in text and "looplooploop" not in text
+    assert squash(
+        "Template {{ 7 * 191919 }} and {% for x in range(3) %}loop{% endfor %}"
+    ) in squash(text)
+    assert "1343433" not in text and "looplooploop" not in text  # never evaluated
     assert "Inline image and a link here." in text
     assert "remote" not in text and "/etc/passwd</iframe>" not in text.replace("\n", "")
     time.sleep(0.2)
