@@ -174,7 +174,7 @@ def test_broken_definition_file_fails_alone(project_copy, tmp_path):
         str(project_copy.leaflets / "broken.yaml"),
         2,
     )
-    assert sorted(p.name for p in (tmp_path / "en").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "en").glob("*.pdf")) == [
         "immunotherapy.pdf",
         "monoclonal-antibodies.pdf",
     ]

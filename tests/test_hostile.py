@@ -203,9 +203,9 @@ def test_interrupted_build_leaves_no_partial_pdf_and_a_true_manifest(
     calls = []
 
     def interrupt_second(src, dst):
-        # Renames: first PDF, manifest, second PDF (interrupted here).
+        # Renames: first PDF, its FHIR resource, manifest, second PDF (interrupted).
         calls.append(dst)
-        if len(calls) == 3:
+        if len(calls) == 4:
             raise KeyboardInterrupt
         real_replace(src, dst)
 

@@ -15,11 +15,11 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import __version__
-from .errors import DefinitionError, LeafletError, raise_all
+from . import __version__, fhir
+from .errors import DefinitionError, LeafletError, PublishError, raise_all
 from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
 from .leaflets import (
     Clinic,
@@ -31,7 +31,7 @@ from .leaflets import (
     select_sections,
 )
 from .model import Document
-from .publish import MANIFEST, ManifestEntry, publish_pdf, update_manifest
+from .publish import MANIFEST, ManifestEntry, publish_pdf, update_manifest, write_atomic
 from .readability import readability
 from .render import STYLESHEET, RenderOptions, render_html, render_pdf
 from .sources import read_corpus
@@ -180,8 +180,22 @@ def _digest_files(paths: Iterable[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
+VARIANTS = {"standard": "", "large-print": ".large"}
+
+
+def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
+    """``<lang>/<id>[.large][.draft].pdf``, relative to the output folder."""
+    return f"{lang}/{leaflet_id}{VARIANTS[variant]}{'.draft' if draft else ''}.pdf"
+
+
 def input_hash(
-    project: Project, spec: LeafletSpec, leaflet: Leaflet, clinic: Clinic, lang: str, draft: bool
+    project: Project,
+    spec: LeafletSpec,
+    leaflet: Leaflet,
+    clinic: Clinic,
+    lang: str,
+    draft: bool,
+    variant: str = "standard",
 ) -> str:
     """A hash of everything that goes into one leaflet in one language.
 
@@ -207,6 +221,7 @@ def input_hash(
             "lang": lang,
             "draft": draft,
             "id": spec.id,
+            "variant": variant,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
         },
         sort_keys=True,
@@ -241,16 +256,20 @@ def build_one(
     out: Path,
     draft: bool = False,
     inputs: str | None = None,
+    variant: str = "standard",
+    html_twin: bool = False,
 ) -> ManifestEntry:
-    """Select, translate, render and publish one leaflet in one language."""
+    """Select, translate, render and publish one leaflet in one language
+    (and, with ``html_twin``, the same leaflet as a standalone HTML page)."""
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    created = creation_date(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
-        large_print=clinic.large_print,
+        large_print=variant == "large-print",
         draft=draft,
-        created=creation_date(leaflet),
+        created=created,
     )
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
@@ -261,18 +280,35 @@ def build_one(
         assets=assets,
         pdf_variant=PDF_VARIANT,
     )
-    return publish_pdf(
+    entry = publish_pdf(
         pdf,
         out=out,
         leaflet_id=spec.id,
         lang=lang,
         title=translator.gettext(spec.title) if not spec.drug else spec.title,
         documents=leaflet.documents,
-        suffix=".draft.pdf" if draft else ".pdf",
+        suffix=output_path(spec.id, lang, variant, draft).split("/", 1)[1][len(spec.id) :],
         draft=draft,
         readability=readability(leaflet_text(leaflet, translator), lang),
         input_hash=inputs,
+        variant=variant,
+        created=created.isoformat() if created else None,
     )
+    if not html_twin:
+        return entry
+    twin = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=replace(options, standalone=True),
+    )
+    twin_path = entry.path.removesuffix(".pdf") + ".html"
+    try:
+        write_atomic(out / twin_path, twin.encode("utf-8"))
+    except OSError as error:
+        raise PublishError(f"cannot write HTML: {error.strerror}", out / twin_path) from None
+    return replace(entry, html=twin_path)
 
 
 @dataclass
@@ -285,12 +321,21 @@ class _State:
     documents: dict[str, Document]
     out: Path
     draft: bool
+    fhir_inline: bool = False
+    html_twin: bool = False
 
 
 _STATE: _State | None = None
 
 
-def _load_state(project: Project, out: Path, draft: bool, include_drugs: bool) -> _State:
+def _load_state(
+    project: Project,
+    out: Path,
+    draft: bool,
+    include_drugs: bool,
+    fhir_inline: bool = False,
+    html_twin: bool = False,
+) -> _State:
     return _State(
         project=project,
         clinic=load_clinic(project.clinic_file),
@@ -298,15 +343,17 @@ def _load_state(project: Project, out: Path, draft: bool, include_drugs: bool) -
         documents=read_corpus(project.sources),
         out=out,
         draft=draft,
+        fhir_inline=fhir_inline,
+        html_twin=html_twin,
     )
 
 
-def _init_worker(project: Project, out: Path, draft: bool, include_drugs: bool) -> None:
+def _init_worker(*args) -> None:
     global _STATE
-    _STATE = _load_state(project, out, draft, include_drugs)
+    _STATE = _load_state(*args)
 
 
-def _run_job(spec_id: str, lang: str, inputs: str) -> BuildResult:
+def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
     state = _STATE
     assert state is not None, "worker not initialised"
     try:
@@ -319,6 +366,12 @@ def _run_job(spec_id: str, lang: str, inputs: str) -> BuildResult:
             out=state.out,
             draft=state.draft,
             inputs=inputs,
+            variant=variant,
+            html_twin=state.html_twin,
+        )
+        fhir.write_json(
+            fhir.document_reference(entry, state.out, inline=state.fhir_inline),
+            state.out / fhir_path(entry.path),
         )
         # Listed as soon as it is in place, so an interrupted batch (even one
         # whose parent never hears back) leaves a manifest that matches the files.
@@ -326,6 +379,11 @@ def _run_job(spec_id: str, lang: str, inputs: str) -> BuildResult:
     except LeafletError as error:
         return BuildResult(spec_id, lang, error=error)
     return BuildResult(spec_id, lang, entry=entry)
+
+
+def fhir_path(pdf_path: str) -> str:
+    """Where a PDF's DocumentReference is written: beside it, ``.fhir.json``."""
+    return pdf_path.removesuffix(".pdf") + ".fhir.json"
 
 
 def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
@@ -336,14 +394,21 @@ def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
         return {}
 
 
-def _up_to_date(entry: dict | None, out: Path, inputs: str) -> bool:
+def _up_to_date(
+    entry: dict | None, out: Path, inputs: str, fhir_inline: bool, html_twin: bool
+) -> bool:
     if not entry or entry.get("input_hash") != inputs:
+        return False
+    if html_twin and not (entry.get("html") and (out / entry["html"]).is_file()):
         return False
     path = out / entry["path"]
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
-    except OSError:
+        if hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
+            return False
+        reference = json.loads((out / fhir_path(entry["path"])).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
+    return ("data" in reference["content"][0]["attachment"]) == fhir_inline
 
 
 def build_leaflets(
@@ -356,6 +421,10 @@ def build_leaflets(
     include_drugs: bool = False,
     jobs: int = 1,
     force: bool = False,
+    large_print: bool = False,
+    fhir_inline: bool = False,
+    fhir_bundle: str | None = None,
+    html_twin: bool = False,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language.
@@ -364,6 +433,13 @@ def build_leaflets(
     skipped unless ``force``. ``jobs`` > 1 renders in that many worker
     processes. A failure stops only its own leaflet. ``on_result`` is called
     after each leaflet with the result and the done / total counts.
+
+    ``large_print`` (or ``large_print: true`` in clinic.yaml) also builds a
+    large-print variant of each leaflet (``<id>.large.pdf``). Every PDF gets
+    a FHIR DocumentReference beside it (data inline with ``fhir_inline``);
+    ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
+    PDF of the output folder as one Bundle, ``fhir-bundle.json``.
+    ``html_twin`` also writes each leaflet as a standalone HTML page.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
@@ -371,7 +447,10 @@ def build_leaflets(
         parse_locale(lang)  # an unknown language is one error, before any work
     ids = list(ids or [])
     failed: dict[str, LeafletError] = {}
-    state = _load_state(project, out, draft, include_drugs)
+    if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
+        raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
+    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin)
+    variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
     specs = choose_specs(
         load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
     )
@@ -382,7 +461,7 @@ def build_leaflets(
         for lang in langs
     ]
     current = _current_entries(out)
-    todo: list[tuple[str, str, str]] = []
+    todo: list[tuple[str, str, str, str]] = []
     for spec in specs:
         for lang in langs:
             if spec.skip_reason:
@@ -393,12 +472,14 @@ def build_leaflets(
             except LeafletError as error:
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
-            inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft)
-            path = f"{lang}/{spec.id}{'.draft.pdf' if draft else '.pdf'}"
-            if not force and _up_to_date(current.get((spec.id, lang, path)), out, inputs):
-                results.append(BuildResult(spec.id, lang, skipped="unchanged"))
-                continue
-            todo.append((spec.id, lang, inputs))
+            for variant in variants:
+                inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft, variant)
+                path = output_path(spec.id, lang, variant, draft)
+                entry = current.get((spec.id, lang, path))
+                if not force and _up_to_date(entry, out, inputs, fhir_inline, html_twin):
+                    results.append(BuildResult(spec.id, lang, skipped="unchanged"))
+                    continue
+                todo.append((spec.id, lang, variant, inputs))
 
     total = len(results) + len(todo)
     if on_result:
@@ -415,7 +496,7 @@ def build_leaflets(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(todo)),
             initializer=_init_worker,
-            initargs=(project, out, draft, include_drugs),
+            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin),
         ) as pool:
             futures = [pool.submit(_run_job, *job) for job in todo]
             for future in as_completed(futures):
@@ -424,6 +505,10 @@ def build_leaflets(
                     on_result(results[-1], len(results), total)
     if not any(r.entry for r in results):
         update_manifest(out, [])  # still prune entries whose file is gone
+    if fhir_bundle:
+        listed = _current_entries(out).values()
+        resources = [fhir.document_reference(e, out, inline=fhir_inline) for e in listed]
+        fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {
         (spec.id, lang): n
         for n, (spec, lang) in enumerate((s, lang) for s in specs for lang in langs)

@@ -118,6 +118,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         include_drugs=args.all,
         jobs=args.jobs or os.cpu_count() or 1,
         force=args.force,
+        large_print=args.large_print,
+        fhir_inline=args.fhir_inline,
+        fhir_bundle=args.fhir_bundle,
+        html_twin=args.html,
         on_result=report,
     )
     if progress:
@@ -251,6 +255,27 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--force", action="store_true", help="rebuild leaflets whose inputs did not change"
+    )
+    build.add_argument(
+        "--large-print",
+        action="store_true",
+        help="also build a large-print variant (<id>.large.pdf, 16 pt body)",
+    )
+    build.add_argument(
+        "--fhir-inline",
+        action="store_true",
+        help="put the PDF's data inside its FHIR DocumentReference (default: "
+        "a URL relative to the output folder)",
+    )
+    build.add_argument(
+        "--fhir-bundle",
+        choices=("collection", "transaction"),
+        help="also write every PDF of the output folder as one FHIR Bundle",
+    )
+    build.add_argument(
+        "--html",
+        action="store_true",
+        help="also write each leaflet as a standalone, accessible HTML page",
     )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)

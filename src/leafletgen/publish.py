@@ -68,6 +68,9 @@ class ManifestEntry:
     draft: bool = False
     readability: dict[str, float | str] | None = None
     input_hash: str | None = None
+    variant: str = "standard"  # or "large-print"
+    created: str | None = None  # the PDF's creation date (ISO 8601)
+    html: str | None = None  # the accessible HTML twin, if built
 
     @property
     def translation(self) -> str:
@@ -111,6 +114,8 @@ def publish_pdf(
     draft: bool = False,
     readability: dict[str, float | str] | None = None,
     input_hash: str | None = None,
+    variant: str = "standard",
+    created: str | None = None,
 ) -> ManifestEntry:
     """Write one leaflet's PDF to ``out/<lang>/<id>.pdf`` and describe it."""
     relative = Path(lang) / f"{leaflet_id}{suffix}"
@@ -130,6 +135,8 @@ def publish_pdf(
         draft=draft,
         readability=readability,
         input_hash=input_hash,
+        variant=variant,
+        created=created,
     )
 
 

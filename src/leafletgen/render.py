@@ -7,9 +7,11 @@ PDF renderer fetches nothing but the project's own template and asset files.
 from __future__ import annotations
 
 import atexit
+import base64
 import datetime as dt
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,7 +40,7 @@ class RenderOptions:
     large_print: bool = False
     draft: bool = False
     created: dt.datetime | None = None
-    link_stylesheet: bool = False  # the PDF gets the stylesheet pre-parsed instead
+    standalone: bool = False  # an HTML page with the stylesheet and logo inlined
 
 
 @cache
@@ -79,8 +81,26 @@ def page_label_css(pattern: str) -> str:
     return " ".join(parts)
 
 
+def _logo_url(logo: Path, *, inline: bool) -> str:
+    if not inline:
+        return logo.as_uri()
+    kind = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(logo.read_bytes()).decode('ascii')}"
+
+
+def _inline_css(templates: Path) -> str:
+    """The stylesheet for a standalone page: fonts are left to the browser
+    (the stylesheet names fallbacks), so only the rules are inlined."""
+    css = (templates / STYLESHEET).read_text(encoding="utf-8")
+    return re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css).replace("</", "<\\/")
+
+
 def leaflet_context(
-    leaflet: Leaflet, clinic: Clinic, translator: Translator, options: RenderOptions
+    leaflet: Leaflet,
+    clinic: Clinic,
+    translator: Translator,
+    options: RenderOptions,
+    templates: Path,
 ) -> dict[str, Any]:
     """The values the template prints, every text already translated."""
     refs = {document.id: number for number, document in enumerate(leaflet.documents, start=1)}
@@ -144,7 +164,7 @@ def leaflet_context(
             "phone": clinic.phone,
             "after_hours_phone": clinic.after_hours_phone,
             "emergency_number": clinic.emergency_number,
-            "logo": clinic.logo.as_uri() if clinic.logo else None,
+            "logo": _logo_url(clinic.logo, inline=options.standalone) if clinic.logo else None,
             "logo_alt": clinic.logo_alt,
         },
         "sections": sections,
@@ -153,7 +173,7 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
-        "stylesheet": STYLESHEET if options.link_stylesheet else None,
+        "inline_css": _inline_css(templates) if options.standalone else None,
         "version": __version__,
     }
 
@@ -174,7 +194,8 @@ def render_html(
     )
     try:
         template = environment.get_template(TEMPLATE)
-        return template.render(leaflet_context(leaflet, clinic, translator, options))
+        context = leaflet_context(leaflet, clinic, translator, options, Path(templates))
+        return template.render(context)
     except TemplateError as error:
         raise RenderError(
             f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)

@@ -1,0 +1,109 @@
+"""FHIR R4 ``DocumentReference`` resources for published leaflets, and bundles
+of them, so a patient portal or EHR can file each PDF with its metadata."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .errors import PublishError
+from .publish import ManifestEntry, write_atomic
+
+# LOINC 34895-3 "Education note"; SNOMED CT 311401005 "Patient education".
+DOCUMENT_TYPE = {
+    "coding": [{"system": "http://loinc.org", "code": "34895-3", "display": "Education note"}],
+    "text": "Patient education leaflet",
+}
+CATEGORY = {
+    "coding": [
+        {
+            "system": "http://snomed.info/sct",
+            "code": "311401005",
+            "display": "Patient education (procedure)",
+        }
+    ],
+    "text": "Patient education material",
+}
+BUNDLE_TYPES = ("collection", "transaction")
+_NAMESPACE = uuid.UUID("5f0c8d3e-6f1a-4c38-9a55-2f1e8c1d7a10")
+
+
+def resource_id(entry: ManifestEntry | dict) -> str:
+    """A stable id for a leaflet's DocumentReference (same PDF bytes, same id)."""
+    get = entry.get if isinstance(entry, dict) else lambda key: getattr(entry, key)
+    return str(uuid.uuid5(_NAMESPACE, f"{get('path')}:{get('sha256')}"))
+
+
+def document_reference(
+    entry: ManifestEntry | dict, out: Path, *, inline: bool = False
+) -> dict[str, Any]:
+    """The DocumentReference describing one published PDF.
+
+    The attachment carries size and SHA-1 (base64, as FHIR defines ``hash``)
+    of the file on disk, and either the data inline or a URL relative to the
+    output folder.
+    """
+    data = entry if isinstance(entry, dict) else _as_dict(entry)
+    path = out / data["path"]
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
+    attachment: dict[str, Any] = {
+        "contentType": "application/pdf",
+        "language": data["lang"],
+        "title": data["title"],
+        "size": len(content),
+        "hash": base64.b64encode(hashlib.sha1(content).digest()).decode("ascii"),
+    }
+    if data.get("created"):
+        attachment["creation"] = data["created"]
+    if inline:
+        attachment["data"] = base64.b64encode(content).decode("ascii")
+    else:
+        attachment["url"] = data["path"]
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": resource_id(data),
+        "status": "current",
+        "docStatus": "preliminary" if data.get("draft") else "final",
+        "type": DOCUMENT_TYPE,
+        "category": [CATEGORY],
+        "description": data["title"],
+        "content": [{"attachment": attachment}],
+    }
+    if data.get("created"):
+        resource["date"] = data["created"]
+    return resource
+
+
+def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[str, Any]:
+    """A FHIR ``Bundle`` of DocumentReferences: ``collection`` or ``transaction``."""
+    if kind not in BUNDLE_TYPES:
+        raise PublishError(f"bundle type must be one of {', '.join(BUNDLE_TYPES)}, not {kind!r}")
+    entries = []
+    for resource in resources:
+        item: dict[str, Any] = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
+        if kind == "transaction":
+            item["request"] = {"method": "PUT", "url": f"DocumentReference/{resource['id']}"}
+        entries.append(item)
+    return {"resourceType": "Bundle", "type": kind, "entry": entries}
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Write a resource as JSON, atomically."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as error:
+        raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
+
+
+def _as_dict(entry: ManifestEntry) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(entry)
