@@ -223,6 +223,12 @@ def load_definition(path: str | Path) -> LeafletSpec:
     )
 
 
+def _unknown_kind(kind: object, path: Path, line: int) -> DefinitionError:
+    return DefinitionError(
+        f"unknown section kind {kind!r}; known: {', '.join(SECTION_KINDS)}", path, line
+    )
+
+
 def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[LeafletError]]:
     errors = require_keys(
         raw, SECTION_KEYS, {"kind", "select"}, path, DefinitionError, what="section"
@@ -232,13 +238,7 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
     assert isinstance(raw, LineDict)
     kind = raw["kind"]
     if kind not in SECTION_KINDS:
-        errors.append(
-            DefinitionError(
-                f"unknown section kind {kind!r}; known: {', '.join(SECTION_KINDS)}",
-                path,
-                raw.line_of("kind"),
-            )
-        )
+        errors.append(_unknown_kind(kind, path, raw.line_of("kind")))
     if kind == "other" and "heading" not in raw:
         errors.append(
             DefinitionError("a section of kind 'other' needs a 'heading'", path, raw.line)
@@ -262,14 +262,7 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
             elif "to" in entry and "from" not in entry:
                 problems.append(DefinitionError("'to' needs a 'from'", path, entry.line_of("to")))
             elif "kind" in entry and entry["kind"] not in SECTION_KINDS:
-                problems.append(
-                    DefinitionError(
-                        f"unknown section kind {entry['kind']!r}; "
-                        f"known: {', '.join(SECTION_KINDS)}",
-                        path,
-                        entry.line_of("kind"),
-                    )
-                )
+                problems.append(_unknown_kind(entry["kind"], path, entry.line_of("kind")))
         if problems:
             errors += problems
             continue
