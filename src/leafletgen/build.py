@@ -287,7 +287,7 @@ def build_one(
         lang=lang,
         title=translator.gettext(spec.title) if not spec.drug else spec.title,
         documents=leaflet.documents,
-        suffix=output_path(spec.id, lang, variant, draft).split("/", 1)[1][len(spec.id) :],
+        path=output_path(spec.id, lang, variant, draft),
         draft=draft,
         readability=readability(leaflet_text(leaflet, translator), lang),
         input_hash=inputs,

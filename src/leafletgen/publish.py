@@ -110,15 +110,16 @@ def publish_pdf(
     lang: str,
     title: str,
     documents: tuple[Document, ...],
-    suffix: str = ".pdf",
+    path: str | None = None,
     draft: bool = False,
     readability: dict[str, float | str] | None = None,
     input_hash: str | None = None,
     variant: str = "standard",
     created: str | None = None,
 ) -> ManifestEntry:
-    """Write one leaflet's PDF to ``out/<lang>/<id>.pdf`` and describe it."""
-    relative = Path(lang) / f"{leaflet_id}{suffix}"
+    """Write one leaflet's PDF to ``out/<path>`` (by default ``<lang>/<id>.pdf``)
+    and describe it."""
+    relative = Path(path or f"{lang}/{leaflet_id}.pdf")
     try:
         write_atomic(out / relative, data)
     except OSError as error:
