@@ -129,7 +129,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     for result in results:
         if not result.ok:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
-            print(_indent(str(result.error)), file=sys.stderr)
+            errors = getattr(result.error, "errors", [result.error])
+            print(_indent("\n".join(shown(e) for e in errors)), file=sys.stderr)
     built = sum(1 for r in results if r.entry)
     skipped = [r for r in results if r.skipped]
     unchanged = sum(1 for r in skipped if r.skipped == "unchanged")
@@ -304,16 +305,25 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def shown(error: LeafletError) -> str:
+    """An error as printed: its path relative to the current folder when inside it."""
+    if error.path and os.path.isabs(error.path):
+        relative = os.path.relpath(error.path)
+        if not relative.startswith(".."):
+            return str(type(error)(error.message, relative, error.line))
+    return str(error)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return args.run(args)
     except ErrorGroup as errors:
         for error in errors.errors:
-            print(error, file=sys.stderr)
+            print(shown(error), file=sys.stderr)
         return 1
     except LeafletError as error:
-        print(error, file=sys.stderr)
+        print(shown(error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: finished files are in place, nothing half-written", file=sys.stderr)
