@@ -207,3 +207,20 @@ def test_broken_catalogs(project_copy):
         i18n.load_translator(project_copy.locales, "es")
     assert (caught.value.path, caught.value.line) == (str(path), number + 1)
     assert "malformed catalog: Unknown or misformatted keyword" in caught.value.message
+
+
+def test_status_counts_and_strict_exit(project, project_copy, capsys):
+    from leafletgen.cli import main
+
+    assert main(["i18n", "status", "--strict", "--project", str(project.root)]) == 0
+    out = capsys.readouterr().out
+    assert "[es]" in out and "INCOMPLETE" not in out and "fernandez_huerta" in out
+    path = i18n.po_path(project_copy.locales, "es", "content")
+    catalog = i18n.read_catalog(path)
+    catalog.get("fever").string = ""
+    catalog.get("nausea").flags.add("fuzzy")
+    i18n.write_catalog(catalog, path)
+    assert main(["i18n", "status", "--strict", "--project", str(project_copy.root)]) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "monoclonal-antibodies" in x and "INCOMPLETE" in x)
+    assert "1 fuzzy, 1 missing" in line
