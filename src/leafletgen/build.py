@@ -3,8 +3,8 @@
 ``build_leaflets`` loads the project once, decides which leaflet x language
 jobs need work (inputs changed, or ``force``), and runs those in worker
 processes: select, translate, render, publish. A failing job is recorded
-and the others go on; the manifest is brought up to date at the end, also
-when the batch is interrupted.
+and the others go on; each PDF enters the manifest as soon as it is in place,
+so an interrupted batch leaves a manifest that matches the files.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .leaflets import (
     select_sections,
 )
 from .model import Document
-from .publish import MANIFEST, ManifestEntry, publish_pdf, update_manifest, write_atomic
+from .publish import ManifestEntry, publish_pdf, read_manifest, update_manifest, write_atomic
 from .readability import readability
 from .render import STYLESHEET, RenderOptions, render_html, render_pdf
 from .sources import read_corpus
@@ -206,11 +206,8 @@ def input_hash(
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
     files += [p for p in project.templates.rglob("*") if p.is_file()]
-    files += (
-        [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
-        if (spec.drug)
-        else []
-    )
+    if spec.drug:  # its sections come from its class's topic definition
+        files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
     if clinic.logo:
         files.append(clinic.logo)
     if lang != "en":
@@ -335,11 +332,15 @@ def _load_state(
     include_drugs: bool,
     fhir_inline: bool = False,
     html_twin: bool = False,
+    failed: dict[str, LeafletError] | None = None,
 ) -> _State:
+    """Everything a build reads once; definitions that fail to load go to ``failed``."""
     return _State(
         project=project,
         clinic=load_clinic(project.clinic_file),
-        specs=load_specs(project, include_drugs=include_drugs, failed={}),
+        specs=load_specs(
+            project, include_drugs=include_drugs, failed={} if failed is None else failed
+        ),
         documents=read_corpus(project.sources),
         out=out,
         draft=draft,
@@ -387,11 +388,7 @@ def fhir_path(pdf_path: str) -> str:
 
 
 def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        return {(e["id"], e["lang"], e["path"]): e for e in data.get("leaflets", [])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+    return {(e["id"], e["lang"], e["path"]): e for e in read_manifest(out)}
 
 
 def _up_to_date(
@@ -449,11 +446,9 @@ def build_leaflets(
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
-    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin)
+    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed)
     variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
-    specs = choose_specs(
-        load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
-    )
+    specs = choose_specs(state.specs, ids, failed)
     results = [
         BuildResult(name, lang, error=error)
         for name, error in failed.items()

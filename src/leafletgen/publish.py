@@ -152,6 +152,16 @@ def _locked(out: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def read_manifest(out: Path) -> list[dict]:
+    """The entries of ``out/manifest.json``; none if it is missing or damaged
+    (a damaged manifest is rebuilt by the next build)."""
+    try:
+        entries = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("leaflets", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and {"id", "lang", "path"} <= e.keys()]
+
+
 def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
     """Merge ``entries`` into ``out/manifest.json`` (replacing same id + language + path).
 
@@ -161,19 +171,14 @@ def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
     path = out / MANIFEST
     try:
         with _locked(out):
-            current: list[dict] = []
-            if path.exists():
-                try:
-                    current = json.loads(path.read_text(encoding="utf-8")).get("leaflets", [])
-                except (ValueError, AttributeError):
-                    current = []  # a damaged manifest is rebuilt from this build
+            current = read_manifest(out)
             fresh = [asdict(entry) | {"translation": entry.translation} for entry in entries]
             replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
             merged = [
                 e
                 for e in current
-                if (e.get("id"), e.get("lang"), e.get("path")) not in replaced
-                and (out / str(e.get("path", ""))).is_file()
+                if (e["id"], e["lang"], e["path"]) not in replaced
+                and (out / str(e["path"])).is_file()
             ] + fresh
             merged.sort(key=lambda e: (e["id"], e["lang"], e["path"]))
             document = {"generator": f"leafletgen {__version__}", "leaflets": merged}
