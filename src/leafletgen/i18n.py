@@ -34,6 +34,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from . import __version__
 from .errors import LeafletError, TranslationError, raise_all
 from .leaflets import Leaflet, LeafletSpec
+from .publish import write_atomic
 from .yamlfile import LineDict, parse_yaml
 
 SOURCE_LANGUAGE = "en"
@@ -48,6 +49,11 @@ def parse_locale(lang: str) -> Locale:
         return Locale.parse(lang.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
         raise TranslationError(f"unknown language code {lang!r}") from None
+
+
+def project_relative(path: str | Path, root: Path) -> str:
+    """``path`` as written in catalog references and error lists: relative to the project."""
+    return Path(path).resolve().relative_to(root.resolve()).as_posix()
 
 
 def po_path(locales: Path, lang: str, domain: str) -> Path:
@@ -71,8 +77,6 @@ def read_catalog(path: Path) -> Catalog:
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a ``.po``/``.pot`` file (previous msgids kept for translators)."""
-    from .publish import write_atomic
-
     write_atomic(path, _po_bytes(catalog))
 
 
@@ -161,7 +165,7 @@ def extract_content(root: Path, leaflets: Iterable[Leaflet]) -> Catalog:
                 if passage.source == document.id
                 for block in passage.blocks
             ]
-            relative = Path(document.path).resolve().relative_to(root.resolve()).as_posix()
+            relative = project_relative(document.path, root)
             for block in used:
                 comment = f"{document.publisher}, “{document.title}” — {where.get(block.line, '')}"
                 for text, line in block.units:
@@ -239,8 +243,6 @@ def compile_catalogs(locales: Path, langs: Iterable[str]) -> list[Path]:
                 continue
             buffer = io.BytesIO()
             write_mo(buffer, catalog, use_fuzzy=False)
-            from .publish import write_atomic
-
             write_atomic(path.with_suffix(".mo"), buffer.getvalue())
             written.append(path.with_suffix(".mo"))
     raise_all(errors)
@@ -371,10 +373,10 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
     """Every string the leaflet prints, with its origin."""
     needs: list[Need] = []
     for template in sorted(templates.glob("*.html")):
-        relative = template.resolve().relative_to(root.resolve()).as_posix()
+        relative = project_relative(template, root)
         for message, line in _template_messages(template.resolve(), template.stat().st_mtime):
             needs.append(Need("messages", message, f"{relative}:{line}"))
-    definition = spec.path.resolve().relative_to(root.resolve()).as_posix()
+    definition = project_relative(spec.path, root)
     if not spec.drug:  # a drug leaflet's title is the drug's name, printed as it is
         needs.append(Need("messages", spec.title, definition))
     if spec.description:
@@ -390,8 +392,7 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
             )
     for section in leaflet.sections:
         for passage in section.passages:
-            document = next(d for d in leaflet.documents if d.id == passage.source)
-            relative = Path(document.path).resolve().relative_to(root.resolve()).as_posix()
+            relative = project_relative(leaflet.document(passage.source).path, root)
             for block in passage.blocks:
                 for text, line in block.units:
                     needs.append(Need("content", text, f"{relative}:{line}"))

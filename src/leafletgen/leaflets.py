@@ -133,6 +133,10 @@ class Leaflet:
     description: str | None = None
     definition: Path | None = None
 
+    def document(self, source_id: str) -> Document:
+        """The source document a passage of this leaflet came from."""
+        return next(d for d in self.documents if d.id == source_id)
+
 
 # --- loading -----------------------------------------------------------------
 

@@ -125,7 +125,7 @@ def leaflet_context(
                 # One credit line for consecutive passages of one source.
                 passages[-1]["blocks"] += blocks
                 continue
-            document = next(d for d in leaflet.documents if d.id == passage.source)
+            document = leaflet.document(passage.source)
             passages.append(
                 {
                     "ref": refs[passage.source],
