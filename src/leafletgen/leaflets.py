@@ -95,15 +95,6 @@ class LeafletSpec:
     # "trastuzumab emtansine"
     skip_reason: str | None = None  # listed but deliberately not built, and why
 
-    @property
-    def source_ids(self) -> tuple[str, ...]:
-        """The sources the definition draws on, in order of first use."""
-        seen: dict[str, None] = {}
-        for section in self.sections:
-            for selector in section.selectors:
-                seen.setdefault(selector.source)
-        return tuple(seen)
-
 
 @dataclass(frozen=True)
 class Passage:

@@ -187,7 +187,7 @@ def render_html(
     options: RenderOptions | None = None,
 ) -> str:
     """The leaflet as one HTML document, in the translator's language."""
-    options = options or RenderOptions(paper=clinic.paper, large_print=clinic.large_print)
+    options = options or RenderOptions(paper=clinic.paper)
     environment = _environment(Path(templates).resolve())
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         translator.gettext, translator.ngettext, newstyle=True
