@@ -210,8 +210,8 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     project = Project.find(args.project)
-    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
-    chosen = select_leaflets(project)
+    today = args.today or dt.date.today()
+    chosen = select_leaflets(project, include_drugs=True)
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
     sources_file = str(project.sources / "sources.yaml")
     findings = check.review_findings(read_corpus(project.sources), today)
@@ -285,7 +285,9 @@ def make_parser() -> argparse.ArgumentParser:
         "check", help="report sources past review and licences needing permission"
     )
     checker.add_argument("--strict", action="store_true", help="fail on any finding")
-    checker.add_argument("--today", help="check as of this date (YYYY-MM-DD)")
+    checker.add_argument(
+        "--today", type=dt.date.fromisoformat, help="check as of this date (YYYY-MM-DD)"
+    )
     checker.add_argument("--project", default=".", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
 
