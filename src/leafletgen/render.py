@@ -262,15 +262,23 @@ def _shared_stylesheet(path: Path, mtime: float):  # -> tuple[CSS, FontConfigura
 atexit.register(_shared_stylesheet.cache_clear)
 
 
-def render_pdf(
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF in memory and its page count, as the renderer laid it out."""
+
+    data: bytes
+    pages: int
+
+
+def render_document(
     html: str,
     *,
     base_url: str | Path,
     stylesheet: str | Path | None = None,
     assets: tuple[Path, ...] = (),
     pdf_variant: str | None = None,
-) -> bytes:
-    """Render HTML with WeasyPrint and return the PDF bytes.
+) -> RenderedPdf:
+    """Render HTML with WeasyPrint: the PDF bytes and the number of pages.
 
     Relative URLs resolve against ``base_url`` (the templates folder); only
     files under it and under ``assets`` can be loaded. ``stylesheet`` (a CSS
@@ -282,15 +290,44 @@ def render_pdf(
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
     options: dict[str, Any] = {}
+    fonts = None
     if stylesheet is not None:
         path = Path(stylesheet).resolve()
         css, fonts = _shared_stylesheet(path, path.stat().st_mtime)
-        options |= {"stylesheets": [css], "font_config": fonts}
+        options["stylesheets"] = [css]
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
-    data = document.write_pdf(**options)
+    # Laid out once: the page count comes from the layout, not from reading
+    # the PDF back.
+    laid_out = document.render(font_config=fonts, **options)
+    data = laid_out.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
-    return data
+    return RenderedPdf(data, len(laid_out.pages))
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | Path,
+    stylesheet: str | Path | None = None,
+    assets: tuple[Path, ...] = (),
+    pdf_variant: str | None = None,
+) -> bytes:
+    """Render HTML with WeasyPrint and return the PDF bytes (see :func:`render_document`)."""
+    return render_document(
+        html, base_url=base_url, stylesheet=stylesheet, assets=assets, pdf_variant=pdf_variant
+    ).data
+
+
+def warm_renderer(stylesheet: str | Path | None = None) -> None:
+    """Pay WeasyPrint's start-up now (its import, and parsing ``stylesheet`` with
+    its fonts) rather than in the first leaflet: before worker processes are
+    forked, or when a long-lived process starts."""
+    import weasyprint  # noqa: F401
+
+    if stylesheet is not None and Path(stylesheet).is_file():
+        path = Path(stylesheet).resolve()
+        _shared_stylesheet(path, path.stat().st_mtime)
