@@ -25,13 +25,14 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 from markupsafe import escape
 
+from .fonts import VOID_ELEMENTS
+
 _TAG = re.compile(r"(<[^>]*>)")
 _START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b([^>]*)>")
 _LANG_ATTRIBUTE = re.compile(r'\blang="([^"]*)"')
 _DIR_ATTRIBUTE = re.compile(r"\bdir=")
 # Text in these elements is not laid out in the page body.
 _NOT_PRINTED = {"head", "title", "style", "script"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 
 # Bidi classes that continue a left-to-right run once it has begun: numbers and
 # their separators and terminators (% ° + - / : , .), and the neutral marks that
@@ -168,6 +169,6 @@ def _open_or_close(tag: str, stack: list[tuple[str, bool]]) -> str:
         ltr = text_direction(lang.group(1)) == "ltr"
         if ltr and not _DIR_ATTRIBUTE.search(attributes):
             tag = f'<{match.group(1)} dir="ltr"{attributes}>'
-    if name not in _VOID and not tag.endswith("/>"):
+    if name not in VOID_ELEMENTS and not tag.endswith("/>"):
         stack.append((name, ltr))
     return tag

@@ -140,8 +140,9 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
         )
     rules = []
     for face in faces_for(langs):
+        url = face.path(templates).as_uri()
         rules.append(
-            f'@font-face {{ font-family: "{face.family}"; src: url("{face.path(templates).as_uri()}");'
+            f'@font-face {{ font-family: "{face.family}"; src: url("{url}");'
             f" font-weight: {face.weight}; font-style: {face.style}; }}"
         )
     for lang in sorted({primary(lang) for lang in langs}):
@@ -182,12 +183,15 @@ def _drawn(char: str) -> bool:
     return unicodedata.category(char) not in {"Zs", "Zl", "Zp", "Cc", "Cf"}
 
 
+VOID_ELEMENTS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+)
+
+
 class _TextWalker(HTMLParser):
     """Collects (language, text) for every printed text of an HTML document,
     the strings of its stylesheets (generated content such as page labels),
     and the languages that print list bullets."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -203,7 +207,7 @@ class _TextWalker(HTMLParser):
         lang = dict(attrs).get("lang") or self.lang
         if tag == "li":
             self.bulleted.add(lang)
-        if tag not in self.VOID:
+        if tag not in VOID_ELEMENTS:
             self.stack.append((tag, lang))
 
     def handle_endtag(self, tag):
