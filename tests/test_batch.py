@@ -141,7 +141,8 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
         text=True,
         start_new_session=True,
     )
-    # Drugs not built by choice are reported first; wait for the first PDF.
+    # Wait for the first leaflet to be written (drugs not built by choice are
+    # reported before any work starts).
     line = process.stdout.readline()
     while line.startswith("skipped"):
         line = process.stdout.readline()
