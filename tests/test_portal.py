@@ -134,7 +134,11 @@ def test_document_references_validate_and_match_their_files(portal):
         assert raw["content"][0]["attachment"]["hash"] == base64.b64encode(sha1).decode()
         assert attachment.hash == sha1  # the model decodes base64Binary
         assert attachment.url == entry["path"]
-        assert resource.status == "current" and resource.docStatus == "final"
+        assert resource.status == "current"
+        # None of the shipped leaflets is cleared for distribution (unreviewed
+        # translation, permissions not recorded, review dates), so none is final.
+        assert entry["distribution"]["status"] == "not-cleared"
+        assert resource.docStatus == "preliminary"
         assert resource.type.coding[0].code == "34895-3"
 
 

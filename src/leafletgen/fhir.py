@@ -38,6 +38,15 @@ def resource_id(entry: ManifestEntry | dict) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{get('path')}:{get('sha256')}"))
 
 
+def doc_status(entry: dict) -> str:
+    """``final`` only for a leaflet cleared for distribution (see
+    :mod:`leafletgen.distribution`); anything else, or no status, is
+    ``preliminary``."""
+    distribution = entry.get("distribution") or {}
+    cleared = distribution.get("status") == "cleared" and not entry.get("draft")
+    return "final" if cleared else "preliminary"
+
+
 def document_reference(
     entry: ManifestEntry | dict, out: Path, *, inline: bool = False
 ) -> dict[str, Any]:
@@ -70,7 +79,7 @@ def document_reference(
         "resourceType": "DocumentReference",
         "id": resource_id(data),
         "status": "current",
-        "docStatus": "preliminary" if data.get("draft") else "final",
+        "docStatus": doc_status(data),
         "type": DOCUMENT_TYPE,
         "category": [CATEGORY],
         "description": data["title"],
