@@ -146,14 +146,16 @@ def test_bundle_of_the_output_folder(portal, project, tmp_path):
     out, manifest = portal
     bundle = Bundle.model_validate(json.loads((out / "fhir-bundle.json").read_text()))
     assert bundle.type == "collection"
-    assert len(bundle.entry) == len(manifest)
+    kinds = Counter(item.resource.get_resource_type() for item in bundle.entry)
+    assert kinds == {"DocumentReference": len(manifest), "Provenance": len(manifest)}
     build_leaflets(
         project, ["immunotherapy"], ["en"], tmp_path, fhir_inline=True, fhir_bundle="transaction"
     )
     bundle = Bundle.model_validate(json.loads((tmp_path / "fhir-bundle.json").read_text()))
     assert bundle.type == "transaction"
-    (entry,) = bundle.entry
-    assert entry.request.method == "PUT"
+    entry, record = bundle.entry
+    assert entry.request.method == record.request.method == "PUT"
+    assert record.request.url == f"Provenance/{record.resource.id}"
     attachment = entry.resource.content[0].attachment
     pdf = (tmp_path / "en/immunotherapy.pdf").read_bytes()
     assert attachment.data in (pdf, base64.b64encode(pdf))

@@ -525,9 +525,12 @@ def build_leaflets(
                     on_result(results[-1], len(results), total)
     if not any(r.entry for r in results):
         update_manifest(out, [])  # still prune entries whose file is gone
+    # Every PDF's DocumentReference (related to its English original, whose id
+    # changes with its bytes) and Provenance, written again from the manifest.
+    listed = list(_current_entries(out).values())
+    recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
+    resources = fhir.publish_resources(listed, out, inline=fhir_inline, recorded=recorded)
     if fhir_bundle:
-        listed = _current_entries(out).values()
-        resources = [fhir.document_reference(e, out, inline=fhir_inline) for e in listed]
         fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {
         (spec.id, lang): n

@@ -39,7 +39,7 @@ from .i18n import (
 from .leaflets import Leaflet, LeafletSpec
 from .model import Document
 from .qa import Finding, Glossary, check_entry, load_glossary
-from .reviews import Review, ReviewRecord, Translated, fingerprint, load_record
+from .reviews import Printed, Review, ReviewRecord, Translated, fingerprint, load_record
 from .yamlfile import LineDict, load_yaml
 
 CLEARED = "cleared"
@@ -271,22 +271,6 @@ def review_record(locales: Path, lang: str) -> ReviewRecord:
 
 def glossary(locales: Path, lang: str) -> Glossary:
     return _glossary(locales, lang, _mtime(locales / lang / "glossary.yaml"))
-
-
-@dataclass(frozen=True)
-class Printed:
-    """One translated string a leaflet prints, with where it stands in its catalog."""
-
-    domain: str
-    msgid: str
-    msgstr: str
-    where: str  # "locales/es/LC_MESSAGES/content.po:123"
-    key: str  # its fingerprint
-
-    def describe(self) -> str:
-        short = " ".join(self.msgid.split())
-        short = short if len(short) <= 70 else short[:69] + "…"
-        return f"{self.where}: [{self.domain}] {short!r}"
 
 
 def printed_entries(

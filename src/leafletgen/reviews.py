@@ -30,6 +30,7 @@ from .publish import write_atomic
 from .yamlfile import load_yaml, require_keys
 
 RECORD = "reviews.yaml"
+DOMAINS = ("messages", "content")
 METHODS = ("translator", "machine", "publisher")
 METHOD_LABELS = {
     "translator": "a translator",
@@ -304,3 +305,39 @@ def set_translated(record: ReviewRecord, method: str, by: str, entries: set[str]
     if not merged:
         kept.append(Translated(method, by, frozenset(entries)))
     return replace(record, translated=tuple(kept))
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One translated catalog entry, with where it stands in its catalog."""
+
+    domain: str
+    msgid: str
+    msgstr: str
+    where: str  # "locales/es/LC_MESSAGES/content.po:123"
+    key: str  # its fingerprint
+
+    def describe(self) -> str:
+        short = " ".join(self.msgid.split())
+        short = short if len(short) <= 70 else short[:69] + "…"
+        return f"{self.where}: [{self.domain}] {short!r}"
+
+
+def catalog_entries(locales: Path, lang: str, root: Path) -> list[Printed]:
+    """Every translated, not fuzzy entry of the language's catalogs."""
+    from .i18n import po_path, project_relative, read_catalog
+
+    entries = []
+    for domain in DOMAINS:
+        path = po_path(locales, lang, domain)
+        if not path.is_file():
+            continue
+        for message in read_catalog(path):
+            if not message.id or not isinstance(message.id, str):
+                continue
+            if message.fuzzy or not isinstance(message.string, str) or not message.string:
+                continue
+            where = f"{project_relative(path, root)}:{message.lineno}"
+            key = fingerprint(domain, message.id, message.string, message.context)
+            entries.append(Printed(domain, message.id, message.string, where, key))
+    return entries
