@@ -277,7 +277,7 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
         f"{(args.date or dt.date.today()).isoformat()}: {len(entries)} entries approved "
         f"as they now stand ({before} were already approved)"
     )
-    findings = distribution.entry_findings(list(entries.values()), lang, project.root, ())
+    findings = distribution.entry_findings(list(entries.values()), lang, project.root)
     for finding in findings:
         print(f"warning: {finding}")
     if findings:

@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DefinitionError
+from .errors import DefinitionError, LeafletError
 from .i18n import (
     SOURCE_LANGUAGE,
     Translator,
@@ -297,17 +297,31 @@ def printed_entries(
     return entries
 
 
-def entry_findings(
-    entries: list[Printed], lang: str, root: Path, keep: tuple[str, ...]
-) -> list[Finding]:
+@cache
+def _publishers(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    from .sources import load_sources
+
+    try:
+        infos = load_sources(path.parent).values()
+    except LeafletError:
+        return ()
+    return tuple(sorted({info.publisher for info in infos if info.publisher}))
+
+
+def kept_names(root: Path) -> tuple[str, ...]:
+    """Names a translation keeps as they are: every publisher of sources.yaml
+    and every drug and brand name of drugs.yaml."""
+    path = root / "sources" / "sources.yaml"
+    return tuple(sorted(set(_publishers(path, _mtime(path))) | set(drug_names(root))))
+
+
+def entry_findings(entries: list[Printed], lang: str, root: Path) -> list[Finding]:
     """Translation QA findings of these entries."""
-    names = drug_names(root)
+    names, keep = drug_names(root), kept_names(root)
     terms = glossary(root / "locales", lang)
     found = []
     for entry in entries:
-        for check, message in check_entry(
-            entry.msgid, entry.msgstr, lang, names, tuple(sorted(set(keep) | set(names))), terms
-        ):
+        for check, message in check_entry(entry.msgid, entry.msgstr, lang, names, keep, terms):
             found.append(Finding(entry.where, check, entry.msgid, message))
     return found
 
@@ -333,7 +347,6 @@ def review_translation(
             unreviewed.append(entry.describe())
         else:
             reviews.setdefault((review.reviewer, review.qualification, review.date), review)
-    keep = tuple(d.publisher for d in leaflet.documents if d.publisher)
     return TranslationReview(
         lang=lang,
         total=len(needs),
@@ -342,7 +355,7 @@ def review_translation(
         unreviewed=tuple(unreviewed),
         translators=tuple(translators.values()),
         reviews=tuple(sorted(reviews.values(), key=lambda r: (r.date, r.reviewer))),
-        findings=tuple(entry_findings(entries, lang, root, keep)),
+        findings=tuple(entry_findings(entries, lang, root)),
     )
 
 
