@@ -42,7 +42,7 @@ def test_licences_needing_permission_listed_with_the_leaflets_using_them(project
 def test_unreviewed_translation_is_a_finding(project, capsys):
     _, out = run(capsys, "--project", str(project.root), "--today", "2026-01-01")
     assert "[es] translation not reviewed: " in out
-    assert "0 cleared, 16 not cleared for distribution" in out
+    assert "40 leaflet x language outputs checked as of 2026-01-01: 0 cleared, 40 not cleared" in out
 
 
 def test_strict_fails_on_any_finding(project, capsys):

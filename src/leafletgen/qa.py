@@ -46,11 +46,25 @@ GLOSSARY_TBX = "glossary.tbx"
 
 # International Nonproprietary Name stems of cancer medicines: a word ending so
 # is a drug name even when drugs.yaml does not list it.
+# Drug names are printed in Latin script in every language, so a name's edges
+# are Latin letters and digits only: "وteclistamab" (Arabic "and") and
+# "rituximab就是" (Chinese) still name the drug.
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 DRUG_STEM = re.compile(
-    r"\b[a-z]{3,}(?:mab|nib|cept|parib|ciclib|platin|taxel|rubicin|tecan|lisib|rafenib|"
-    r"degib|tinib|zomib|leukin|stim)\b",
+    _EDGE_BEFORE + r"[a-z]{3,}(?:mab|nib|cept|parib|ciclib|platin|taxel|rubicin|tecan|lisib|"
+    r"rafenib|degib|tinib|zomib|leukin|stim)" + _EDGE_AFTER,
     re.IGNORECASE,
 )
+# End punctuation that says the same in another script; spacing before it is
+# the language's convention (translate-toolkit asks Vietnamese for " :").
+_SAME_END = {
+    ".": ".。۔",
+    ":": ":：",
+    "?": "?？؟",
+    "!": "!！",
+    ";": ";；؛",
+    ",": ",，،",
+}
 # A number as printed: digits, with decimal point or comma and thousands
 # separators, or a phone number's groups.
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -149,7 +163,7 @@ def _drug_names(text: str, names: Iterable[str]) -> Counter[str]:
     spans: list[tuple[int, int]] = []
     # Longest names first, so "trastuzumab emtansine" is not also "trastuzumab".
     for name in sorted({_fold(n) for n in names}, key=len, reverse=True):
-        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+        for match in re.finditer(_EDGE_BEFORE + re.escape(name) + _EDGE_AFTER, folded):
             if any(start < match.end() and match.start() < end for start, end in spans):
                 continue
             spans.append(match.span())
@@ -241,9 +255,18 @@ def toolkit_findings(
             continue
         if name == "unchanged" and not re.search(r"[^\W\d_]", _without(english, keep)):
             continue
+        if name == "endpunc" and _same_end(english, translation):
+            continue
         message = failures[name]
         found.append((name, message if isinstance(message, str) else str(message)))
     return found
+
+
+def _same_end(english: str, translation: str) -> bool:
+    """Whether both end with the same punctuation mark (or the other script's
+    form of it), whatever the spacing before it."""
+    source, target = english.rstrip()[-1:], translation.rstrip()[-1:]
+    return bool(source) and source in _SAME_END and target in _SAME_END[source]
 
 
 @cache
