@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, executors, fhir
+from . import __version__, distribution, executors, fhir
 from .errors import DefinitionError, ErrorGroup, LeafletError, raise_all
 from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
 from .leaflets import (
@@ -41,6 +41,7 @@ from .publish import (
     ManifestEntry,
     ManifestJournal,
     describe_pdf,
+    manifest_record,
     publish_unit,
     read_manifest,
 )
@@ -238,6 +239,7 @@ def input_hash(
     lang: str,
     draft: bool,
     variant: str = "standard",
+    today: dt.date | None = None,
     *,
     digests: InputDigests | None = None,
 ) -> str:
@@ -245,8 +247,10 @@ def input_hash(
 
     Sources used, their catalogue, the definition (and for a drug, the class
     leaflet it borrows from), catalogs, templates and fonts, clinic.yaml and
-    logo, leafletgen's version and the build options. ``digests`` shares the
-    files' digests between the leaflets of one build.
+    logo, leafletgen's version and the build options; the review record and
+    glossary of the language, and the sources' review state as of ``today``
+    (so a review date passing, or a review recorded, rebuilds the leaflet).
+    ``digests`` shares the files' digests between the leaflets of one build.
     """
     digests = digests or InputDigests(project.root)
     files = [Path(d.path) for d in leaflet.documents]
@@ -262,6 +266,8 @@ def input_hash(
         files.append(clinic.logo)
     if lang != "en":
         files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
+        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+        files.append(project.drugs_file)
     options = json.dumps(
         {
             "version": __version__,
@@ -270,12 +276,17 @@ def input_hash(
             "id": spec.id,
             "variant": variant,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+            "sources": distribution.source_codes(leaflet, today or dt.date.today()),
         },
         sort_keys=True,
     )
     digest = hashlib.sha256(options.encode())
     digest.update(digests.files(files).encode())
     return digest.hexdigest()
+
+
+def _midnight(day: dt.date) -> str:
+    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC).isoformat()
 
 
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:
@@ -310,6 +321,7 @@ class Workspace:
     draft: bool = False
     html_twin: bool = False
     include_drugs: bool = False
+    today: dt.date | None = None  # source review dates are judged as of this day
     _translators: dict[str, Translator] = field(default_factory=dict, repr=False)
 
     def translator(self, lang: str) -> Translator:
@@ -332,6 +344,7 @@ def load_workspace(
     html_twin: bool = False,
     failed: dict[str, LeafletError] | None = None,
     key: str | None = None,
+    today: dt.date | None = None,
 ) -> Workspace:
     """Read clinic.yaml, the definitions and the corpus; definitions that fail
     to load go to ``failed``."""
@@ -346,6 +359,7 @@ def load_workspace(
         draft=draft,
         html_twin=html_twin,
         include_drugs=include_drugs,
+        today=today,
     )
 
 
@@ -405,12 +419,22 @@ def render_leaflet(
     leaflet = select_sections(spec, workspace.documents)
     translator = workspace.translator(lang)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    status = distribution.assess(
+        leaflet,
+        spec,
+        translator,
+        root=project.root,
+        today=workspace.today or dt.date.today(),
+        draft=draft,
+    )
     created = creation_date(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
         large_print=variant == "large-print",
         draft=draft,
         created=created,
+        distribution=distribution.printed_reasons(status),
+        translation_credit=distribution.credit(status),
     )
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
@@ -434,6 +458,9 @@ def render_leaflet(
         input_hash=inputs,
         variant=variant,
         created=created.isoformat() if created else None,
+        distribution=status.as_json(),
+        translators=distribution.translator_json(status),
+        reviewers=distribution.reviewer_json(status),
     )
     if not workspace.html_twin:
         return entry, rendered.data, None
@@ -474,18 +501,37 @@ def fhir_path(pdf_path: str) -> str:
 
 
 def publish_rendered(
-    rendered: Rendered, out: Path, *, fhir_inline: bool, journal: ManifestJournal | None = None
+    rendered: Rendered,
+    out: Path,
+    *,
+    fhir_inline: bool,
+    journal: ManifestJournal | None = None,
+    originals: dict[str, dict] | None = None,
+    recorded: str | None = None,
 ) -> ManifestEntry:
-    """Write a rendered leaflet's PDF, FHIR DocumentReference and HTML twin and
-    record its entry, as one unit."""
+    """Write a rendered leaflet's PDF, its FHIR DocumentReference and Provenance
+    and its HTML twin, and record its entry, as one unit. ``originals``: the
+    English originals by leaflet id (a translation's resources relate to its
+    original), updated when this entry is one."""
     entry = rendered.entry
     assert entry is not None
+    record = manifest_record(entry)
+    originals = {} if originals is None else originals
     files = {entry.path: rendered.pdf}
     if rendered.html is not None and entry.html:
         files[entry.html] = rendered.html.encode("utf-8")
-    reference = fhir.document_reference(entry, out, inline=fhir_inline, content=rendered.pdf)
-    files[fhir_path(entry.path)] = fhir.json_bytes(reference)
+    reference, provenance = fhir.resources_of(
+        record,
+        out,
+        original=fhir.original_of(record, originals),
+        inline=fhir_inline,
+        recorded=recorded or _midnight(dt.date.today()),
+        content=rendered.pdf,
+    )
+    files |= fhir.resource_files(entry.path, reference, provenance)
     publish_unit(out, files, entry, journal)
+    if fhir.is_original(record):
+        originals[entry.id] = record
     return entry
 
 
@@ -502,14 +548,23 @@ def build_one(
     variant: str = "standard",
     html_twin: bool = False,
     fhir_inline: bool = False,
+    today: dt.date | None = None,
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language, in
     this process (and, with ``html_twin``, the same leaflet as a standalone
     HTML page); the manifest is updated at once."""
-    workspace = Workspace("", project, clinic, {spec.id: spec}, documents, draft, html_twin)
+    workspace = Workspace(
+        "", project, clinic, {spec.id: spec}, documents, draft, html_twin, today=today
+    )
     entry, pdf, html = render_leaflet(workspace, spec, lang, variant=variant, inputs=inputs)
     rendered = Rendered(Job("", spec.id, lang, variant, inputs or ""), entry, pdf, html)
-    return publish_rendered(rendered, out, fhir_inline=fhir_inline)
+    return publish_rendered(
+        rendered,
+        out,
+        fhir_inline=fhir_inline,
+        originals=fhir.originals(read_manifest(out)),
+        recorded=_midnight(today or dt.date.today()),
+    )
 
 
 def _rebased(error: LeafletError, worker_root: str, root: Path) -> LeafletError:
@@ -559,6 +614,7 @@ def build_leaflets(
     fhir_bundle: str | None = None,
     html_twin: bool = False,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
+    today: dt.date | None = None,
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language.
 
@@ -579,6 +635,8 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``today`` is the date source review dates are judged against (default:
+    the current date); every entry gets its distribution status.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
@@ -588,8 +646,15 @@ def build_leaflets(
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
+    today = today or dt.date.today()
+    recorded = _midnight(today)
     workspace = load_workspace(
-        project, draft=draft, include_drugs=include_drugs, html_twin=html_twin, failed=failed
+        project,
+        draft=draft,
+        include_drugs=include_drugs,
+        html_twin=html_twin,
+        failed=failed,
+        today=today,
     )
     variants = ["standard"] + (
         ["large-print"] if large_print or workspace.clinic.large_print else []
@@ -616,7 +681,15 @@ def build_leaflets(
                 continue
             for variant in variants:
                 inputs = input_hash(
-                    project, spec, leaflet, workspace.clinic, lang, draft, variant, digests=digests
+                    project,
+                    spec,
+                    leaflet,
+                    workspace.clinic,
+                    lang,
+                    draft,
+                    variant,
+                    today,
+                    digests=digests,
                 )
                 path = output_path(spec.id, lang, variant, draft)
                 entry = current.get((spec.id, lang, path))
@@ -630,12 +703,28 @@ def build_leaflets(
         for done, result in enumerate(results, start=1):
             on_result(result, done, total)
 
+    index = fhir.originals(list(current.values()))  # English originals, as they land
+    related: set[str] = set()  # leaflets with a translation or variant published
+    stale: set[str] = set()  # ... before their English original was rebuilt
+
     def publish(rendered: Rendered) -> None:
         job = rendered.job
         error = rendered.error
         if error is None:
             try:
-                entry = publish_rendered(rendered, out, fhir_inline=fhir_inline, journal=journal)
+                before = index.get(job.id)
+                entry = publish_rendered(
+                    rendered,
+                    out,
+                    fhir_inline=fhir_inline,
+                    journal=journal,
+                    originals=index,
+                    recorded=recorded,
+                )
+                if index.get(job.id) is before:
+                    related.add(job.id)
+                elif job.id in related:
+                    stale.add(job.id)
             except LeafletError as problem:
                 error = problem
         elif rendered.root and rendered.root != str(project.root):
@@ -660,9 +749,18 @@ def build_leaflets(
                     backend.close()
     finally:
         journal.close()  # the manifest, written once, true to the files in place
+    # A translation published before its English original was rebuilt relates
+    # to the original's old id: those leaflets' resources are brought up to date
+    # (files already right are left alone).
+    if stale or fhir_bundle:
+        resources = fhir.publish_resources(
+            read_manifest(out),
+            out,
+            inline=fhir_inline,
+            recorded=recorded,
+            only=None if fhir_bundle else stale,
+        )
     if fhir_bundle:
-        listed = read_manifest(out)
-        resources = [fhir.document_reference(e, out, inline=fhir_inline) for e in listed]
         fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {
         (spec.id, lang): n

@@ -146,6 +146,7 @@ def workspace_on_workers(client: Client, workspace: Workspace) -> Iterator[None]
     snapshot = Snapshot.of(workspace.project.root, (clinic.logo,) if clinic.logo else ())
     options = {
         "draft": workspace.draft,
+        "today": workspace.today,
         "include_drugs": workspace.include_drugs,
         "html_twin": workspace.html_twin,
     }

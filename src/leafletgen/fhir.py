@@ -38,14 +38,30 @@ def resource_id(entry: ManifestEntry | dict) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{get('path')}:{get('sha256')}"))
 
 
+def doc_status(entry: dict) -> str:
+    """``final`` only for a leaflet cleared for distribution (see
+    :mod:`leafletgen.distribution`); anything else, or no status, is
+    ``preliminary``."""
+    distribution = entry.get("distribution") or {}
+    cleared = distribution.get("status") == "cleared" and not entry.get("draft")
+    return "final" if cleared else "preliminary"
+
+
 def document_reference(
-    entry: ManifestEntry | dict, out: Path, *, inline: bool = False, content: bytes | None = None
+    entry: ManifestEntry | dict,
+    out: Path,
+    *,
+    inline: bool = False,
+    original: str | None = None,
+    content: bytes | None = None,
 ) -> dict[str, Any]:
     """The DocumentReference describing one published PDF.
 
     The attachment carries size and SHA-1 (base64, as FHIR defines ``hash``)
     of the PDF (``content``, or the file on disk), and either the data inline
-    or a URL relative to the output folder.
+    or a URL relative to the output folder. ``original``: the id of the English
+    original's DocumentReference, for a translation or a large-print variant
+    (``relatesTo`` code ``transforms``).
     """
     data = entry if isinstance(entry, dict) else _as_dict(entry)
     if content is None:
@@ -71,7 +87,7 @@ def document_reference(
         "resourceType": "DocumentReference",
         "id": resource_id(data),
         "status": "current",
-        "docStatus": "preliminary" if data.get("draft") else "final",
+        "docStatus": doc_status(data),
         "type": DOCUMENT_TYPE,
         "category": [CATEGORY],
         "description": data["title"],
@@ -79,18 +95,118 @@ def document_reference(
     }
     if data.get("created"):
         resource["date"] = data["created"]
+    if original:
+        resource["relatesTo"] = [
+            {"code": "transforms", "target": {"reference": f"DocumentReference/{original}"}}
+        ]
     return resource
 
 
+def is_original(entry: dict) -> bool:
+    """Whether an entry is an English, standard-print, final original."""
+    return (
+        entry["lang"] == "en"
+        and entry.get("variant", "standard") == "standard"
+        and not entry.get("draft")
+    )
+
+
+def original_of(entry: dict, entries: list[dict] | dict[str, dict]) -> dict | None:
+    """The English, standard-print, final entry a translation or variant was made
+    from. ``entries``: the manifest's entries, or :func:`originals` of them."""
+    if entry["lang"] == "en" and entry.get("variant", "standard") == "standard":
+        return None
+    if isinstance(entries, dict):
+        return entries.get(entry["id"])
+    return next((o for o in entries if o["id"] == entry["id"] and is_original(o)), None)
+
+
+def originals(entries: list[dict]) -> dict[str, dict]:
+    """The English originals among ``entries``, by leaflet id (one lookup each,
+    however large the manifest)."""
+    found: dict[str, dict] = {}
+    for entry in entries:
+        if is_original(entry):
+            found.setdefault(entry["id"], entry)
+    return found
+
+
+def resources_of(
+    entry: dict,
+    out: Path,
+    *,
+    original: dict | None,
+    inline: bool = False,
+    recorded: str,
+    content: bytes | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An entry's DocumentReference and Provenance, related to its English
+    ``original`` if it has one."""
+    from .provenance import provenance
+
+    original_id = resource_id(original) if original else None
+    reference = document_reference(entry, out, inline=inline, original=original_id, content=content)
+    record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
+    return reference, record
+
+
+def resource_files(pdf_path: str, reference: dict, record: dict) -> dict[str, bytes]:
+    """The files of a PDF's resources: ``<id>.fhir.json`` and ``<id>.provenance.json``."""
+    stem = str(pdf_path).removesuffix(".pdf")
+    return {
+        f"{stem}.fhir.json": json_bytes(reference),
+        f"{stem}.provenance.json": json_bytes(record),
+    }
+
+
+def publish_resources(
+    entries: list[dict],
+    out: Path,
+    *,
+    inline: bool = False,
+    recorded: str,
+    only: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
+    (``<id>.provenance.json``) beside its PDF, related to the English original
+    where there is one; returns them all, for a Bundle. With ``only`` (leaflet
+    ids), just the resources of those leaflets are made. A file whose content
+    is already right is not written again."""
+    index = originals(entries)
+    resources = []
+    for entry in entries:
+        if only is not None and entry["id"] not in only:
+            continue
+        reference, record = resources_of(
+            entry, out, original=original_of(entry, index), inline=inline, recorded=recorded
+        )
+        for name, data in resource_files(entry["path"], reference, record).items():
+            path = out / name
+            try:
+                if path.read_bytes() == data:
+                    continue
+            except OSError:
+                pass
+            try:
+                write_atomic(path, data)
+            except OSError as error:
+                raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
+        resources += [reference, record]
+    return resources
+
+
 def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[str, Any]:
-    """A FHIR ``Bundle`` of DocumentReferences: ``collection`` or ``transaction``."""
+    """A FHIR ``Bundle`` of resources: ``collection`` or ``transaction``."""
     if kind not in BUNDLE_TYPES:
         raise PublishError(f"bundle type must be one of {', '.join(BUNDLE_TYPES)}, not {kind!r}")
     entries = []
     for resource in resources:
         item: dict[str, Any] = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
         if kind == "transaction":
-            item["request"] = {"method": "PUT", "url": f"DocumentReference/{resource['id']}"}
+            item["request"] = {
+                "method": "PUT",
+                "url": f"{resource['resourceType']}/{resource['id']}",
+            }
         entries.append(item)
     return {"resourceType": "Bundle", "type": kind, "entry": entries}
 
