@@ -232,7 +232,7 @@ def test_titles_and_metadata(corpus):
         (
             "nci-monoclonal-antibodies.md",
             "National Cancer Institute (NCI)",
-            "Monoclonal Antibodies - NCI",
+            "Monoclonal Antibodies",  # the page's own heading, not the export's "… - NCI"
         ),
     ],
 )

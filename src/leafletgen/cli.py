@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, check, i18n
-from .build import Project, build_leaflets, leaflet_text, select_leaflets
+from .build import Project, build_leaflets, choose_specs, leaflet_text, load_specs, select_leaflets
 from .errors import ErrorGroup, LeafletError
+from .leaflets import load_clinic, select_sections
 from .model import Document
 from .readability import readability
 from .sources import load_sources, read_corpus, read_source
@@ -47,6 +48,9 @@ def document_json(document: Document) -> dict[str, Any]:
             for section in document.sections
         ],
         "warnings": [{"line": w.line, "message": w.message} for w in document.warnings],
+        "furniture": [
+            {"line": f.line, "kinds": list(f.kinds), "text": f.text} for f in document.furniture
+        ],
     }
 
 
@@ -69,6 +73,8 @@ def document_text(document: Document) -> str:
                 lines.append(f"{block.line:>4}    {block.text}")
     for warning in document.warnings:
         lines.append(f"warning: {document.path}:{warning.line}: {warning.message}")
+    for flag in document.furniture:
+        lines.append(f"warning: {document.path}:{flag.line}: {flag.message}")
     return "\n".join(lines)
 
 
@@ -131,6 +137,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             errors = getattr(result.error, "errors", [result.error])
             print(_indent("\n".join(shown(e) for e in errors)), file=sys.stderr)
+    for finding in _furniture_findings(project, args.ids, include_drugs=args.all):
+        print(f"warning: {finding}", file=sys.stderr)
     built = sum(1 for r in results if r.entry)
     skipped = [r for r in results if r.skipped]
     unchanged = sum(1 for r in skipped if r.skipped == "unchanged")
@@ -140,6 +148,29 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{len(skipped) - unchanged} not built by choice), {failed} failed"
     )
     return 1 if failed else 0
+
+
+def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[check.Finding]:
+    """Lines the chosen leaflets print that look like web furniture (the build
+    reports its own errors; a definition that fails here is left to it)."""
+    failed: dict[str, LeafletError] = {}
+    try:
+        specs = choose_specs(
+            load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
+        )
+        clinic = load_clinic(project.clinic_file)
+    except LeafletError:
+        return []
+    documents = read_corpus(project.sources)
+    leaflets = []
+    for spec in specs:
+        if spec.skip_reason:
+            continue
+        try:
+            leaflets.append(select_sections(spec, documents))
+        except LeafletError:
+            continue
+    return check.furniture_findings(leaflets, clinic)
 
 
 class Progress:
@@ -216,6 +247,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     sources_file = str(project.sources / "sources.yaml")
     findings = check.review_findings(read_corpus(project.sources), today)
     findings += check.licence_findings([leaflet for _, leaflet in chosen], sources_file)
+    clinic = load_clinic(project.clinic_file)
+    findings += check.furniture_findings([leaflet for _, leaflet in chosen], clinic)
     for document in documents.values():
         for warning in document.warnings:
             print(f"note: {document.path}:{warning.line}: {warning.message}")
