@@ -244,7 +244,7 @@ def _decode_legacy(data: bytes) -> str | None:
 
 _HEADING_MARK = re.compile(r"^#{1,6}\s*")
 _BULLET_MARK = re.compile(r"^(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*+]\s+)")
-_MD_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\[\]]*)\]\([^()]*\)")
 _MD_STRONG = re.compile(r"(\*\*|__)")
 
 

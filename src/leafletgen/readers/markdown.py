@@ -17,10 +17,12 @@ import yaml
 from ..errors import SourceError
 from .common import Profile, Token, normalise
 
-_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+# An ATX heading: 1-6 "#", then its text (closing "#"s are trimmed in code, so
+# that no pattern backtracks over the line).
+_HEADING = re.compile(r"^(#{1,6})(?:\s(.*))?$")
 _ITEM = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\(([^()]*)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 REVIEW_MONTHS = {
@@ -149,7 +151,7 @@ def tokenise_markdown(
             continue
         if heading := _HEADING.match(stripped):
             flush()
-            level, text = len(heading[1]), (heading[2] or "").strip()
+            level, text = len(heading[1]), (heading[2] or "").strip().rstrip("#").strip()
             if not text:
                 pending_heading = level
             elif level == 1 and not tokens:
