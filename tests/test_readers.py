@@ -394,7 +394,7 @@ def test_subsections_of_side_effects_are_side_effects(tmp_path):
 
 
 def test_lead_in_before_a_question_heading_is_a_lost_list(tmp_path):
-    document, outline = outline_of(
+    document, _ = outline_of(
         tmp_path, "Title\n\nIntro.\n\nSide effects\n\nThese include:\n\nIs it safe?\n\nYes.\n"
     )
     assert "These include:" not in all_text(document)
@@ -416,7 +416,8 @@ def test_damaged_sentence_withheld_with_the_sentences_leaning_on_it(tmp_path):
     )
     assert all_text(document) == "Your team checks on you."
     warning = document.warnings[0]
-    assert warning.line == 3 and "You might have a and an drug first. This helps." in warning.message
+    assert warning.line == 3
+    assert "You might have a and an drug first. This helps." in warning.message
 
 
 def test_title_is_never_a_section_question(tmp_path):
@@ -444,4 +445,3 @@ def test_syndicated_nci_page_is_recognised(tmp_path):
     )
     assert document.publisher == "National Cancer Institute (NCI)"
     assert "caption" not in all_text(document)
-
