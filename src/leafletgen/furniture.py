@@ -1,79 +1,31 @@
-"""Pre-distribution checks: sources past their review date, sources whose
-licence needs a permission that ``sources.yaml`` does not record, and
-printed lines that look like web furniture (a phone number that is not the
-clinic's, opening hours, a chat or donate box, a bare URL ...).
+"""Printed lines that look like web furniture: a phone number that is not the
+clinic's, opening hours, a chat or donate box, a newsletter, a bare URL ...
 
-Problems are collected, never raised one by one: ``check`` reports them all
-and ``check --strict`` (the gate before distribution) fails on any of them.
+The reader flags them (``Document.furniture``, patterns in
+``data/profiles.yaml``); here they become findings for the leaflets that
+print them, unless a selector keeps them on purpose (``keep:``). ``inspect``,
+``build`` and ``check`` report them; ``check --strict`` fails on them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 from .leaflets import Clinic, Leaflet, kept_on_purpose
-from .model import Document
 from .readers.common import load_profiles
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a clinic must look at before handing leaflets out."""
+    """A printed line that looks like web furniture, where it is and why."""
 
-    kind: str  # "overdue-review", "licence-permission" or "web-furniture"
-    where: str  # file or file:line
+    where: str  # file:line
     message: str
+    leaflet: str  # the leaflet that prints it
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
-
-
-def review_findings(documents: dict[str, Document], today: dt.date) -> list[Finding]:
-    """Sources whose next review date has passed."""
-    findings = []
-    for document in documents.values():
-        if document.next_review and document.next_review < today:
-            last = document.last_reviewed.isoformat() if document.last_reviewed else "unknown"
-            findings.append(
-                Finding(
-                    "overdue-review",
-                    document.path,
-                    f"review was due {document.next_review.isoformat()} "
-                    f"(last reviewed {last}); compare it with the publisher's current page "
-                    "before distributing",
-                )
-            )
-    return findings
-
-
-def licence_findings(leaflets: list[Leaflet], sources_file: str) -> list[Finding]:
-    """Leaflets that print a source whose licence needs a permission nobody recorded."""
-    findings = []
-    for leaflet in leaflets:
-        for document in leaflet.documents:
-            licence = document.source.licence
-            if licence is None:
-                findings.append(
-                    Finding(
-                        "licence-permission",
-                        f"{sources_file}:{document.source.line}",
-                        f"leaflet {leaflet.id!r} uses {document.id!r}, "
-                        "whose licence is not recorded",
-                    )
-                )
-            elif licence.needs_permission and not licence.permission:
-                findings.append(
-                    Finding(
-                        "licence-permission",
-                        f"{sources_file}:{document.source.line}",
-                        f"leaflet {leaflet.id!r} uses {document.id!r} ({licence.name}); reuse "
-                        "needs the publisher's permission and none is recorded "
-                        "(licence.permission)",
-                    )
-                )
-    return findings
 
 
 def _clinic_numbers(clinic: Clinic | None) -> set[str]:
@@ -116,12 +68,12 @@ def furniture_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) ->
                         where = f" ({leaflet.definition}:{passage.line})" if passage.line else ""
                         findings.append(
                             Finding(
-                                "web-furniture",
                                 f"{document.path}:{line}",
                                 f"leaflet {leaflet.id!r} prints text that looks like web "
                                 f"furniture ({', '.join(kinds)}): {text!r}; if the leaflet "
                                 "should print it, quote it under 'keep:' on its selector"
                                 f"{where}",
+                                leaflet.id,
                             )
                         )
     return findings
