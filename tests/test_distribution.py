@@ -372,3 +372,22 @@ def test_xliff_machine_translation_is_recorded_as_such(project_copy, tmp_path, c
         {"method": "translator", "by": "leafletgen maintainers"},
         {"method": "machine", "by": "Example MT 2.1"},
     ]
+
+
+def test_review_of_one_leaflet_approves_only_what_it_prints(project_copy, capsys):
+    root = project_copy.root
+    code, out = cli(
+        capsys, "i18n", "review", "--lang", "es", *REVIEWER, "--leaflet", "immunotherapy",
+        "--date", "2026-11-20", "--project", str(root),
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = cli(capsys, "i18n", "status", "--lang", "es", "--project", str(root))
+    rows = {line.split()[0]: line for line in out.splitlines() if "translated," in line}
+    assert re.search(r"(\d+)/\1 translated, \1/\1 reviewed", rows["immunotherapy"])
+    reviewed, total = map(
+        int, re.search(r"(\d+)/(\d+) reviewed", rows["monoclonal-antibodies"]).groups()
+    )
+    assert 0 < reviewed < total  # the strings both leaflets print (headings, labels)
+    # A reviewer is never invented: no name, no review.
+    code, out = cli(capsys, "i18n", "review", "--lang", "es", "--project", str(root))
+    assert code == 1 and "needs --reviewer NAME and --qualification TEXT" in out
