@@ -122,6 +122,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_inline=args.fhir_inline,
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
+        bilingual=args.bilingual,
         on_result=report,
     )
     if progress:
@@ -277,6 +278,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--html",
         action="store_true",
         help="also write each leaflet as a standalone, accessible HTML page",
+    )
+    build.add_argument(
+        "--bilingual",
+        metavar="LANG",
+        help="also build a bilingual edition with LANG (e.g. en) beside each part "
+        "(<id>.bilingual-LANG.pdf)",
     )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
