@@ -338,3 +338,12 @@ def test_bilingual_needs_the_companion_catalogs(project_copy, tmp_path):
     [*_, result] = build_leaflets(project_copy, ["immunotherapy"], ["ar"], tmp_path, bilingual="fr")
     assert not result.ok
     assert "no messages catalog for 'fr'" in str(result.error)
+
+
+def test_readability_says_when_no_formula_exists(built):
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["leaflets"]:
+        if entry["lang"] in LANGS:
+            assert entry["readability"]["metric"] is None
+            assert entry["readability"]["score"] is None
+            assert "no published readability formula" in entry["readability"]["note"]

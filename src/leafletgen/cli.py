@@ -199,7 +199,10 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
             progress = i18n.translation_progress(needs, translator)
             score = readability(leaflet_text(leaflet, translator), lang)
-            shown = f"{score['metric']} {score['score']}" if score else "readability n/a"
+            if score.get("metric"):
+                shown = f"{score['metric']} {score['score']}"
+            else:
+                shown = f"readability: {score.get('note', 'n/a')}"
             mark = "ok" if progress.complete else "INCOMPLETE"
             incomplete += not progress.complete
             print(
