@@ -89,11 +89,14 @@ def _logo_url(logo: Path, *, inline: bool) -> str:
     return f"data:{kind};base64,{base64.b64encode(logo.read_bytes()).decode('ascii')}"
 
 
-def _inline_css(templates: Path) -> str:
+def _inline_css(templates: Path, lang: str) -> str:
     """The stylesheet for a standalone page: fonts are left to the browser
-    (the stylesheet names fallbacks), so only the rules are inlined."""
+    (the stylesheet names fallbacks), so only the rules are inlined, with the
+    language's font families first."""
     css = (templates / STYLESHEET).read_text(encoding="utf-8")
-    return re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css).replace("</", "<\\/")
+    css = re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css)
+    css += "\n" + fonts.language_css((lang, "en"), fallback="sans-serif") + "\n"
+    return css.replace("</", "<\\/")
 
 
 def leaflet_context(
@@ -215,7 +218,7 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
-        "inline_css": _inline_css(templates) if options.standalone else None,
+        "inline_css": _inline_css(templates, lang) if options.standalone else None,
         "version": __version__,
     }
 
