@@ -18,7 +18,7 @@ from conftest import squash
 from leafletgen import fonts
 from leafletgen.bidi import isolate_ltr, isolate_text, ltr_runs, text_direction
 from leafletgen.build import build_leaflets
-from leafletgen.errors import RenderError
+from leafletgen.errors import LeafletError, RenderError
 from leafletgen.i18n import po_path
 from leafletgen.render import render_pdf
 
@@ -334,10 +334,9 @@ def test_bilingual_edition_in_the_manifest(bilingual):
     assert entries[("immunotherapy", "ar", "standard")]["path"] == "ar/immunotherapy.pdf"
 
 
-def test_bilingual_needs_the_companion_catalogs(project_copy, tmp_path):
-    [*_, result] = build_leaflets(project_copy, ["immunotherapy"], ["ar"], tmp_path, bilingual="fr")
-    assert not result.ok
-    assert "no messages catalog for 'fr'" in str(result.error)
+def test_bilingual_pairs_a_translation_with_the_english_original(project):
+    with pytest.raises(LeafletError, match="English original"):
+        build_leaflets(project, ["immunotherapy"], ["ar"], "unused", bilingual="es")
 
 
 def test_readability_says_when_no_formula_exists(built):

@@ -18,9 +18,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import __version__, fhir
+from . import __version__, distribution, fhir
 from .errors import DefinitionError, LeafletError, PublishError, raise_all
-from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
+from .i18n import (
+    DOMAINS,
+    SOURCE_LANGUAGE,
+    Translator,
+    check_translations,
+    load_translator,
+    parse_locale,
+    po_path,
+)
 from .leaflets import (
     Clinic,
     Leaflet,
@@ -203,12 +211,15 @@ def input_hash(
     lang: str,
     draft: bool,
     variant: str = "standard",
+    today: dt.date | None = None,
 ) -> str:
     """A hash of everything that goes into one leaflet in one language.
 
     Sources used, their catalogue, the definition (and for a drug, the class
     leaflet it borrows from), catalogs, templates and fonts, clinic.yaml and
-    logo, leafletgen's version and the build options.
+    logo, leafletgen's version and the build options; the review record and
+    glossary of the language, and the sources' review state as of ``today``
+    (so a review date passing, or a review recorded, rebuilds the leaflet).
     """
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
@@ -217,8 +228,14 @@ def input_hash(
         files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
     if clinic.logo:
         files.append(clinic.logo)
-    for language in {lang, companion_language(variant) or lang} - {"en"}:
+    for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
         files += [po_path(project.locales, language, domain) for domain in DOMAINS]
+        files += [
+            project.locales / language / "reviews.yaml",
+            project.locales / language / "glossary.yaml",
+        ]
+    if {lang, companion_language(variant) or lang} - {"en"}:
+        files.append(project.drugs_file)
     options = json.dumps(
         {
             "version": __version__,
@@ -227,6 +244,7 @@ def input_hash(
             "id": spec.id,
             "variant": variant,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+            "sources": distribution.source_codes(leaflet, today or dt.date.today()),
         },
         sort_keys=True,
     )
@@ -262,6 +280,7 @@ def build_one(
     inputs: str | None = None,
     variant: str = "standard",
     html_twin: bool = False,
+    today: dt.date | None = None,
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language
     (and, with ``html_twin``, the same leaflet as a standalone HTML page).
@@ -276,12 +295,17 @@ def build_one(
     if second := companion_language(variant):
         companion = load_translator(project.locales, second, draft=draft)
         check_translations(leaflet, spec, companion, project.templates, project.root)
+    status = distribution.assess(
+        leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
+    )
     created = creation_date(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
         large_print=variant == "large-print",
         draft=draft,
         created=created,
+        distribution=distribution.printed_reasons(status),
+        translation_credit=distribution.credit(status),
     )
     html = render_html(
         leaflet,
@@ -312,6 +336,9 @@ def build_one(
         input_hash=inputs,
         variant=variant,
         created=created.isoformat() if created else None,
+        distribution=status.as_json(),
+        translators=distribution.translator_json(status),
+        reviewers=distribution.reviewer_json(status),
     )
     if not html_twin:
         return entry
@@ -343,6 +370,7 @@ class _State:
     draft: bool
     fhir_inline: bool = False
     html_twin: bool = False
+    today: dt.date | None = None
 
 
 _STATE: _State | None = None
@@ -356,6 +384,7 @@ def _load_state(
     fhir_inline: bool = False,
     html_twin: bool = False,
     failed: dict[str, LeafletError] | None = None,
+    today: dt.date | None = None,
 ) -> _State:
     """Everything a build reads once; definitions that fail to load go to ``failed``."""
     return _State(
@@ -369,6 +398,7 @@ def _load_state(
         draft=draft,
         fhir_inline=fhir_inline,
         html_twin=html_twin,
+        today=today,
     )
 
 
@@ -392,6 +422,7 @@ def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
             inputs=inputs,
             variant=variant,
             html_twin=state.html_twin,
+            today=state.today,
         )
         fhir.write_json(
             fhir.document_reference(entry, state.out, inline=state.fhir_inline),
@@ -447,6 +478,7 @@ def build_leaflets(
     html_twin: bool = False,
     bilingual: str | None = None,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
+    today: dt.date | None = None,
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language.
 
@@ -464,16 +496,26 @@ def build_leaflets(
     ``bilingual`` (a language, usually ``en``) also builds, in every other
     language, a bilingual edition with that language beside each part
     (``<id>.bilingual-en.pdf``).
+    ``today`` is the date source review dates are judged against (default:
+    the current date); every entry gets its distribution status.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
     for lang in [*langs, *([bilingual] if bilingual else [])]:
         parse_locale(lang)  # an unknown language is one error, before any work
+    if bilingual and bilingual != SOURCE_LANGUAGE:
+        # The companion is printed without its own review gate: only the
+        # English original can stand beside a translation.
+        raise LeafletError(
+            f"a bilingual edition pairs a translation with the English original "
+            f"(--bilingual {SOURCE_LANGUAGE}), not {bilingual!r}"
+        )
     ids = list(ids or [])
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
-    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed)
+    today = today or dt.date.today()
+    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed, today)
     variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
     specs = choose_specs(state.specs, ids, failed)
     results = [
@@ -496,7 +538,9 @@ def build_leaflets(
                 continue
             extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
             for variant in variants + extra:
-                inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft, variant)
+                inputs = input_hash(
+                    project, spec, leaflet, state.clinic, lang, draft, variant, today
+                )
                 path = output_path(spec.id, lang, variant, draft)
                 entry = current.get((spec.id, lang, path))
                 if not force and _up_to_date(entry, out, inputs, fhir_inline, html_twin):
@@ -519,7 +563,7 @@ def build_leaflets(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(todo)),
             initializer=_init_worker,
-            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin),
+            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin, None, today),
         ) as pool:
             futures = [pool.submit(_run_job, *job) for job in todo]
             for future in as_completed(futures):
@@ -528,9 +572,12 @@ def build_leaflets(
                     on_result(results[-1], len(results), total)
     if not any(r.entry for r in results):
         update_manifest(out, [])  # still prune entries whose file is gone
+    # Every PDF's DocumentReference (related to its English original, whose id
+    # changes with its bytes) and Provenance, written again from the manifest.
+    listed = list(_current_entries(out).values())
+    recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
+    resources = fhir.publish_resources(listed, out, inline=fhir_inline, recorded=recorded)
     if fhir_bundle:
-        listed = _current_entries(out).values()
-        resources = [fhir.document_reference(e, out, inline=fhir_inline) for e in listed]
         fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {
         (spec.id, lang): n
