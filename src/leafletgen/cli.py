@@ -136,6 +136,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_inline=args.fhir_inline,
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
+        bilingual=args.bilingual,
         on_result=report,
         today=args.today,
     )
@@ -335,6 +336,7 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
         date=args.date,
         translator=args.translator,
         method=args.method,
+        machine=args.machine,
     )
     print(
         f"{args.file}: {len(result.changed)} translation(s) updated, "
@@ -362,7 +364,10 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
             progress = i18n.translation_progress(needs, translator)
             score = readability(leaflet_text(leaflet, translator), lang)
-            shown = f"{score['metric']} {score['score']}" if score else "readability n/a"
+            if score.get("metric"):
+                shown = f"{score['metric']} {score['score']}"
+            else:
+                shown = f"readability: {score.get('note', 'n/a')}"
             mark = "ok" if progress.complete else "INCOMPLETE"
             incomplete += not progress.complete
             reviewed = ""
@@ -522,6 +527,12 @@ def make_parser() -> argparse.ArgumentParser:
         type=dt.date.fromisoformat,
         help="judge source review dates as of this date (YYYY-MM-DD; default: today)",
     )
+    build.add_argument(
+        "--bilingual",
+        metavar="LANG",
+        help="also build a bilingual edition with LANG (e.g. en) beside each part "
+        "(<id>.bilingual-LANG.pdf)",
+    )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
 
@@ -586,6 +597,11 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--file", help="import: the XLIFF file to read")
     translate.add_argument(
         "--translator", help="import: who translated the entries the file changes"
+    )
+    translate.add_argument(
+        "--machine",
+        metavar="NAME",
+        help="import: the machine translation system of units marked mt-suggestion",
     )
     translate.add_argument(
         "--method",
