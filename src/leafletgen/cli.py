@@ -17,7 +17,7 @@ from typing import Any
 
 from . import __version__, check, i18n
 from .build import Project, build_leaflets, leaflet_text, select_leaflets
-from .errors import ErrorGroup, LeafletError
+from .errors import ErrorGroup, LeafletError, shown
 from .model import Document
 from .readability import readability
 from .sources import load_sources, read_corpus, read_source
@@ -225,6 +225,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if args.strict and findings else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.app import serve
+
+    project = Project.find(args.project)
+    serve(project, host=args.host, port=args.port, out=args.out)
+    return 0
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
 
@@ -291,6 +299,17 @@ def make_parser() -> argparse.ArgumentParser:
     checker.add_argument("--project", default=".", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
 
+    server = commands.add_parser(
+        "serve", help="run the leaflet desk: staff pages, portal API and FHIR endpoint"
+    )
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)"
+    )
+    server.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    server.add_argument("--out", default="out", help="output folder served (default: out/)")
+    server.add_argument("--project", default=".", help="project folder (default: here)")
+    server.set_defaults(run=cmd_serve)
+
     translate = commands.add_parser("i18n", help="manage translation catalogs")
     translate.add_argument("action", choices=("extract", "update", "compile", "status"))
     translate.add_argument(
@@ -305,15 +324,6 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--project", default=".", help="project folder (default: here)")
     translate.set_defaults(run=cmd_i18n)
     return parser
-
-
-def shown(error: LeafletError) -> str:
-    """An error as printed: its path relative to the current folder when inside it."""
-    if error.path and os.path.isabs(error.path):
-        relative = os.path.relpath(error.path)
-        if not relative.startswith(".."):
-            return str(type(error)(error.message, relative, error.line))
-    return str(error)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
