@@ -303,7 +303,9 @@ def make_parser() -> argparse.ArgumentParser:
         "serve", help="run the leaflet desk: staff pages, portal API and FHIR endpoint"
     )
     server.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine)",
     )
     server.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     server.add_argument("--out", default="out", help="output folder served (default: out/)")

@@ -29,7 +29,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__, fhir
 from ..build import VARIANTS, Project
-from ..errors import LeafletError
 from .builds import BuildDesk, BuildJob
 from .fhirapi import make_router, outcome
 from .interface import Interface
@@ -186,7 +185,6 @@ def create_app(
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         return response
-
 
     # helpers ---------------------------------------------------------------------
 
@@ -419,9 +417,7 @@ def create_app(
             headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
         )
 
-    @app.get(
-        "/leaflets/{leaflet_id}/{lang}/{variant}.html", name="leaflet_html", tags=["leaflets"]
-    )
+    @app.get("/leaflets/{leaflet_id}/{lang}/{variant}.html", name="leaflet_html", tags=["leaflets"])
     def leaflet_html(leaflet_id: str, lang: str, variant: str) -> HTMLResponse:
         """A leaflet's accessible HTML twin, if the build wrote one (``build --html``)."""
         _info, copy = copy_of(leaflet_id, lang, variant)
@@ -536,5 +532,7 @@ def serve(project: Project, *, host: str = "127.0.0.1", port: int = 8000, out: s
     """Run the desk with uvicorn until interrupted."""
     import uvicorn
 
-    app = create_app(project, out, allowed_hosts=[*LOOPBACK_HOSTS, host] if loopback(host) else None)
+    app = create_app(
+        project, out, allowed_hosts=[*LOOPBACK_HOSTS, host] if loopback(host) else None
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -177,10 +177,7 @@ def make_router(library: Library) -> APIRouter:
         matches = [
             resource
             for resource, _entry in store.references(base)
-            if all(
-                _matches(resource, n, m, v) != (m == "not")
-                for n, m, v in criteria
-            )
+            if all(_matches(resource, n, m, v) != (m == "not") for n, m, v in criteria)
         ]
         return FhirResponse(searchset(base, criteria, matches, count, offset, ignored))
 

@@ -123,12 +123,11 @@ class Interface:
             "ui_lang": lang,
             "ui_dir": "rtl" if locale.character_order == "right-to-left" else "ltr",
             "language_name": lambda code: language_name(code, lang),
+            "language_in_text": lambda code: language_name(code, lang, capitalize=False),
             "endonym": endonym,
         }
         environment.filters["date"] = lambda value: _date(value, lang)
-        environment.filters["kilobytes"] = lambda n: format_decimal(
-            round(n / 1024), locale=locale
-        )
+        environment.filters["kilobytes"] = lambda n: format_decimal(round(n / 1024), locale=locale)
         with self._lock:
             self._environments[lang] = (stamp, environment)
         return environment
@@ -138,13 +137,14 @@ class Interface:
         return self.environment(ui).get_template(name).render(context)
 
 
-def language_name(code: str, in_lang: str) -> str:
-    """A language's name in the interface language: "Spanish", "español"."""
+def language_name(code: str, in_lang: str, *, capitalize: bool = True) -> str:
+    """A language's name in the interface language: "Spanish", "Español" (or, for
+    use inside a sentence, as the language writes it there: "español")."""
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(in_lang) or code
     except (ValueError, TypeError):
         return code
-    return name[:1].upper() + name[1:]
+    return name[:1].upper() + name[1:] if capitalize else name
 
 
 def endonym(code: str) -> str:
