@@ -17,7 +17,7 @@ from deskutil import build, make_client
 from pypdf import PdfReader
 
 from leafletgen.cli import make_parser
-from leafletgen.i18n import load_translator, read_catalog, write_catalog
+from leafletgen.i18n import catalog_languages, load_translator, read_catalog, write_catalog
 from leafletgen.web import app as web_app
 from leafletgen.web.builds import INTERNAL_ERROR, BuildDesk
 from leafletgen.web.interface import Interface
@@ -242,14 +242,16 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
 # --- JSON API ------------------------------------------------------------------------
 
 
-def test_api_lists_leaflets_with_copies(client, built_out):
+def test_api_lists_leaflets_with_copies(client, project, built_out):
     leaflets = client.get("/api/leaflets").json()
     assert [x["id"] for x in leaflets][:2] == ["immunotherapy", "monoclonal-antibodies"]
     rituximab = next(x for x in leaflets if x["id"] == "rituximab")
     assert rituximab["drug"] == "rituximab" and rituximab["drug_class"] == "Monoclonal antibodies"
-    assert rituximab["languages"] == ["en", "es"]
+    assert rituximab["languages"] == ["en", "es"]  # built; every catalog's can be
+    catalogs = ["en", *catalog_languages(project.locales)]
     copies = {(c["lang"], c["variant"]): c for c in rituximab["copies"]}
-    assert set(copies) == {(lang, v) for lang in ("en", "es") for v in ("standard", "large-print")}
+    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")}
+    assert copies[("vi", "standard")]["state"] == "missing"
     es = copies[("es", "standard")]
     assert es["state"] == "current"
     assert es["sha256"] == entry(built_out, "rituximab", "es")["sha256"]
@@ -508,7 +510,8 @@ def test_a_failed_build_shows_the_errors_and_keeps_the_previous_pdf(project_copy
     message.flags.add("fuzzy")
     write_catalog(catalog, path)
     client = make_client(project_copy, out)
-    assert client.get("/api/leaflets/rituximab").json()["copies"][2]["state"] == "stale"
+    copies = client.get("/api/leaflets/rituximab").json()["copies"]
+    assert next(c for c in copies if c["lang"] == "es")["state"] == "stale"
     response = client.post("/leaflets/rituximab/build", data={"lang": "es"}, follow_redirects=False)
     job_id = response.headers["location"].rsplit("/", 1)[1]
     desk = client.app.state.desk

@@ -90,8 +90,8 @@ class LeafletModel(BaseModel):
     drug_class: str | None = None
     skip_reason: str | None = Field(None, description="why a listed drug is not built")
     problems: list[str] = Field(default_factory=list, description="file:line: message")
-    languages: list[str]
-    copies: list[CopyModel]
+    languages: list[str] = Field(description="the languages it has a PDF in")
+    copies: list[CopyModel] = Field(description="every language and variant, built or not")
     page: str = Field(description="URL of the leaflet's page on the desk")
 
 
@@ -258,7 +258,7 @@ def create_app(
             drug_class=info.class_title,
             skip_reason=info.skip_reason,
             problems=list(info.problems),
-            languages=info.languages,
+            languages=info.built_languages,
             copies=[copy_model(request, c) for c in info.copies],
             page=str(request.url_for("leaflet_page", leaflet_id=info.id)),
         )

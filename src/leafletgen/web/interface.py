@@ -127,6 +127,7 @@ class Interface:
             "endonym": endonym,
         }
         environment.filters["date"] = lambda value: _date(value, lang)
+        environment.filters["bcp47"] = lambda code: code.replace("_", "-")  # zh_Hans -> zh-Hans
         environment.filters["kilobytes"] = lambda n: format_decimal(round(n / 1024), locale=locale)
         with self._lock:
             self._environments[lang] = (stamp, environment)

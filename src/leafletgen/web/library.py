@@ -124,7 +124,13 @@ class LeafletInfo:
 
     @property
     def languages(self) -> list[str]:
+        """Every language it can be had in (a catalog exists), built or not."""
         return list(dict.fromkeys(c.lang for c in self.copies))
+
+    @property
+    def built_languages(self) -> list[str]:
+        """The languages it has a PDF in."""
+        return list(dict.fromkeys(c.lang for c in self.copies if c.built))
 
     def title_in(self, lang: str) -> str:
         return self.titles.get(lang) or self.title
