@@ -71,6 +71,10 @@ class ManifestEntry:
     variant: str = "standard"  # or "large-print"
     created: str | None = None  # the PDF's creation date (ISO 8601)
     html: str | None = None  # the accessible HTML twin, if built
+    # {"status": "cleared" | "not-cleared", "reasons": [{"code", "message", ...}]}
+    distribution: dict | None = None
+    translators: tuple[dict, ...] = ()  # {"method", "by"} of the strings printed
+    reviewers: tuple[dict, ...] = ()  # {"name", "qualification", "date"}
 
     @property
     def translation(self) -> str:
@@ -116,6 +120,9 @@ def publish_pdf(
     input_hash: str | None = None,
     variant: str = "standard",
     created: str | None = None,
+    distribution: dict | None = None,
+    translators: tuple[dict, ...] = (),
+    reviewers: tuple[dict, ...] = (),
 ) -> ManifestEntry:
     """Write one leaflet's PDF to ``out/<path>`` (by default ``<lang>/<id>.pdf``)
     and describe it."""
@@ -138,6 +145,9 @@ def publish_pdf(
         input_hash=input_hash,
         variant=variant,
         created=created,
+        distribution=distribution,
+        translators=translators,
+        reviewers=reviewers,
     )
 
 
