@@ -119,7 +119,10 @@ def test_leaflet_page_shows_copies_preview_and_sources(client, built_out):
     assert f'alt="Page 1 of {es["pages"]}"' in page
     assert "Cancer Research UK" in words and "Last reviewed" in words
     # distribution and dates are not in this manifest yet: said so, never implied
-    assert "Not assessed" in words and "not recorded" in words
+    # the build's distribution status, its reasons as the leaflet prints them
+    assert es["distribution"]["status"] == "not-cleared"
+    assert "Not cleared for distribution" in words and "translation not reviewed" in words
+    assert "Details for whoever looks after the leaflets" in words
 
 
 def test_pdf_route_serves_the_manifest_bytes(client, built_out):
@@ -257,7 +260,11 @@ def test_api_lists_leaflets_with_copies(client, project, built_out):
     assert es["sha256"] == entry(built_out, "rituximab", "es")["sha256"]
     assert es["pdf"] == "http://testserver/leaflets/rituximab/es/standard.pdf"
     assert es["document_reference"].startswith("http://testserver/fhir/DocumentReference/")
-    assert es["distribution"] == {"status": "not-assessed", "reasons": []}
+    recorded = entry(built_out, "rituximab", "es")["distribution"]
+    assert es["distribution"]["status"] == recorded["status"]
+    assert [r["code"] for r in es["distribution"]["reasons"]] == [
+        r["code"] for r in recorded["reasons"]
+    ]
     assert copies[("es", "large-print")]["state"] == "missing"
     assert copies[("es", "large-print")]["pdf"] is None
     skipped = next(x for x in leaflets if x["id"] == "pembrolizumab")
@@ -272,10 +279,19 @@ def test_distribution_status_and_dates_from_the_manifest_are_shown(project, out_
             item["issued"], item["review_by"] = "2026-01-15", "2027-01-15"
             item["distribution"] = {
                 "status": "not-cleared",
-                "reasons": [{"code": "translation-unreviewed", "message": "Spanish not reviewed"}],
+                "reasons": [
+                    {"code": "translation-not-reviewed", "message": "Spanish not reviewed"},
+                    {
+                        "code": "licence-permission",
+                        "message": "CRUK permission",
+                        "subject": "Cancer Research UK",
+                    },
+                ],
             }
         if item["id"] == "rituximab" and item["lang"] == "en":
             item["distribution"] = {"status": "cleared", "reasons": []}
+        if item["id"] == "immunotherapy":
+            item.pop("distribution", None)  # a manifest written before statuses existed
     (out_copy / "manifest.json").write_text(json.dumps(data))
     client = make_client(project, out_copy)
     copies = {
@@ -285,13 +301,28 @@ def test_distribution_status_and_dates_from_the_manifest_are_shown(project, out_
     }
     assert copies["es"]["distribution"] == {
         "status": "not-cleared",
-        "reasons": ["Spanish not reviewed"],
+        "reasons": [
+            {"code": "translation-not-reviewed", "message": "Spanish not reviewed", "subject": ""},
+            {
+                "code": "licence-permission",
+                "message": "CRUK permission",
+                "subject": "Cancer Research UK",
+            },
+        ],
     }
     assert (copies["es"]["issued"], copies["es"]["review_by"]) == ("2026-01-15", "2027-01-15")
     assert copies["en"]["distribution"]["status"] == "cleared"
     words = text_of(client.get("/leaflets/rituximab", params={"lang": "es"}).text)
-    assert "Not cleared for distribution Spanish not reviewed" in words
+    assert (
+        "Not cleared for distribution translation not reviewed "
+        "Cancer Research UK permission not recorded"
+    ) in words
+    assert "Spanish not reviewed CRUK permission" in words  # the details, for the clinic
     assert "Issued January 15, 2026" in words and "Review by January 15, 2027" in words
+    assert "Cleared for distribution" in text_of(client.get("/leaflets/rituximab").text)
+    unassessed = client.get("/api/leaflets/immunotherapy").json()["copies"][0]
+    assert unassessed["distribution"] == {"status": "not-assessed", "reasons": []}
+    assert "Not assessed" in text_of(client.get("/leaflets/immunotherapy").text)
     spanish = make_client(project, out_copy, allowed_hosts=None)
     spanish.cookies.set("desk_lang", "es")
     words = text_of(spanish.get("/leaflets/rituximab", params={"lang": "es"}).text)

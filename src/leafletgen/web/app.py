@@ -59,9 +59,15 @@ DOCS_POLICY = (
 # --- JSON shapes (documented on the OpenAPI page) ----------------------------------
 
 
+class ReasonModel(BaseModel):
+    code: str = Field(description="e.g. translation-not-reviewed, licence-permission")
+    message: str = Field(description="for the clinic, in English")
+    subject: str = Field("", description="the publisher a source reason is about")
+
+
 class DistributionModel(BaseModel):
-    status: str = Field(description="cleared, not-cleared, or not-assessed")
-    reasons: list[str] = Field(default_factory=list)
+    status: str = Field(description="cleared, not-cleared, or not-assessed (none recorded)")
+    reasons: list[ReasonModel] = Field(default_factory=list)
 
 
 class CopyModel(BaseModel):
@@ -238,7 +244,9 @@ def create_app(
             variant=copy.variant,
             state=copy.state,
             title=copy.title,
-            distribution=DistributionModel(status=copy.distribution, reasons=copy.reasons),
+            distribution=DistributionModel(
+                status=copy.distribution, reasons=[ReasonModel(**r) for r in copy.reasons]
+            ),
             issued=copy.issued,
             review_by=copy.review_by,
             pages=copy.pages,

@@ -25,6 +25,9 @@ from ..errors import LeafletError
 from ..i18n import DOMAINS, KEYWORDS, TEMPLATE_METHOD, catalog_languages, load_translator, po_path
 
 SOURCE_LANGUAGE = "en"
+# The leaflet's own partials the desk uses, so a status reads the same on the
+# page as on the leaflet (the reasons a leaflet is not cleared).
+SHARED_TEMPLATES = ("distribution.html",)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -52,7 +55,10 @@ class Interface:
     def strings(self) -> set[str]:
         """Every message of the desk's templates."""
         found = set()
-        for template in sorted(self.templates.glob("*.html")):
+        shared = [self.templates.parent / name for name in SHARED_TEMPLATES]
+        for template in [*sorted(self.templates.glob("*.html")), *shared]:
+            if not template.is_file():
+                continue
             for _line, message, _comments, _context in extract_from_file(
                 TEMPLATE_METHOD, template, keywords=KEYWORDS
             ):
@@ -108,7 +114,7 @@ class Interface:
                 return known[1]
         translator = load_translator(self.locales, lang, draft=True)
         environment = Environment(
-            loader=FileSystemLoader(self.templates),
+            loader=FileSystemLoader([self.templates, self.templates.parent]),
             autoescape=True,
             undefined=StrictUndefined,
             extensions=[jinja_i18n],

@@ -85,16 +85,17 @@ class Copy:
         return "not-assessed"
 
     @property
-    def reasons(self) -> list[str]:
-        """Why the copy is not cleared for distribution, as the build recorded it."""
+    def reasons(self) -> list[dict[str, str]]:
+        """Why the copy is not cleared for distribution, as the build recorded it:
+        ``code``, ``message`` (for the clinic) and ``subject`` (a publisher)."""
         status = (self.entry or {}).get("distribution")
         reasons = status.get("reasons") if isinstance(status, dict) else None
         if not isinstance(reasons, list):
             return []
         return [
-            str(r.get("message") or r.get("code"))
+            {key: str(r.get(key) or "") for key in ("code", "message", "subject")}
             for r in reasons
-            if isinstance(r, dict) and (r.get("message") or r.get("code"))
+            if isinstance(r, dict) and r.get("code")
         ]
 
     @property
