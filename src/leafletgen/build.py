@@ -20,7 +20,15 @@ from pathlib import Path
 
 from . import __version__, distribution, fhir
 from .errors import DefinitionError, LeafletError, PublishError, raise_all
-from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
+from .i18n import (
+    DOMAINS,
+    SOURCE_LANGUAGE,
+    Translator,
+    check_translations,
+    load_translator,
+    parse_locale,
+    po_path,
+)
 from .leaflets import (
     Clinic,
     Leaflet,
@@ -183,11 +191,18 @@ def _digest_files(paths: Iterable[Path], root: Path) -> str:
 
 
 VARIANTS = {"standard": "", "large-print": ".large"}
+BILINGUAL = "bilingual-"  # + the companion language: "bilingual-en"
+
+
+def companion_language(variant: str) -> str | None:
+    """The second language of a bilingual variant (``bilingual-en`` -> ``en``)."""
+    return variant.removeprefix(BILINGUAL) if variant.startswith(BILINGUAL) else None
 
 
 def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
-    """``<lang>/<id>[.large][.draft].pdf``, relative to the output folder."""
-    return f"{lang}/{leaflet_id}{VARIANTS[variant]}{'.draft' if draft else ''}.pdf"
+    """``<lang>/<id>[.large|.bilingual-<lang>][.draft].pdf``, relative to the output folder."""
+    suffix = VARIANTS.get(variant, f".{variant}")
+    return f"{lang}/{leaflet_id}{suffix}{'.draft' if draft else ''}.pdf"
 
 
 def input_hash(
@@ -215,9 +230,13 @@ def input_hash(
         files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
     if clinic.logo:
         files.append(clinic.logo)
-    if lang != "en":
-        files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
-        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+    for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
+        files += [po_path(project.locales, language, domain) for domain in DOMAINS]
+        files += [
+            project.locales / language / "reviews.yaml",
+            project.locales / language / "glossary.yaml",
+        ]
+    if {lang, companion_language(variant) or lang} - {"en"}:
         files.append(project.drugs_file)
     options = json.dumps(
         {
@@ -272,10 +291,18 @@ def build_one(
     today: dt.date | None = None,
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language
-    (and, with ``html_twin``, the same leaflet as a standalone HTML page)."""
+    (and, with ``html_twin``, the same leaflet as a standalone HTML page).
+
+    A ``bilingual-<lang>`` variant prints each part in the companion
+    language too, after the leaflet's own; both must be fully translated.
+    """
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    companion = None
+    if second := companion_language(variant):
+        companion = load_translator(project.locales, second, draft=draft)
+        check_translations(leaflet, spec, companion, project.templates, project.root)
     status = distribution.assess(
         leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
     )
@@ -288,7 +315,14 @@ def build_one(
         distribution=distribution.printed_reasons(status),
         translation_credit=distribution.credit(status),
     )
-    html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
+    html = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=options,
+        companion=companion,
+    )
     assets = (clinic.logo.parent,) if clinic.logo else ()
     pdf = render_pdf(
         html,
@@ -322,6 +356,7 @@ def build_one(
         translator,
         templates=project.templates,
         options=replace(options, standalone=True),
+        companion=companion,
     )
     twin_path = entry.path.removesuffix(".pdf") + ".html"
     try:
@@ -449,6 +484,7 @@ def build_leaflets(
     fhir_inline: bool = False,
     fhir_bundle: str | None = None,
     html_twin: bool = False,
+    bilingual: str | None = None,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
     today: dt.date | None = None,
 ) -> list[BuildResult]:
@@ -465,13 +501,23 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``bilingual`` (a language, usually ``en``) also builds, in every other
+    language, a bilingual edition with that language beside each part
+    (``<id>.bilingual-en.pdf``).
     ``today`` is the date source review dates are judged against (default:
     the current date); every entry gets its distribution status.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
-    for lang in langs:
+    for lang in [*langs, *([bilingual] if bilingual else [])]:
         parse_locale(lang)  # an unknown language is one error, before any work
+    if bilingual and bilingual != SOURCE_LANGUAGE:
+        # The companion is printed without its own review gate: only the
+        # English original can stand beside a translation.
+        raise LeafletError(
+            f"a bilingual edition pairs a translation with the English original "
+            f"(--bilingual {SOURCE_LANGUAGE}), not {bilingual!r}"
+        )
     ids = list(ids or [])
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
@@ -498,7 +544,8 @@ def build_leaflets(
             except LeafletError as error:
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
-            for variant in variants:
+            extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
+            for variant in variants + extra:
                 inputs = input_hash(
                     project, spec, leaflet, state.clinic, lang, draft, variant, today
                 )

@@ -123,6 +123,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_inline=args.fhir_inline,
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
+        bilingual=args.bilingual,
         on_result=report,
         today=args.today,
     )
@@ -324,7 +325,10 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
             progress = i18n.translation_progress(needs, translator)
             score = readability(leaflet_text(leaflet, translator), lang)
-            shown = f"{score['metric']} {score['score']}" if score else "readability n/a"
+            if score.get("metric"):
+                shown = f"{score['metric']} {score['score']}"
+            else:
+                shown = f"readability: {score.get('note', 'n/a')}"
             mark = "ok" if progress.complete else "INCOMPLETE"
             incomplete += not progress.complete
             reviewed = ""
@@ -488,6 +492,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--today",
         type=dt.date.fromisoformat,
         help="judge source review dates as of this date (YYYY-MM-DD; default: today)",
+    )
+    build.add_argument(
+        "--bilingual",
+        metavar="LANG",
+        help="also build a bilingual edition with LANG (e.g. en) beside each part "
+        "(<id>.bilingual-LANG.pdf)",
     )
     build.add_argument("--project", default=".", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)

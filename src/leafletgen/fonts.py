@@ -145,9 +145,7 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
             f'@font-face {{ font-family: "{face.family}"; src: url("{url}");'
             f" font-weight: {face.weight}; font-style: {face.style}; }}"
         )
-    for lang in sorted({primary(lang) for lang in langs}):
-        extra = LANGUAGE_RULES.get(lang, "")
-        rules.append(f":lang({lang}) {{ font-family: {_family_list(families_for(lang))}; {extra}}}")
+    rules.append(language_css(langs))
     if root_lang:
         boxes = " ".join(
             f"@{box} {{ font-family: {_family_list(families_for(root_lang))}; }}"
@@ -155,6 +153,16 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
         )
         rules.append(f"@page {{ {boxes} }}")
     return "\n".join(rules) + "\n"
+
+
+def language_css(langs: tuple[str, ...], fallback: str = "") -> str:
+    """A ``:lang()`` rule per language: its font families and typesetting rules."""
+    rules = []
+    for lang in sorted({primary(lang) for lang in langs}):
+        extra = LANGUAGE_RULES.get(lang, "")
+        families = _family_list(families_for(lang)) + (f", {fallback}" if fallback else "")
+        rules.append(f":lang({lang}) {{ font-family: {families}; {extra}}}")
+    return "\n".join(rules)
 
 
 # --- glyph coverage ---------------------------------------------------------------
