@@ -346,3 +346,9 @@ def test_readability_says_when_no_formula_exists(built):
             assert entry["readability"]["metric"] is None
             assert entry["readability"]["score"] is None
             assert "no published readability formula" in entry["readability"]["note"]
+
+
+def test_font_names_are_checked_against_the_pinned_families():
+    fonts.check_font_names(["/ABCDEF+Noto-Sans-Arabic-Bold", "Atkinson-Hyperlegible-Italic"])
+    with pytest.raises(RenderError, match="DejaVu-Sans"):
+        fonts.check_font_names(["/ABCDEF+Noto-Sans-CJK-SC", "/GHIJKL+DejaVu-Sans"])
