@@ -298,6 +298,7 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
         date=args.date,
         translator=args.translator,
         method=args.method,
+        machine=args.machine,
     )
     print(
         f"{args.file}: {len(result.changed)} translation(s) updated, "
@@ -555,6 +556,11 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--file", help="import: the XLIFF file to read")
     translate.add_argument(
         "--translator", help="import: who translated the entries the file changes"
+    )
+    translate.add_argument(
+        "--machine",
+        metavar="NAME",
+        help="import: the machine translation system of units marked mt-suggestion",
     )
     translate.add_argument(
         "--method",
