@@ -402,3 +402,22 @@ def test_a_review_date_passing_rebuilds_the_leaflet(project, tmp_path):
     after = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
     assert after[0].entry is not None  # Cleveland Clinic's page fell due on 2026-08-12
     assert "review-overdue" in [r["code"] for r in after[0].entry.distribution["reasons"]]
+
+
+def test_a_broken_review_record_is_an_error_at_its_line(project_copy):
+    path = project_copy.locales / "es" / "reviews.yaml"
+    path.write_text(
+        "language: es\n"
+        "translated:\n"
+        "  - {method: human, by: Someone, entries: all}\n"
+        "reviews:\n"
+        "  - reviewer: A. Reviewer\n"
+        "    date: next week\n"
+        "    approved: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception) as caught:
+        reviews.load_record(project_copy.locales, "es")
+    text = str(caught.value)
+    assert f"{path}:3: method must be one of translator, machine, publisher, not 'human'" in text
+    assert f"{path}:5: review is missing 'qualification'" in text
