@@ -318,9 +318,13 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
         print(f"[{lang}]")
         if lang != i18n.SOURCE_LANGUAGE:
             record = distribution.review_record(project.locales, lang)
+            made = ", ".join(f"{t.by} ({t.method})" for t in record.translated) or "not recorded"
+            reviewers = ", ".join(
+                f"{r.reviewer} ({r.qualification}) on {r.date}" for r in record.reviews
+            )
             print(
-                f"  review record: {i18n.project_relative(record.path, project.root)} "
-                f"({len(record.reviews)} review(s))"
+                f"  review record: {i18n.project_relative(record.path, project.root)}: "
+                f"translated by {made}; reviewed by {reviewers or 'nobody yet'}"
             )
         for spec, leaflet in chosen:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
