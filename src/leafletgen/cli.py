@@ -298,6 +298,7 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
         date=args.date,
         translator=args.translator,
         method=args.method,
+        machine=args.machine,
     )
     print(
         f"{args.file}: {len(result.changed)} translation(s) updated, "
@@ -317,9 +318,13 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
         print(f"[{lang}]")
         if lang != i18n.SOURCE_LANGUAGE:
             record = distribution.review_record(project.locales, lang)
+            made = ", ".join(f"{t.by} ({t.method})" for t in record.translated) or "not recorded"
+            reviewers = ", ".join(
+                f"{r.reviewer} ({r.qualification}) on {r.date}" for r in record.reviews
+            )
             print(
-                f"  review record: {i18n.project_relative(record.path, project.root)} "
-                f"({len(record.reviews)} review(s))"
+                f"  review record: {i18n.project_relative(record.path, project.root)}: "
+                f"translated by {made}; reviewed by {reviewers or 'nobody yet'}"
             )
         for spec, leaflet in chosen:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
@@ -576,6 +581,11 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--file", help="import: the XLIFF file to read")
     translate.add_argument(
         "--translator", help="import: who translated the entries the file changes"
+    )
+    translate.add_argument(
+        "--machine",
+        metavar="NAME",
+        help="import: the machine translation system of units marked mt-suggestion",
     )
     translate.add_argument(
         "--method",
