@@ -391,3 +391,33 @@ def test_review_of_one_leaflet_approves_only_what_it_prints(project_copy, capsys
     # A reviewer is never invented: no name, no review.
     code, out = cli(capsys, "i18n", "review", "--lang", "es", "--project", str(root))
     assert code == 1 and "needs --reviewer NAME and --qualification TEXT" in out
+
+
+def test_a_review_date_passing_rebuilds_the_leaflet(project, tmp_path):
+    before = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=dt.date(2026, 8, 1))
+    codes = [r["code"] for r in before[0].entry.distribution["reasons"]]
+    assert "review-overdue" not in codes
+    same = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=dt.date(2026, 8, 2))
+    assert same[0].skipped == "unchanged"
+    after = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
+    assert after[0].entry is not None  # Cleveland Clinic's page fell due on 2026-08-12
+    assert "review-overdue" in [r["code"] for r in after[0].entry.distribution["reasons"]]
+
+
+def test_a_broken_review_record_is_an_error_at_its_line(project_copy):
+    path = project_copy.locales / "es" / "reviews.yaml"
+    path.write_text(
+        "language: es\n"
+        "translated:\n"
+        "  - {method: human, by: Someone, entries: all}\n"
+        "reviews:\n"
+        "  - reviewer: A. Reviewer\n"
+        "    date: next week\n"
+        "    approved: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception) as caught:
+        reviews.load_record(project_copy.locales, "es")
+    text = str(caught.value)
+    assert f"{path}:3: method must be one of translator, machine, publisher, not 'human'" in text
+    assert f"{path}:5: review is missing 'qualification'" in text

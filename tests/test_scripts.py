@@ -346,3 +346,31 @@ def test_readability_says_when_no_formula_exists(built):
             assert entry["readability"]["metric"] is None
             assert entry["readability"]["score"] is None
             assert "no published readability formula" in entry["readability"]["note"]
+
+
+def test_font_names_are_checked_against_the_pinned_families():
+    fonts.check_font_names(["/ABCDEF+Noto-Sans-Arabic-Bold", "Atkinson-Hyperlegible-Italic"])
+    with pytest.raises(RenderError, match="DejaVu-Sans"):
+        fonts.check_font_names(["/ABCDEF+Noto-Sans-CJK-SC", "/GHIJKL+DejaVu-Sans"])
+
+
+def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
+    from leafletgen.i18n import load_translator
+    from leafletgen.leaflets import load_clinic, load_definitions, select_sections
+    from leafletgen.render import RenderOptions, render_html
+    from leafletgen.sources import read_corpus
+
+    english = "Immunotherapy helps the immune system to better act against cancer."
+    _set_translation(project_copy, "ar", "content", english, "")
+    spec = load_definitions(project_copy.leaflets)["immunotherapy"]
+    leaflet = select_sections(spec, read_corpus(project_copy.sources))
+    translator = load_translator(project_copy.locales, "ar", draft=True)
+    html = render_html(
+        leaflet,
+        load_clinic(project_copy.clinic_file),
+        translator,
+        templates=project_copy.templates,
+        options=RenderOptions(draft=True),
+    )
+    assert '<html lang="ar" dir="rtl">' in html
+    assert f'<p dir="ltr" class="untranslated" lang="en">{english}</p>' in html

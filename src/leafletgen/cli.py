@@ -24,7 +24,7 @@ from .build import (
     load_specs,
     select_leaflets,
 )
-from .errors import ErrorGroup, LeafletError, TranslationError
+from .errors import ErrorGroup, LeafletError, TranslationError, shown
 from .leaflets import load_clinic, select_sections
 from .model import Document
 from .publish import read_manifest
@@ -356,9 +356,13 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
         print(f"[{lang}]")
         if lang != i18n.SOURCE_LANGUAGE:
             record = distribution.review_record(project.locales, lang)
+            made = ", ".join(f"{t.by} ({t.method})" for t in record.translated) or "not recorded"
+            reviewers = ", ".join(
+                f"{r.reviewer} ({r.qualification}) on {r.date}" for r in record.reviews
+            )
             print(
-                f"  review record: {i18n.project_relative(record.path, project.root)} "
-                f"({len(record.reviews)} review(s))"
+                f"  review record: {i18n.project_relative(record.path, project.root)}: "
+                f"translated by {made}; reviewed by {reviewers or 'nobody yet'}"
             )
         for spec, leaflet in chosen:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
@@ -469,6 +473,14 @@ def _stale_manifest(out: Path, statuses: dict[tuple[str, str], distribution.Stat
     return problems
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.app import serve
+
+    project = Project.find(args.project)
+    serve(project, host=args.host, port=args.port, out=args.out)
+    return 0
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
 
@@ -553,6 +565,19 @@ def make_parser() -> argparse.ArgumentParser:
     checker.add_argument("--project", default=".", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
 
+    server = commands.add_parser(
+        "serve", help="run the leaflet desk: staff pages, portal API and FHIR endpoint"
+    )
+    server.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine)",
+    )
+    server.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    server.add_argument("--out", default="out", help="output folder served (default: out/)")
+    server.add_argument("--project", default=".", help="project folder (default: here)")
+    server.set_defaults(run=cmd_serve)
+
     translate = commands.add_parser("i18n", help="manage translation catalogs")
     translate.add_argument(
         "action",
@@ -612,15 +637,6 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--project", default=".", help="project folder (default: here)")
     translate.set_defaults(run=cmd_i18n)
     return parser
-
-
-def shown(error: LeafletError) -> str:
-    """An error as printed: its path relative to the current folder when inside it."""
-    if error.path and os.path.isabs(error.path):
-        relative = os.path.relpath(error.path)
-        if not relative.startswith(".."):
-            return str(type(error)(error.message, relative, error.line))
-    return str(error)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -178,8 +179,13 @@ def _character_map(path: Path, index: int) -> frozenset[int]:
 
 def coverage(lang: str, templates: Path) -> frozenset[int]:
     """Every code point the fonts of ``lang`` have (regular faces)."""
+    return _coverage(families_for(lang), templates.resolve())
+
+
+@cache
+def _coverage(families: tuple[str, ...], templates: Path) -> frozenset[int]:
     covered: set[int] = set()
-    for face in faces_for((lang,)):
+    for face in (face for face in FACES if face.family in families):
         if face.weight == "normal" and face.style == "normal":
             covered |= _character_map(face.path(templates), face.index)
     return frozenset(covered)
@@ -316,6 +322,13 @@ def allowed_font_names() -> set[str]:
 
 def check_embedded_fonts(pdf: bytes) -> None:
     """Fail if the PDF embeds a font that is not one of the pinned families."""
-    foreign = sorted(embedded_fonts(pdf) - allowed_font_names())
+    check_font_names(embedded_fonts(pdf))
+
+
+def check_font_names(names: Iterable[str]) -> None:
+    """Fail if any of these PDF font names (``/ABCDEF+Family-Style``, subset
+    prefix optional) is not one of the pinned families."""
+    found = {name.lstrip("/").split("+", 1)[-1] for name in names}
+    foreign = sorted(found - allowed_font_names())
     if foreign:
         raise RenderError(f"the PDF embeds fonts that are not pinned: {', '.join(foreign)}")

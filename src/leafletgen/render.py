@@ -394,11 +394,12 @@ def render_pdf(
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
         _tag_languages()
-    data = document.write_pdf(**options)
+    rendered = document.render(**options)
+    data = rendered.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
     if stylesheet is not None:
-        fonts.check_embedded_fonts(data)
+        fonts.check_font_names(font.name.decode() for font in rendered.fonts.values())
     return data
