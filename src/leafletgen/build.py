@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 
 from . import __version__, distribution, executors, fhir
 from .errors import DefinitionError, ErrorGroup, LeafletError, raise_all
-from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
+from .i18n import (
+    DOMAINS,
+    SOURCE_LANGUAGE,
+    Translator,
+    check_translations,
+    load_translator,
+    parse_locale,
+    po_path,
+)
 from .leaflets import (
     Clinic,
     Leaflet,
@@ -55,6 +63,8 @@ if TYPE_CHECKING:
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
 # title bar, alternative text for images.
 PDF_VARIANT = "pdf/ua-1"
+# The web app's templates live beside the leaflet's but never print.
+WEB_TEMPLATES = "web"
 
 
 @dataclass(frozen=True)
@@ -185,11 +195,18 @@ def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
 
 
 VARIANTS = {"standard": "", "large-print": ".large"}
+BILINGUAL = "bilingual-"  # + the companion language: "bilingual-en"
+
+
+def companion_language(variant: str) -> str | None:
+    """The second language of a bilingual variant (``bilingual-en`` -> ``en``)."""
+    return variant.removeprefix(BILINGUAL) if variant.startswith(BILINGUAL) else None
 
 
 def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
-    """``<lang>/<id>[.large][.draft].pdf``, relative to the output folder."""
-    return f"{lang}/{leaflet_id}{VARIANTS[variant]}{'.draft' if draft else ''}.pdf"
+    """``<lang>/<id>[.large|.bilingual-<lang>][.draft].pdf``, relative to the output folder."""
+    suffix = VARIANTS.get(variant, f".{variant}")
+    return f"{lang}/{leaflet_id}{suffix}{'.draft' if draft else ''}.pdf"
 
 
 class InputDigests:
@@ -255,7 +272,7 @@ def input_hash(
     digests = digests or InputDigests(project.root)
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
-    files += digests.listing(project.templates, "**/*")
+    files += [p for p in digests.listing(project.templates, "**/*") if _prints(project, p)]
     if spec.drug:  # its sections come from its class's topic definition
         files += [
             p
@@ -264,9 +281,13 @@ def input_hash(
         ]
     if clinic.logo:
         files.append(clinic.logo)
-    if lang != "en":
-        files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
-        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+    for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
+        files += [po_path(project.locales, language, domain) for domain in DOMAINS]
+        files += [
+            project.locales / language / "reviews.yaml",
+            project.locales / language / "glossary.yaml",
+        ]
+    if {lang, companion_language(variant) or lang} - {"en"}:
         files.append(project.drugs_file)
     options = json.dumps(
         {
@@ -283,6 +304,12 @@ def input_hash(
     digest = hashlib.sha256(options.encode())
     digest.update(digests.files(files).encode())
     return digest.hexdigest()
+
+
+def _prints(project: Project, template: Path) -> bool:
+    """Whether a file under templates/ can change a leaflet: everything but the
+    web app's own pages (``templates/web/``)."""
+    return template.relative_to(project.templates).parts[0] != WEB_TEMPLATES
 
 
 def _midnight(day: dt.date) -> str:
@@ -410,15 +437,34 @@ def _resident_bytes() -> int | None:
         return None
 
 
-def render_leaflet(
-    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str, inputs: str | None
-) -> tuple[ManifestEntry, bytes, str | None]:
-    """Select, translate and render one leaflet: its manifest entry, the PDF
-    bytes and (when the workspace asks for it) the HTML twin. Writes nothing."""
+@dataclass(frozen=True)
+class PreparedLeaflet:
+    """A leaflet selected, translated and checked, as HTML ready to render."""
+
+    leaflet: Leaflet
+    translator: Translator
+    companion: Translator | None  # the second language of a bilingual edition
+    status: distribution.Status
+    options: RenderOptions
+    html: str
+
+
+def prepare_leaflet(
+    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str = "standard"
+) -> PreparedLeaflet:
+    """Select, translate and check one leaflet, and fill its template.
+
+    A ``bilingual-<lang>`` variant prints each part in the companion
+    language too, after the leaflet's own; both must be fully translated.
+    """
     project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
     leaflet = select_sections(spec, workspace.documents)
     translator = workspace.translator(lang)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    companion = None
+    if second := companion_language(variant):
+        companion = workspace.translator(second)
+        check_translations(leaflet, spec, companion, project.templates, project.root)
     status = distribution.assess(
         leaflet,
         spec,
@@ -427,22 +473,39 @@ def render_leaflet(
         today=workspace.today or dt.date.today(),
         draft=draft,
     )
-    created = creation_date(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
         large_print=variant == "large-print",
         draft=draft,
-        created=created,
+        created=creation_date(leaflet),
         distribution=distribution.printed_reasons(status),
         translation_credit=distribution.credit(status),
     )
-    html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
-    assets = (clinic.logo.parent,) if clinic.logo else ()
+    html = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=options,
+        companion=companion,
+    )
+    return PreparedLeaflet(leaflet, translator, companion, status, options, html)
+
+
+def render_leaflet(
+    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str, inputs: str | None
+) -> tuple[ManifestEntry, bytes, str | None]:
+    """Select, translate and render one leaflet: its manifest entry, the PDF
+    bytes and (when the workspace asks for it) the HTML twin. Writes nothing."""
+    project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
+    prepared = prepare_leaflet(workspace, spec, lang, variant=variant)
+    leaflet, translator, status = prepared.leaflet, prepared.translator, prepared.status
+    created = prepared.options.created
     rendered = render_document(
-        html,
+        prepared.html,
         base_url=project.templates,
         stylesheet=project.templates / STYLESHEET,
-        assets=assets,
+        assets=(clinic.logo.parent,) if clinic.logo else (),
         pdf_variant=PDF_VARIANT,
     )
     entry = describe_pdf(
@@ -469,7 +532,8 @@ def render_leaflet(
         clinic,
         translator,
         templates=project.templates,
-        options=replace(options, standalone=True),
+        options=replace(prepared.options, standalone=True),
+        companion=prepared.companion,
     )
     entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
     return entry, rendered.data, twin
@@ -552,7 +616,8 @@ def build_one(
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language, in
     this process (and, with ``html_twin``, the same leaflet as a standalone
-    HTML page); the manifest is updated at once."""
+    HTML page); the manifest is updated at once. A ``bilingual-<lang>``
+    variant prints each part in the companion language too."""
     workspace = Workspace(
         "", project, clinic, {spec.id: spec}, documents, draft, html_twin, today=today
     )
@@ -613,6 +678,7 @@ def build_leaflets(
     fhir_inline: bool = False,
     fhir_bundle: str | None = None,
     html_twin: bool = False,
+    bilingual: str | None = None,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
     today: dt.date | None = None,
 ) -> list[BuildResult]:
@@ -635,13 +701,23 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``bilingual`` (a language, usually ``en``) also builds, in every other
+    language, a bilingual edition with that language beside each part
+    (``<id>.bilingual-en.pdf``).
     ``today`` is the date source review dates are judged against (default:
     the current date); every entry gets its distribution status.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
-    for lang in langs:
+    for lang in [*langs, *([bilingual] if bilingual else [])]:
         parse_locale(lang)  # an unknown language is one error, before any work
+    if bilingual and bilingual != SOURCE_LANGUAGE:
+        # The companion is printed without its own review gate: only the
+        # English original can stand beside a translation.
+        raise LeafletError(
+            f"a bilingual edition pairs a translation with the English original "
+            f"(--bilingual {SOURCE_LANGUAGE}), not {bilingual!r}"
+        )
     ids = list(ids or [])
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
@@ -679,7 +755,8 @@ def build_leaflets(
             except LeafletError as error:
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
-            for variant in variants:
+            extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
+            for variant in variants + extra:
                 inputs = input_hash(
                     project,
                     spec,
