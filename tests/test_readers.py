@@ -445,3 +445,23 @@ def test_syndicated_nci_page_is_recognised(tmp_path):
     )
     assert document.publisher == "National Cancer Institute (NCI)"
     assert "caption" not in all_text(document)
+
+
+def test_a_sub_list_stays_with_its_item(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Title\n\nTell your nurse if you:\n\n  • are pregnant\n  • have other problems:\n"
+        "    • kidney disease\n    • liver disease\n\nMore text.\n",
+    )
+    assert outline == [(None, "other", [2])]
+    items = document.sections[0].blocks[1].items
+    assert items[1] == "have other problems:\nkidney disease\nliver disease"
+
+
+def test_navigation_sentences_and_browser_notices_are_chrome(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Title\n\nThis site is best viewed with a modern browser.\n\nReal text.\n\n"
+        "Read more tips to help fight fatigue.\n",
+    )
+    assert all_text(document) == "Real text."
