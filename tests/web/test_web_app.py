@@ -240,6 +240,25 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
     assert client.get("/leaflets/rituximab/en/standard.pdf").status_code == 409
     copy = client.get("/api/leaflets/rituximab").json()["copies"][0]
     assert (copy["lang"], copy["state"]) == ("en", "stale")
+    rid = copy["document_reference"].rsplit("/", 1)[1]
+    assert client.get(f"/fhir/DocumentReference/{rid}").status_code == 404
+    assert client.get(f"/fhir/Binary/{rid}").status_code == 404
+    assert client.get("/fhir/DocumentReference", params={"_id": rid}).json()["total"] == 0
+
+
+def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
+    build(project, out_copy, ids=["rituximab"], langs=["es"], html_twin=True)
+    client = make_client(project, out_copy)
+    twin = client.get("/leaflets/rituximab/es/standard.html")
+    assert twin.status_code == 200
+    assert '<html lang="es"' in twin.text and "Cómo funciona" in twin.text
+    assert twin.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "script-src" not in twin.headers["content-security-policy"]
+    page = client.get("/leaflets/rituximab", params={"lang": "es"}).text
+    assert 'href="/leaflets/rituximab/es/standard.html"' in page
+    copy = client.get("/api/leaflets/rituximab").json()["copies"]
+    es = next(c for c in copy if c["lang"] == "es" and c["variant"] == "standard")
+    assert es["html"] == "http://testserver/leaflets/rituximab/es/standard.html"
 
 
 # --- JSON API ------------------------------------------------------------------------

@@ -406,6 +406,7 @@ def create_app(
     @app.get(
         "/leaflets/{leaflet_id}/{lang}/{variant}.pdf",
         name="leaflet_pdf",
+        summary="A leaflet's PDF",
         response_class=Response,
         responses={200: {"content": {"application/pdf": {}}}},
         tags=["leaflets"],
@@ -425,7 +426,12 @@ def create_app(
             headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
         )
 
-    @app.get("/leaflets/{leaflet_id}/{lang}/{variant}.html", name="leaflet_html", tags=["leaflets"])
+    @app.get(
+        "/leaflets/{leaflet_id}/{lang}/{variant}.html",
+        name="leaflet_html",
+        summary="A leaflet's accessible HTML twin",
+        tags=["leaflets"],
+    )
     def leaflet_html(leaflet_id: str, lang: str, variant: str) -> HTMLResponse:
         """A leaflet's accessible HTML twin, if the build wrote one (``build --html``)."""
         _info, copy = copy_of(leaflet_id, lang, variant)
@@ -475,7 +481,7 @@ def create_app(
 
     # JSON API ------------------------------------------------------------------------
 
-    @app.get("/api/leaflets", tags=["leaflets"])
+    @app.get("/api/leaflets", summary="List or search the leaflets", tags=["leaflets"])
     def api_leaflets(
         request: Request,
         q: Annotated[str, Query(description="drug, brand or topic; empty: all")] = "",
@@ -484,12 +490,17 @@ def create_app(
         variant: state, distribution status, issued and review-by dates, URLs."""
         return [leaflet_model(request, info) for info in search(library.leaflets(), q)]
 
-    @app.get("/api/leaflets/{leaflet_id}", tags=["leaflets"])
+    @app.get("/api/leaflets/{leaflet_id}", summary="One leaflet", tags=["leaflets"])
     def api_leaflet(request: Request, leaflet_id: str) -> LeafletModel:
         """One leaflet, as in the list."""
         return leaflet_model(request, find(leaflet_id))
 
-    @app.post("/api/leaflets/{leaflet_id}/builds", status_code=202, tags=["builds"])
+    @app.post(
+        "/api/leaflets/{leaflet_id}/builds",
+        status_code=202,
+        summary="Build a leaflet (in the background)",
+        tags=["builds"],
+    )
     def api_build(request: Request, leaflet_id: str, body: BuildRequest) -> BuildModel:
         """Build a leaflet in one language and variant, in the background.
 
@@ -500,7 +511,9 @@ def create_app(
         _same_origin(request)
         return build_model(request, start_build(leaflet_id, body.lang, body.variant))
 
-    @app.get("/api/builds/{job_id}", name="build_status", tags=["builds"])
+    @app.get(
+        "/api/builds/{job_id}", name="build_status", summary="A build's progress", tags=["builds"]
+    )
     def api_build_status(request: Request, job_id: str) -> BuildModel:
         """A requested build: queued, running, done or failed, with its errors."""
         return build_model(request, _job(job_id))

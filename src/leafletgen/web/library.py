@@ -29,7 +29,7 @@ from ..build import (
 from ..errors import LeafletError, error_lines
 from ..i18n import catalog_languages, load_translator
 from ..leaflets import LeafletSpec, load_clinic, select_sections
-from ..publish import read_manifest
+from ..publish import MANIFEST, read_manifest
 from ..sources import read_corpus
 
 SOURCE_LANGUAGE = "en"
@@ -279,6 +279,7 @@ class Library:
         self._lock = threading.Lock()
         self._inputs: tuple[tuple, _Inputs] | None = None
         self._digests: dict[tuple[str, int, int], str] = {}
+        self._parsed: tuple[tuple, list[dict[str, Any]]] | None = None
 
     # inputs ----------------------------------------------------------------------
 
@@ -305,7 +306,22 @@ class Library:
 
     def entries(self) -> list[dict[str, Any]]:
         """The manifest's entries whose file is a PDF inside the output folder."""
-        return [e for e in read_manifest(self.out) if self.file_of(e) is not None]
+        return [e for e in self._manifest() if self.file_of(e) is not None]
+
+    def _manifest(self) -> list[dict[str, Any]]:
+        """The manifest's entries, parsed again only when the file changes."""
+        try:
+            info = (self.out / MANIFEST).stat()
+            stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+        except OSError:
+            return []
+        with self._lock:
+            if self._parsed is not None and self._parsed[0] == stamp:
+                return self._parsed[1]
+        entries = read_manifest(self.out)
+        with self._lock:
+            self._parsed = (stamp, entries)
+        return entries
 
     def file_of(self, entry: dict[str, Any], suffix: str = ".pdf") -> Path | None:
         """The file an entry lists (``path``, or ``html`` for the twin), resolved and
