@@ -29,7 +29,7 @@ from leafletgen.web.app import create_app  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
 ROUTES = {
     "search page (all)": "/",
