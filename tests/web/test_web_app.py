@@ -395,14 +395,15 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
 # --- interface languages ------------------------------------------------------------
 
 
-def test_switching_the_interface_to_spanish(client):
+def test_switching_the_interface_to_spanish(project, built_out):
+    client = make_client(project, built_out)
     response = client.get(
         "/language/es", params={"next": "/leaflets/rituximab?lang=es"}, follow_redirects=False
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/leaflets/rituximab?lang=es"
     assert "desk_lang=es" in response.headers["set-cookie"]
-    page = client.get("/leaflets/rituximab?lang=es", cookies={"desk_lang": "es"}).text
+    page = client.get("/leaflets/rituximab?lang=es").text  # the cookie is kept
     assert '<html lang="es" dir="ltr">' in page
     words = text_of(page)
     assert "Idioma del paciente" in words and "Folleto en español" in words
@@ -411,7 +412,8 @@ def test_switching_the_interface_to_spanish(client):
 
 
 @pytest.mark.parametrize("target", ["//attacker.example/x", "https://attacker.example/", "x"])
-def test_language_switch_only_returns_to_this_site(client, target):
+def test_language_switch_only_returns_to_this_site(project, built_out, target):
+    client = make_client(project, built_out)
     response = client.get("/language/en", params={"next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
 

@@ -153,9 +153,7 @@ def create_app(
     loopback names when it listens on loopback, so a web page elsewhere cannot
     reach it through DNS rebinding).
     """
-    out = Path(out)
-    if not out.is_absolute():
-        out = project.root / out
+    out = Path(out).resolve()  # like `build --out`: relative to the current folder
     library = Library(project, out)
     interface = Interface(project)
     desk = desk or BuildDesk(project, library.out)

@@ -11,6 +11,7 @@ the output folder and still have the bytes the manifest recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 import unicodedata
@@ -195,8 +196,9 @@ class _Inputs:
 
 
 def _fingerprint(project: Project) -> tuple:
-    """Name, size and modification time of every input file."""
-    stats = []
+    """Name, size and modification time of every input file, and today's date
+    (a source's review date passing makes its leaflets out of date)."""
+    stats: list[tuple] = [("today", dt.date.today().isoformat())]
     for folder in (project.sources, project.leaflets, project.templates, project.locales):
         if not folder.is_dir():
             continue
