@@ -272,7 +272,9 @@ def test_api_lists_leaflets_with_copies(client, project, built_out):
     assert rituximab["languages"] == ["en", "es"]  # built; every catalog's can be
     catalogs = ["en", *catalog_languages(project.locales)]
     copies = {(c["lang"], c["variant"]): c for c in rituximab["copies"]}
-    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")}
+    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")} | {
+        (lang, "bilingual-en") for lang in catalogs if lang != "en"
+    }
     assert copies[("vi", "standard")]["state"] == "missing"
     es = copies[("es", "standard")]
     assert es["state"] == "current"
@@ -490,12 +492,35 @@ def test_json_api_builds_large_print(project_copy):
     assert entry(out, "immunotherapy", "en", "large-print")["path"] == "en/immunotherapy.large.pdf"
 
 
+def test_a_bilingual_edition_on_request(project_copy):
+    out = project_copy.root / "out"
+    client = make_client(project_copy, out)
+    job = client.post(
+        "/api/leaflets/rituximab/builds", json={"lang": "es", "variant": "bilingual-en"}
+    ).json()
+    desk = client.app.state.desk
+    assert desk.wait(desk.job(job["id"]), timeout=180)
+    assert desk.job(job["id"]).state == "done", desk.job(job["id"]).errors
+    built = entry(out, "rituximab", "es", "bilingual-en")
+    assert built["path"] == "es/rituximab.bilingual-en.pdf"
+    pdf = client.get("/leaflets/rituximab/es/bilingual-en.pdf", params={"download": "true"})
+    assert pdf.headers["content-disposition"].endswith('filename="rituximab-es-bilingual-en.pdf"')
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Cómo funciona" in text and "How it works" in text
+    words = text_of(client.get("/leaflets/rituximab", params={"lang": "es"}).text)
+    assert "Bilingual, with English" in words
+    refused = client.post(
+        "/leaflets/rituximab/build", data={"lang": "en", "variant": "bilingual-en"}
+    )
+    assert refused.status_code == 404 and "no variant 'bilingual-en' in 'en'" in refused.text
+
+
 @pytest.mark.parametrize(
     ("leaflet", "form", "status", "message"),
     [
         ("aspirin", {"lang": "en"}, 404, "no leaflet 'aspirin'"),
         ("rituximab", {"lang": "fr"}, 404, "no catalog for language 'fr'"),
-        ("rituximab", {"lang": "en", "variant": "tiny"}, 404, "no variant 'tiny'"),
+        ("rituximab", {"lang": "en", "variant": "tiny"}, 404, "no variant 'tiny' in 'en'"),
         ("pembrolizumab", {"lang": "en"}, 409, "is not built: the sources name it only"),
     ],
 )

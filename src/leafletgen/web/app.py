@@ -28,11 +28,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__, fhir
-from ..build import VARIANTS, Project
+from ..build import Project
 from .builds import BuildDesk, BuildJob
 from .fhirapi import make_router, outcome
 from .interface import Interface
-from .library import Copy, LeafletInfo, Library, search
+from .library import Copy, LeafletInfo, Library, search, variants_for
 from .previews import page_png
 
 LOGGER = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class DistributionModel(BaseModel):
 
 class CopyModel(BaseModel):
     lang: str
-    variant: str = Field(description="standard or large-print")
+    variant: str = Field(description="standard, large-print, or bilingual-en (with English)")
     state: str = Field(description="current, stale (inputs changed), missing, or unknown")
     title: str | None = None
     distribution: DistributionModel
@@ -293,8 +293,11 @@ def create_app(
         if lang not in library.languages:
             known = ", ".join(library.languages)
             raise HTTPException(404, f"no catalog for language {lang!r}; known: {known}")
-        if variant not in VARIANTS:
-            raise HTTPException(404, f"no variant {variant!r}; known: {', '.join(VARIANTS)}")
+        known = variants_for(lang)
+        if variant not in known:
+            raise HTTPException(
+                404, f"no variant {variant!r} in {lang!r}; known: {', '.join(known)}"
+            )
         return desk.request(leaflet_id, lang, variant)
 
     # errors ------------------------------------------------------------------------

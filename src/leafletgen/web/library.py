@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..build import (
+    BILINGUAL,
     VARIANTS,
     Project,
     fhir_path,
@@ -151,6 +152,15 @@ class LeafletInfo:
         return fold(" ".join(words))
 
 
+def variants_for(lang: str) -> list[str]:
+    """The variants a leaflet can be built in, in one language: standard, large
+    print, and for a translation a bilingual edition beside the English original."""
+    variants = list(VARIANTS)
+    if lang != SOURCE_LANGUAGE:
+        variants.append(f"{BILINGUAL}{SOURCE_LANGUAGE}")
+    return variants
+
+
 def fold(text: str) -> str:
     """Text for matching: lower case, accents and trade-mark signs removed."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -236,7 +246,7 @@ def _load_inputs(project: Project) -> _Inputs:
                 problems = tuple(error_lines(error, project.root))
             else:
                 for lang in languages:
-                    for variant in VARIANTS:
+                    for variant in variants_for(lang):
                         hashes[(spec.id, lang, variant)] = input_hash(
                             project, spec, leaflet, clinic, lang, False, variant
                         )
@@ -379,14 +389,14 @@ class Library:
                 continue  # drafts are for translators, never handed to a patient
             key = (str(entry["id"]), str(entry["lang"]), str(entry.get("variant", "standard")))
             final[key] = entry
-        variants = list(dict.fromkeys([*VARIANTS, *(key[2] for key in final)]))
         result = []
         known = {info.id for info in inputs.leaflets}
         for info in inputs.leaflets:
             copies = []
             if not info.skip_reason:
                 for lang in inputs.languages:
-                    for variant in variants:
+                    seen = [key[2] for key in final if key[:2] == (info.id, lang)]
+                    for variant in dict.fromkeys([*variants_for(lang), *seen]):
                         copies.append(self._copy(info.id, lang, variant, final, inputs))
             titles = dict(info.titles)
             for copy in copies:
