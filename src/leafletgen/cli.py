@@ -15,13 +15,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, distribution, i18n, reviews, xliff
-from .build import Project, build_leaflets, leaflet_text, select_leaflets
+from . import __version__, distribution, furniture, i18n, reviews, xliff
+from .build import (
+    Project,
+    build_leaflets,
+    choose_specs,
+    leaflet_text,
+    load_specs,
+    select_leaflets,
+)
 from .errors import ErrorGroup, LeafletError, TranslationError, shown
+from .leaflets import load_clinic, select_sections
 from .model import Document
 from .publish import read_manifest
 from .readability import readability
-from .sources import load_sources, read_source
+from .sources import load_sources, read_corpus, read_source
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -48,6 +56,9 @@ def document_json(document: Document) -> dict[str, Any]:
             for section in document.sections
         ],
         "warnings": [{"line": w.line, "message": w.message} for w in document.warnings],
+        "furniture": [
+            {"line": f.line, "kinds": list(f.kinds), "text": f.text} for f in document.furniture
+        ],
     }
 
 
@@ -70,6 +81,8 @@ def document_text(document: Document) -> str:
                 lines.append(f"{block.line:>4}    {block.text}")
     for warning in document.warnings:
         lines.append(f"warning: {document.path}:{warning.line}: {warning.message}")
+    for flag in document.furniture:
+        lines.append(f"warning: {document.path}:{flag.line}: {flag.message}")
     return "\n".join(lines)
 
 
@@ -134,6 +147,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             errors = getattr(result.error, "errors", [result.error])
             print(_indent("\n".join(shown(e) for e in errors)), file=sys.stderr)
+    for finding in _furniture_findings(project, args.ids, include_drugs=args.all):
+        print(f"warning: {finding}", file=sys.stderr)
     built = sum(1 for r in results if r.entry)
     skipped = [r for r in results if r.skipped]
     unchanged = sum(1 for r in skipped if r.skipped == "unchanged")
@@ -146,6 +161,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     entries = [e for e in read_manifest(out) if (e["id"], e["lang"]) in done]
     print(distribution_summary(entries))
     return 1 if failed else 0
+
+
+def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[furniture.Finding]:
+    """Lines the chosen leaflets print that look like web furniture (the build
+    reports its own errors; a definition that fails here is left to it)."""
+    failed: dict[str, LeafletError] = {}
+    try:
+        specs = choose_specs(
+            load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
+        )
+        clinic = load_clinic(project.clinic_file)
+    except LeafletError:
+        return []
+    documents = read_corpus(project.sources)
+    leaflets = []
+    for spec in specs:
+        if spec.skip_reason:
+            continue
+        try:
+            leaflets.append(select_sections(spec, documents))
+        except LeafletError:
+            continue
+    return furniture.furniture_findings(leaflets, clinic)
 
 
 def distribution_summary(entries: list[dict]) -> str:
@@ -401,6 +439,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"review by a qualified reviewer as they now stand: {shown}"
             )
             findings[line] = users
+    clinic = load_clinic(project.clinic_file)
+    for finding in furniture.furniture_findings([leaflet for _, leaflet in chosen], clinic):
+        findings.setdefault(str(finding), []).append(finding.leaflet)
     for line, users in findings.items():
         shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
         print(f"{level}: {line}\n    affects {shown}")
