@@ -20,6 +20,7 @@ from leafletgen.cli import make_parser
 from leafletgen.i18n import catalog_languages, load_translator, read_catalog, write_catalog
 from leafletgen.web import app as web_app
 from leafletgen.web.builds import INTERNAL_ERROR, BuildDesk
+from leafletgen.web.files import safe_name
 from leafletgen.web.interface import Interface
 from leafletgen.web.library import Library, fold, search
 
@@ -136,6 +137,24 @@ def test_pdf_route_serves_the_manifest_bytes(client, built_out):
     assert download.headers["content-disposition"] == 'attachment; filename="rituximab-es.pdf"'
     reader = PdfReader(io.BytesIO(download.content))
     assert "Cómo funciona" in reader.pages[0].extract_text()
+
+
+def test_pdfs_carry_their_sha256_as_etag(client, built_out):
+    es = entry(built_out, "rituximab", "es")
+    first = client.get("/leaflets/rituximab/es/standard.pdf")
+    assert first.headers["etag"] == f'"{es["sha256"]}"'
+    again = client.get(
+        "/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_file_names_from_the_manifest_are_made_safe():
+    assert safe_name('x"; evil=1\r\n.pdf') == "x_evil_1_.pdf"
+    assert safe_name("rituximab-es.pdf") == "rituximab-es.pdf"
+    assert safe_name("../../") == "leaflet.pdf"
 
 
 def test_preview_pictures_are_pngs_of_real_pages(client, built_out):
