@@ -7,11 +7,16 @@ import hashlib
 import io
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from html import unescape
 from pathlib import Path
 
+import httpx
 import pytest
 from deskutil import build, make_client
 from pypdf import PdfReader
@@ -411,6 +416,37 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
     web_app.serve(project, out="out")
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8000)
     assert any(m.cls.__name__ == "TrustedHostMiddleware" for m in seen["app"].user_middleware)
+
+
+def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", str(port)]
+    command += ["--out", str(built_out), "--project", str(project.root)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        assert page.status_code == 200 and "Find a leaflet" in page.text
+        metadata = httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=5)
+        assert metadata.json()["resourceType"] == "CapabilityStatement"
+        # only loopback names are accepted as Host (no DNS rebinding)
+        foreign = httpx.get(
+            f"http://127.0.0.1:{port}/", headers={"Host": "attacker.example"}, timeout=5
+        )
+        assert foreign.status_code == 400
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=60)[0]
+    assert f"http://127.0.0.1:{port}" in output
 
 
 # --- interface languages ------------------------------------------------------------
