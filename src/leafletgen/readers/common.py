@@ -285,7 +285,10 @@ def find_review_dates(lines: list[str], profile: Profile) -> dict[str, dt.date]:
         for pattern, date_format in patterns:
             match = next((m for text in candidates if (m := pattern.match(text))), None)
             if match:
-                found[key] = dt.datetime.strptime(match["date"], date_format).date()
+                try:
+                    found[key] = dt.datetime.strptime(match["date"], date_format).date()
+                except ValueError:
+                    continue  # "26 Feb 2025" fits the full-month shape; a later pattern reads it
                 break
     return found
 
