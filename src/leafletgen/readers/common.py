@@ -287,8 +287,8 @@ def find_review_dates(lines: list[str], profile: Profile) -> dict[str, dt.date]:
             if match:
                 try:
                     found[key] = dt.datetime.strptime(match["date"], date_format).date()
-                except ValueError:
-                    continue  # "26 Feb 2025" fits the full-month shape; a later pattern reads it
+                except ValueError:  # "26 Feb 2025" against a full-month pattern: try the next
+                    continue
                 break
     return found
 
