@@ -283,14 +283,23 @@ def find_review_dates(lines: list[str], profile: Profile) -> dict[str, dt.date]:
     found: dict[str, dt.date] = {}
     for key, patterns in profile.review_dates.items():
         for pattern, date_format in patterns:
-            match = next((m for text in candidates if (m := pattern.match(text))), None)
-            if match:
-                try:
-                    found[key] = dt.datetime.strptime(match["date"], date_format).date()
-                except ValueError:  # "26 Feb 2025" against a full-month pattern: try the next
-                    continue
+            for text in candidates:
+                match = pattern.match(text)
+                if match and (day := _parse_date(match["date"], date_format)):
+                    found[key] = day
+                    break
+            if key in found:
                 break
     return found
+
+
+def _parse_date(text: str, date_format: str) -> dt.date | None:
+    """The date, or None when the text is not one in this format ("26 Feb"
+    for a full month name, or a 31 February)."""
+    try:
+        return dt.datetime.strptime(text, date_format).date()
+    except ValueError:
+        return None
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’)]?$")
