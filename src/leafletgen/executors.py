@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import Counter, deque
@@ -91,6 +92,9 @@ def _init_local_worker(parent: int, workspace: Workspace) -> None:
     from .build import install_workspace
     from .render import STYLESHEET, warm_renderer
 
+    # Ctrl-C reaches the whole process group; the batch's own process decides
+    # what stops (and ends its workers), so a worker never dies mid-job of it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
     install_workspace(workspace)
     warm_renderer(workspace.project.templates / STYLESHEET)
@@ -229,6 +233,42 @@ def run_jobs(
     """Render every job on ``backend`` and hand each result to ``publish`` as it
     arrives (in this process). Jobs whose worker died run again, up to
     :data:`ATTEMPTS` times; after that they come back as failed."""
+    with _interrupt_between_results() as interrupted:
+        _feed(backend, workspace, jobs, publish, interrupted)
+
+
+@contextlib.contextmanager
+def _interrupt_between_results() -> Iterator[threading.Event]:
+    """Hold Ctrl-C back until the loop is between two results.
+
+    A KeyboardInterrupt raised at an arbitrary point can land inside
+    ``concurrent.futures``' own locking (``wait`` holds every future's lock),
+    and the pool's manager thread then waits on that lock for ever: the
+    interrupted batch never exits. Here SIGINT only sets a flag; the loop
+    raises KeyboardInterrupt itself once no lock is held and no result is
+    half-published. Only the main thread can handle signals; elsewhere (the
+    web app's build thread) nothing changes.
+    """
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
+
+
+def _feed(
+    backend: Backend,
+    workspace: Workspace,
+    jobs: list[Job],
+    publish: Callable[[Rendered], None],
+    interrupted: threading.Event,
+) -> None:
     from .build import Rendered, run_job
 
     queue = deque(jobs)
@@ -250,7 +290,9 @@ def run_jobs(
                     budget -= 1
                 if not running:
                     break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
                 for future in done:
                     job = running.pop(future)
                     try:
