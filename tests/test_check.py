@@ -24,7 +24,8 @@ def test_overdue_source_reported_with_due_date(project, capsys):
 def test_licences_needing_permission_listed_per_leaflet(project, capsys):
     _, out = run(capsys, "--project", str(project.root), "--today", "2026-01-01")
     assert "leaflet 'immunotherapy' uses 'cleveland-clinic-immunotherapy'" in out
-    assert "leaflet 'monoclonal-antibodies' uses 'cruk-monoclonal-antibodies'" in out
+    assert "leaflet 'monoclonal-antibodies' uses 'cleveland-clinic-monoclonal-antibodies'" in out
+    assert "leaflet 'rituximab' uses 'cruk-monoclonal-antibodies'" in out
     assert "nci-immunotherapy'" not in out  # public domain
 
 
@@ -45,5 +46,13 @@ def test_recorded_permission_clears_the_finding(project_copy, capsys):
     code, out = run(
         capsys, "--project", str(project_copy.root), "--today", "2026-01-01", "--strict"
     )
-    assert code == 0, out
-    assert "0 finding(s)" in out
+    # What is left is the one source that gives no review date at all.
+    assert code == 1, out
+    assert "1 finding(s)" in out
+    assert "nci-immunotherapy.txt: the page gives no review date" in out
+
+
+def test_source_without_review_date_reported(project, capsys):
+    _, out = run(capsys, "--project", str(project.root), "--today", "2026-01-01")
+    undated = [line for line in out.splitlines() if "gives no review date" in line]
+    assert len(undated) == 1 and "nci-immunotherapy.txt" in undated[0]

@@ -33,7 +33,7 @@ from .leaflets import (
 from .model import Document
 from .publish import ManifestEntry, publish_pdf, read_manifest, update_manifest, write_atomic
 from .readability import readability
-from .render import STYLESHEET, RenderOptions, render_html, render_pdf
+from .render import STYLESHEET, RenderOptions, render_html, render_pdf_pages
 from .sources import read_corpus
 
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
@@ -240,6 +240,45 @@ def creation_date(leaflet: Leaflet) -> dt.datetime | None:
     return dt.datetime.combine(max(dates), dt.time(0, 0), dt.UTC)
 
 
+def leaflet_dates(leaflet: Leaflet) -> tuple[dt.date | None, dt.date | None]:
+    """The leaflet's own "Issued" and "Review by" dates.
+
+    Issued: the PDF's creation date (``SOURCE_DATE_EPOCH``, else the newest
+    review date of its sources), never the wall clock. Review by: the
+    earliest next-review date of its sources, or a year after issue for a
+    source that gives none, whichever comes first.
+    """
+    created = creation_date(leaflet)
+    issued = created.date() if created else None
+    candidates = [d.next_review for d in leaflet.documents if d.next_review]
+    if issued and any(not d.next_review for d in leaflet.documents):
+        candidates.append(_one_year_after(issued))
+    return issued, min(candidates) if candidates else None
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+# A clinic handout is one sheet printed on both sides; large print gets two.
+PAGES_ALLOWED = {"standard": 2, "large-print": 4}
+
+
+def page_budget_warning(entry: ManifestEntry) -> str | None:
+    """``leaflet X [es]: 3 pages, 2 allowed, overflow 0.4 page`` for a leaflet
+    longer than its budget, else ``None``."""
+    if not entry.pages_allowed or entry.pages <= entry.pages_allowed:
+        return None
+    variant = "" if entry.variant == "standard" else f", {entry.variant}"
+    return (
+        f"leaflet {entry.id} [{entry.lang}{variant}]: {entry.pages} pages, "
+        f"{entry.pages_allowed} allowed, overflow {entry.overflow:.1f} page"
+    )
+
+
 # --- building ---------------------------------------------------------------------
 
 
@@ -262,23 +301,27 @@ def build_one(
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
     created = creation_date(leaflet)
+    issued, review_by = leaflet_dates(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
         large_print=variant == "large-print",
         draft=draft,
         created=created,
+        issued=issued,
+        review_by=review_by,
     )
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
-    pdf = render_pdf(
+    rendered = render_pdf_pages(
         html,
         base_url=project.templates,
         stylesheet=project.templates / STYLESHEET,
         assets=assets,
         pdf_variant=PDF_VARIANT,
     )
+    allowed = PAGES_ALLOWED[variant]
     entry = publish_pdf(
-        pdf,
+        rendered.data,
         out=out,
         leaflet_id=spec.id,
         lang=lang,
@@ -290,6 +333,13 @@ def build_one(
         input_hash=inputs,
         variant=variant,
         created=created.isoformat() if created else None,
+    )
+    entry = replace(
+        entry,
+        pages_allowed=allowed,
+        overflow=rendered.overflow(allowed),
+        issued=issued.isoformat() if issued else None,
+        review_by=review_by.isoformat() if review_by else None,
     )
     if not html_twin:
         return entry

@@ -1,5 +1,6 @@
-"""Pre-distribution checks: sources past their review date, and sources whose
-licence needs a permission that ``sources.yaml`` does not record.
+"""Pre-distribution checks: sources past their review date or with no review
+date at all, sources whose licence needs a permission that ``sources.yaml``
+does not record, and built leaflets longer than their page budget.
 
 Problems are collected, never raised one by one: ``check`` reports them all
 and ``check --strict`` (the gate before distribution) fails on any of them.
@@ -8,7 +9,9 @@ and ``check --strict`` (the gate before distribution) fails on any of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .leaflets import Leaflet
 from .model import Document
@@ -18,7 +21,7 @@ from .model import Document
 class Finding:
     """One thing a clinic must look at before handing leaflets out."""
 
-    kind: str  # "overdue-review" or "licence-permission"
+    kind: str  # "overdue-review", "no-review-date", "licence-permission", "page-budget"
     where: str  # file or file:line
     message: str
 
@@ -69,4 +72,38 @@ def licence_findings(leaflets: list[Leaflet], sources_file: str) -> list[Finding
                         "(licence.permission)",
                     )
                 )
+    return findings
+
+
+def undated_findings(documents: Iterable[Document]) -> list[Finding]:
+    """Sources that give no review date at all: nobody can tell how current they are."""
+    return [
+        Finding(
+            "no-review-date",
+            document.path,
+            "the page gives no review date (neither last reviewed nor next review); "
+            "check it against the publisher's current page, and leaflets printing it "
+            "are due for review a year after issue",
+        )
+        for document in documents
+        if not document.last_reviewed and not document.next_review
+    ]
+
+
+def page_budget_findings(entries: list[dict], out: Path) -> list[Finding]:
+    """Built leaflets (from ``out/manifest.json``) longer than their page budget."""
+    findings = []
+    for entry in entries:
+        allowed, pages = entry.get("pages_allowed"), entry.get("pages")
+        if isinstance(allowed, int) and isinstance(pages, int) and pages > allowed:
+            variant = entry.get("variant", "standard")
+            findings.append(
+                Finding(
+                    "page-budget",
+                    str(out / str(entry["path"])),
+                    f"leaflet {entry['id']} [{entry['lang']}"
+                    f"{'' if variant == 'standard' else ', ' + str(variant)}]: {pages} pages, "
+                    f"{allowed} allowed, overflow {float(entry.get('overflow') or 0):.1f} page",
+                )
+            )
     return findings

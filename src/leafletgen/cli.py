@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, check, i18n
-from .build import Project, build_leaflets, leaflet_text, select_leaflets
+from .build import (
+    Project,
+    build_leaflets,
+    leaflet_text,
+    page_budget_warning,
+    select_leaflets,
+)
 from .errors import ErrorGroup, LeafletError
 from .model import Document
+from .publish import read_manifest
 from .readability import readability
 from .sources import load_sources, read_corpus, read_source
 
@@ -127,6 +134,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if progress:
         progress.close()
     for result in results:
+        warning = page_budget_warning(result.entry) if result.entry else None
+        if warning:  # built and kept, never cut: a clinic decides what to drop
+            print(f"warning  {warning}", file=sys.stderr)
+    for result in results:
         if not result.ok:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             errors = getattr(result.error, "errors", [result.error])
@@ -216,6 +227,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     sources_file = str(project.sources / "sources.yaml")
     findings = check.review_findings(read_corpus(project.sources), today)
     findings += check.licence_findings([leaflet for _, leaflet in chosen], sources_file)
+    findings += check.undated_findings(documents.values())
+    out = Path(args.out) if args.out else project.root / "out"
+    findings += check.page_budget_findings(read_manifest(out), out)
     for document in documents.values():
         for warning in document.warnings:
             print(f"note: {document.path}:{warning.line}: {warning.message}")
@@ -282,9 +296,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.set_defaults(run=cmd_build)
 
     checker = commands.add_parser(
-        "check", help="report sources past review and licences needing permission"
+        "check",
+        help="report sources past review or undated, licences needing permission, "
+        "and built leaflets over their page budget",
     )
     checker.add_argument("--strict", action="store_true", help="fail on any finding")
+    checker.add_argument(
+        "--out", help="output folder whose leaflets to check (default: the project's out/)"
+    )
     checker.add_argument(
         "--today", type=dt.date.fromisoformat, help="check as of this date (YYYY-MM-DD)"
     )

@@ -71,6 +71,10 @@ class ManifestEntry:
     variant: str = "standard"  # or "large-print"
     created: str | None = None  # the PDF's creation date (ISO 8601)
     html: str | None = None  # the accessible HTML twin, if built
+    issued: str | None = None  # the leaflet's own dates (ISO 8601), printed on it
+    review_by: str | None = None
+    pages_allowed: int | None = None  # the page budget (2, large print 4)
+    overflow: float = 0.0  # pages beyond the budget; 0 when it fits
 
     @property
     def translation(self) -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import mimetypes
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,8 @@ class RenderOptions:
     large_print: bool = False
     draft: bool = False
     created: dt.datetime | None = None
+    issued: dt.date | None = None  # the leaflet's own dates, printed on it
+    review_by: dt.date | None = None
     standalone: bool = False  # an HTML page with the stylesheet and logo inlined
 
 
@@ -95,6 +98,51 @@ def _inline_css(templates: Path) -> str:
     return re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css).replace("</", "<\\/")
 
 
+# Lists of short items are set in columns: each list gets a column width of
+# its longest item (measured with the body font's advance widths), and the
+# renderer fits as many such columns as the line holds, at most three; the
+# same rule serves Letter and A4, standard and large print.
+BODY_FONT = "fonts/AtkinsonHyperlegible-Regular.ttf"
+COLUMN_MIN_ITEMS = 4
+COLUMN_MAX = 3
+COLUMN_WIDEST_EM = 16.0  # a longer item is a sentence: one column
+LIST_INDENT_EM = 1.3  # room for the bullet, as in leaflet.css
+
+
+@cache
+def _advance_widths(font: Path) -> tuple[dict[int, float], float]:
+    """Advance width in em of every character the font maps, and their mean."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font, lazy=True) as ttf:
+        per_em = ttf["head"].unitsPerEm
+        metrics = ttf["hmtx"].metrics
+        widths = {code: metrics[glyph][0] / per_em for code, glyph in ttf.getBestCmap().items()}
+    return widths, sum(widths.values()) / max(len(widths), 1)
+
+
+def text_width_em(text: str, templates: Path) -> float:
+    """How wide ``text`` sets in the body font, in em (kerning aside)."""
+    font = templates / BODY_FONT
+    if not font.is_file():
+        return 0.55 * len(text)
+    widths, mean = _advance_widths(font)
+    return sum(
+        widths.get(ord(ch), 1.0 if unicodedata.east_asian_width(ch) in "WF" else mean)
+        for ch in text
+    )
+
+
+def list_columns(items: list[dict[str, Any]], templates: Path) -> str | None:
+    """CSS ``columns`` for a list of short items, or ``None`` to set it as one column."""
+    if len(items) < COLUMN_MIN_ITEMS or any(len(item["lines"]) > 1 for item in items):
+        return None
+    widest = max(text_width_em(item["lines"][0], templates) for item in items)
+    if widest > COLUMN_WIDEST_EM:
+        return None
+    return f"{widest + LIST_INDENT_EM + 0.4:.2f}em {COLUMN_MAX}"
+
+
 def leaflet_context(
     leaflet: Leaflet,
     clinic: Clinic,
@@ -106,21 +154,28 @@ def leaflet_context(
     refs = {document.id: number for number, document in enumerate(leaflet.documents, start=1)}
     lang = translator.lang
 
-    def block_context(block) -> dict[str, Any]:
+    def block_context(block, next_block) -> dict[str, Any]:
         if block.type == "list":
             items = []
             for item in block.items:
                 text, fallback = translator.content(item)
                 items.append({"lines": text.split("\n"), "fallback": fallback})
-            return {"type": "list", "items": items}
+            return {"type": "list", "items": items, "columns": list_columns(items, templates)}
         text, fallback = translator.content(block.text)
-        return {"type": "paragraph", "text": text, "fallback": fallback}
+        return {
+            "type": "paragraph",
+            "text": text,
+            "fallback": fallback,
+            # A paragraph introducing a list stays on the page with it.
+            "lead_in": next_block is not None and next_block.type == "list",
+        }
 
     sections = []
     for section in leaflet.sections:
         passages: list[dict[str, Any]] = []
         for passage in section.passages:
-            blocks = [block_context(b) for b in passage.blocks]
+            following = (*passage.blocks[1:], None)
+            blocks = [block_context(b, n) for b, n in zip(passage.blocks, following, strict=True)]
             if passages and passages[-1]["ref"] == refs[passage.source]:
                 # One credit line for consecutive passages of one source.
                 passages[-1]["blocks"] += blocks
@@ -134,7 +189,15 @@ def leaflet_context(
                 }
             )
         heading = translator.gettext(section.heading) if section.heading else None
-        sections.append({"kind": section.kind, "heading": heading, "passages": passages})
+        class_name = translator.gettext(section.class_name) if section.class_name else None
+        sections.append(
+            {
+                "kind": section.kind,
+                "heading": heading,
+                "class_name": class_name,
+                "passages": passages,
+            }
+        )
 
     sources = []
     for document in leaflet.documents:
@@ -173,6 +236,10 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
+        "issued": format_date(options.issued, "long", locale=lang) if options.issued else None,
+        "review_by": format_date(options.review_by, "long", locale=lang)
+        if options.review_by
+        else None,
         "inline_css": _inline_css(templates) if options.standalone else None,
         "version": __version__,
     }
@@ -262,15 +329,64 @@ def _shared_stylesheet(path: Path, mtime: float):  # -> tuple[CSS, FontConfigura
 atexit.register(_shared_stylesheet.cache_clear)
 
 
-def render_pdf(
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A rendered PDF and what its layout says about fitting the page budget."""
+
+    data: bytes
+    pages: int
+    last_page_fill: float  # share of the last page's text area in use, 0..1
+    sources_alone: bool  # the last page holds nothing but the Sources block
+
+    def overflow(self, allowed: int) -> float:
+        """Pages beyond ``allowed``, counting the last page by how full it is."""
+        if self.pages <= allowed:
+            return 0.0
+        return round(self.pages - allowed - 1 + self.last_page_fill, 2)
+
+
+def _in_flow_lines(box, inside_sources: bool = False):
+    """Every line box of a page's flow with whether it belongs to the Sources block
+    (boxes taken out of the flow, like the fixed draft mark, are left out)."""
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    if box.style["position"] == "fixed":
+        return
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) == "section":
+        inside_sources = inside_sources or "sources" in (element.get("class") or "").split()
+    if isinstance(box, LineBox):
+        yield box, inside_sources
+        return
+    for child in getattr(box, "children", ()):
+        yield from _in_flow_lines(child, inside_sources)
+
+
+def _page_usage(page) -> tuple[float, bool]:
+    """How full a page's text area is, and whether it holds only Sources lines."""
+
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    page_box = page._page_box
+    top, height = page_box.content_box_y(), page_box.height
+    flow = [child for child in page_box.children if not isinstance(child, MarginBox)]
+    lines = [line for child in flow for line in _in_flow_lines(child)]
+    if not lines or height <= 0:
+        return 0.0, False
+    bottom = max(line.position_y + line.margin_height() for line, _ in lines)
+    fill = min(max((bottom - top) / height, 0.0), 1.0)
+    return fill, all(in_sources for _, in_sources in lines)
+
+
+def render_pdf_pages(
     html: str,
     *,
     base_url: str | Path,
     stylesheet: str | Path | None = None,
     assets: tuple[Path, ...] = (),
     pdf_variant: str | None = None,
-) -> bytes:
-    """Render HTML with WeasyPrint and return the PDF bytes.
+) -> RenderedPdf:
+    """Render HTML with WeasyPrint: the PDF bytes and how its pages are used.
 
     Relative URLs resolve against ``base_url`` (the templates folder); only
     files under it and under ``assets`` can be loaded. ``stylesheet`` (a CSS
@@ -288,9 +404,26 @@ def render_pdf(
         options |= {"stylesheets": [css], "font_config": fonts}
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
-    data = document.write_pdf(**options)
+    rendered = document.render(**options)
+    options.pop("font_config", None)
+    data = rendered.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
-    return data
+    fill, sources_alone = _page_usage(rendered.pages[-1]) if rendered.pages else (0.0, False)
+    return RenderedPdf(data, len(rendered.pages), round(fill, 2), sources_alone)
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | Path,
+    stylesheet: str | Path | None = None,
+    assets: tuple[Path, ...] = (),
+    pdf_variant: str | None = None,
+) -> bytes:
+    """Render HTML with WeasyPrint and return the PDF bytes (see :func:`render_pdf_pages`)."""
+    return render_pdf_pages(
+        html, base_url=base_url, stylesheet=stylesheet, assets=assets, pdf_variant=pdf_variant
+    ).data
