@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-LANGS ?= en,es
+LANGS ?= en,es,ar,zh_Hans,vi
 
 .PHONY: install demo test lint catalogs clean
 
@@ -31,6 +31,7 @@ catalogs: install
 	$(BIN)/leafletgen i18n extract
 	$(BIN)/leafletgen i18n update
 	$(BIN)/leafletgen i18n compile
+	$(BIN)/leafletgen i18n glossary
 
 clean:
 	rm -rf out $(VENV) .pytest_cache

@@ -15,10 +15,10 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from . import __version__, fhir
+from . import __version__, distribution, fhir
 from .errors import DefinitionError, LeafletError, PublishError, raise_all
 from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
 from .leaflets import (
@@ -33,7 +33,7 @@ from .leaflets import (
 from .model import Document
 from .publish import ManifestEntry, publish_pdf, read_manifest, update_manifest, write_atomic
 from .readability import readability
-from .render import STYLESHEET, RenderOptions, render_html, render_pdf_pages
+from .render import STYLESHEET, RenderedPdf, RenderOptions, render_html, render_pdf_pages
 from .sources import read_corpus
 
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
@@ -196,12 +196,15 @@ def input_hash(
     lang: str,
     draft: bool,
     variant: str = "standard",
+    today: dt.date | None = None,
 ) -> str:
     """A hash of everything that goes into one leaflet in one language.
 
     Sources used, their catalogue, the definition (and for a drug, the class
     leaflet it borrows from), catalogs, templates and fonts, clinic.yaml and
-    logo, leafletgen's version and the build options.
+    logo, leafletgen's version and the build options; the review record and
+    glossary of the language, and the sources' review state as of ``today``
+    (so a review date passing, or a review recorded, rebuilds the leaflet).
     """
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
@@ -212,6 +215,8 @@ def input_hash(
         files.append(clinic.logo)
     if lang != "en":
         files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
+        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+        files.append(project.drugs_file)
     options = json.dumps(
         {
             "version": __version__,
@@ -220,6 +225,7 @@ def input_hash(
             "id": spec.id,
             "variant": variant,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+            "sources": distribution.source_codes(leaflet, today or dt.date.today()),
         },
         sort_keys=True,
     )
@@ -250,8 +256,11 @@ def leaflet_dates(leaflet: Leaflet) -> tuple[dt.date | None, dt.date | None]:
     """
     created = creation_date(leaflet)
     issued = created.date() if created else None
-    candidates = [d.next_review for d in leaflet.documents if d.next_review]
-    if issued and any(not d.next_review for d in leaflet.documents):
+    # Each source's next review as the distribution status counts it (the
+    # publisher's date or cycle, or the clinic's own check of the page).
+    nexts = [distribution.source_review(d).next for d in leaflet.documents]
+    candidates = [n for n in nexts if n]
+    if issued and None in nexts:
         candidates.append(_one_year_after(issued))
     return issued, min(candidates) if candidates else None
 
@@ -267,15 +276,18 @@ def _one_year_after(day: dt.date) -> dt.date:
 PAGES_ALLOWED = {"standard": 2, "large-print": 4}
 
 
-def page_budget_warning(entry: ManifestEntry) -> str | None:
+def page_budget_warning(entry: ManifestEntry | dict) -> str | None:
     """``leaflet X [es]: 3 pages, 2 allowed, overflow 0.4 page`` for a leaflet
-    longer than its budget, else ``None``."""
-    if not entry.pages_allowed or entry.pages <= entry.pages_allowed:
+    (a manifest entry, as built or as read back) longer than its budget."""
+    data = entry if isinstance(entry, dict) else asdict(entry)
+    allowed, pages = data.get("pages_allowed"), data.get("pages")
+    if not isinstance(allowed, int) or not isinstance(pages, int) or pages <= allowed:
         return None
-    variant = "" if entry.variant == "standard" else f", {entry.variant}"
+    variant = data.get("variant", "standard")
+    variant = "" if variant == "standard" else f", {variant}"
     return (
-        f"leaflet {entry.id} [{entry.lang}{variant}]: {entry.pages} pages, "
-        f"{entry.pages_allowed} allowed, overflow {entry.overflow:.1f} page"
+        f"leaflet {data['id']} [{data['lang']}{variant}]: {pages} pages, "
+        f"{allowed} allowed, overflow {float(data.get('overflow') or 0):.1f} page"
     )
 
 
@@ -294,12 +306,16 @@ def build_one(
     inputs: str | None = None,
     variant: str = "standard",
     html_twin: bool = False,
+    today: dt.date | None = None,
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language
     (and, with ``html_twin``, the same leaflet as a standalone HTML page)."""
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    status = distribution.assess(
+        leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
+    )
     created = creation_date(leaflet)
     issued, review_by = leaflet_dates(leaflet)
     options = RenderOptions(
@@ -309,17 +325,42 @@ def build_one(
         created=created,
         issued=issued,
         review_by=review_by,
+        distribution=distribution.printed_reasons(status),
+        translation_credit=distribution.credit(status),
     )
-    html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
-    rendered = render_pdf_pages(
-        html,
-        base_url=project.templates,
-        stylesheet=project.templates / STYLESHEET,
-        assets=assets,
-        pdf_variant=PDF_VARIANT,
-    )
+
+    def render(options: RenderOptions) -> RenderedPdf:
+        html = render_html(
+            leaflet, clinic, translator, templates=project.templates, options=options
+        )
+        return render_pdf_pages(
+            html,
+            base_url=project.templates,
+            stylesheet=project.templates / STYLESHEET,
+            assets=assets,
+            pdf_variant=PDF_VARIANT,
+        )
+
+    rendered = render(options)
     allowed = PAGES_ALLOWED[variant]
+    if rendered.pages > allowed:
+        # Built and kept, never cut; but longer than one sheet (large print:
+        # two) is a reason not to clear it, printed on it like the others.
+        overrun = (
+            f"{rendered.pages} pages, {allowed} allowed, "
+            f"overflow {rendered.overflow(allowed):.1f} page"
+        )
+        status = distribution.assess(
+            leaflet,
+            spec,
+            translator,
+            root=project.root,
+            today=today or dt.date.today(),
+            draft=draft,
+            extra=(distribution.Reason("page-budget", overrun),),
+        )
+        rendered = render(replace(options, distribution=distribution.printed_reasons(status)))
     entry = publish_pdf(
         rendered.data,
         out=out,
@@ -333,6 +374,9 @@ def build_one(
         input_hash=inputs,
         variant=variant,
         created=created.isoformat() if created else None,
+        distribution=status.as_json(),
+        translators=distribution.translator_json(status),
+        reviewers=distribution.reviewer_json(status),
     )
     entry = replace(
         entry,
@@ -370,6 +414,7 @@ class _State:
     draft: bool
     fhir_inline: bool = False
     html_twin: bool = False
+    today: dt.date | None = None
 
 
 _STATE: _State | None = None
@@ -383,6 +428,7 @@ def _load_state(
     fhir_inline: bool = False,
     html_twin: bool = False,
     failed: dict[str, LeafletError] | None = None,
+    today: dt.date | None = None,
 ) -> _State:
     """Everything a build reads once; definitions that fail to load go to ``failed``."""
     return _State(
@@ -396,6 +442,7 @@ def _load_state(
         draft=draft,
         fhir_inline=fhir_inline,
         html_twin=html_twin,
+        today=today,
     )
 
 
@@ -419,6 +466,7 @@ def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
             inputs=inputs,
             variant=variant,
             html_twin=state.html_twin,
+            today=state.today,
         )
         fhir.write_json(
             fhir.document_reference(entry, state.out, inline=state.fhir_inline),
@@ -473,6 +521,7 @@ def build_leaflets(
     fhir_bundle: str | None = None,
     html_twin: bool = False,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
+    today: dt.date | None = None,
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language.
 
@@ -487,6 +536,8 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``today`` is the date source review dates are judged against (default:
+    the current date); every entry gets its distribution status.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
@@ -496,7 +547,8 @@ def build_leaflets(
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
-    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed)
+    today = today or dt.date.today()
+    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed, today)
     variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
     specs = choose_specs(state.specs, ids, failed)
     results = [
@@ -518,7 +570,9 @@ def build_leaflets(
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
             for variant in variants:
-                inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft, variant)
+                inputs = input_hash(
+                    project, spec, leaflet, state.clinic, lang, draft, variant, today
+                )
                 path = output_path(spec.id, lang, variant, draft)
                 entry = current.get((spec.id, lang, path))
                 if not force and _up_to_date(entry, out, inputs, fhir_inline, html_twin):
@@ -541,7 +595,7 @@ def build_leaflets(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(todo)),
             initializer=_init_worker,
-            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin),
+            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin, None, today),
         ) as pool:
             futures = [pool.submit(_run_job, *job) for job in todo]
             for future in as_completed(futures):
@@ -550,9 +604,12 @@ def build_leaflets(
                     on_result(results[-1], len(results), total)
     if not any(r.entry for r in results):
         update_manifest(out, [])  # still prune entries whose file is gone
+    # Every PDF's DocumentReference (related to its English original, whose id
+    # changes with its bytes) and Provenance, written again from the manifest.
+    listed = list(_current_entries(out).values())
+    recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
+    resources = fhir.publish_resources(listed, out, inline=fhir_inline, recorded=recorded)
     if fhir_bundle:
-        listed = _current_entries(out).values()
-        resources = [fhir.document_reference(e, out, inline=fhir_inline) for e in listed]
         fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {
         (spec.id, lang): n

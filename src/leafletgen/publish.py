@@ -71,6 +71,10 @@ class ManifestEntry:
     variant: str = "standard"  # or "large-print"
     created: str | None = None  # the PDF's creation date (ISO 8601)
     html: str | None = None  # the accessible HTML twin, if built
+    # {"status": "cleared" | "not-cleared", "reasons": [{"code", "message", ...}]}
+    distribution: dict | None = None
+    translators: tuple[dict, ...] = ()  # {"method", "by"} of the strings printed
+    reviewers: tuple[dict, ...] = ()  # {"name", "qualification", "date"}
     issued: str | None = None  # the leaflet's own dates (ISO 8601), printed on it
     review_by: str | None = None
     pages_allowed: int | None = None  # the page budget (2, large print 4)
@@ -120,6 +124,9 @@ def publish_pdf(
     input_hash: str | None = None,
     variant: str = "standard",
     created: str | None = None,
+    distribution: dict | None = None,
+    translators: tuple[dict, ...] = (),
+    reviewers: tuple[dict, ...] = (),
 ) -> ManifestEntry:
     """Write one leaflet's PDF to ``out/<path>`` (by default ``<lang>/<id>.pdf``)
     and describe it."""
@@ -142,6 +149,9 @@ def publish_pdf(
         input_hash=input_hash,
         variant=variant,
         created=created,
+        distribution=distribution,
+        translators=translators,
+        reviewers=reviewers,
     )
 
 

@@ -23,7 +23,8 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.ext import i18n as jinja_i18n
 
-from . import __version__
+from . import __version__, fonts
+from .bidi import isolate_ltr, text_direction
 from .errors import RenderError
 from .i18n import Translator
 from .leaflets import Clinic, Leaflet
@@ -44,6 +45,11 @@ class RenderOptions:
     issued: dt.date | None = None  # the leaflet's own dates, printed on it
     review_by: dt.date | None = None
     standalone: bool = False  # an HTML page with the stylesheet and logo inlined
+    # Why the leaflet is not cleared for distribution ({"code", "subject"}), printed
+    # on every page; empty when cleared.
+    distribution: tuple[dict[str, str], ...] = ()
+    # Who translated and reviewed the text (translations only), for the credits.
+    translation_credit: dict[str, Any] | None = None
 
 
 @cache
@@ -215,10 +221,20 @@ def leaflet_context(
                 "licence": licence.name if licence else None,
             }
         )
+    credit = options.translation_credit
+    if credit:
+        credit = {
+            "translators": credit["translators"],
+            "reviews": [
+                {**r, "date": format_date(r["date"], "long", locale=lang)}
+                for r in credit["reviews"]
+            ],
+        }
     title = translator.gettext(leaflet.title)
     description = translator.gettext(leaflet.description) if leaflet.description else ""
     return {
-        "lang": lang,
+        "lang": fonts.bcp47(lang),
+        "dir": text_direction(lang),
         "title": title,
         "description": description,
         "keywords": [title, *(d.publisher or d.id for d in leaflet.documents), clinic.name],
@@ -242,6 +258,8 @@ def leaflet_context(
         else None,
         "inline_css": _inline_css(templates) if options.standalone else None,
         "version": __version__,
+        "not_cleared": list(options.distribution),
+        "translation_credit": credit,
     }
 
 
@@ -262,11 +280,14 @@ def render_html(
     try:
         template = environment.get_template(TEMPLATE)
         context = leaflet_context(leaflet, clinic, translator, options, Path(templates))
-        return template.render(context)
+        document = template.render(context)
     except TemplateError as error:
         raise RenderError(
             f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)
         ) from None
+    if context["dir"] == "rtl":
+        document = isolate_ltr(document)
+    return document
 
 
 @dataclass
@@ -309,24 +330,32 @@ class LocalFetcher:
 
 
 @cache
-def _shared_stylesheet(path: Path, mtime: float):  # -> tuple[CSS, FontConfiguration]
-    """The leaflet stylesheet parsed once per process, with the font configuration
-    its ``@font-face`` rules filled: both are reused for every document (about
-    15 % of a render is parsing CSS and loading fonts)."""
+def _shared_stylesheets(path: Path, mtime: float, langs: tuple[str, ...]):
+    """The leaflet stylesheet and the pinned fonts of ``langs`` (root language
+    first), parsed once per process and set of languages, with the font
+    configuration their ``@font-face`` rules filled: reused for every document
+    (about 15 % of a render is parsing CSS and loading fonts)."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
-    local = LocalFetcher(roots=(path.parent,))
-    stylesheet = CSS(filename=str(path), font_config=fonts, url_fetcher=local.fetcher())
+    font_config = FontConfiguration()
+    templates = path.parent
+    local = LocalFetcher(roots=(templates, *fonts.all_font_files(templates)))
+    stylesheet = CSS(filename=str(path), font_config=font_config, url_fetcher=local.fetcher())
+    font_rules = CSS(
+        string=fonts.font_css(langs, templates, root_lang=langs[0] if langs else None),
+        base_url=templates.as_uri() + "/",
+        font_config=font_config,
+        url_fetcher=local.fetcher(),
+    )
     if local.refused:
         raise RenderError(f"stylesheet refers outside the templates: {local.refused[0]}", path)
-    return stylesheet, fonts
+    return (stylesheet, font_rules), font_config
 
 
 # Drop the shared fonts while the interpreter can still clean up their temporary
 # folder (WeasyPrint removes it when the configuration is collected).
-atexit.register(_shared_stylesheet.cache_clear)
+atexit.register(_shared_stylesheets.cache_clear)
 
 
 @dataclass(frozen=True)
@@ -390,18 +419,22 @@ def render_pdf_pages(
 
     Relative URLs resolve against ``base_url`` (the templates folder); only
     files under it and under ``assets`` can be loaded. ``stylesheet`` (a CSS
-    file under the templates) is applied, parsed once and reused.
+    file under the templates) is applied, parsed once and reused, with the
+    pinned fonts of the languages the document prints in: a character none of
+    them has fails the render (naming it and its string), and so does a PDF
+    that would embed any other font.
     """
     from weasyprint import HTML
 
     base = Path(base_url).resolve()
+    langs = fonts.check_glyphs(html, base) if stylesheet is not None else ()
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
     options: dict[str, Any] = {}
     if stylesheet is not None:
         path = Path(stylesheet).resolve()
-        css, fonts = _shared_stylesheet(path, path.stat().st_mtime)
-        options |= {"stylesheets": [css], "font_config": fonts}
+        sheets, font_config = _shared_stylesheets(path, path.stat().st_mtime, langs)
+        options |= {"stylesheets": list(sheets), "font_config": font_config}
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
     rendered = document.render(**options)
@@ -411,6 +444,8 @@ def render_pdf_pages(
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
+    if stylesheet is not None:
+        fonts.check_embedded_fonts(data)
     fill, sources_alone = _page_usage(rendered.pages[-1]) if rendered.pages else (0.0, False)
     return RenderedPdf(data, len(rendered.pages), round(fill, 2), sources_alone)
 
