@@ -20,7 +20,15 @@ from pathlib import Path
 
 from . import __version__, distribution, fhir
 from .errors import DefinitionError, LeafletError, PublishError, raise_all
-from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
+from .i18n import (
+    DOMAINS,
+    SOURCE_LANGUAGE,
+    Translator,
+    check_translations,
+    load_translator,
+    parse_locale,
+    po_path,
+)
 from .leaflets import (
     Clinic,
     Leaflet,
@@ -39,6 +47,8 @@ from .sources import read_corpus
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
 # title bar, alternative text for images.
 PDF_VARIANT = "pdf/ua-1"
+# The web app's templates live beside the leaflet's but never print.
+WEB_TEMPLATES = "web"
 
 
 @dataclass(frozen=True)
@@ -181,11 +191,18 @@ def _digest_files(paths: Iterable[Path], root: Path) -> str:
 
 
 VARIANTS = {"standard": "", "large-print": ".large"}
+BILINGUAL = "bilingual-"  # + the companion language: "bilingual-en"
+
+
+def companion_language(variant: str) -> str | None:
+    """The second language of a bilingual variant (``bilingual-en`` -> ``en``)."""
+    return variant.removeprefix(BILINGUAL) if variant.startswith(BILINGUAL) else None
 
 
 def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
-    """``<lang>/<id>[.large][.draft].pdf``, relative to the output folder."""
-    return f"{lang}/{leaflet_id}{VARIANTS[variant]}{'.draft' if draft else ''}.pdf"
+    """``<lang>/<id>[.large|.bilingual-<lang>][.draft].pdf``, relative to the output folder."""
+    suffix = VARIANTS.get(variant, f".{variant}")
+    return f"{lang}/{leaflet_id}{suffix}{'.draft' if draft else ''}.pdf"
 
 
 def input_hash(
@@ -208,14 +225,18 @@ def input_hash(
     """
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
-    files += [p for p in project.templates.rglob("*") if p.is_file()]
+    files += [p for p in project.templates.rglob("*") if p.is_file() and _prints(project, p)]
     if spec.drug:  # its sections come from its class's topic definition
         files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
     if clinic.logo:
         files.append(clinic.logo)
-    if lang != "en":
-        files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
-        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+    for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
+        files += [po_path(project.locales, language, domain) for domain in DOMAINS]
+        files += [
+            project.locales / language / "reviews.yaml",
+            project.locales / language / "glossary.yaml",
+        ]
+    if {lang, companion_language(variant) or lang} - {"en"}:
         files.append(project.drugs_file)
     options = json.dumps(
         {
@@ -232,6 +253,12 @@ def input_hash(
     digest = hashlib.sha256(options.encode())
     digest.update(_digest_files(files, project.root).encode())
     return digest.hexdigest()
+
+
+def _prints(project: Project, template: Path) -> bool:
+    """Whether a file under templates/ can change a leaflet: everything but the
+    web app's own pages (``templates/web/``)."""
+    return template.relative_to(project.templates).parts[0] != WEB_TEMPLATES
 
 
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:
@@ -272,8 +299,14 @@ def _one_year_after(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
-# A clinic handout is one sheet printed on both sides; large print gets two.
-PAGES_ALLOWED = {"standard": 2, "large-print": 4}
+# A clinic handout is one sheet printed on both sides; large print gets two,
+# and so does a bilingual edition (every part printed twice).
+PAGES_ALLOWED = {"standard": 2, "large-print": 4, "bilingual": 4}
+
+
+def pages_allowed(variant: str) -> int:
+    """The page budget of a variant (``bilingual-<lang>`` counts as bilingual)."""
+    return PAGES_ALLOWED["bilingual" if variant.startswith("bilingual") else variant]
 
 
 def page_budget_warning(entry: ManifestEntry | dict) -> str | None:
@@ -309,10 +342,18 @@ def build_one(
     today: dt.date | None = None,
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language
-    (and, with ``html_twin``, the same leaflet as a standalone HTML page)."""
+    (and, with ``html_twin``, the same leaflet as a standalone HTML page).
+
+    A ``bilingual-<lang>`` variant prints each part in the companion
+    language too, after the leaflet's own; both must be fully translated.
+    """
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    companion = None
+    if second := companion_language(variant):
+        companion = load_translator(project.locales, second, draft=draft)
+        check_translations(leaflet, spec, companion, project.templates, project.root)
     status = distribution.assess(
         leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
     )
@@ -332,7 +373,12 @@ def build_one(
 
     def render(options: RenderOptions) -> RenderedPdf:
         html = render_html(
-            leaflet, clinic, translator, templates=project.templates, options=options
+            leaflet,
+            clinic,
+            translator,
+            templates=project.templates,
+            options=options,
+            companion=companion,
         )
         return render_pdf_pages(
             html,
@@ -343,7 +389,7 @@ def build_one(
         )
 
     rendered = render(options)
-    allowed = PAGES_ALLOWED[variant]
+    allowed = pages_allowed(variant)
     if rendered.pages > allowed:
         # Built and kept, never cut; but longer than one sheet (large print:
         # two) is a reason not to clear it, printed on it like the others.
@@ -393,6 +439,7 @@ def build_one(
         translator,
         templates=project.templates,
         options=replace(options, standalone=True),
+        companion=companion,
     )
     twin_path = entry.path.removesuffix(".pdf") + ".html"
     try:
@@ -520,6 +567,7 @@ def build_leaflets(
     fhir_inline: bool = False,
     fhir_bundle: str | None = None,
     html_twin: bool = False,
+    bilingual: str | None = None,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
     today: dt.date | None = None,
 ) -> list[BuildResult]:
@@ -536,13 +584,23 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``bilingual`` (a language, usually ``en``) also builds, in every other
+    language, a bilingual edition with that language beside each part
+    (``<id>.bilingual-en.pdf``).
     ``today`` is the date source review dates are judged against (default:
     the current date); every entry gets its distribution status.
     """
     out = Path(out)
     langs = list(dict.fromkeys(langs))
-    for lang in langs:
+    for lang in [*langs, *([bilingual] if bilingual else [])]:
         parse_locale(lang)  # an unknown language is one error, before any work
+    if bilingual and bilingual != SOURCE_LANGUAGE:
+        # The companion is printed without its own review gate: only the
+        # English original can stand beside a translation.
+        raise LeafletError(
+            f"a bilingual edition pairs a translation with the English original "
+            f"(--bilingual {SOURCE_LANGUAGE}), not {bilingual!r}"
+        )
     ids = list(ids or [])
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
@@ -569,7 +627,8 @@ def build_leaflets(
             except LeafletError as error:
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
-            for variant in variants:
+            extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
+            for variant in variants + extra:
                 inputs = input_hash(
                     project, spec, leaflet, state.clinic, lang, draft, variant, today
                 )

@@ -7,6 +7,7 @@ that is not a :class:`LeafletError` is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -64,6 +65,21 @@ class ErrorGroup(LeafletError):
 
     def __str__(self) -> str:
         return "\n".join(str(error) for error in self.errors)
+
+
+def shown(error: LeafletError, start: str | Path | None = None) -> str:
+    """An error as the user sees it: its path relative to ``start`` (default:
+    the current folder) when it lies inside it."""
+    if error.path and os.path.isabs(error.path):
+        relative = os.path.relpath(error.path, start)
+        if not relative.startswith(".."):
+            return str(type(error)(error.message, relative, error.line))
+    return str(error)
+
+
+def error_lines(error: LeafletError, start: str | Path | None = None) -> list[str]:
+    """Every problem an error holds (one, or each of a group), as shown to the user."""
+    return [shown(e, start) for e in getattr(error, "errors", [error])]
 
 
 def raise_all(errors: list[LeafletError]) -> None:

@@ -97,11 +97,14 @@ def _logo_url(logo: Path, *, inline: bool) -> str:
     return f"data:{kind};base64,{base64.b64encode(logo.read_bytes()).decode('ascii')}"
 
 
-def _inline_css(templates: Path) -> str:
+def _inline_css(templates: Path, lang: str) -> str:
     """The stylesheet for a standalone page: fonts are left to the browser
-    (the stylesheet names fallbacks), so only the rules are inlined."""
+    (the stylesheet names fallbacks), so only the rules are inlined, with the
+    language's font families first."""
     css = (templates / STYLESHEET).read_text(encoding="utf-8")
-    return re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css).replace("</", "<\\/")
+    css = re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css)
+    css += "\n" + fonts.language_css((lang, "en"), fallback="sans-serif") + "\n"
+    return css.replace("</", "<\\/")
 
 
 # Lists of short items are set in columns: each list gets a column width of
@@ -149,23 +152,65 @@ def list_columns(items: list[dict[str, Any]], templates: Path) -> str | None:
     return f"{widest + LIST_INDENT_EM + 0.4:.2f}em {COLUMN_MAX}"
 
 
+# The headings of sections a drug leaflet takes from its class (as in
+# leaflet.html), for the companion language of a bilingual edition.
+CLASS_HEADINGS = {
+    "what_it_is": "What %(class_name)s are",
+    "how_it_works": "How %(class_name)s work",
+    "what_to_expect": "What to expect with %(class_name)s",
+    "side_effects": "Side effects of %(class_name)s",
+    "questions_to_ask": "Questions to ask about %(class_name)s",
+}
+
+
+def _companion_heading(section, companion: Translator | None) -> str | None:
+    """A section's own or class heading in the companion language, if it has one."""
+    if companion is None:
+        return None
+    if section.heading:
+        return companion.gettext(section.heading)
+    if section.class_name and section.kind in CLASS_HEADINGS:
+        name = companion.gettext(section.class_name)
+        return companion.gettext(CLASS_HEADINGS[section.kind]) % {"class_name": name}
+    return None
+
+
 def leaflet_context(
     leaflet: Leaflet,
     clinic: Clinic,
     translator: Translator,
     options: RenderOptions,
     templates: Path,
+    companion: Translator | None = None,
 ) -> dict[str, Any]:
-    """The values the template prints, every text already translated."""
+    """The values the template prints, every text already translated.
+
+    With a ``companion`` translator (a bilingual edition), each heading, block
+    and list item also carries its text in the companion's language.
+    """
     refs = {document.id: number for number, document in enumerate(leaflet.documents, start=1)}
     lang = translator.lang
+
+    def beside(text: str, fallback: bool) -> str | None:
+        # A block already printed in the source language needs no second copy.
+        if companion is None or fallback:
+            return None
+        translated, missing = companion.content(text)
+        return None if missing and not companion.is_source else translated
 
     def block_context(block, next_block) -> dict[str, Any]:
         if block.type == "list":
             items = []
             for item in block.items:
                 text, fallback = translator.content(item)
-                items.append({"lines": text.split("\n"), "fallback": fallback})
+                other = beside(item, fallback)
+                items.append(
+                    {
+                        "lines": text.split("\n"),
+                        "fallback": fallback,
+                        "companion": other.split("\n") if other else None,
+                    }
+                )
             return {"type": "list", "items": items, "columns": list_columns(items, templates)}
         text, fallback = translator.content(block.text)
         return {
@@ -174,6 +219,7 @@ def leaflet_context(
             "fallback": fallback,
             # A paragraph introducing a list stays on the page with it.
             "lead_in": next_block is not None and next_block.type == "list",
+            "companion": beside(block.text, fallback),
         }
 
     sections = []
@@ -201,6 +247,7 @@ def leaflet_context(
                 "kind": section.kind,
                 "heading": heading,
                 "class_name": class_name,
+                "companion_heading": _companion_heading(section, companion),
                 "passages": passages,
             }
         )
@@ -236,6 +283,13 @@ def leaflet_context(
         "lang": fonts.bcp47(lang),
         "dir": text_direction(lang),
         "title": title,
+        "companion": {
+            "lang": fonts.bcp47(companion.lang),
+            "title": companion.gettext(leaflet.title),
+            "gettext": companion.gettext,
+        }
+        if companion
+        else None,
         "description": description,
         "keywords": [title, *(d.publisher or d.id for d in leaflet.documents), clinic.name],
         "clinic": {
@@ -256,7 +310,7 @@ def leaflet_context(
         "review_by": format_date(options.review_by, "long", locale=lang)
         if options.review_by
         else None,
-        "inline_css": _inline_css(templates) if options.standalone else None,
+        "inline_css": _inline_css(templates, lang) if options.standalone else None,
         "version": __version__,
         "not_cleared": list(options.distribution),
         "translation_credit": credit,
@@ -270,8 +324,10 @@ def render_html(
     *,
     templates: str | Path,
     options: RenderOptions | None = None,
+    companion: Translator | None = None,
 ) -> str:
-    """The leaflet as one HTML document, in the translator's language."""
+    """The leaflet as one HTML document, in the translator's language (and, for a
+    bilingual edition, with the ``companion`` language beside each part)."""
     options = options or RenderOptions(paper=clinic.paper)
     environment = _environment(Path(templates).resolve())
     environment.install_gettext_callables(  # type: ignore[attr-defined]
@@ -279,7 +335,7 @@ def render_html(
     )
     try:
         template = environment.get_template(TEMPLATE)
-        context = leaflet_context(leaflet, clinic, translator, options, Path(templates))
+        context = leaflet_context(leaflet, clinic, translator, options, Path(templates), companion)
         document = template.render(context)
     except TemplateError as error:
         raise RenderError(
@@ -356,6 +412,33 @@ def _shared_stylesheets(path: Path, mtime: float, langs: tuple[str, ...]):
 # Drop the shared fonts while the interpreter can still clean up their temporary
 # folder (WeasyPrint removes it when the configuration is collected).
 atexit.register(_shared_stylesheets.cache_clear)
+
+
+@cache
+def _tag_languages() -> None:
+    """Give each tagged part in another language than the document its own /Lang.
+
+    WeasyPrint records the root element's ``lang`` in the catalog only; PDF/UA
+    asks for a change of language to be declared where it happens (the
+    English of a bilingual edition, English source titles), so screen readers
+    switch voice. Structure elements of boxes whose element has its own
+    ``lang`` get that /Lang.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+
+    def build_with_lang(box, parent, *args):
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None else None
+        own = lang and getattr(box, "element_tag", None) not in ("html", "body")
+        for child in build(box, parent, *args):
+            if own and "Lang" not in child and child.get("P") == parent.reference:
+                child["Lang"] = pydyf.String(lang)
+            yield child
+
+    tags._build_box_tree = build_with_lang
 
 
 @dataclass(frozen=True)
@@ -437,15 +520,15 @@ def render_pdf_pages(
         options |= {"stylesheets": list(sheets), "font_config": font_config}
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
+        _tag_languages()
     rendered = document.render(**options)
-    options.pop("font_config", None)
     data = rendered.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
     if stylesheet is not None:
-        fonts.check_embedded_fonts(data)
+        fonts.check_font_names(font.name.decode() for font in rendered.fonts.values())
     fill, sources_alone = _page_usage(rendered.pages[-1]) if rendered.pages else (0.0, False)
     return RenderedPdf(data, len(rendered.pages), round(fill, 2), sources_alone)
 

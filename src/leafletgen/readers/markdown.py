@@ -17,10 +17,12 @@ import yaml
 from ..errors import SourceError
 from .common import Profile, Token, normalise
 
-_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+# An ATX heading: 1-6 "#", then its text (closing "#"s are trimmed in code, so
+# that no pattern backtracks over the line).
+_HEADING = re.compile(r"^(#{1,6})(?:\s(.*))?$")
 _ITEM = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\(([^()]*)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 REVIEW_MONTHS = {
@@ -110,14 +112,21 @@ def inline_text(text: str, profile: Profile) -> str:
     return normalise(text)
 
 
-def tokenise_markdown(lines: list[str], first: int, profile: Profile) -> list[Token]:
-    """Body lines (already stripped of chrome) -> tokens; ``first`` is the index
-    of the first body line. Level-1 headings before any content are the page
-    title and produce no section."""
+_THEMATIC_BREAK = re.compile(r"^[-*_](?:\s*[-*_]){2,}$")
+
+
+def tokenise_markdown(
+    lines: list[str], first: int, profile: Profile
+) -> tuple[list[Token], str | None]:
+    """Body lines (already stripped of chrome) -> tokens, and the page title;
+    ``first`` is the index of the first body line. Level-1 headings before any
+    content are the page title (the last of them, when an export repeats it
+    with a suffix) and produce no section."""
     tokens: list[Token] = []
+    title: str | None = None
     paragraph: list[str] = []
     paragraph_line = 0
-    pending_heading: int | None = None  # line of an empty "##" awaiting its text
+    pending_heading: int | None = None  # level of an empty "##" awaiting its text
 
     def flush() -> None:
         nonlocal paragraph
@@ -134,18 +143,21 @@ def tokenise_markdown(lines: list[str], first: int, profile: Profile) -> list[To
             flush()
             continue
         if pending_heading is not None:
-            tokens.append(Token("heading", inline_text(stripped, profile), number))
+            tokens.append(Token("heading", inline_text(stripped, profile), number, pending_heading))
             pending_heading = None
+            continue
+        if _THEMATIC_BREAK.match(stripped):
+            flush()
             continue
         if heading := _HEADING.match(stripped):
             flush()
-            level, text = len(heading[1]), (heading[2] or "").strip()
+            level, text = len(heading[1]), (heading[2] or "").strip().rstrip("#").strip()
             if not text:
-                pending_heading = number
+                pending_heading = level
             elif level == 1 and not tokens:
-                continue  # the page title
+                title = inline_text(text, profile)  # the page title
             else:
-                tokens.append(Token("heading", inline_text(text, profile), number))
+                tokens.append(Token("heading", inline_text(text, profile), number, level))
             continue
         if item := _ITEM.match(line):
             flush()
@@ -160,4 +172,4 @@ def tokenise_markdown(lines: list[str], first: int, profile: Profile) -> list[To
             paragraph_line = number
         paragraph.append(stripped)
     flush()
-    return tokens
+    return tokens, title
