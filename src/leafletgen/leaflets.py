@@ -103,6 +103,7 @@ class LeafletSpec:
     drug_names: tuple[str, ...] = ()  # every drug name, to tell "trastuzumab" from
     # "trastuzumab emtansine"
     skip_reason: str | None = None  # listed but deliberately not built, and why
+    class_leaflet: str | None = None  # a drug's class's topic leaflet (its shared sections)
 
 
 @dataclass(frozen=True)
@@ -602,6 +603,7 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
             drug=name,
             drug_names=names,
             skip_reason=entry.get("reason") if entry.get("build") is False else None,
+            class_leaflet=base.id,
         )
     raise_all(errors)
     return drugs

@@ -522,6 +522,7 @@ def render_pdf_pages(
         options["pdf_variant"] = pdf_variant
         _tag_languages()
     rendered = document.render(**options)
+    options.pop("font_config", None)  # used by the layout, unknown to the PDF writer
     data = rendered.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
