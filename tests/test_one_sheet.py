@@ -16,6 +16,7 @@ import shutil
 
 import pytest
 from babel.dates import format_date
+from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
@@ -278,3 +279,42 @@ def test_no_leaflet_selects_the_uk_advice_line(sheet):
     for entry in manifest:
         if entry["lang"] == "en":
             assert "hospitaladviceline" not in squash(pdf_text(out / entry["path"]))
+
+
+# --- drafts -------------------------------------------------------------------------
+
+
+def test_draft_notice_tells_the_truth_and_a_final_build_replaces_the_draft(project, tmp_path):
+    results = build_leaflets(project, ["immunotherapy"], ["es"], tmp_path, draft=True)
+    assert all(r.ok for r in results)
+    draft = tmp_path / "es" / "immunotherapy.draft.pdf"
+    reader = PdfReader(draft)
+    first = reader.pages[0].extract_text()
+    # Fully translated: the notice does not claim English text, and it follows
+    # the masthead instead of covering it.
+    assert "BORRADOR: no apto para distribución." in first
+    assert "inglés" not in first.split("Inmunoterapia para el cáncer")[0]
+    assert first.index("Riverside Cancer Center") < first.index("BORRADOR: no apto")
+    for page in reader.pages:
+        assert "BORRADOR" in page.extract_text()
+    assert (tmp_path / "es" / "immunotherapy.draft.fhir.json").is_file()
+
+    build_leaflets(project, ["immunotherapy"], ["es"], tmp_path)
+    assert (tmp_path / "es" / "immunotherapy.pdf").is_file()
+    assert not draft.exists()
+    assert not list((tmp_path / "es").glob("immunotherapy.draft.*"))
+    paths = [e["path"] for e in json.loads((tmp_path / "manifest.json").read_text())["leaflets"]]
+    assert paths == ["es/immunotherapy.pdf"]
+
+
+def test_draft_with_english_fallbacks_says_so(project_copy, tmp_path):
+    path = po_path(project_copy.locales, "es", "content")
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    catalog["Immunotherapy helps the immune system to better act against cancer."].string = ""
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+    results = build_leaflets(project_copy, ["immunotherapy"], ["es"], tmp_path, draft=True)
+    assert all(r.ok for r in results)
+    first = PdfReader(tmp_path / "es" / "immunotherapy.draft.pdf").pages[0].extract_text()
+    assert squash("El texto en inglés todavía no se ha traducido.") in squash(first)

@@ -519,12 +519,28 @@ def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
             fhir.document_reference(entry, state.out, inline=state.fhir_inline),
             state.out / fhir_path(entry.path),
         )
+        if not state.draft:
+            remove_stale_draft(state.out, spec_id, lang, variant)
         # Listed as soon as it is in place, so an interrupted batch (even one
-        # whose parent never hears back) leaves a manifest that matches the files.
+        # whose parent never hears back) leaves a manifest that matches the files;
+        # a draft this final replaces leaves it too (its file is gone).
         update_manifest(state.out, [entry])
     except LeafletError as error:
         return BuildResult(spec_id, lang, error=error)
     return BuildResult(spec_id, lang, entry=entry)
+
+
+def remove_stale_draft(out: Path, leaflet_id: str, lang: str, variant: str) -> list[Path]:
+    """Delete the draft a final build of the same leaflet replaces: its PDF and
+    the files beside it (FHIR, Provenance, HTML twin). The removed paths."""
+    stem = output_path(leaflet_id, lang, variant, True).removesuffix(".pdf")
+    removed = []
+    for suffix in (".pdf", ".fhir.json", ".provenance.json", ".html"):
+        path = out / f"{stem}{suffix}"
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def fhir_path(pdf_path: str) -> str:

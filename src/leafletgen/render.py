@@ -62,6 +62,7 @@ def _environment(templates: Path) -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["css_page_label"] = page_label_css
+    environment.filters["css_string"] = css_string
     return environment
 
 
@@ -312,6 +313,15 @@ def leaflet_context(
         else None,
         "inline_css": _inline_css(templates, lang) if options.standalone else None,
         "version": __version__,
+        # A draft says English stands in only where it does.
+        "untranslated": any(
+            block["fallback"]
+            if block["type"] == "paragraph"
+            else any(item["fallback"] for item in block["items"])
+            for section in sections
+            for passage in section["passages"]
+            for block in passage["blocks"]
+        ),
         "not_cleared": list(options.distribution),
         "translation_credit": credit,
     }
