@@ -465,3 +465,58 @@ def test_navigation_sentences_and_browser_notices_are_chrome(tmp_path):
         "Read more tips to help fight fatigue.\n",
     )
     assert all_text(document) == "Real text."
+
+
+def test_review_stamp_of_an_unknown_publisher_is_read_not_printed(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Some page\n\nText of the page.\n\nLast reviewed: \n11 Jan 2024\n"
+        "Next review due: \n11 Jan 2027\n",
+    )
+    assert outline == [(None, "other", [])]
+    assert all_text(document) == "Text of the page."
+    assert (document.last_reviewed, document.next_review) == (
+        dt.date(2024, 1, 11),
+        dt.date(2027, 1, 11),
+    )
+
+
+def test_sentences_that_only_send_the_reader_elsewhere_are_dropped(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Title\n\nIntro.\n\nSkin changes\n\nYour skin may change. Find out more about skin care.\n",
+    )
+    assert all_text(document) == "Intro.\nYour skin may change."
+
+
+def test_site_name_and_breadcrumb_above_the_title(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Example Health\n\nHealth Library Home>Article\n\nLooking After Your Port\n\n"
+        "Keep the area clean.\n\nAt home\n\nCheck the skin.\n",
+    )
+    assert document.title == "Looking After Your Port"
+    assert outline == [(None, "other", []), ("At home", "other", [])]
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("Last reviewed: 26 Feb 2025", dt.date(2025, 2, 26)),
+        ("Last reviewed: 26 February 2025", dt.date(2025, 2, 26)),
+        ("Last reviewed: February 26, 2025", dt.date(2025, 2, 26)),
+        ("Last reviewed: 31 February 2025", None),  # not a date: not read, no crash
+    ],
+)
+def test_review_stamp_forms(tmp_path, stamp, expected):
+    document, _ = outline_of(tmp_path, f"Page\n\nText.\n\n{stamp}\n")
+    assert document.last_reviewed == expected
+
+
+def test_an_abbreviated_month_is_read_by_the_pattern_that_fits_it(tmp_path):
+    # "Feb" has the shape of a full month name too; that pattern must not fail
+    # the page, the abbreviated-month pattern reads it.
+    document, _ = outline_of(
+        tmp_path, "Some page\n\nText of the page.\n\nPage last updated: 26 Feb 2025\n"
+    )
+    assert document.last_reviewed == dt.date(2025, 2, 26)

@@ -1,10 +1,14 @@
 """The pipeline from definitions to published PDFs.
 
 ``build_leaflets`` loads the project once, decides which leaflet x language
-jobs need work (inputs changed, or ``force``), and runs those in worker
-processes: select, translate, render, publish. A failing job is recorded
-and the others go on; each PDF enters the manifest as soon as it is in place,
-so an interrupted batch leaves a manifest that matches the files.
+jobs need work (inputs changed, or ``force``), and hands those to an
+executor (this process, a local process pool, or a Dask cluster: see
+:mod:`leafletgen.executors`). Workers select, translate and render, and send
+back the PDF bytes with their manifest entry; this process alone writes
+files. A failing job is recorded and the others go on; each PDF is recorded
+in the batch's manifest journal as soon as it is in place and the manifest
+is written once, at the end, so an interrupted batch leaves a manifest that
+matches the files.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import datetime as dt
 import hashlib
 import json
 import os
+import socket
+import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, distribution, fhir
-from .errors import DefinitionError, LeafletError, PublishError, raise_all
+from . import __version__, distribution, executors, fhir
+from .errors import DefinitionError, ErrorGroup, LeafletError, raise_all
 from .i18n import (
     DOMAINS,
     SOURCE_LANGUAGE,
@@ -39,10 +45,20 @@ from .leaflets import (
     select_sections,
 )
 from .model import Document
-from .publish import ManifestEntry, publish_pdf, read_manifest, update_manifest, write_atomic
+from .publish import (
+    ManifestEntry,
+    ManifestJournal,
+    describe_pdf,
+    manifest_record,
+    publish_unit,
+    read_manifest,
+)
 from .readability import readability
-from .render import STYLESHEET, RenderedPdf, RenderOptions, render_html, render_pdf_pages
+from .render import STYLESHEET, RenderedPdf, RenderOptions, render_document, render_html
 from .sources import read_corpus
+
+if TYPE_CHECKING:
+    from .executors import Backend
 
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
 # title bar, alternative text for images.
@@ -100,6 +116,8 @@ class BuildResult:
     entry: ManifestEntry | None = None
     error: LeafletError | None = None
     skipped: str | None = None  # why nothing was done
+    worker: str | None = None  # host:pid of the process that rendered it
+    rss: int | None = None  # that worker's resident memory after rendering it (bytes)
 
     @property
     def ok(self) -> bool:
@@ -176,20 +194,6 @@ def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
 # --- inputs and their hash ------------------------------------------------------
 
 
-def _digest_files(paths: Iterable[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        name = (
-            path.resolve().relative_to(root.resolve()).as_posix()
-            if path.is_relative_to(root)
-            else path.name
-        )
-        digest.update(name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 VARIANTS = {"standard": "", "large-print": ".large"}
 BILINGUAL = "bilingual-"  # + the companion language: "bilingual-en"
 
@@ -205,6 +209,49 @@ def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
     return f"{lang}/{leaflet_id}{suffix}{'.draft' if draft else ''}.pdf"
 
 
+class InputDigests:
+    """Digests of a build's input files: each file read and hashed once per
+    build, each folder listed once, however many leaflets use them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._files: dict[str, bytes] = {}
+        self._listings: dict[tuple[Path, str], list[Path]] = {}
+
+    def file(self, path: Path) -> bytes:
+        """``name \\0 sha256(content)`` for one file (``<missing>`` if it is not there)."""
+        known = self._files.get(str(path))
+        if known is None:
+            name = (
+                path.resolve().relative_to(self.root.resolve()).as_posix()
+                if path.is_relative_to(self.root)
+                else path.name
+            )
+            try:
+                content = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                content = b"<missing>"
+            known = self._files[str(path)] = name.encode() + b"\0" + content
+        return known
+
+    def listing(
+        self, folder: Path, pattern: str, keep: Callable[[Path], bool] | None = None
+    ) -> list[Path]:
+        """The files in ``folder`` matching the glob ``pattern`` (and ``keep``)."""
+        key = (folder, pattern)
+        if key not in self._listings:
+            found = (p for p in folder.glob(pattern) if p.is_file() and (keep is None or keep(p)))
+            self._listings[key] = sorted(found)
+        return self._listings[key]
+
+    def files(self, paths: Iterable[Path]) -> str:
+        digest = hashlib.sha256()
+        by_name = {str(path): path for path in paths}
+        for name in sorted(by_name):
+            digest.update(self.file(by_name[name]))
+        return digest.hexdigest()
+
+
 def input_hash(
     project: Project,
     spec: LeafletSpec,
@@ -214,6 +261,8 @@ def input_hash(
     draft: bool,
     variant: str = "standard",
     today: dt.date | None = None,
+    *,
+    digests: InputDigests | None = None,
 ) -> str:
     """A hash of everything that goes into one leaflet in one language.
 
@@ -222,12 +271,18 @@ def input_hash(
     logo, leafletgen's version and the build options; the review record and
     glossary of the language, and the sources' review state as of ``today``
     (so a review date passing, or a review recorded, rebuilds the leaflet).
+    ``digests`` shares the files' digests between the leaflets of one build.
     """
+    digests = digests or InputDigests(project.root)
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
-    files += [p for p in project.templates.rglob("*") if p.is_file() and _prints(project, p)]
+    files += digests.listing(project.templates, "**/*", lambda p: _prints(project, p))
     if spec.drug:  # its sections come from its class's topic definition
-        files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
+        files += [
+            p
+            for p in digests.listing(project.leaflets, "*.yaml")
+            if p.parent == project.leaflets and p.name != "clinic.yaml"
+        ]
     if clinic.logo:
         files.append(clinic.logo)
     for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
@@ -251,7 +306,7 @@ def input_hash(
         sort_keys=True,
     )
     digest = hashlib.sha256(options.encode())
-    digest.update(_digest_files(files, project.root).encode())
+    digest.update(digests.files(files).encode())
     return digest.hexdigest()
 
 
@@ -259,6 +314,10 @@ def _prints(project: Project, template: Path) -> bool:
     """Whether a file under templates/ can change a leaflet: everything but the
     web app's own pages (``templates/web/``)."""
     return template.relative_to(project.templates).parts[0] != WEB_TEMPLATES
+
+
+def _midnight(day: dt.date) -> str:
+    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC).isoformat()
 
 
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:
@@ -271,6 +330,9 @@ def creation_date(leaflet: Leaflet) -> dt.datetime | None:
     if not dates:
         return None
     return dt.datetime.combine(max(dates), dt.time(0, 0), dt.UTC)
+
+
+# --- the project as a worker holds it ----------------------------------------------
 
 
 def leaflet_dates(leaflet: Leaflet) -> tuple[dt.date | None, dt.date | None]:
@@ -324,7 +386,333 @@ def page_budget_warning(entry: ManifestEntry | dict) -> str | None:
     )
 
 
-# --- building ---------------------------------------------------------------------
+def remove_stale_draft(out: Path, leaflet_id: str, lang: str, variant: str) -> list[Path]:
+    """Delete the draft a final build of the same leaflet replaces: its PDF and
+    the files beside it (FHIR, Provenance, HTML twin). The removed paths."""
+    stem = output_path(leaflet_id, lang, variant, True).removesuffix(".pdf")
+    removed = []
+    for suffix in (".pdf", ".fhir.json", ".provenance.json", ".html"):
+        path = out / f"{stem}{suffix}"
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+@dataclass
+class Workspace:
+    """A project's parsed inputs and a build's options: what a worker loads
+    once and reuses for every leaflet it renders.
+
+    ``key`` names it in the workers that hold it (a job says which workspace
+    it needs). Catalogs are read once per language.
+    """
+
+    key: str
+    project: Project
+    clinic: Clinic
+    specs: dict[str, LeafletSpec]
+    documents: dict[str, Document]
+    draft: bool = False
+    html_twin: bool = False
+    include_drugs: bool = False
+    today: dt.date | None = None  # source review dates are judged as of this day
+    _translators: dict[str, Translator] = field(default_factory=dict, repr=False)
+
+    def translator(self, lang: str) -> Translator:
+        if lang not in self._translators:
+            self._translators[lang] = load_translator(self.project.locales, lang, draft=self.draft)
+        return self._translators[lang]
+
+    def __getstate__(self) -> dict:
+        # Sent to worker processes without the catalogs read so far.
+        return {k: v for k, v in self.__dict__.items() if k != "_translators"} | {
+            "_translators": {}
+        }
+
+
+def load_workspace(
+    project: Project,
+    *,
+    draft: bool = False,
+    include_drugs: bool = False,
+    html_twin: bool = False,
+    failed: dict[str, LeafletError] | None = None,
+    key: str | None = None,
+    today: dt.date | None = None,
+) -> Workspace:
+    """Read clinic.yaml, the definitions and the corpus; definitions that fail
+    to load go to ``failed``."""
+    return Workspace(
+        key=key or uuid.uuid4().hex,
+        project=project,
+        clinic=load_clinic(project.clinic_file),
+        specs=load_specs(
+            project, include_drugs=include_drugs, failed={} if failed is None else failed
+        ),
+        documents=read_corpus(project.sources),
+        draft=draft,
+        html_twin=html_twin,
+        include_drugs=include_drugs,
+        today=today,
+    )
+
+
+_WORKSPACES: dict[str, Workspace] = {}
+
+
+def install_workspace(workspace: Workspace) -> None:
+    """Make ``workspace`` available to the jobs this process runs."""
+    _WORKSPACES[workspace.key] = workspace
+
+
+def remove_workspace(key: str) -> None:
+    _WORKSPACES.pop(key, None)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One leaflet in one language and variant, as sent to a worker."""
+
+    workspace: str
+    id: str
+    lang: str
+    variant: str
+    inputs: str  # the input hash, recorded in the manifest
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a worker sends back: the files to publish and the manifest entry,
+    or the error; which worker it was and its memory after the job."""
+
+    job: Job
+    entry: ManifestEntry | None = None
+    pdf: bytes = b""
+    html: str | None = None
+    error: LeafletError | None = None
+    root: str = ""  # the project folder as the worker saw it
+    worker: str = ""  # host:pid
+    rss: int | None = None  # bytes resident in the worker after the job
+
+
+def _resident_bytes() -> int | None:
+    """This process's current resident memory (not its all-time peak)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@dataclass(frozen=True)
+class PreparedLeaflet:
+    """A leaflet selected, translated and checked, as HTML ready to render."""
+
+    leaflet: Leaflet
+    translator: Translator
+    companion: Translator | None  # the second language of a bilingual edition
+    status: distribution.Status
+    options: RenderOptions
+    html: str
+
+
+def prepare_leaflet(
+    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str = "standard"
+) -> PreparedLeaflet:
+    """Select, translate and check one leaflet, and fill its template.
+
+    A ``bilingual-<lang>`` variant prints each part in the companion
+    language too, after the leaflet's own; both must be fully translated.
+    """
+    project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
+    leaflet = select_sections(spec, workspace.documents)
+    translator = workspace.translator(lang)
+    check_translations(leaflet, spec, translator, project.templates, project.root)
+    companion = None
+    if second := companion_language(variant):
+        companion = workspace.translator(second)
+        check_translations(leaflet, spec, companion, project.templates, project.root)
+    status = distribution.assess(
+        leaflet,
+        spec,
+        translator,
+        root=project.root,
+        today=workspace.today or dt.date.today(),
+        draft=draft,
+    )
+    issued, review_by = leaflet_dates(leaflet)
+    options = RenderOptions(
+        paper=clinic.paper,
+        large_print=variant == "large-print",
+        draft=draft,
+        created=creation_date(leaflet),
+        issued=issued,
+        review_by=review_by,
+        distribution=distribution.printed_reasons(status),
+        translation_credit=distribution.credit(status),
+    )
+    html = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=options,
+        companion=companion,
+    )
+    return PreparedLeaflet(leaflet, translator, companion, status, options, html)
+
+
+def render_leaflet(
+    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str, inputs: str | None
+) -> tuple[ManifestEntry, bytes, str | None]:
+    """Select, translate and render one leaflet: its manifest entry, the PDF
+    bytes and (when the workspace asks for it) the HTML twin. Writes nothing."""
+    project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
+    prepared = prepare_leaflet(workspace, spec, lang, variant=variant)
+    leaflet, translator, status = prepared.leaflet, prepared.translator, prepared.status
+    created = prepared.options.created
+
+    def render(html: str) -> RenderedPdf:
+        return render_document(
+            html,
+            base_url=project.templates,
+            stylesheet=project.templates / STYLESHEET,
+            assets=(clinic.logo.parent,) if clinic.logo else (),
+            pdf_variant=PDF_VARIANT,
+        )
+
+    rendered = render(prepared.html)
+    allowed = pages_allowed(variant)
+    if rendered.pages > allowed:
+        # Built and kept, never cut; but longer than one sheet (large print:
+        # two) is a reason not to clear it, printed on it like the others.
+        overrun = (
+            f"{rendered.pages} pages, {allowed} allowed, "
+            f"overflow {rendered.overflow(allowed):.1f} page"
+        )
+        status = distribution.assess(
+            leaflet,
+            spec,
+            translator,
+            root=project.root,
+            today=workspace.today or dt.date.today(),
+            draft=draft,
+            extra=(distribution.Reason("page-budget", overrun),),
+        )
+        options = replace(prepared.options, distribution=distribution.printed_reasons(status))
+        prepared = replace(
+            prepared,
+            status=status,
+            options=options,
+            html=render_html(
+                leaflet,
+                clinic,
+                translator,
+                templates=project.templates,
+                options=options,
+                companion=prepared.companion,
+            ),
+        )
+        rendered = render(prepared.html)
+    entry = describe_pdf(
+        rendered.data,
+        leaflet_id=spec.id,
+        lang=lang,
+        title=translator.gettext(spec.title) if not spec.drug else spec.title,
+        documents=leaflet.documents,
+        path=output_path(spec.id, lang, variant, draft),
+        pages=rendered.pages,
+        draft=draft,
+        readability=readability(leaflet_text(leaflet, translator), lang),
+        input_hash=inputs,
+        variant=variant,
+        created=created.isoformat() if created else None,
+        distribution=status.as_json(),
+        translators=distribution.translator_json(status),
+        reviewers=distribution.reviewer_json(status),
+    )
+    entry = replace(
+        entry,
+        pages_allowed=allowed,
+        overflow=rendered.overflow(allowed),
+        issued=prepared.options.issued.isoformat() if prepared.options.issued else None,
+        review_by=prepared.options.review_by.isoformat() if prepared.options.review_by else None,
+    )
+    if not workspace.html_twin:
+        return entry, rendered.data, None
+    twin = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=replace(prepared.options, standalone=True),
+        companion=prepared.companion,
+    )
+    entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
+    return entry, rendered.data, twin
+
+
+def run_job(job: Job) -> Rendered:
+    """Render one job in this process (a worker). Input errors come back as
+    values; only a lost worker or a bug raises."""
+    workspace = _WORKSPACES.get(job.workspace)
+    if workspace is None:
+        raise RuntimeError(f"worker has no workspace {job.workspace!r}")
+    where = dict(root=str(workspace.project.root), worker=f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        entry, pdf, html = render_leaflet(
+            workspace,
+            workspace.specs[job.id],
+            job.lang,
+            variant=job.variant,
+            inputs=job.inputs,
+        )
+    except LeafletError as error:
+        return Rendered(job, error=error, rss=_resident_bytes(), **where)
+    return Rendered(job, entry, pdf, html, rss=_resident_bytes(), **where)
+
+
+def fhir_path(pdf_path: str) -> str:
+    """Where a PDF's DocumentReference is written: beside it, ``.fhir.json``."""
+    return pdf_path.removesuffix(".pdf") + ".fhir.json"
+
+
+def publish_rendered(
+    rendered: Rendered,
+    out: Path,
+    *,
+    fhir_inline: bool,
+    journal: ManifestJournal | None = None,
+    originals: dict[str, dict] | None = None,
+    recorded: str | None = None,
+) -> ManifestEntry:
+    """Write a rendered leaflet's PDF, its FHIR DocumentReference and Provenance
+    and its HTML twin, and record its entry, as one unit. ``originals``: the
+    English originals by leaflet id (a translation's resources relate to its
+    original), updated when this entry is one."""
+    entry = rendered.entry
+    assert entry is not None
+    record = manifest_record(entry)
+    originals = {} if originals is None else originals
+    files = {entry.path: rendered.pdf}
+    if rendered.html is not None and entry.html:
+        files[entry.html] = rendered.html.encode("utf-8")
+    reference, provenance = fhir.resources_of(
+        record,
+        out,
+        original=fhir.original_of(record, originals),
+        inline=fhir_inline,
+        recorded=recorded or _midnight(dt.date.today()),
+        content=rendered.pdf,
+    )
+    files |= fhir.resource_files(entry.path, reference, provenance)
+    if not entry.draft:  # the final replaces its draft: files and manifest entry
+        remove_stale_draft(out, entry.id, entry.lang, entry.variant)
+    publish_unit(out, files, entry, journal)
+    if fhir.is_original(record):
+        originals[entry.id] = record
+    return entry
 
 
 def build_one(
@@ -339,217 +727,39 @@ def build_one(
     inputs: str | None = None,
     variant: str = "standard",
     html_twin: bool = False,
+    fhir_inline: bool = False,
     today: dt.date | None = None,
 ) -> ManifestEntry:
-    """Select, translate, render and publish one leaflet in one language
-    (and, with ``html_twin``, the same leaflet as a standalone HTML page).
-
-    A ``bilingual-<lang>`` variant prints each part in the companion
-    language too, after the leaflet's own; both must be fully translated.
-    """
-    leaflet = select_sections(spec, documents)
-    translator = load_translator(project.locales, lang, draft=draft)
-    check_translations(leaflet, spec, translator, project.templates, project.root)
-    companion = None
-    if second := companion_language(variant):
-        companion = load_translator(project.locales, second, draft=draft)
-        check_translations(leaflet, spec, companion, project.templates, project.root)
-    status = distribution.assess(
-        leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
+    """Select, translate, render and publish one leaflet in one language, in
+    this process (and, with ``html_twin``, the same leaflet as a standalone
+    HTML page); the manifest is updated at once. A ``bilingual-<lang>``
+    variant prints each part in the companion language too."""
+    workspace = Workspace(
+        "", project, clinic, {spec.id: spec}, documents, draft, html_twin, today=today
     )
-    created = creation_date(leaflet)
-    issued, review_by = leaflet_dates(leaflet)
-    options = RenderOptions(
-        paper=clinic.paper,
-        large_print=variant == "large-print",
-        draft=draft,
-        created=created,
-        issued=issued,
-        review_by=review_by,
-        distribution=distribution.printed_reasons(status),
-        translation_credit=distribution.credit(status),
-    )
-    assets = (clinic.logo.parent,) if clinic.logo else ()
-
-    def render(options: RenderOptions) -> RenderedPdf:
-        html = render_html(
-            leaflet,
-            clinic,
-            translator,
-            templates=project.templates,
-            options=options,
-            companion=companion,
-        )
-        return render_pdf_pages(
-            html,
-            base_url=project.templates,
-            stylesheet=project.templates / STYLESHEET,
-            assets=assets,
-            pdf_variant=PDF_VARIANT,
-        )
-
-    rendered = render(options)
-    allowed = pages_allowed(variant)
-    if rendered.pages > allowed:
-        # Built and kept, never cut; but longer than one sheet (large print:
-        # two) is a reason not to clear it, printed on it like the others.
-        overrun = (
-            f"{rendered.pages} pages, {allowed} allowed, "
-            f"overflow {rendered.overflow(allowed):.1f} page"
-        )
-        status = distribution.assess(
-            leaflet,
-            spec,
-            translator,
-            root=project.root,
-            today=today or dt.date.today(),
-            draft=draft,
-            extra=(distribution.Reason("page-budget", overrun),),
-        )
-        rendered = render(replace(options, distribution=distribution.printed_reasons(status)))
-    entry = publish_pdf(
-        rendered.data,
-        out=out,
-        leaflet_id=spec.id,
-        lang=lang,
-        title=translator.gettext(spec.title) if not spec.drug else spec.title,
-        documents=leaflet.documents,
-        path=output_path(spec.id, lang, variant, draft),
-        draft=draft,
-        readability=readability(leaflet_text(leaflet, translator), lang),
-        input_hash=inputs,
-        variant=variant,
-        created=created.isoformat() if created else None,
-        distribution=status.as_json(),
-        translators=distribution.translator_json(status),
-        reviewers=distribution.reviewer_json(status),
-    )
-    entry = replace(
-        entry,
-        pages_allowed=allowed,
-        overflow=rendered.overflow(allowed),
-        issued=issued.isoformat() if issued else None,
-        review_by=review_by.isoformat() if review_by else None,
-    )
-    if not html_twin:
-        return entry
-    twin = render_html(
-        leaflet,
-        clinic,
-        translator,
-        templates=project.templates,
-        options=replace(options, standalone=True),
-        companion=companion,
-    )
-    twin_path = entry.path.removesuffix(".pdf") + ".html"
-    try:
-        write_atomic(out / twin_path, twin.encode("utf-8"))
-    except OSError as error:
-        raise PublishError(f"cannot write HTML: {error.strerror}", out / twin_path) from None
-    return replace(entry, html=twin_path)
-
-
-@dataclass
-class _State:
-    """What a worker process loads once and reuses for every job it runs."""
-
-    project: Project
-    clinic: Clinic
-    specs: dict[str, LeafletSpec]
-    documents: dict[str, Document]
-    out: Path
-    draft: bool
-    fhir_inline: bool = False
-    html_twin: bool = False
-    today: dt.date | None = None
-
-
-_STATE: _State | None = None
-
-
-def _load_state(
-    project: Project,
-    out: Path,
-    draft: bool,
-    include_drugs: bool,
-    fhir_inline: bool = False,
-    html_twin: bool = False,
-    failed: dict[str, LeafletError] | None = None,
-    today: dt.date | None = None,
-) -> _State:
-    """Everything a build reads once; definitions that fail to load go to ``failed``."""
-    return _State(
-        project=project,
-        clinic=load_clinic(project.clinic_file),
-        specs=load_specs(
-            project, include_drugs=include_drugs, failed={} if failed is None else failed
-        ),
-        documents=read_corpus(project.sources),
-        out=out,
-        draft=draft,
+    entry, pdf, html = render_leaflet(workspace, spec, lang, variant=variant, inputs=inputs)
+    rendered = Rendered(Job("", spec.id, lang, variant, inputs or ""), entry, pdf, html)
+    return publish_rendered(
+        rendered,
+        out,
         fhir_inline=fhir_inline,
-        html_twin=html_twin,
-        today=today,
+        originals=fhir.originals(read_manifest(out)),
+        recorded=_midnight(today or dt.date.today()),
     )
 
 
-def _init_worker(*args) -> None:
-    global _STATE
-    _STATE = _load_state(*args)
+def _rebased(error: LeafletError, worker_root: str, root: Path) -> LeafletError:
+    """An error from a worker that held the project elsewhere, pointing at the
+    same file in this process's project."""
+    if isinstance(error, ErrorGroup):
+        return ErrorGroup([_rebased(e, worker_root, root) for e in error.errors])
+    if error.path and Path(error.path).is_relative_to(worker_root):
+        path = root / Path(error.path).relative_to(worker_root)
+        return type(error)(error.message, path, error.line)
+    return error
 
 
-def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
-    state = _STATE
-    assert state is not None, "worker not initialised"
-    try:
-        entry = build_one(
-            state.project,
-            state.specs[spec_id],
-            lang,
-            documents=state.documents,
-            clinic=state.clinic,
-            out=state.out,
-            draft=state.draft,
-            inputs=inputs,
-            variant=variant,
-            html_twin=state.html_twin,
-            today=state.today,
-        )
-        fhir.write_json(
-            fhir.document_reference(entry, state.out, inline=state.fhir_inline),
-            state.out / fhir_path(entry.path),
-        )
-        if not state.draft:
-            remove_stale_draft(state.out, spec_id, lang, variant)
-        # Listed as soon as it is in place, so an interrupted batch (even one
-        # whose parent never hears back) leaves a manifest that matches the files;
-        # a draft this final replaces leaves it too (its file is gone).
-        update_manifest(state.out, [entry])
-    except LeafletError as error:
-        return BuildResult(spec_id, lang, error=error)
-    return BuildResult(spec_id, lang, entry=entry)
-
-
-def remove_stale_draft(out: Path, leaflet_id: str, lang: str, variant: str) -> list[Path]:
-    """Delete the draft a final build of the same leaflet replaces: its PDF and
-    the files beside it (FHIR, Provenance, HTML twin). The removed paths."""
-    stem = output_path(leaflet_id, lang, variant, True).removesuffix(".pdf")
-    removed = []
-    for suffix in (".pdf", ".fhir.json", ".provenance.json", ".html"):
-        path = out / f"{stem}{suffix}"
-        if path.is_file():
-            path.unlink()
-            removed.append(path)
-    return removed
-
-
-def fhir_path(pdf_path: str) -> str:
-    """Where a PDF's DocumentReference is written: beside it, ``.fhir.json``."""
-    return pdf_path.removesuffix(".pdf") + ".fhir.json"
-
-
-def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
-    return {(e["id"], e["lang"], e["path"]): e for e in read_manifest(out)}
+# --- the batch --------------------------------------------------------------------
 
 
 def _up_to_date(
@@ -578,6 +788,7 @@ def build_leaflets(
     draft: bool = False,
     include_drugs: bool = False,
     jobs: int = 1,
+    executor: str | Backend | None = None,
     force: bool = False,
     large_print: bool = False,
     fhir_inline: bool = False,
@@ -590,9 +801,15 @@ def build_leaflets(
     """Build the chosen leaflets in every language.
 
     Leaflets whose inputs are unchanged since their PDF was written are
-    skipped unless ``force``. ``jobs`` > 1 renders in that many worker
-    processes. A failure stops only its own leaflet. ``on_result`` is called
-    after each leaflet with the result and the done / total counts.
+    skipped unless ``force``. ``executor`` says where they render:
+    ``"local"`` (the default: this process for one job or ``jobs`` <= 1, else
+    a pool of ``jobs`` processes), ``"dask"`` (a Dask cluster of ``jobs``
+    workers on this machine), ``"dask://HOST:PORT"`` (an existing Dask
+    scheduler), or a :class:`~leafletgen.executors.Backend`. Whichever it
+    is, the same inputs give the same bytes, and only this process writes
+    files. A failure stops only its own leaflet; a job whose worker died is
+    given to another. ``on_result`` is called after each leaflet with the
+    result and the done / total counts.
 
     ``large_print`` (or ``large_print: true`` in clinic.yaml) also builds a
     large-print variant of each leaflet (``<id>.large.pdf``). Every PDF gets
@@ -622,68 +839,124 @@ def build_leaflets(
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
     today = today or dt.date.today()
-    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed, today)
-    variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
-    specs = choose_specs(state.specs, ids, failed)
+    recorded = _midnight(today)
+    workspace = load_workspace(
+        project,
+        draft=draft,
+        include_drugs=include_drugs,
+        html_twin=html_twin,
+        failed=failed,
+        today=today,
+    )
+    variants = ["standard"] + (
+        ["large-print"] if large_print or workspace.clinic.large_print else []
+    )
+    specs = choose_specs(workspace.specs, ids, failed)
     results = [
         BuildResult(name, lang, error=error)
         for name, error in failed.items()
         if not ids or name in ids
         for lang in langs
     ]
-    current = _current_entries(out)
-    todo: list[tuple[str, str, str, str]] = []
+    current = {(e["id"], e["lang"], e["path"]): e for e in read_manifest(out)}
+    digests = InputDigests(project.root)
+    todo: list[Job] = []
     for spec in specs:
+        try:  # once per leaflet, whatever the languages
+            leaflet: Leaflet | LeafletError = (
+                select_sections(spec, workspace.documents) if not spec.skip_reason else None
+            )
+        except LeafletError as error:
+            leaflet = error
         for lang in langs:
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
                 continue
-            try:
-                leaflet = select_sections(spec, state.documents)
-            except LeafletError as error:
-                results.append(BuildResult(spec.id, lang, error=error))
+            if isinstance(leaflet, LeafletError):
+                results.append(BuildResult(spec.id, lang, error=leaflet))
                 continue
             extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
             for variant in variants + extra:
                 inputs = input_hash(
-                    project, spec, leaflet, state.clinic, lang, draft, variant, today
+                    project,
+                    spec,
+                    leaflet,
+                    workspace.clinic,
+                    lang,
+                    draft,
+                    variant,
+                    today,
+                    digests=digests,
                 )
                 path = output_path(spec.id, lang, variant, draft)
                 entry = current.get((spec.id, lang, path))
                 if not force and _up_to_date(entry, out, inputs, fhir_inline, html_twin):
                     results.append(BuildResult(spec.id, lang, skipped="unchanged"))
                     continue
-                todo.append((spec.id, lang, variant, inputs))
+                todo.append(Job(workspace.key, spec.id, lang, variant, inputs))
 
     total = len(results) + len(todo)
     if on_result:
         for done, result in enumerate(results, start=1):
             on_result(result, done, total)
-    if jobs <= 1 or len(todo) <= 1:
-        global _STATE
-        _STATE = state
-        for job in todo:
-            results.append(_run_job(*job))
-            if on_result:
-                on_result(results[-1], len(results), total)
-    else:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(todo)),
-            initializer=_init_worker,
-            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin, None, today),
-        ) as pool:
-            futures = [pool.submit(_run_job, *job) for job in todo]
-            for future in as_completed(futures):
-                results.append(future.result())
-                if on_result:
-                    on_result(results[-1], len(results), total)
-    if not any(r.entry for r in results):
-        update_manifest(out, [])  # still prune entries whose file is gone
-    # Every PDF's DocumentReference (related to its English original, whose id
-    # changes with its bytes) and Provenance, written again from the manifest.
-    listed = list(_current_entries(out).values())
-    recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
-    resources = fhir.publish_resources(listed, out, inline=fhir_inline, recorded=recorded)
+
+    index = fhir.originals(list(current.values()))  # English originals, as they land
+    related: set[str] = set()  # leaflets with a translation or variant published
+    stale: set[str] = set()  # ... before their English original was rebuilt
+
+    def publish(rendered: Rendered) -> None:
+        job = rendered.job
+        error = rendered.error
+        if error is None:
+            try:
+                before = index.get(job.id)
+                entry = publish_rendered(
+                    rendered,
+                    out,
+                    fhir_inline=fhir_inline,
+                    journal=journal,
+                    originals=index,
+                    recorded=recorded,
+                )
+                if index.get(job.id) is before:
+                    related.add(job.id)
+                elif job.id in related:
+                    stale.add(job.id)
+            except LeafletError as problem:
+                error = problem
+        elif rendered.root and rendered.root != str(project.root):
+            error = _rebased(error, rendered.root, project.root)
+        result = (
+            BuildResult(job.id, job.lang, entry=entry, worker=rendered.worker, rss=rendered.rss)
+            if error is None
+            else BuildResult(job.id, job.lang, error=error, worker=rendered.worker)
+        )
+        results.append(result)
+        if on_result:
+            on_result(result, len(results), total)
+
+    journal = ManifestJournal(out)
+    try:
+        if todo:
+            backend = executors.backend_for(executor, jobs=jobs, batch=len(todo))
+            try:
+                executors.run_jobs(backend, workspace, todo, publish)
+            finally:
+                if backend is not executor:  # one the caller passed in stays theirs
+                    backend.close()
+    finally:
+        journal.close()  # the manifest, written once, true to the files in place
+    # A translation published before its English original was rebuilt relates
+    # to the original's old id: those leaflets' resources are brought up to date
+    # (files already right are left alone).
+    if stale or fhir_bundle:
+        resources = fhir.publish_resources(
+            read_manifest(out),
+            out,
+            inline=fhir_inline,
+            recorded=recorded,
+            only=None if fhir_bundle else stale,
+        )
     if fhir_bundle:
         fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {

@@ -48,22 +48,28 @@ def doc_status(entry: dict) -> str:
 
 
 def document_reference(
-    entry: ManifestEntry | dict, out: Path, *, inline: bool = False, original: str | None = None
+    entry: ManifestEntry | dict,
+    out: Path,
+    *,
+    inline: bool = False,
+    original: str | None = None,
+    content: bytes | None = None,
 ) -> dict[str, Any]:
     """The DocumentReference describing one published PDF.
 
     The attachment carries size and SHA-1 (base64, as FHIR defines ``hash``)
-    of the file on disk, and either the data inline or a URL relative to the
-    output folder. ``original``: the id of the English original's
-    DocumentReference, for a translation or a large-print variant
+    of the PDF (``content``, or the file on disk), and either the data inline
+    or a URL relative to the output folder. ``original``: the id of the English
+    original's DocumentReference, for a translation or a large-print variant
     (``relatesTo`` code ``transforms``).
     """
     data = entry if isinstance(entry, dict) else _as_dict(entry)
-    path = out / data["path"]
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
+    if content is None:
+        path = out / data["path"]
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
     attachment: dict[str, Any] = {
         "contentType": "application/pdf",
         "language": data["lang"].replace("_", "-"),  # BCP 47: zh_Hans -> zh-Hans
@@ -96,38 +102,95 @@ def document_reference(
     return resource
 
 
-def original_of(entry: dict, entries: list[dict]) -> dict | None:
-    """The English, standard-print, final entry a translation or variant was made from."""
+def is_original(entry: dict) -> bool:
+    """Whether an entry is an English, standard-print, final original."""
+    return (
+        entry["lang"] == "en"
+        and entry.get("variant", "standard") == "standard"
+        and not entry.get("draft")
+    )
+
+
+def original_of(entry: dict, entries: list[dict] | dict[str, dict]) -> dict | None:
+    """The English, standard-print, final entry a translation or variant was made
+    from. ``entries``: the manifest's entries, or :func:`originals` of them."""
     if entry["lang"] == "en" and entry.get("variant", "standard") == "standard":
         return None
-    for other in entries:
-        if (
-            other["id"] == entry["id"]
-            and other["lang"] == "en"
-            and other.get("variant", "standard") == "standard"
-            and not other.get("draft")
-        ):
-            return other
-    return None
+    if isinstance(entries, dict):
+        return entries.get(entry["id"])
+    return next((o for o in entries if o["id"] == entry["id"] and is_original(o)), None)
+
+
+def originals(entries: list[dict]) -> dict[str, dict]:
+    """The English originals among ``entries``, by leaflet id (one lookup each,
+    however large the manifest)."""
+    found: dict[str, dict] = {}
+    for entry in entries:
+        if is_original(entry):
+            found.setdefault(entry["id"], entry)
+    return found
+
+
+def resources_of(
+    entry: dict,
+    out: Path,
+    *,
+    original: dict | None,
+    inline: bool = False,
+    recorded: str,
+    content: bytes | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An entry's DocumentReference and Provenance, related to its English
+    ``original`` if it has one."""
+    from .provenance import provenance
+
+    original_id = resource_id(original) if original else None
+    reference = document_reference(entry, out, inline=inline, original=original_id, content=content)
+    record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
+    return reference, record
+
+
+def resource_files(pdf_path: str, reference: dict, record: dict) -> dict[str, bytes]:
+    """The files of a PDF's resources: ``<id>.fhir.json`` and ``<id>.provenance.json``."""
+    stem = str(pdf_path).removesuffix(".pdf")
+    return {
+        f"{stem}.fhir.json": json_bytes(reference),
+        f"{stem}.provenance.json": json_bytes(record),
+    }
 
 
 def publish_resources(
-    entries: list[dict], out: Path, *, inline: bool = False, recorded: str
+    entries: list[dict],
+    out: Path,
+    *,
+    inline: bool = False,
+    recorded: str,
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
     (``<id>.provenance.json``) beside its PDF, related to the English original
-    where there is one; returns them all, for a Bundle."""
-    from .provenance import provenance
-
+    where there is one; returns them all, for a Bundle. With ``only`` (leaflet
+    ids), just the resources of those leaflets are made. A file whose content
+    is already right is not written again."""
+    index = originals(entries)
     resources = []
     for entry in entries:
-        original = original_of(entry, entries)
-        original_id = resource_id(original) if original else None
-        reference = document_reference(entry, out, inline=inline, original=original_id)
-        record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
-        stem = str(entry["path"]).removesuffix(".pdf")
-        write_json(reference, out / f"{stem}.fhir.json")
-        write_json(record, out / f"{stem}.provenance.json")
+        if only is not None and entry["id"] not in only:
+            continue
+        reference, record = resources_of(
+            entry, out, original=original_of(entry, index), inline=inline, recorded=recorded
+        )
+        for name, data in resource_files(entry["path"], reference, record).items():
+            path = out / name
+            try:
+                if path.read_bytes() == data:
+                    continue
+            except OSError:
+                pass
+            try:
+                write_atomic(path, data)
+            except OSError as error:
+                raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
         resources += [reference, record]
     return resources
 
@@ -148,11 +211,15 @@ def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[st
     return {"resourceType": "Bundle", "type": kind, "entry": entries}
 
 
+def json_bytes(data: dict[str, Any]) -> bytes:
+    """A resource as the UTF-8 JSON written to disk."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def write_json(data: dict[str, Any], path: Path) -> None:
     """Write a resource as JSON, atomically."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
-        write_atomic(path, text.encode("utf-8"))
+        write_atomic(path, json_bytes(data))
     except OSError as error:
         raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
 

@@ -1,8 +1,13 @@
 """Write PDFs and ``manifest.json`` so that nothing half-written is ever seen.
 
 Every file is written to a temporary name in its final folder and renamed
-into place; the manifest is updated under a lock, so concurrent builds into
-one folder keep every entry and the manifest always matches the files.
+into place. A batch records each PDF in an append-only journal beside the
+manifest as soon as the file is in place, and folds the journal into
+``manifest.json`` once, at the end (or when interrupted): one manifest write
+per batch, not one per PDF. Readers fold any journal left by a build that was
+killed, so manifest and journals together always match the files, and the
+next build compacts them. Compaction holds a lock on the output folder, so
+concurrent builds into one folder keep every entry.
 """
 
 from __future__ import annotations
@@ -17,8 +22,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from pypdf import PdfReader
 
 from . import __version__
 from .errors import PublishError
@@ -89,12 +92,20 @@ class ManifestEntry:
 
 
 def count_pages(data: bytes) -> int:
-    """Number of pages of a PDF held in memory."""
+    """Number of pages of a PDF held in memory (builds take the count from the
+    renderer instead; this reads the PDF back)."""
+    from pypdf import PdfReader  # only when reading a PDF back; builds never need it
+
     return len(PdfReader(io.BytesIO(data)).pages)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part."""
+def manifest_record(entry: ManifestEntry) -> dict:
+    """An entry as ``manifest.json`` lists it."""
+    return asdict(entry) | {"translation": entry.translation}
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
+    """``data`` in a synced temporary file beside ``path``; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -103,6 +114,17 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part."""
+    temporary = _write_temporary(path, data)
+    try:
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -110,15 +132,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def publish_pdf(
+def describe_pdf(
     data: bytes,
     *,
-    out: Path,
     leaflet_id: str,
     lang: str,
     title: str,
     documents: tuple[Document, ...],
     path: str | None = None,
+    pages: int | None = None,
     draft: bool = False,
     readability: dict[str, float | str | None] | None = None,
     input_hash: str | None = None,
@@ -128,21 +150,17 @@ def publish_pdf(
     translators: tuple[dict, ...] = (),
     reviewers: tuple[dict, ...] = (),
 ) -> ManifestEntry:
-    """Write one leaflet's PDF to ``out/<path>`` (by default ``<lang>/<id>.pdf``)
-    and describe it."""
-    relative = Path(path or f"{lang}/{leaflet_id}.pdf")
-    try:
-        write_atomic(out / relative, data)
-    except OSError as error:
-        raise PublishError(f"cannot write PDF: {error.strerror}", out / relative) from None
+    """The manifest entry of a PDF held in memory, to be written at ``path``
+    (by default ``<lang>/<id>.pdf``). ``pages`` is the renderer's count; without
+    it the PDF is read back."""
     return ManifestEntry(
         id=leaflet_id,
         lang=lang,
-        path=relative.as_posix(),
+        path=Path(path or f"{lang}/{leaflet_id}.pdf").as_posix(),
         title=title,
         sha256=hashlib.sha256(data).hexdigest(),
         bytes=len(data),
-        pages=count_pages(data),
+        pages=count_pages(data) if pages is None else pages,
         sources=tuple(SourceCredit.of(d) for d in documents),
         draft=draft,
         readability=readability,
@@ -155,49 +173,275 @@ def publish_pdf(
     )
 
 
+def publish_unit(
+    out: Path,
+    files: dict[str, bytes],
+    entry: ManifestEntry | None = None,
+    journal: ManifestJournal | None = None,
+) -> None:
+    """Put ``files`` (paths relative to ``out``) in place and record ``entry``
+    as one unit: afterwards either all of them are there and the entry is in
+    the batch's ``journal`` (or, without one, in ``manifest.json``), or, if
+    anything failed (even an interrupt), the folder is as it was before.
+    """
+    temporaries: dict[Path, str] = {}
+    placed: list[tuple[Path, str | None]] = []  # (target, backup of what it replaced)
+    where = out
+    try:
+        for relative, data in files.items():
+            where = out / relative
+            temporaries[where] = _write_temporary(where, data)
+        for target, temporary in temporaries.items():
+            where = target
+            backup = None
+            if target.exists():
+                backup = _temporary_name(target)
+                os.replace(target, backup)
+            placed.append((target, backup))
+            os.replace(temporary, target)
+        where = out / MANIFEST
+        if entry is not None and journal is not None:
+            journal.add(entry)
+        elif entry is not None:
+            _compact(out, [manifest_record(entry)])
+    except BaseException as problem:
+        for target, backup in reversed(placed):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    os.unlink(target)
+        for temporary in temporaries.values():
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        if isinstance(problem, OSError):
+            what = "manifest" if where == out / MANIFEST else Path(where).suffix.lstrip(".")
+            what = {"pdf": "PDF", "json": "FHIR resource", "html": "HTML"}.get(what, what)
+            raise PublishError(f"cannot write {what}: {problem.strerror}", where) from None
+        raise
+    for _target, backup in placed:
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+
+
+def _temporary_name(path: Path) -> str:
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
+    os.close(fd)
+    return temporary
+
+
+def publish_pdf(data: bytes, *, out: Path, **description) -> ManifestEntry:
+    """Write one leaflet's PDF to ``out/<path>`` and describe it (the
+    arguments of :func:`describe_pdf`)."""
+    entry = describe_pdf(data, **description)
+    publish_unit(out, {entry.path: data})
+    return entry
+
+
+JOURNAL_GLOB = ".manifest.*.journal"
+
+
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
+    """Hold the output folder's lock (an advisory lock on the folder itself, so
+    no lock file is left behind)."""
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _key(entry: dict) -> tuple[str, str, str]:
+    return (entry["id"], entry["lang"], entry["path"])
+
+
+def _valid(entries: object) -> list[dict]:
+    if not isinstance(entries, list):
+        return []
+    return [
+        e
+        for e in entries
+        if isinstance(e, dict)
+        and {"id", "lang", "path"} <= e.keys()
+        and all(isinstance(e[k], str) for k in ("id", "lang", "path"))
+    ]
+
+
+def _read_listed(out: Path) -> list[dict]:
+    try:
+        document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return _valid(document.get("leaflets") if isinstance(document, dict) else None)
+
+
+def _read_journal(path: Path) -> list[dict]:
+    """The entries of one journal; a line cut short by a crash is ignored."""
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError:
+        return []
+    entries = []
+    for line in lines:
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+    return _valid(entries)
+
+
+def _journals(out: Path) -> list[Path]:
+    try:
+        return sorted(out.glob(JOURNAL_GLOB), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    except OSError:
+        return []
+
+
+def _fold(listed: list[dict], *journals: list[dict]) -> dict[tuple[str, str, str], dict]:
+    merged = {_key(e): e for e in listed}
+    for entries in journals:
+        merged |= {_key(e): e for e in entries}
+    return merged
 
 
 def read_manifest(out: Path) -> list[dict]:
-    """The entries of ``out/manifest.json``; none if it is missing or damaged
-    (a damaged manifest is rebuilt by the next build)."""
+    """The entries of ``out/manifest.json`` with those of any journal beside it
+    (a batch under way, or one that was killed before it compacted); none if
+    the manifest is missing or damaged (a damaged manifest is rebuilt by the
+    next build)."""
+    merged = _fold(_read_listed(out), *(_read_journal(p) for p in _journals(out)))
+    return sorted(merged.values(), key=_key)
+
+
+def _sha256(path: Path) -> str | None:
     try:
-        entries = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("leaflets", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [e for e in entries if isinstance(e, dict) and {"id", "lang", "path"} <= e.keys()]
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _compact(out: Path, fresh: list[dict], own: Path | None = None) -> None:
+    """Fold journals and ``fresh`` entries into ``manifest.json`` (under the
+    folder's lock) and remove the journals no running build still holds."""
+    with _locked(out):
+        stale, live = [], []
+        for journal in _journals(out):
+            if journal == own:
+                continue
+            (live if _held(journal) else stale).append(journal)
+        # A killed build's journal is trusted only where the file still has its bytes.
+        from_stale = [
+            e
+            for journal in stale
+            for e in _read_journal(journal)
+            if _sha256(out / e["path"]) == e.get("sha256")
+        ]
+        merged = _fold(
+            _read_listed(out),
+            from_stale,
+            *(_read_journal(p) for p in live),
+            _read_journal(own) if own else [],
+            fresh,
+        )
+        entries = sorted((e for e in merged.values() if (out / e["path"]).is_file()), key=_key)
+        document = {"generator": f"leafletgen {__version__}", "leaflets": entries}
+        data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        path = out / MANIFEST
+        try:
+            unchanged = path.read_bytes() == data
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            write_atomic(path, data)
+        for journal in [*stale, *([own] if own else [])]:
+            with contextlib.suppress(OSError):
+                journal.unlink()
+
+
+def _held(journal: Path) -> bool:
+    """Whether a running build still writes ``journal`` (it holds a lock on it)."""
+    try:
+        fd = os.open(journal, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+class ManifestJournal:
+    """The append-only record of the PDFs one batch has put in place.
+
+    :meth:`add` appends an entry as soon as its files are in place (one short
+    write, no manifest rewrite); :meth:`close` folds the journal into
+    ``manifest.json`` and removes it. The journal is locked while the batch
+    runs, so another build compacting the folder leaves it alone.
+    """
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.path: Path | None = None
+        self._handle = None
+
+    def _open(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        # Locked before it takes a journal's name, so no compaction mistakes it
+        # for the journal of a killed build.
+        fd, name = tempfile.mkstemp(prefix=".manifest.", suffix=".journal.new", dir=self.out)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._handle = os.fdopen(fd, "ab")
+        self.path = Path(name.removesuffix(".new"))
+        os.rename(name, self.path)
+
+    def add(self, entry: ManifestEntry) -> None:
+        """Record a PDF that is in place."""
+        line = json.dumps(manifest_record(entry), ensure_ascii=False) + "\n"
+        try:
+            if self._handle is None:
+                self._open()
+            self._handle.write(line.encode("utf-8"))
+            self._handle.flush()
+        except OSError as error:
+            raise PublishError(
+                f"cannot write manifest journal: {error.strerror}", self.path or self.out
+            ) from None
+
+    def close(self) -> Path:
+        """Write ``manifest.json`` from the journal (pruning entries whose file
+        is gone) and remove the journal."""
+        path = self.out / MANIFEST
+        try:
+            if self._handle is not None:
+                self._handle.close()
+            _compact(self.out, [], self.path)
+        except OSError as error:
+            raise PublishError(f"cannot write manifest: {error.strerror}", path) from None
+        finally:
+            if self.path is not None:
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            self._handle = None
+        return path
 
 
 def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
-    """Merge ``entries`` into ``out/manifest.json`` (replacing same id + language + path).
+    """Merge ``entries`` into ``out/manifest.json`` now (replacing same id +
+    language + path), with any journals beside it.
 
     Entries whose file no longer exists are dropped, so the manifest lists
     exactly the PDFs that are there.
     """
     path = out / MANIFEST
     try:
-        with _locked(out):
-            current = read_manifest(out)
-            fresh = [asdict(entry) | {"translation": entry.translation} for entry in entries]
-            replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
-            merged = [
-                e
-                for e in current
-                if (e["id"], e["lang"], e["path"]) not in replaced
-                and (out / str(e["path"])).is_file()
-            ] + fresh
-            merged.sort(key=lambda e: (e["id"], e["lang"], e["path"]))
-            document = {"generator": f"leafletgen {__version__}", "leaflets": merged}
-            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            write_atomic(path, text.encode("utf-8"))
+        _compact(out, [manifest_record(entry) for entry in entries])
     except OSError as error:
         raise PublishError(f"cannot write manifest: {error.strerror}", path) from None
     return path

@@ -218,9 +218,9 @@ def leaflet_context(
             "type": "paragraph",
             "text": text,
             "fallback": fallback,
+            "companion": beside(block.text, fallback),
             # A paragraph introducing a list stays on the page with it.
             "lead_in": next_block is not None and next_block.type == "list",
-            "companion": beside(block.text, fallback),
         }
 
     sections = []
@@ -307,12 +307,12 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
+        "inline_css": _inline_css(templates, lang) if options.standalone else None,
+        "version": __version__,
         "issued": format_date(options.issued, "long", locale=lang) if options.issued else None,
         "review_by": format_date(options.review_by, "long", locale=lang)
         if options.review_by
         else None,
-        "inline_css": _inline_css(templates, lang) if options.standalone else None,
-        "version": __version__,
         # A draft says English stands in only where it does.
         "untranslated": any(
             block["fallback"]
@@ -424,6 +424,23 @@ def _shared_stylesheets(path: Path, mtime: float, langs: tuple[str, ...]):
 atexit.register(_shared_stylesheets.cache_clear)
 
 
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF in memory and its page count, as the renderer laid it out, and
+    what the layout says about fitting the page budget."""
+
+    data: bytes
+    pages: int
+    last_page_fill: float = 0.0  # share of the last page's text area in use, 0..1
+    sources_alone: bool = False  # the last page holds nothing but the Sources block
+
+    def overflow(self, allowed: int) -> float:
+        """Pages beyond ``allowed``, counting the last page by how full it is."""
+        if self.pages <= allowed:
+            return 0.0
+        return round(self.pages - allowed - 1 + self.last_page_fill, 2)
+
+
 @cache
 def _tag_languages() -> None:
     """Give each tagged part in another language than the document its own /Lang.
@@ -449,22 +466,6 @@ def _tag_languages() -> None:
             yield child
 
     tags._build_box_tree = build_with_lang
-
-
-@dataclass(frozen=True)
-class RenderedPdf:
-    """A rendered PDF and what its layout says about fitting the page budget."""
-
-    data: bytes
-    pages: int
-    last_page_fill: float  # share of the last page's text area in use, 0..1
-    sources_alone: bool  # the last page holds nothing but the Sources block
-
-    def overflow(self, allowed: int) -> float:
-        """Pages beyond ``allowed``, counting the last page by how full it is."""
-        if self.pages <= allowed:
-            return 0.0
-        return round(self.pages - allowed - 1 + self.last_page_fill, 2)
 
 
 def _in_flow_lines(box, inside_sources: bool = False):
@@ -500,7 +501,7 @@ def _page_usage(page) -> tuple[float, bool]:
     return fill, all(in_sources for _, in_sources in lines)
 
 
-def render_pdf_pages(
+def render_document(
     html: str,
     *,
     base_url: str | Path,
@@ -508,7 +509,7 @@ def render_pdf_pages(
     assets: tuple[Path, ...] = (),
     pdf_variant: str | None = None,
 ) -> RenderedPdf:
-    """Render HTML with WeasyPrint: the PDF bytes and how its pages are used.
+    """Render HTML with WeasyPrint: the PDF bytes and the number of pages.
 
     Relative URLs resolve against ``base_url`` (the templates folder); only
     files under it and under ``assets`` can be loaded. ``stylesheet`` (a CSS
@@ -524,24 +525,26 @@ def render_pdf_pages(
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
     options: dict[str, Any] = {}
+    font_config = None
     if stylesheet is not None:
         path = Path(stylesheet).resolve()
         sheets, font_config = _shared_stylesheets(path, path.stat().st_mtime, langs)
-        options |= {"stylesheets": list(sheets), "font_config": font_config}
+        options["stylesheets"] = list(sheets)
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
         _tag_languages()
-    rendered = document.render(**options)
-    options.pop("font_config", None)  # used by the layout, unknown to the PDF writer
-    data = rendered.write_pdf(**options)
+    # Laid out once: the page count comes from the layout, not from reading
+    # the PDF back.
+    laid_out = document.render(font_config=font_config, **options)
+    data = laid_out.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
     if stylesheet is not None:
-        fonts.check_font_names(font.name.decode() for font in rendered.fonts.values())
-    fill, sources_alone = _page_usage(rendered.pages[-1]) if rendered.pages else (0.0, False)
-    return RenderedPdf(data, len(rendered.pages), round(fill, 2), sources_alone)
+        fonts.check_font_names(font.name.decode() for font in laid_out.fonts.values())
+    fill, sources_alone = _page_usage(laid_out.pages[-1]) if laid_out.pages else (0.0, False)
+    return RenderedPdf(data, len(laid_out.pages), round(fill, 2), sources_alone)
 
 
 def render_pdf(
@@ -552,7 +555,18 @@ def render_pdf(
     assets: tuple[Path, ...] = (),
     pdf_variant: str | None = None,
 ) -> bytes:
-    """Render HTML with WeasyPrint and return the PDF bytes (see :func:`render_pdf_pages`)."""
-    return render_pdf_pages(
+    """Render HTML with WeasyPrint and return the PDF bytes (see :func:`render_document`)."""
+    return render_document(
         html, base_url=base_url, stylesheet=stylesheet, assets=assets, pdf_variant=pdf_variant
     ).data
+
+
+def warm_renderer(stylesheet: str | Path | None = None) -> None:
+    """Pay WeasyPrint's start-up now (its import, and parsing ``stylesheet`` with
+    its fonts) rather than in the first leaflet: before worker processes are
+    forked, or when a long-lived process starts."""
+    import weasyprint  # noqa: F401
+
+    if stylesheet is not None and Path(stylesheet).is_file():
+        path = Path(stylesheet).resolve()
+        _shared_stylesheets(path, path.stat().st_mtime, ())

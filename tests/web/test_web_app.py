@@ -7,11 +7,16 @@ import hashlib
 import io
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from html import unescape
 from pathlib import Path
 
+import httpx
 import pytest
 from deskutil import build, make_client
 from pypdf import PdfReader
@@ -20,6 +25,7 @@ from leafletgen.cli import make_parser
 from leafletgen.i18n import catalog_languages, load_translator, read_catalog, write_catalog
 from leafletgen.web import app as web_app
 from leafletgen.web.builds import INTERNAL_ERROR, BuildDesk
+from leafletgen.web.files import safe_name
 from leafletgen.web.interface import Interface
 from leafletgen.web.library import Library, fold, search
 
@@ -138,6 +144,24 @@ def test_pdf_route_serves_the_manifest_bytes(client, built_out):
     assert "Cómo funciona" in reader.pages[0].extract_text()
 
 
+def test_pdfs_carry_their_sha256_as_etag(client, built_out):
+    es = entry(built_out, "rituximab", "es")
+    first = client.get("/leaflets/rituximab/es/standard.pdf")
+    assert first.headers["etag"] == f'"{es["sha256"]}"'
+    again = client.get(
+        "/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_file_names_from_the_manifest_are_made_safe():
+    assert safe_name('x"; evil=1\r\n.pdf') == "x_evil_1_.pdf"
+    assert safe_name("rituximab-es.pdf") == "rituximab-es.pdf"
+    assert safe_name("../../") == "leaflet.pdf"
+
+
 def test_preview_pictures_are_pngs_of_real_pages(client, built_out):
     pages = entry(built_out, "immunotherapy", "en")["pages"]
     first = client.get("/leaflets/immunotherapy/en/standard/page-1.png")
@@ -240,6 +264,25 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
     assert client.get("/leaflets/rituximab/en/standard.pdf").status_code == 409
     copy = client.get("/api/leaflets/rituximab").json()["copies"][0]
     assert (copy["lang"], copy["state"]) == ("en", "stale")
+    rid = copy["document_reference"].rsplit("/", 1)[1]
+    assert client.get(f"/fhir/DocumentReference/{rid}").status_code == 404
+    assert client.get(f"/fhir/Binary/{rid}").status_code == 404
+    assert client.get("/fhir/DocumentReference", params={"_id": rid}).json()["total"] == 0
+
+
+def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
+    build(project, out_copy, ids=["rituximab"], langs=["es"], html_twin=True)
+    client = make_client(project, out_copy)
+    twin = client.get("/leaflets/rituximab/es/standard.html")
+    assert twin.status_code == 200
+    assert '<html lang="es"' in twin.text and "Cómo funciona" in twin.text
+    assert twin.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "script-src" not in twin.headers["content-security-policy"]
+    page = client.get("/leaflets/rituximab", params={"lang": "es"}).text
+    assert 'href="/leaflets/rituximab/es/standard.html"' in page
+    copy = client.get("/api/leaflets/rituximab").json()["copies"]
+    es = next(c for c in copy if c["lang"] == "es" and c["variant"] == "standard")
+    assert es["html"] == "http://testserver/leaflets/rituximab/es/standard.html"
 
 
 # --- JSON API ------------------------------------------------------------------------
@@ -253,7 +296,9 @@ def test_api_lists_leaflets_with_copies(client, project, built_out):
     assert rituximab["languages"] == ["en", "es"]  # built; every catalog's can be
     catalogs = ["en", *catalog_languages(project.locales)]
     copies = {(c["lang"], c["variant"]): c for c in rituximab["copies"]}
-    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")}
+    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")} | {
+        (lang, "bilingual-en") for lang in catalogs if lang != "en"
+    }
     assert copies[("vi", "standard")]["state"] == "missing"
     es = copies[("es", "standard")]
     assert es["state"] == "current"
@@ -373,17 +418,49 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
     assert any(m.cls.__name__ == "TrustedHostMiddleware" for m in seen["app"].user_middleware)
 
 
+def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", str(port)]
+    command += ["--out", str(built_out), "--project", str(project.root)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        assert page.status_code == 200 and "Find a leaflet" in page.text
+        metadata = httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=5)
+        assert metadata.json()["resourceType"] == "CapabilityStatement"
+        # only loopback names are accepted as Host (no DNS rebinding)
+        foreign = httpx.get(
+            f"http://127.0.0.1:{port}/", headers={"Host": "attacker.example"}, timeout=5
+        )
+        assert foreign.status_code == 400
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=60)[0]
+    assert f"http://127.0.0.1:{port}" in output
+
+
 # --- interface languages ------------------------------------------------------------
 
 
-def test_switching_the_interface_to_spanish(client):
+def test_switching_the_interface_to_spanish(project, built_out):
+    client = make_client(project, built_out)
     response = client.get(
         "/language/es", params={"next": "/leaflets/rituximab?lang=es"}, follow_redirects=False
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/leaflets/rituximab?lang=es"
     assert "desk_lang=es" in response.headers["set-cookie"]
-    page = client.get("/leaflets/rituximab?lang=es", cookies={"desk_lang": "es"}).text
+    page = client.get("/leaflets/rituximab?lang=es").text  # the cookie is kept
     assert '<html lang="es" dir="ltr">' in page
     words = text_of(page)
     assert "Idioma del paciente" in words and "Folleto en español" in words
@@ -392,7 +469,8 @@ def test_switching_the_interface_to_spanish(client):
 
 
 @pytest.mark.parametrize("target", ["//attacker.example/x", "https://attacker.example/", "x"])
-def test_language_switch_only_returns_to_this_site(client, target):
+def test_language_switch_only_returns_to_this_site(project, built_out, target):
+    client = make_client(project, built_out)
     response = client.get("/language/en", params={"next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
 
@@ -469,12 +547,35 @@ def test_json_api_builds_large_print(project_copy):
     assert entry(out, "immunotherapy", "en", "large-print")["path"] == "en/immunotherapy.large.pdf"
 
 
+def test_a_bilingual_edition_on_request(project_copy):
+    out = project_copy.root / "out"
+    client = make_client(project_copy, out)
+    job = client.post(
+        "/api/leaflets/rituximab/builds", json={"lang": "es", "variant": "bilingual-en"}
+    ).json()
+    desk = client.app.state.desk
+    assert desk.wait(desk.job(job["id"]), timeout=180)
+    assert desk.job(job["id"]).state == "done", desk.job(job["id"]).errors
+    built = entry(out, "rituximab", "es", "bilingual-en")
+    assert built["path"] == "es/rituximab.bilingual-en.pdf"
+    pdf = client.get("/leaflets/rituximab/es/bilingual-en.pdf", params={"download": "true"})
+    assert pdf.headers["content-disposition"].endswith('filename="rituximab-es-bilingual-en.pdf"')
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Cómo funciona" in text and "How it works" in text
+    words = text_of(client.get("/leaflets/rituximab", params={"lang": "es"}).text)
+    assert "Bilingual, with English" in words
+    refused = client.post(
+        "/leaflets/rituximab/build", data={"lang": "en", "variant": "bilingual-en"}
+    )
+    assert refused.status_code == 404 and "no variant 'bilingual-en' in 'en'" in refused.text
+
+
 @pytest.mark.parametrize(
     ("leaflet", "form", "status", "message"),
     [
         ("aspirin", {"lang": "en"}, 404, "no leaflet 'aspirin'"),
         ("rituximab", {"lang": "fr"}, 404, "no catalog for language 'fr'"),
-        ("rituximab", {"lang": "en", "variant": "tiny"}, 404, "no variant 'tiny'"),
+        ("rituximab", {"lang": "en", "variant": "tiny"}, 404, "no variant 'tiny' in 'en'"),
         ("pembrolizumab", {"lang": "en"}, 409, "is not built: the sources name it only"),
     ],
 )

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from .. import __version__, fhir
+from .files import pdf_response
 from .library import Library, fold
 
 FHIR_JSON = "application/fhir+json"
@@ -67,6 +68,8 @@ class FhirStore:
     def references(self, base: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         found = []
         for entry in self.library.entries():
+            if not self.library.intact(entry):
+                continue  # its PDF no longer has the bytes the reference describes
             resource = self._written(entry)
             resource["content"][0]["attachment"]["url"] = f"{base}/Binary/{resource['id']}"
             resource["content"][0]["attachment"].pop("data", None)
@@ -145,12 +148,19 @@ def make_router(library: Library) -> APIRouter:
     store = FhirStore(library)
     router = APIRouter(prefix="/fhir", tags=["FHIR R4 (read-only)"])
 
-    @router.get("/metadata", name="fhir_metadata", response_class=FhirResponse)
+    @router.get(
+        "/metadata",
+        name="fhir_metadata",
+        summary="CapabilityStatement",
+        response_class=FhirResponse,
+    )
     def metadata(request: Request) -> FhirResponse:
         """The server's CapabilityStatement: what can be read and searched."""
         return FhirResponse(capability_statement(fhir_base(request)))
 
-    @router.get("/DocumentReference", response_class=FhirResponse)
+    @router.get(
+        "/DocumentReference", summary="Search DocumentReferences", response_class=FhirResponse
+    )
     def search_references(request: Request) -> FhirResponse:
         """Search the leaflets' DocumentReferences, e.g. ``?language=es``.
 
@@ -181,7 +191,11 @@ def make_router(library: Library) -> APIRouter:
         ]
         return FhirResponse(searchset(base, criteria, matches, count, offset, ignored))
 
-    @router.get("/DocumentReference/{resource_id}", response_class=FhirResponse)
+    @router.get(
+        "/DocumentReference/{resource_id}",
+        summary="Read a DocumentReference",
+        response_class=FhirResponse,
+    )
     def read_reference(resource_id: str, request: Request) -> FhirResponse:
         """One DocumentReference, by id."""
         found = store.find(resource_id, fhir_base(request))
@@ -191,6 +205,7 @@ def make_router(library: Library) -> APIRouter:
 
     @router.get(
         "/Binary/{resource_id}",
+        summary="Read a Binary (the PDF)",
         responses={200: {"content": {"application/pdf": {}, FHIR_JSON: {}}}},
     )
     def read_binary(resource_id: str, request: Request) -> Response:
@@ -217,12 +232,8 @@ def make_router(library: Library) -> APIRouter:
                     "data": base64.b64encode(data).decode("ascii"),
                 }
             )
-        name = entry["path"].rsplit("/", 1)[-1]
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{entry["lang"]}-{name}"'},
-        )
+        name = f"{entry['id']}-{entry['lang']}-{entry['path'].rsplit('/', 1)[-1]}"
+        return pdf_response(request, data, entry["sha256"], name)
 
     @router.get("/{resource_type}", include_in_schema=False)
     @router.get("/{resource_type}/{rest:path}", include_in_schema=False)
