@@ -12,14 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, fhir
-from .errors import DefinitionError, LeafletError, PublishError, raise_all
+from .errors import DefinitionError, LeafletError, raise_all
 from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
 from .leaflets import (
     Clinic,
@@ -31,7 +35,14 @@ from .leaflets import (
     select_sections,
 )
 from .model import Document
-from .publish import ManifestEntry, publish_pdf, read_manifest, update_manifest, write_atomic
+from .publish import (
+    ManifestEntry,
+    check_manifest,
+    describe_pdf,
+    publish_unit,
+    read_manifest,
+    update_manifest,
+)
 from .readability import readability
 from .render import STYLESHEET, RenderOptions, render_html, render_pdf
 from .sources import read_corpus
@@ -39,6 +50,7 @@ from .sources import read_corpus
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
 # title bar, alternative text for images.
 PDF_VARIANT = "pdf/ua-1"
+LOGGER = logging.getLogger("leafletgen")
 
 
 @dataclass(frozen=True)
@@ -169,13 +181,12 @@ def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
 def _digest_files(paths: Iterable[Path], root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(set(paths)):
-        name = (
-            path.resolve().relative_to(root.resolve()).as_posix()
-            if path.is_relative_to(root)
-            else path.name
-        )
-        digest.update(name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        name = os.path.relpath(path.resolve(), root.resolve())
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        except OSError:
+            digest.update(b"<unreadable>")
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -255,9 +266,14 @@ def build_one(
     inputs: str | None = None,
     variant: str = "standard",
     html_twin: bool = False,
+    fhir_inline: bool = False,
 ) -> ManifestEntry:
-    """Select, translate, render and publish one leaflet in one language
-    (and, with ``html_twin``, the same leaflet as a standalone HTML page)."""
+    """Select, translate, render and publish one leaflet in one language.
+
+    The PDF, its FHIR DocumentReference (``<id>.fhir.json``, the data inline
+    with ``fhir_inline``) and, with ``html_twin``, the same leaflet as a
+    standalone HTML page are published with the manifest entry as one unit:
+    a failure leaves the previous files and entry as they were."""
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
@@ -277,9 +293,8 @@ def build_one(
         assets=assets,
         pdf_variant=PDF_VARIANT,
     )
-    entry = publish_pdf(
+    entry = describe_pdf(
         pdf,
-        out=out,
         leaflet_id=spec.id,
         lang=lang,
         title=translator.gettext(spec.title) if not spec.drug else spec.title,
@@ -291,21 +306,21 @@ def build_one(
         variant=variant,
         created=created.isoformat() if created else None,
     )
-    if not html_twin:
-        return entry
-    twin = render_html(
-        leaflet,
-        clinic,
-        translator,
-        templates=project.templates,
-        options=replace(options, standalone=True),
-    )
-    twin_path = entry.path.removesuffix(".pdf") + ".html"
-    try:
-        write_atomic(out / twin_path, twin.encode("utf-8"))
-    except OSError as error:
-        raise PublishError(f"cannot write HTML: {error.strerror}", out / twin_path) from None
-    return replace(entry, html=twin_path)
+    files = {entry.path: pdf}
+    if html_twin:
+        twin = render_html(
+            leaflet,
+            clinic,
+            translator,
+            templates=project.templates,
+            options=replace(options, standalone=True),
+        )
+        entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
+        files[entry.html] = twin.encode("utf-8")
+    reference = fhir.document_reference(entry, out, inline=fhir_inline, content=pdf)
+    files[fhir_path(entry.path)] = fhir.json_bytes(reference)
+    publish_unit(out, files, entry)
+    return entry
 
 
 @dataclass
@@ -320,6 +335,7 @@ class _State:
     draft: bool
     fhir_inline: bool = False
     html_twin: bool = False
+    broken: dict[str, LeafletError] = field(default_factory=dict)  # sources that cannot be read
 
 
 _STATE: _State | None = None
@@ -334,30 +350,69 @@ def _load_state(
     html_twin: bool = False,
     failed: dict[str, LeafletError] | None = None,
 ) -> _State:
-    """Everything a build reads once; definitions that fail to load go to ``failed``."""
+    """Everything a build reads once; definitions that fail to load go to
+    ``failed``, sources that cannot be read to the state's ``broken`` (only the
+    leaflets using them fail)."""
+    broken: dict[str, LeafletError] = {}
     return _State(
         project=project,
         clinic=load_clinic(project.clinic_file),
         specs=load_specs(
             project, include_drugs=include_drugs, failed={} if failed is None else failed
         ),
-        documents=read_corpus(project.sources),
+        documents=read_corpus(project.sources, failed=broken),
         out=out,
         draft=draft,
         fhir_inline=fhir_inline,
         html_twin=html_twin,
+        broken=broken,
     )
 
 
-def _init_worker(*args) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this worker as soon as the process that started it is gone (a killed
+    batch must not leave workers behind)."""
+    try:  # Linux: the kernel signals us when the parent exits
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="leafletgen-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent: int, *args) -> None:
     global _STATE
+    _die_with_parent(parent)
     _STATE = _load_state(*args)
+
+
+def uses_broken_source(spec: LeafletSpec, broken: dict[str, LeafletError]) -> LeafletError | None:
+    """The error of a source ``spec`` needs that could not be read, if any (a
+    drug leaflet searches every source)."""
+    if not broken:
+        return None
+    if spec.drug:
+        return next(iter(broken.values()))
+    for section in spec.sections:
+        for selector in section.selectors:
+            if selector.source in broken:
+                return broken[selector.source]
+    return None
 
 
 def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
     state = _STATE
     assert state is not None, "worker not initialised"
     try:
+        # Listed as soon as it is in place, so an interrupted batch (even one
+        # whose parent never hears back) leaves a manifest that matches the files.
         entry = build_one(
             state.project,
             state.specs[spec_id],
@@ -369,17 +424,21 @@ def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
             inputs=inputs,
             variant=variant,
             html_twin=state.html_twin,
+            fhir_inline=state.fhir_inline,
         )
-        fhir.write_json(
-            fhir.document_reference(entry, state.out, inline=state.fhir_inline),
-            state.out / fhir_path(entry.path),
-        )
-        # Listed as soon as it is in place, so an interrupted batch (even one
-        # whose parent never hears back) leaves a manifest that matches the files.
-        update_manifest(state.out, [entry])
     except LeafletError as error:
         return BuildResult(spec_id, lang, error=error)
+    except (Exception, RecursionError) as error:  # a bug: this leaflet fails, the batch goes on
+        LOGGER.debug("unexpected error building %s [%s]", spec_id, lang, exc_info=True)
+        return BuildResult(spec_id, lang, error=unexpected(error, state.specs[spec_id].path))
     return BuildResult(spec_id, lang, entry=entry)
+
+
+def unexpected(error: BaseException, path: Path | None = None) -> LeafletError:
+    """A failure that is not a :class:`LeafletError` (a bug), as one failed leaflet."""
+    return LeafletError(
+        f"internal error ({type(error).__name__}: {str(error)[:200]}); please report it", path
+    )
 
 
 def fhir_path(pdf_path: str) -> str:
@@ -394,6 +453,9 @@ def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
 def _up_to_date(
     entry: dict | None, out: Path, inputs: str, fhir_inline: bool, html_twin: bool
 ) -> bool:
+    """Whether the files listed by ``entry`` are there, intact and built from
+    ``inputs``; anything damaged (a PDF changed on disk, a FHIR file that is
+    not a DocumentReference) means "build it again"."""
     if not entry or entry.get("input_hash") != inputs:
         return False
     if html_twin and not (entry.get("html") and (out / entry["html"]).is_file()):
@@ -403,9 +465,10 @@ def _up_to_date(
         if hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
             return False
         reference = json.loads((out / fhir_path(entry["path"])).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        attachment = reference["content"][0]["attachment"]
+        return isinstance(attachment, dict) and ("data" in attachment) == fhir_inline
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
         return False
-    return ("data" in reference["content"][0]["attachment"]) == fhir_inline
 
 
 def build_leaflets(
@@ -442,11 +505,12 @@ def build_leaflets(
     langs = list(dict.fromkeys(langs))
     for lang in langs:
         parse_locale(lang)  # an unknown language is one error, before any work
-    ids = list(ids or [])
+    ids = list(dict.fromkeys(ids or []))  # each leaflet once, however often it is named
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
     state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed)
+    check_manifest(out)
     variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
     specs = choose_specs(state.specs, ids, failed)
     results = [
@@ -461,6 +525,9 @@ def build_leaflets(
         for lang in langs:
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
+                continue
+            if broken := uses_broken_source(spec, state.broken):
+                results.append(BuildResult(spec.id, lang, error=broken))
                 continue
             try:
                 leaflet = select_sections(spec, state.documents)
@@ -491,11 +558,16 @@ def build_leaflets(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(todo)),
             initializer=_init_worker,
-            initargs=(project, out, draft, include_drugs, fhir_inline, html_twin),
+            initargs=(os.getpid(), project, out, draft, include_drugs, fhir_inline, html_twin),
         ) as pool:
-            futures = [pool.submit(_run_job, *job) for job in todo]
+            futures = {pool.submit(_run_job, *job): job for job in todo}
             for future in as_completed(futures):
-                results.append(future.result())
+                try:
+                    results.append(future.result())
+                except Exception as error:  # a worker died or could not start
+                    spec_id, lang = futures[future][:2]
+                    path = state.specs[spec_id].path
+                    results.append(BuildResult(spec_id, lang, error=unexpected(error, path)))
                 if on_result:
                     on_result(results[-1], len(results), total)
     if not any(r.entry for r in results):

@@ -55,7 +55,13 @@ class ErrorGroup(LeafletError):
     """Several problems found in one pass, reported together."""
 
     def __init__(self, errors: Iterable[LeafletError]):
-        self.errors = list(errors)
+        # Groups inside a group are flattened: every member is one problem
+        # with its own file and line.
+        self.errors = [
+            member
+            for error in errors
+            for member in (error.errors if isinstance(error, ErrorGroup) else [error])
+        ]
         first = self.errors[0]
         super().__init__(first.message, first.path, first.line)
 
@@ -64,6 +70,16 @@ class ErrorGroup(LeafletError):
 
     def __str__(self) -> str:
         return "\n".join(str(error) for error in self.errors)
+
+
+def brief(value: object, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters: error messages quote what a
+    file says without ever printing an unbounded value."""
+    if isinstance(value, (list, dict, tuple, set)):
+        kind = {list: "a list", tuple: "a list", set: "a set", dict: "a mapping"}
+        return kind[next(t for t in kind if isinstance(value, t))]
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def raise_all(errors: list[LeafletError]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PublishError
-from .publish import ManifestEntry, write_atomic
+from .publish import ManifestEntry, output_file, write_atomic
 
 # LOINC 34895-3 "Education note"; SNOMED CT 311401005 "Patient education".
 DOCUMENT_TYPE = {
@@ -39,20 +39,21 @@ def resource_id(entry: ManifestEntry | dict) -> str:
 
 
 def document_reference(
-    entry: ManifestEntry | dict, out: Path, *, inline: bool = False
+    entry: ManifestEntry | dict, out: Path, *, inline: bool = False, content: bytes | None = None
 ) -> dict[str, Any]:
     """The DocumentReference describing one published PDF.
 
     The attachment carries size and SHA-1 (base64, as FHIR defines ``hash``)
-    of the file on disk, and either the data inline or a URL relative to the
-    output folder.
+    of the PDF (``content``, or the file on disk, which must be inside
+    ``out``), and either the data inline or a URL relative to the output folder.
     """
     data = entry if isinstance(entry, dict) else _as_dict(entry)
-    path = out / data["path"]
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
+    if content is None:
+        path = output_file(out, data["path"])
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
     attachment: dict[str, Any] = {
         "contentType": "application/pdf",
         "language": data["lang"],
@@ -94,11 +95,15 @@ def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[st
     return {"resourceType": "Bundle", "type": kind, "entry": entries}
 
 
+def json_bytes(data: dict[str, Any]) -> bytes:
+    """A resource as the UTF-8 JSON written to disk."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def write_json(data: dict[str, Any], path: Path) -> None:
     """Write a resource as JSON, atomically."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
-        write_atomic(path, text.encode("utf-8"))
+        write_atomic(path, json_bytes(data))
     except OSError as error:
         raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
 

@@ -143,6 +143,7 @@ def load_clinic(path: str | Path) -> Clinic:
         path,
         DefinitionError,
         what="clinic configuration",
+        max_length={"phone": 40, "after_hours_phone": 40, "emergency_number": 40},
     )
     paper = data.get("paper", "letter")
     if isinstance(paper, str) and paper not in PAPER_SIZES:
@@ -188,6 +189,7 @@ def load_definition(path: str | Path) -> LeafletSpec:
         path,
         DefinitionError,
         what="leaflet definition",
+        max_length={"description": 1000},
     )
     leaflet_id = data.get("id", path.stem)
     if isinstance(leaflet_id, str) and not LEAFLET_ID.match(leaflet_id):
@@ -241,7 +243,13 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
     selectors = []
     for entry in raw["select"]:
         problems = require_keys(
-            entry, SELECTOR_KEYS, {"source"}, path, DefinitionError, what="selector"
+            entry,
+            SELECTOR_KEYS,
+            {"source"},
+            path,
+            DefinitionError,
+            what="selector",
+            max_length={"from": 1000, "to": 1000},
         )
         if not problems:
             ways = [k for k in ("kind", "heading", "from") if k in entry]
@@ -486,8 +494,19 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
     drugs: dict[str, LeafletSpec] = {}
     for entry in data["drugs"]:
         problems = require_keys(
-            entry, DRUG_KEYS, {"name", "class"}, path, DefinitionError, what="drug"
+            entry,
+            DRUG_KEYS,
+            {"name", "class"},
+            path,
+            DefinitionError,
+            what="drug",
+            max_length={"reason": 1000},
         )
+        brands = entry.get("brands") if not problems else None
+        if isinstance(brands, list) and not all(isinstance(b, str) and b for b in brands):
+            problems.append(
+                DefinitionError("'brands' must be a list of names", path, entry.line_of("brands"))
+            )
         if not problems and entry.get("build") is False and not entry.get("reason"):
             problems.append(
                 DefinitionError("'build: false' needs a 'reason'", path, entry.line_of("build"))

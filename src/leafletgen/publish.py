@@ -1,8 +1,14 @@
 """Write PDFs and ``manifest.json`` so that nothing half-written is ever seen.
 
 Every file is written to a temporary name in its final folder and renamed
-into place; the manifest is updated under a lock, so concurrent builds into
-one folder keep every entry and the manifest always matches the files.
+into place. A leaflet's files (PDF, FHIR resource, HTML twin) and its
+manifest entry are published as one unit under a lock on the output folder:
+all of them, or, if anything fails, none (the previous files are put back).
+Concurrent builds into one folder keep every entry, and the manifest always
+matches the files.
+
+The manifest is leafletgen's own file: one that is not (another
+application's ``manifest.json`` in the same folder) is never overwritten.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -21,10 +29,13 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from . import __version__
-from .errors import PublishError
+from .errors import PublishError, brief
+from .files import inside
 from .model import Document
 
 MANIFEST = "manifest.json"
+GENERATOR = "leafletgen"
+LOGGER = logging.getLogger("leafletgen")
 
 
 @dataclass(frozen=True)
@@ -85,8 +96,14 @@ def count_pages(data: bytes) -> int:
     return len(PdfReader(io.BytesIO(data)).pages)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part."""
+def _temporary(path: Path) -> str:
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    return temporary
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
+    """``data`` in a synced temporary file beside ``path``; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -95,6 +112,17 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part."""
+    temporary = _write_temporary(path, data)
+    try:
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -102,10 +130,24 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def publish_pdf(
+def output_file(out: Path, relative: str | Path) -> Path:
+    """``out/relative``, refusing a path (or a link on the way) that leaves ``out``."""
+    relative = Path(relative)
+    target = out / relative
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise PublishError(f"output path {brief(str(relative))} is outside the output folder", out)
+    if not inside(target, out):
+        raise PublishError(
+            f"{relative.as_posix()} would be written through a link leading outside the "
+            f"output folder (to {target.resolve()})",
+            out,
+        )
+    return target
+
+
+def describe_pdf(
     data: bytes,
     *,
-    out: Path,
     leaflet_id: str,
     lang: str,
     title: str,
@@ -117,17 +159,12 @@ def publish_pdf(
     variant: str = "standard",
     created: str | None = None,
 ) -> ManifestEntry:
-    """Write one leaflet's PDF to ``out/<path>`` (by default ``<lang>/<id>.pdf``)
-    and describe it."""
-    relative = Path(path or f"{lang}/{leaflet_id}.pdf")
-    try:
-        write_atomic(out / relative, data)
-    except OSError as error:
-        raise PublishError(f"cannot write PDF: {error.strerror}", out / relative) from None
+    """The manifest entry of a PDF held in memory, to be published at
+    ``<path>`` (by default ``<lang>/<id>.pdf``) under the output folder."""
     return ManifestEntry(
         id=leaflet_id,
         lang=lang,
-        path=relative.as_posix(),
+        path=Path(path or f"{lang}/{leaflet_id}.pdf").as_posix(),
         title=title,
         sha256=hashlib.sha256(data).hexdigest(),
         bytes=len(data),
@@ -141,25 +178,192 @@ def publish_pdf(
     )
 
 
+def publish_pdf(data: bytes, *, out: Path, **details) -> ManifestEntry:
+    """Write one leaflet's PDF to the output folder (no manifest entry) and describe it."""
+    entry = describe_pdf(data, **details)
+    target = output_file(out, entry.path)
+    try:
+        write_atomic(target, data)
+    except OSError as error:
+        raise PublishError(f"cannot write PDF: {error.strerror}", target) from None
+    return entry
+
+
+def publish_unit(out: Path, files: dict[str, bytes], entry: ManifestEntry | None = None) -> None:
+    """Put ``files`` (paths relative to ``out``) in place and ``entry`` in the
+    manifest as one unit: afterwards either all of them are there, or, if
+    anything failed (even an interrupt), the folder is as it was before.
+    """
+    targets = {relative: output_file(out, relative) for relative in files}
+    temporaries: dict[str, str] = {}
+    placed: list[tuple[Path, str | None]] = []  # (target, backup of what it replaced)
+    where = out
+    try:
+        for relative, data in files.items():
+            where = targets[relative]
+            temporaries[relative] = _write_temporary(targets[relative], data)
+        with _locked(out):
+            for relative, temporary in temporaries.items():
+                target = where = targets[relative]
+                backup = None
+                if target.exists():
+                    backup = _temporary(target)
+                    os.replace(target, backup)
+                placed.append((target, backup))
+                os.replace(temporary, target)
+            where = out / MANIFEST
+            _merge_manifest(out, [entry] if entry else [])
+    except BaseException as problem:
+        for target, backup in reversed(placed):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    os.unlink(target)
+        for temporary in temporaries.values():
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        if isinstance(problem, OSError):
+            what = "manifest" if where == out / MANIFEST else Path(where).name
+            raise PublishError(f"cannot write {what}: {problem.strerror}", where) from None
+        raise
+    for _target, backup in placed:
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+
+
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
+    """An exclusive lock on the output folder itself (no lock file left behind)."""
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# --- the manifest -----------------------------------------------------------------
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+_ENTRY_TYPES = {"id": str, "lang": str, "path": str, "title": str, "sha256": str}
+
+
+class ManifestState:
+    """What ``out/manifest.json`` holds: leafletgen's entries, nothing (no file),
+    a damaged file, or another application's file."""
+
+    def __init__(self, entries: list[dict], problem: str | None = None, foreign: bool = False):
+        self.entries, self.problem, self.foreign = entries, problem, foreign
+
+
+def _valid_entry(entry: object, out: Path) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    if any(not isinstance(entry.get(k), t) for k, t in _ENTRY_TYPES.items()):
+        return False
+    if not _ID.match(entry["id"]) or not _LANG.match(entry["lang"]):
+        return False
+    if not isinstance(entry.get("created"), (str, type(None))):
+        return False
+    if not isinstance(entry.get("draft", False), bool):
+        return False
+    html = entry.get("html")
+    for relative in (entry["path"], html) if html is not None else (entry["path"],):
+        if not isinstance(relative, str):
+            return False
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            output_file(out, relative)
+        except PublishError:
+            return False
+    return True
+
+
+def manifest_state(out: Path) -> ManifestState:
+    """Read ``out/manifest.json`` without changing anything."""
+    path = out / MANIFEST
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(64 * 1024 * 1024 + 1)
+    except FileNotFoundError:
+        return ManifestState([])
+    except OSError as error:
+        return ManifestState([], f"cannot be read ({error.strerror})")
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return ManifestState([], "is not valid JSON")
+    generator = document.get("generator") if isinstance(document, dict) else None
+    if not (isinstance(generator, str) and generator.split(" ")[0] == GENERATOR):
+        return ManifestState([], foreign=True)
+    entries = document.get("leaflets")
+    if not isinstance(entries, list):
+        return ManifestState([], "has no list of leaflets")
+    valid = [e for e in entries if _valid_entry(e, out)]
+    problem = None
+    if len(valid) != len(entries):
+        problem = f"has {len(entries) - len(valid)} damaged entries (left out)"
+    return ManifestState(valid, problem)
 
 
 def read_manifest(out: Path) -> list[dict]:
-    """The entries of ``out/manifest.json``; none if it is missing or damaged
-    (a damaged manifest is rebuilt by the next build)."""
-    try:
-        entries = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("leaflets", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [e for e in entries if isinstance(e, dict) and {"id", "lang", "path"} <= e.keys()]
+    """The valid entries of ``out/manifest.json``; none if it is missing,
+    damaged or not leafletgen's."""
+    return manifest_state(out).entries
+
+
+def check_manifest(out: Path) -> None:
+    """Before a build writes into ``out``: refuse another application's
+    ``manifest.json``; set a damaged one aside (``manifest.json.damaged``) with
+    a warning, so nothing is lost and the build lists its PDFs afresh."""
+    path = out / MANIFEST
+    state = manifest_state(out)
+    if state.foreign:
+        raise PublishError(
+            "this manifest.json was not written by leafletgen; it is left as it is: "
+            "build into another folder (--out) or move it away",
+            path,
+        )
+    if state.problem is None:
+        return
+    if state.entries:
+        LOGGER.warning("%s %s; they will be built again", path, state.problem)
+        return
+    if path.exists() and not path.is_dir():
+        kept = out / f"{MANIFEST}.damaged"
+        with contextlib.suppress(OSError):
+            os.replace(path, kept)
+        LOGGER.warning(
+            "%s %s: kept as %s; the manifest is written afresh (leaflets not built "
+            "in this run are listed again when they are built)",
+            path,
+            state.problem,
+            kept.name,
+        )
+
+
+def _merge_manifest(out: Path, entries: list[ManifestEntry]) -> None:
+    """Merge ``entries`` into the manifest (caller holds the lock)."""
+    state = manifest_state(out)
+    if state.foreign:
+        raise PublishError(
+            "this manifest.json was not written by leafletgen; it is left as it is",
+            out / MANIFEST,
+        )
+    fresh = [asdict(entry) | {"translation": entry.translation} for entry in entries]
+    replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
+    merged = [
+        e
+        for e in state.entries
+        if (e["id"], e["lang"], e["path"]) not in replaced and (out / e["path"]).is_file()
+    ] + fresh
+    merged.sort(key=lambda e: (e["id"], e["lang"], e["path"]))
+    document = {"generator": f"{GENERATOR} {__version__}", "leaflets": merged}
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out / MANIFEST, text.encode("utf-8"))
 
 
 def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
@@ -171,19 +375,7 @@ def update_manifest(out: Path, entries: list[ManifestEntry]) -> Path:
     path = out / MANIFEST
     try:
         with _locked(out):
-            current = read_manifest(out)
-            fresh = [asdict(entry) | {"translation": entry.translation} for entry in entries]
-            replaced = {(e["id"], e["lang"], e["path"]) for e in fresh}
-            merged = [
-                e
-                for e in current
-                if (e["id"], e["lang"], e["path"]) not in replaced
-                and (out / str(e["path"])).is_file()
-            ] + fresh
-            merged.sort(key=lambda e: (e["id"], e["lang"], e["path"]))
-            document = {"generator": f"leafletgen {__version__}", "leaflets": merged}
-            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            write_atomic(path, text.encode("utf-8"))
+            _merge_manifest(out, entries)
     except OSError as error:
         raise PublishError(f"cannot write manifest: {error.strerror}", path) from None
     return path

@@ -92,7 +92,7 @@ def _inline_css(templates: Path) -> str:
     """The stylesheet for a standalone page: fonts are left to the browser
     (the stylesheet names fallbacks), so only the rules are inlined."""
     css = (templates / STYLESHEET).read_text(encoding="utf-8")
-    return re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css).replace("</", "<\\/")
+    return re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css).replace("</", "<\\/")
 
 
 def leaflet_context(

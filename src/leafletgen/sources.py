@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import LeafletError, SourceError, raise_all
+from .errors import LeafletError, SourceError, brief, raise_all
 from .model import Document, Licence, SourceInfo
 from .readers import READERS, read_document
+from .readers.common import WEB_URL
 from .yamlfile import load_yaml, require_keys
 
 SOURCE_KEYS = {
@@ -22,6 +23,7 @@ SOURCE_KEYS = {
     "licence": dict,
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LENGTHS = {"url": 2000, "title": 300, "permission": 1000, "file": 255}
 LICENCE_KEYS = {"name": str, "needs_permission": bool, "permission": str}
 
 
@@ -35,11 +37,25 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
         raise SourceError("expected a 'sources:' list", path, root.line)
     found: dict[str, SourceInfo] = {}
     for entry in entries:
-        errors += require_keys(entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError)
-        licence = entry.get("licence")
+        problems = require_keys(
+            entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError, max_length=LENGTHS
+        )
+        licence = entry.get("licence") if isinstance(entry, dict) else None
         if isinstance(licence, dict):
-            errors += require_keys(licence, LICENCE_KEYS, {"name"}, path, SourceError)
-        if errors:
+            problems += require_keys(
+                licence, LICENCE_KEYS, {"name"}, path, SourceError, max_length=LENGTHS
+            )
+        url = entry.get("url") if not problems else None
+        if isinstance(url, str) and not WEB_URL.match(url):
+            problems.append(
+                SourceError(
+                    f"url {brief(url)} must be an http:// or https:// address",
+                    path,
+                    entry.line_of("url"),
+                )
+            )
+        if problems:
+            errors += problems
             continue
         source_id = entry["id"]
         if not SOURCE_ID.match(source_id):
@@ -99,12 +115,31 @@ def read_source(path: str | Path, info: SourceInfo | None = None) -> Document:
     return read_document(path, info)
 
 
-def read_corpus(directory: str | Path, ids: set[str] | None = None) -> dict[str, Document]:
-    """Read the sources listed in ``sources.yaml`` (all, or just ``ids``)."""
+def read_corpus(
+    directory: str | Path,
+    ids: set[str] | None = None,
+    failed: dict[str, LeafletError] | None = None,
+) -> dict[str, Document]:
+    """Read the sources listed in ``sources.yaml`` (all, or just ``ids``).
+
+    Without ``failed``, a source that cannot be read is an error (all of them
+    together). With it, each such source's error is recorded there by id and
+    the others are returned, so a broken source only fails the leaflets that
+    use it.
+    """
     directory = Path(directory)
     infos = load_sources(directory)
-    return {
-        source_id: read_document(directory / info.file, info)
-        for source_id, info in infos.items()
-        if ids is None or source_id in ids
-    }
+    documents: dict[str, Document] = {}
+    errors: list[LeafletError] = []
+    for source_id, info in infos.items():
+        if ids is not None and source_id not in ids:
+            continue
+        try:
+            documents[source_id] = read_document(directory / info.file, info)
+        except LeafletError as error:
+            if failed is None:
+                errors.append(error)
+            else:
+                failed[source_id] = error
+    raise_all(errors)
+    return documents

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import SourceError
+from ..files import read_regular
 from ..model import Document, Notice, SourceInfo
 from .common import (
     MAX_SOURCE_BYTES,
+    WEB_URL,
     Profile,
     Token,
     assemble,
@@ -41,14 +43,14 @@ def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
     lines = text.split("\n")
     front = read_front_matter(lines, path)
     body = [""] * front.body_start + lines[front.body_start :]
-    dates = find_review_dates(body, profile) | review_from_front_matter(front.data, path)
+    dates = find_review_dates(body, profile, path) | review_from_front_matter(front.data, path)
     tokens = tokenise_markdown(strip_chrome(body, profile), front.body_start, profile)
     return _Parsed(tokens, dates, front.data)
 
 
 def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
     lines = text.split("\n")
-    dates = find_review_dates(lines, profile)
+    dates = find_review_dates(lines, profile, path)
     return _Parsed(tokenise_scrape(strip_chrome(lines, profile)), dates, {})
 
 
@@ -80,9 +82,9 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
                 "patient-education page can plausibly be",
                 path,
             )
-        data = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read source: {error.strerror}", path) from None
+    data = read_regular(path, limit=MAX_SOURCE_BYTES, what="source", error=SourceError)
     text, notices = decode_source(data, path)
     fmt = info.format if info else guess_format(path, text)
     if fmt not in READERS:
@@ -99,7 +101,8 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         profile = guess_profile(text)
     parsed = READERS[fmt](text, path, profile)
 
-    title = (info.title if info else None) or parsed.meta.get("title")
+    meta = {key: value for key, value in parsed.meta.items() if isinstance(value, str)}
+    title = (info.title if info else None) or meta.get("title")
     tokens = parsed.tokens
     if (
         tokens
@@ -115,11 +118,11 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
             id=path.stem,
             file=path.name,
             format=fmt,
-            publisher=profile.publisher or parsed.meta.get("source"),
+            publisher=profile.publisher or meta.get("source"),
             profile=profile.name,
             title=str(title) if title else None,
-            url=parsed.meta.get("url"),
-            language=str(parsed.meta.get("language", "en")),
+            url=meta.get("url") if WEB_URL.match(meta.get("url", "")) else None,
+            language=meta.get("language", "en"),
         )
     warnings = sorted((*notices, *dropped), key=lambda n: n.line)
     return Document(

@@ -24,6 +24,9 @@ from ..model import Block, Notice, Section
 from ..sections import classify_heading
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+# Every URL from data is a web address: a leaflet never links to a file, a
+# script or anything else.
+WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
 
 # Characters that change how text is displayed without being visible:
 # zero-width joiners/spaces and bidirectional overrides (which can make a
@@ -158,14 +161,23 @@ def _decode_legacy(data: bytes) -> str | None:
     return data.decode("cp1252")
 
 
-def find_review_dates(lines: list[str], profile: Profile) -> dict[str, dt.date]:
-    """Review dates printed on the page, by the profile's patterns."""
+def find_review_dates(
+    lines: list[str], profile: Profile, path: Path | None = None
+) -> dict[str, dt.date]:
+    """Review dates printed on the page, by the profile's patterns; a date that
+    is not a real one ("31 Feb 2028") is an error at its line."""
     found: dict[str, dt.date] = {}
     for key, (pattern, date_format) in profile.review_dates.items():
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
             match = pattern.match(line.strip())
             if match:
-                found[key] = dt.datetime.strptime(match["date"], date_format).date()
+                try:
+                    found[key] = dt.datetime.strptime(match["date"], date_format).date()
+                except ValueError:
+                    what = "last review" if key == "last" else "next review"
+                    raise SourceError(
+                        f"{what} date {match['date'][:40]!r} is not a real date", path, number
+                    ) from None
                 break
     return found
 
