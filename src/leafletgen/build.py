@@ -24,7 +24,15 @@ from pathlib import Path
 
 from . import __version__, fhir
 from .errors import DefinitionError, LeafletError, raise_all
-from .i18n import DOMAINS, Translator, check_translations, load_translator, parse_locale, po_path
+from .i18n import (
+    DOMAINS,
+    SOURCE_LANGUAGE,
+    Translator,
+    check_translations,
+    language_code,
+    load_translator,
+    po_path,
+)
 from .leaflets import (
     Clinic,
     Leaflet,
@@ -379,8 +387,19 @@ def _die_with_parent(parent: int) -> None:
     except (OSError, AttributeError):
         pass
 
+    started_by = os.getppid()  # the batch itself, or a fork server it runs
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == started_by and alive(parent):
             time.sleep(0.5)
         os._exit(1)
 
@@ -446,6 +465,50 @@ def fhir_path(pdf_path: str) -> str:
     return pdf_path.removesuffix(".pdf") + ".fhir.json"
 
 
+def _relist(
+    out: Path,
+    state: _State,
+    variants: list[str],
+    draft: bool,
+    todo: list[tuple[str, str, str, str]],
+    project: Project,
+) -> list[tuple[str, str, str, str]]:
+    """After the manifest was lost: a job for every PDF on disk this build would
+    not otherwise write, so that the new manifest lists them all again."""
+    planned = {output_path(spec_id, lang, variant, draft) for spec_id, lang, variant, _ in todo}
+    jobs = []
+    for spec in state.specs.values():
+        if spec.skip_reason or uses_broken_source(spec, state.broken):
+            continue
+        for folder in sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else ():
+            try:
+                lang = language_code(folder.name)
+            except LeafletError:
+                continue
+            for variant in variants:
+                path = output_path(spec.id, lang, variant, draft)
+                if path in planned or not (out / path).is_file():
+                    continue
+                try:
+                    leaflet = select_sections(spec, state.documents)
+                except LeafletError:
+                    continue
+                inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft, variant)
+                jobs.append((spec.id, lang, variant, inputs))
+    return jobs
+
+
+def check_output_folder(project: Project, out: Path) -> None:
+    """The output folder may be anywhere but inside the project's inputs."""
+    for inputs in (project.sources, project.leaflets, project.templates, project.locales):
+        if out.resolve().is_relative_to(inputs.resolve()):
+            raise LeafletError(
+                "the output folder must not be inside the project's sources, leaflets, "
+                "templates or locales folder",
+                out,
+            )
+
+
 def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
     return {(e["id"], e["lang"], e["path"]): e for e in read_manifest(out)}
 
@@ -502,15 +565,20 @@ def build_leaflets(
     ``html_twin`` also writes each leaflet as a standalone HTML page.
     """
     out = Path(out)
-    langs = list(dict.fromkeys(langs))
+    check_output_folder(project, out)
+    # An unknown language, or a catalog that is not where it should be, is one
+    # error before any work.
+    langs = list(dict.fromkeys(language_code(lang) for lang in langs))
     for lang in langs:
-        parse_locale(lang)  # an unknown language is one error, before any work
+        if lang != SOURCE_LANGUAGE:
+            for domain in DOMAINS:
+                po_path(project.locales, lang, domain)
     ids = list(dict.fromkeys(ids or []))  # each leaflet once, however often it is named
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
     state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed)
-    check_manifest(out)
+    lost = check_manifest(out)
     variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
     specs = choose_specs(state.specs, ids, failed)
     results = [
@@ -542,6 +610,9 @@ def build_leaflets(
                     results.append(BuildResult(spec.id, lang, skipped="unchanged"))
                     continue
                 todo.append((spec.id, lang, variant, inputs))
+
+    if lost:
+        todo += _relist(out, state, variants, draft, todo, project)
 
     total = len(results) + len(todo)
     if on_result:

@@ -7,8 +7,10 @@ other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -94,9 +96,29 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def find_project(folder: str | None) -> Project:
+    """The project of ``--project`` (which must exist), else of the current folder."""
+    if folder is None:
+        return Project.find(".")
+    if not Path(folder).is_dir():
+        raise LeafletError("no such project folder", folder)
+    return Project.find(folder)
+
+
+def languages(values: list[str]) -> list[str]:
+    """``--lang en,es --lang fr`` -> ``["en", "es", "fr"]``; an empty code is an error."""
+    langs = []
+    for value in values:
+        for lang in value.split(","):
+            if not lang.strip():
+                raise LeafletError(f"empty language code in --lang {value!r}")
+            langs.append(lang.strip())
+    return langs
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    project = Project.find(args.project)
-    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    project = find_project(args.project)
+    langs = languages(args.lang)
     out = Path(args.out)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
 
@@ -160,9 +182,9 @@ class Progress:
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
-    project = Project.find(args.project)
+    project = find_project(args.project)
     locales = project.locales
-    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    langs = [i18n.language_code(lang) for lang in languages(args.lang)]
     langs = langs or i18n.catalog_languages(locales)
     if args.action == "extract":
         chosen = select_leaflets(project, include_drugs=True)
@@ -209,7 +231,7 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    project = Project.find(args.project)
+    project = find_project(args.project)
     today = args.today or dt.date.today()
     chosen = select_leaflets(project, include_drugs=True)
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
@@ -278,7 +300,9 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write each leaflet as a standalone, accessible HTML page",
     )
-    build.add_argument("--project", default=".", help="project folder (default: here)")
+    build.add_argument(
+        "--project", help="project folder (default: the one holding the current folder)"
+    )
     build.set_defaults(run=cmd_build)
 
     checker = commands.add_parser(
@@ -288,7 +312,9 @@ def make_parser() -> argparse.ArgumentParser:
     checker.add_argument(
         "--today", type=dt.date.fromisoformat, help="check as of this date (YYYY-MM-DD)"
     )
-    checker.add_argument("--project", default=".", help="project folder (default: here)")
+    checker.add_argument(
+        "--project", help="project folder (default: the one holding the current folder)"
+    )
     checker.set_defaults(run=cmd_check)
 
     translate = commands.add_parser("i18n", help="manage translation catalogs")
@@ -302,34 +328,59 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument(
         "--strict", action="store_true", help="status: exit non-zero if any leaflet is incomplete"
     )
-    translate.add_argument("--project", default=".", help="project folder (default: here)")
+    translate.add_argument(
+        "--project", help="project folder (default: the one holding the current folder)"
+    )
     translate.set_defaults(run=cmd_i18n)
     return parser
 
 
 def shown(error: LeafletError) -> str:
     """An error as printed: its path relative to the current folder when inside it."""
+    if isinstance(error, ErrorGroup):
+        return "\n".join(shown(member) for member in error.errors)
     if error.path and os.path.isabs(error.path):
         relative = os.path.relpath(error.path)
         if not relative.startswith(".."):
-            return str(type(error)(error.message, relative, error.line))
+            error = copy.copy(error)
+            error.path = relative
     return str(error)
+
+
+class _WarningFormatter(logging.Formatter):
+    """``warning: <message>``, like the errors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("leafletgen")
+    if not any(getattr(h, "_leafletgen", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_WarningFormatter())
+        handler._leafletgen = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    _setup_logging()
     try:
         return args.run(args)
-    except ErrorGroup as errors:
-        for error in errors.errors:
-            print(shown(error), file=sys.stderr)
-        return 1
     except LeafletError as error:
         print(shown(error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: finished files are in place, nothing half-written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``leafletgen inspect x | head``): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def contained(
     if not inside(target, folder):
         raise error(
             f"{what} {relative.as_posix()!r} is a link leading outside the "
-            f"{folder.name or folder} folder (to {target.resolve()})",
+            f"{folder.name or folder} folder",
             where or target,
             line,
         )

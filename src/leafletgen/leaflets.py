@@ -8,11 +8,14 @@ that names the definition's file and line and lists what the source offers.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .errors import DefinitionError, LeafletError, raise_all
+from .files import inside, read_regular
 from .model import SECTION_KINDS, Block, Document, Section
 from .readers.common import normalise
 from .yamlfile import LineDict, LineList, load_yaml, require_keys
@@ -156,15 +159,10 @@ def load_clinic(path: str | Path) -> Clinic:
         )
     logo = None
     if isinstance(data.get("logo"), str):
-        logo = (path.parent / data["logo"]).resolve()
-        if not logo.is_file():
-            errors.append(
-                DefinitionError(f"logo file {data['logo']!r} not found", path, data.line_of("logo"))
-            )
-        elif logo.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
-            errors.append(
-                DefinitionError("logo must be an SVG, PNG or JPEG file", path, data.line_of("logo"))
-            )
+        try:
+            logo = check_logo(data["logo"], path.parent, path.parent.parent)
+        except LeafletError as error:
+            errors.append(DefinitionError(error.message, path, data.line_of("logo")))
     raise_all(errors)
     return Clinic(
         name=data["name"],
@@ -313,6 +311,55 @@ def load_definitions(
         specs[spec.id] = spec
     raise_all(errors)
     return specs
+
+
+MAX_LOGO_BYTES = 1024 * 1024
+_IMAGE_KINDS = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def check_logo(value: str, folder: Path, root: Path) -> Path:
+    """The logo file named in ``clinic.yaml`` (relative to ``folder``): inside the
+    project ``root`` (links too), a regular file of at most :data:`MAX_LOGO_BYTES`,
+    and really the image its name says (an SVG without DOCTYPE or entities)."""
+    root = Path(os.path.abspath(root))
+    where = Path(os.path.normpath(Path(os.path.abspath(folder)) / value))
+    if not where.is_relative_to(root):
+        raise LeafletError(f"logo {value!r} is outside the project folder")
+    if not where.exists():
+        raise LeafletError(f"logo file {value!r} not found")
+    if not inside(where, root):
+        raise LeafletError(f"logo {value!r} is a link leading outside the project folder")
+    kind = _IMAGE_KINDS.get(where.suffix.lower())
+    if kind is None:
+        raise LeafletError("logo must be an SVG, PNG or JPEG file")
+    try:
+        data = read_regular(where, limit=MAX_LOGO_BYTES, what="file")
+    except LeafletError as error:
+        raise LeafletError(f"logo {value!r}: {error.message}") from None
+    if not data.strip():
+        raise LeafletError(f"logo {value!r} is empty")
+    problem = _image_problem(data, kind)
+    if problem:
+        raise LeafletError(f"logo {value!r} {problem}")
+    return where.resolve()
+
+
+def _image_problem(data: bytes, kind: str) -> str | None:
+    if kind == "PNG":
+        ok = data.startswith(b"\x89PNG\r\n\x1a\n")
+    elif kind == "JPEG":
+        ok = data.startswith(b"\xff\xd8\xff")
+    else:
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            return "declares a DOCTYPE or entities; save it as plain SVG"
+        try:
+            root = ElementTree.fromstring(data)
+        except (ElementTree.ParseError, ValueError) as error:
+            if b"<svg" not in data[:4096]:
+                return f"is not an {kind} image (its name says {kind})"
+            return f"is not well-formed SVG: {str(error)[:100]}"
+        ok = root.tag.rsplit("}", 1)[-1] == "svg"
+    return None if ok else f"is not an {kind} image (its name says {kind})"
 
 
 # --- selecting ---------------------------------------------------------------

@@ -139,9 +139,11 @@ def output_file(out: Path, relative: str | Path) -> Path:
     if not inside(target, out):
         raise PublishError(
             f"{relative.as_posix()} would be written through a link leading outside the "
-            f"output folder (to {target.resolve()})",
+            "output folder",
             out,
         )
+    if target.is_dir():
+        raise PublishError(f"cannot write {target.name}: a folder is in its place", target)
     return target
 
 
@@ -196,7 +198,8 @@ def publish_unit(out: Path, files: dict[str, bytes], entry: ManifestEntry | None
     """
     targets = {relative: output_file(out, relative) for relative in files}
     temporaries: dict[str, str] = {}
-    placed: list[tuple[Path, str | None]] = []  # (target, backup of what it replaced)
+    # Each file being put in place: [target, backup name or None, moved aside, new in place]
+    steps: list[list] = []
     where = out
     try:
         for relative, data in files.items():
@@ -205,21 +208,24 @@ def publish_unit(out: Path, files: dict[str, bytes], entry: ManifestEntry | None
         with _locked(out):
             for relative, temporary in temporaries.items():
                 target = where = targets[relative]
-                backup = None
-                if target.exists():
-                    backup = _temporary(target)
-                    os.replace(target, backup)
-                placed.append((target, backup))
+                step = [target, _temporary(target) if target.exists() else None, False, False]
+                steps.append(step)
+                if step[1] is not None:
+                    os.replace(target, step[1])
+                    step[2] = True
                 os.replace(temporary, target)
+                step[3] = True
             where = out / MANIFEST
             _merge_manifest(out, [entry] if entry else [])
     except BaseException as problem:
-        for target, backup in reversed(placed):
+        for target, backup, aside, placed in reversed(steps):
             with contextlib.suppress(OSError):
-                if backup is not None:
+                if aside:
                     os.replace(backup, target)
-                else:
+                elif placed:
                     os.unlink(target)
+                elif backup is not None:
+                    os.unlink(backup)
         for temporary in temporaries.values():
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
@@ -227,7 +233,7 @@ def publish_unit(out: Path, files: dict[str, bytes], entry: ManifestEntry | None
             what = "manifest" if where == out / MANIFEST else Path(where).name
             raise PublishError(f"cannot write {what}: {problem.strerror}", where) from None
         raise
-    for _target, backup in placed:
+    for _target, backup, _aside, _placed in steps:
         if backup is not None:
             with contextlib.suppress(OSError):
                 os.unlink(backup)
@@ -315,10 +321,11 @@ def read_manifest(out: Path) -> list[dict]:
     return manifest_state(out).entries
 
 
-def check_manifest(out: Path) -> None:
+def check_manifest(out: Path) -> bool:
     """Before a build writes into ``out``: refuse another application's
     ``manifest.json``; set a damaged one aside (``manifest.json.damaged``) with
-    a warning, so nothing is lost and the build lists its PDFs afresh."""
+    a warning, so nothing is lost. Whether the manifest was lost (the build
+    must then list every PDF on disk afresh)."""
     path = out / MANIFEST
     state = manifest_state(out)
     if state.foreign:
@@ -328,21 +335,22 @@ def check_manifest(out: Path) -> None:
             path,
         )
     if state.problem is None:
-        return
+        return False
     if state.entries:
         LOGGER.warning("%s %s; they will be built again", path, state.problem)
-        return
+        return False
     if path.exists() and not path.is_dir():
         kept = out / f"{MANIFEST}.damaged"
         with contextlib.suppress(OSError):
             os.replace(path, kept)
         LOGGER.warning(
-            "%s %s: kept as %s; the manifest is written afresh (leaflets not built "
-            "in this run are listed again when they are built)",
+            "%s %s: kept as %s; the manifest is written afresh and every PDF on disk is "
+            "built again to be listed",
             path,
             state.problem,
             kept.name,
         )
+    return True
 
 
 def _merge_manifest(out: Path, entries: list[ManifestEntry]) -> None:

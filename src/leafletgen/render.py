@@ -1,7 +1,12 @@
 """Leaflet -> HTML (Jinja2) -> PDF (WeasyPrint).
 
-Source text reaches the template as data and is escaped by autoescape; the
-PDF renderer fetches nothing but the project's own template and asset files.
+One escaping rule: everything that comes from a file (source text, YAML,
+catalogs) reaches the template as plain text and is escaped by autoescape
+where it is printed. Translations are never markup (the gettext callables
+return plain strings, and only ``%(name)s`` placeholders are filled: a ``%``
+anywhere else prints as ``%``); text put into CSS strings has ``<`` escaped.
+The PDF renderer fetches nothing but the project's own template and asset
+files.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import atexit
 import base64
 import datetime as dt
+import functools
 import logging
 import mimetypes
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,13 +26,15 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.ext import i18n as jinja_i18n
 
 from . import __version__
 from .errors import RenderError
+from .files import contained, read_regular
 from .i18n import Translator
 from .leaflets import Clinic, Leaflet
+from .readers.common import WEB_URL
 
 LOGGER = logging.getLogger(__name__)
 TEMPLATE = "leaflet.html"
@@ -43,10 +52,76 @@ class RenderOptions:
     standalone: bool = False  # an HTML page with the stylesheet and logo inlined
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def read_template_file(templates: Path, name: str, what: str = "template") -> tuple[str, Path]:
+    """A file of the templates folder as text: inside the folder (links too), a
+    regular file, UTF-8; anything else is a :class:`RenderError` at its line."""
+    path = contained(templates, name, what=what, error=RenderError)
+    data = read_regular(path, limit=MAX_TEMPLATE_BYTES, what=what, error=RenderError)
+    try:
+        return data.decode("utf-8"), path
+    except UnicodeDecodeError as problem:
+        line = data[: problem.start].count(b"\n") + 1
+        raise RenderError(
+            f"{what} is not valid UTF-8 (byte 0x{data[problem.start]:02x})", path, line
+        ) from None
+
+
+class _TemplateLoader(BaseLoader):
+    """Loads templates only from inside the templates folder (see :func:`read_template_file`)."""
+
+    def __init__(self, templates: Path):
+        self.templates = templates
+
+    def get_source(self, environment, template):
+        if (
+            not (self.templates / template).exists()
+            and not (self.templates / template).is_symlink()
+        ):
+            raise TemplateNotFound(template)
+        source, path = read_template_file(self.templates, template)
+        mtime = os.stat(path).st_mtime_ns
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(path).st_mtime_ns == mtime
+            except OSError:
+                return False
+
+        return source, str(path), uptodate
+
+
+def _substitute(text: str, variables: dict[str, Any]) -> str:
+    """Fill ``%(name)s`` placeholders (``%%`` is a percent sign); every other
+    ``%`` is left as it is. Never Python's ``%`` operator: a translation or a
+    licence name is text, not a format."""
+    if not variables:
+        return text
+    return _PLACEHOLDER.sub(lambda m: "%" if m[0] == "%%" else str(variables.get(m[1], m[0])), text)
+
+
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+
+
+def gettext_callables(translator: Translator) -> dict[str, Any]:
+    """``_``, ``gettext`` and ``ngettext`` for the template: plain strings out
+    (autoescape escapes them like any other text), placeholders filled."""
+
+    def gettext(message: str, **variables: Any) -> str:
+        return _substitute(translator.gettext(message), variables)
+
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+        return _substitute(translator.ngettext(singular, plural, n), {"num": n, **variables})
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
 @cache
 def _environment(templates: Path) -> Environment:
     environment = Environment(
-        loader=FileSystemLoader(templates),
+        loader=_TemplateLoader(templates),
         autoescape=True,
         undefined=StrictUndefined,
         extensions=[jinja_i18n],
@@ -57,9 +132,10 @@ def _environment(templates: Path) -> Environment:
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal (quotes, backslashes and newlines escaped)."""
+    """``text`` as a CSS string literal: quotes, backslashes, newlines and
+    ``<``, ``>``, ``&`` escaped, so it can never end the ``<style>`` element."""
     escaped = "".join(
-        ch if ch.isprintable() and ch not in '"\\' else f"\\{ord(ch):x} " for ch in text
+        ch if ch.isprintable() and ch not in '"\\<>&' else f"\\{ord(ch):x} " for ch in text
     )
     return f'"{escaped}"'
 
@@ -91,7 +167,7 @@ def _logo_url(logo: Path, *, inline: bool) -> str:
 def _inline_css(templates: Path) -> str:
     """The stylesheet for a standalone page: fonts are left to the browser
     (the stylesheet names fallbacks), so only the rules are inlined."""
-    css = (templates / STYLESHEET).read_text(encoding="utf-8")
+    css, _path = read_template_file(templates, STYLESHEET, "stylesheet")
     return re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css).replace("</", "<\\/")
 
 
@@ -145,11 +221,11 @@ def leaflet_context(
                 "publisher": document.publisher or document.id,
                 "title": document.title or document.id,
                 "language": document.source.language,
-                "url": document.url or "",
+                "url": document.url if document.url and WEB_URL.match(document.url) else "",
                 "last_reviewed": format_date(document.last_reviewed, "long", locale=lang)
                 if document.last_reviewed
                 else None,
-                "licence": licence.name if licence else None,
+                "licence": translator.gettext(licence.name) if licence else None,
             }
         )
     title = translator.gettext(leaflet.title)
@@ -189,13 +265,10 @@ def render_html(
     """The leaflet as one HTML document, in the translator's language."""
     options = options or RenderOptions(paper=clinic.paper)
     environment = _environment(Path(templates).resolve())
-    environment.install_gettext_callables(  # type: ignore[attr-defined]
-        translator.gettext, translator.ngettext, newstyle=True
-    )
     try:
         template = environment.get_template(TEMPLATE)
         context = leaflet_context(leaflet, clinic, translator, options, Path(templates))
-        return template.render(context)
+        return template.render(context | gettext_callables(translator))
     except TemplateError as error:
         raise RenderError(
             f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)
@@ -257,6 +330,19 @@ def _shared_stylesheet(path: Path, mtime: float):  # -> tuple[CSS, FontConfigura
     return stylesheet, fonts
 
 
+@cache
+def _fixed_font_timestamps() -> None:
+    """Same inputs, same bytes, whichever font subsetter WeasyPrint uses: when
+    it falls back to fontTools (no HarfBuzz subsetter installed), fontTools
+    stamps each subset font with the wall clock unless told to keep the
+    font's own timestamp."""
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts
+
+    if getattr(fonts, "TTFont", None) is TTFont:
+        fonts.TTFont = functools.partial(TTFont, recalcTimestamp=False)
+
+
 # Drop the shared fonts while the interpreter can still clean up their temporary
 # folder (WeasyPrint removes it when the configuration is collected).
 atexit.register(_shared_stylesheet.cache_clear)
@@ -278,13 +364,20 @@ def render_pdf(
     """
     from weasyprint import HTML
 
+    _fixed_font_timestamps()
     base = Path(base_url).resolve()
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
     options: dict[str, Any] = {}
     if stylesheet is not None:
-        path = Path(stylesheet).resolve()
-        css, fonts = _shared_stylesheet(path, path.stat().st_mtime)
+        path = Path(stylesheet)
+        try:
+            mtime = path.stat().st_mtime
+        except OSError as error:
+            raise RenderError(f"cannot read stylesheet: {error.strerror}", path) from None
+        if not path.resolve().is_relative_to(base):
+            raise RenderError("the stylesheet is a link leading outside the templates", path)
+        css, fonts = _shared_stylesheet(path.resolve(), mtime)
         options |= {"stylesheets": [css], "font_config": fonts}
     if pdf_variant:
         options["pdf_variant"] = pdf_variant

@@ -9,7 +9,7 @@ from .errors import LeafletError, SourceError, brief, raise_all
 from .model import Document, Licence, SourceInfo
 from .readers import READERS, read_document
 from .readers.common import WEB_URL
-from .yamlfile import load_yaml, require_keys
+from .yamlfile import LineList, load_yaml, require_keys
 
 SOURCE_KEYS = {
     "id": str,
@@ -36,7 +36,11 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
     if not isinstance(entries, list):
         raise SourceError("expected a 'sources:' list", path, root.line)
     found: dict[str, SourceInfo] = {}
-    for entry in entries:
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            line = entries.item_lines[number] if isinstance(entries, LineList) else root.line
+            errors.append(SourceError("each entry must be a mapping of keys to values", path, line))
+            continue
         problems = require_keys(
             entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError, max_length=LENGTHS
         )
@@ -89,7 +93,7 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
                 )
             )
             continue
-        if not (path.parent / entry["file"]).is_file():
+        if not file.exists():  # (one that is not a regular file fails when it is read)
             errors.append(
                 SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file"))
             )
