@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-LANGS ?= en,es
+LANGS ?= en,es,ar,zh_Hans,vi
 
 .PHONY: install demo test lint catalogs clean
 

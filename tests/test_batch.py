@@ -142,10 +142,12 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
         text=True,
         start_new_session=True,
     )
+    # Wait for the first leaflet to be written (drugs not built by choice are
+    # reported before any work starts).
     line = process.stdout.readline()
-    while line.startswith("skipped"):  # drugs not built by choice are reported first
+    while line.startswith("skipped"):
         line = process.stdout.readline()
-    assert line.startswith("built"), line  # the first leaflet is written
+    assert line.startswith("built"), line
     time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)
     process.communicate(timeout=60)

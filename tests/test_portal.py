@@ -182,7 +182,7 @@ def test_html_twin_is_standalone_and_accessible(project, tmp_path):
     entry = results[0].entry
     assert entry.html == "es/immunotherapy.html"
     html = (tmp_path / entry.html).read_text(encoding="utf-8")
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
     assert "<title>Inmunoterapia para el cáncer</title>" in html
     assert "<link" not in html and "<script" not in html and "file:" not in html
     assert '<img class="logo" src="data:image/svg+xml;base64,' in html

@@ -56,7 +56,7 @@ def document_reference(
             raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
     attachment: dict[str, Any] = {
         "contentType": "application/pdf",
-        "language": data["lang"],
+        "language": data["lang"].replace("_", "-"),  # BCP 47: zh_Hans -> zh-Hans
         "title": data["title"],
         "size": len(content),
         "hash": base64.b64encode(hashlib.sha1(content).digest()).decode("ascii"),

@@ -29,7 +29,8 @@ from babel.dates import format_date
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.ext import i18n as jinja_i18n
 
-from . import __version__
+from . import __version__, fonts
+from .bidi import isolate_ltr, text_direction
 from .errors import RenderError
 from .files import contained, read_regular
 from .i18n import Translator
@@ -231,7 +232,8 @@ def leaflet_context(
     title = translator.gettext(leaflet.title)
     description = translator.gettext(leaflet.description) if leaflet.description else ""
     return {
-        "lang": lang,
+        "lang": fonts.bcp47(lang),
+        "dir": text_direction(lang),
         "title": title,
         "description": description,
         "keywords": [title, *(d.publisher or d.id for d in leaflet.documents), clinic.name],
@@ -268,11 +270,14 @@ def render_html(
     try:
         template = environment.get_template(TEMPLATE)
         context = leaflet_context(leaflet, clinic, translator, options, Path(templates))
-        return template.render(context | gettext_callables(translator))
+        document = template.render(context | gettext_callables(translator))
     except TemplateError as error:
         raise RenderError(
             f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)
         ) from None
+    if context["dir"] == "rtl":
+        document = isolate_ltr(document)
+    return document
 
 
 @dataclass
@@ -315,19 +320,27 @@ class LocalFetcher:
 
 
 @cache
-def _shared_stylesheet(path: Path, mtime: float):  # -> tuple[CSS, FontConfiguration]
-    """The leaflet stylesheet parsed once per process, with the font configuration
-    its ``@font-face`` rules filled: both are reused for every document (about
-    15 % of a render is parsing CSS and loading fonts)."""
+def _shared_stylesheets(path: Path, mtime: float, langs: tuple[str, ...]):
+    """The leaflet stylesheet and the pinned fonts of ``langs`` (root language
+    first), parsed once per process and set of languages, with the font
+    configuration their ``@font-face`` rules filled: reused for every document
+    (about 15 % of a render is parsing CSS and loading fonts)."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
-    local = LocalFetcher(roots=(path.parent,))
-    stylesheet = CSS(filename=str(path), font_config=fonts, url_fetcher=local.fetcher())
+    font_config = FontConfiguration()
+    templates = path.parent
+    local = LocalFetcher(roots=(templates, *fonts.all_font_files(templates)))
+    stylesheet = CSS(filename=str(path), font_config=font_config, url_fetcher=local.fetcher())
+    font_rules = CSS(
+        string=fonts.font_css(langs, templates, root_lang=langs[0] if langs else None),
+        base_url=templates.as_uri() + "/",
+        font_config=font_config,
+        url_fetcher=local.fetcher(),
+    )
     if local.refused:
         raise RenderError(f"stylesheet refers outside the templates: {local.refused[0]}", path)
-    return stylesheet, fonts
+    return (stylesheet, font_rules), font_config
 
 
 @cache
@@ -337,15 +350,15 @@ def _fixed_font_timestamps() -> None:
     stamps each subset font with the wall clock unless told to keep the
     font's own timestamp."""
     from fontTools.ttLib import TTFont
-    from weasyprint.pdf import fonts
+    from weasyprint.pdf import fonts as pdf_fonts
 
-    if getattr(fonts, "TTFont", None) is TTFont:
-        fonts.TTFont = functools.partial(TTFont, recalcTimestamp=False)
+    if getattr(pdf_fonts, "TTFont", None) is TTFont:
+        pdf_fonts.TTFont = functools.partial(TTFont, recalcTimestamp=False)
 
 
 # Drop the shared fonts while the interpreter can still clean up their temporary
 # folder (WeasyPrint removes it when the configuration is collected).
-atexit.register(_shared_stylesheet.cache_clear)
+atexit.register(_shared_stylesheets.cache_clear)
 
 
 def render_pdf(
@@ -360,12 +373,16 @@ def render_pdf(
 
     Relative URLs resolve against ``base_url`` (the templates folder); only
     files under it and under ``assets`` can be loaded. ``stylesheet`` (a CSS
-    file under the templates) is applied, parsed once and reused.
+    file under the templates) is applied, parsed once and reused, with the
+    pinned fonts of the languages the document prints in: a character none of
+    them has fails the render (naming it and its string), and so does a PDF
+    that would embed any other font.
     """
     from weasyprint import HTML
 
     _fixed_font_timestamps()
     base = Path(base_url).resolve()
+    langs = fonts.check_glyphs(html, base) if stylesheet is not None else ()
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
     options: dict[str, Any] = {}
@@ -377,8 +394,8 @@ def render_pdf(
             raise RenderError(f"cannot read stylesheet: {error.strerror}", path) from None
         if not path.resolve().is_relative_to(base):
             raise RenderError("the stylesheet is a link leading outside the templates", path)
-        css, fonts = _shared_stylesheet(path.resolve(), mtime)
-        options |= {"stylesheets": [css], "font_config": fonts}
+        sheets, font_config = _shared_stylesheets(path.resolve(), mtime, langs)
+        options |= {"stylesheets": list(sheets), "font_config": font_config}
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
     data = document.write_pdf(**options)
@@ -386,4 +403,6 @@ def render_pdf(
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
+    if stylesheet is not None:
+        fonts.check_embedded_fonts(data)
     return data

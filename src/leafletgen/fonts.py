@@ -1,0 +1,313 @@
+"""The fonts leaflets are printed with: named files, pinned per script.
+
+A leaflet never takes whatever font the machine happens to have. Each
+language prints with the families listed in :data:`FAMILIES` (English,
+Spanish and the other Latin-script languages with Atkinson Hyperlegible),
+and every family is a set of named font files:
+
+* the project's own, under ``templates/fonts/`` with their SIL Open Font
+  Licence files beside them (Atkinson Hyperlegible, Noto Sans, Noto Sans
+  Arabic);
+* Noto Sans CJK, too large for the repository, from Debian's
+  ``fonts-noto-cjk`` package (installed by ``scripts/install-system-packages``)
+  at an explicit path that the renderer's fetcher is allowed to serve.
+
+:func:`font_css` writes the ``@font-face`` and ``:lang()`` rules for the
+languages a document uses; :func:`check_glyphs` fails a build, naming the
+character and the string, when a printed character is in none of its
+language's fonts (the renderer would otherwise silently fall back to some
+system font); :func:`check_embedded_fonts` confirms afterwards that the PDF
+embeds nothing but these families.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .errors import RenderError
+
+CJK_FOLDER = Path("/usr/share/fonts/opentype/noto")
+
+
+@dataclass(frozen=True)
+class Face:
+    """One font file of a family: ``file`` is relative to the templates folder, or absolute."""
+
+    family: str
+    file: str
+    weight: str = "normal"
+    style: str = "normal"
+    index: int = 0  # the face in a font collection (.ttc), for reading its character map
+
+    def path(self, templates: Path) -> Path:
+        return (templates / self.file).resolve()
+
+
+ATKINSON = "Atkinson Hyperlegible"
+NOTO_SANS = "Noto Sans"
+NOTO_ARABIC = "Noto Sans Arabic"
+NOTO_CJK_SC = "Noto Sans CJK SC"
+
+FACES: tuple[Face, ...] = (
+    Face(ATKINSON, "fonts/AtkinsonHyperlegible-Regular.ttf"),
+    Face(ATKINSON, "fonts/AtkinsonHyperlegible-Bold.ttf", weight="bold"),
+    Face(ATKINSON, "fonts/AtkinsonHyperlegible-Italic.ttf", style="italic"),
+    # Atkinson Hyperlegible has no Vietnamese (ơ, ư and the stacked tone marks).
+    Face(NOTO_SANS, "fonts/NotoSans-Regular.ttf"),
+    Face(NOTO_SANS, "fonts/NotoSans-Bold.ttf", weight="bold"),
+    Face(NOTO_SANS, "fonts/NotoSans-Italic.ttf", style="italic"),
+    Face(NOTO_ARABIC, "fonts/NotoSansArabic-Regular.ttf"),
+    Face(NOTO_ARABIC, "fonts/NotoSansArabic-Bold.ttf", weight="bold"),
+    # The collection's faces share one character set; the text's lang (zh-Hans)
+    # selects the Simplified Chinese glyph forms through the font's locl feature.
+    Face(NOTO_CJK_SC, str(CJK_FOLDER / "NotoSansCJK-Regular.ttc"), index=2),
+    Face(NOTO_CJK_SC, str(CJK_FOLDER / "NotoSansCJK-Bold.ttc"), weight="bold", index=2),
+)
+
+# Families per language (primary subtag), in the order the stylesheet tries them.
+# Arabic text carries Latin runs (drug names, URLs, the clinic's name): the Latin
+# face prints those.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "ar": (NOTO_ARABIC, ATKINSON),
+    "zh": (NOTO_CJK_SC,),
+    "vi": (NOTO_SANS,),
+}
+DEFAULT_FAMILIES: tuple[str, ...] = (ATKINSON,)
+
+# Typesetting rules per language beyond the font: Chinese and Arabic are never
+# hyphenated (Pango breaks Chinese between ideographs and keeps closing
+# punctuation off the start of a line, following the text's lang).
+LANGUAGE_RULES: dict[str, str] = {
+    "zh": "hyphens: manual; word-break: normal; overflow-wrap: normal;",
+    "ar": "hyphens: manual;",
+}
+
+MARGIN_BOXES = (
+    "top-left",
+    "top-center",
+    "top-right",
+    "bottom-left",
+    "bottom-center",
+    "bottom-right",
+)
+
+
+def primary(lang: str) -> str:
+    """``zh_Hans`` / ``zh-Hans`` -> ``zh``."""
+    return re.split("[-_]", lang, maxsplit=1)[0].lower()
+
+
+def bcp47(lang: str) -> str:
+    """A catalog's language code as HTML and PDF want it: ``zh_Hans`` -> ``zh-Hans``."""
+    return lang.replace("_", "-")
+
+
+def families_for(lang: str) -> tuple[str, ...]:
+    return FAMILIES.get(primary(lang), DEFAULT_FAMILIES)
+
+
+def faces_for(langs: tuple[str, ...]) -> tuple[Face, ...]:
+    """The faces of every family the languages print with."""
+    wanted = {family for lang in langs for family in families_for(lang)}
+    return tuple(face for face in FACES if face.family in wanted)
+
+
+def all_font_files(templates: Path) -> tuple[Path, ...]:
+    """Every pinned font file (for input hashes and the renderer's fetcher)."""
+    return tuple(dict.fromkeys(face.path(templates) for face in FACES))
+
+
+def _family_list(families: tuple[str, ...]) -> str:
+    return ", ".join(f'"{family}"' for family in families)
+
+
+def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = None) -> str:
+    """``@font-face`` rules for the faces ``langs`` need, a ``:lang()`` rule per
+    language, and the page's margin boxes in the root language's fonts."""
+    missing = [face.path(templates) for face in faces_for(langs)]
+    missing = [path for path in missing if not path.is_file()]
+    if missing:
+        raise RenderError(
+            "font file not found (run scripts/install-system-packages, or restore "
+            f"templates/fonts/): {', '.join(map(str, missing))}",
+            missing[0],
+        )
+    rules = []
+    for face in faces_for(langs):
+        url = face.path(templates).as_uri()
+        rules.append(
+            f'@font-face {{ font-family: "{face.family}"; src: url("{url}");'
+            f" font-weight: {face.weight}; font-style: {face.style}; }}"
+        )
+    for lang in sorted({primary(lang) for lang in langs}):
+        extra = LANGUAGE_RULES.get(lang, "")
+        rules.append(f":lang({lang}) {{ font-family: {_family_list(families_for(lang))}; {extra}}}")
+    if root_lang:
+        boxes = " ".join(
+            f"@{box} {{ font-family: {_family_list(families_for(root_lang))}; }}"
+            for box in MARGIN_BOXES
+        )
+        rules.append(f"@page {{ {boxes} }}")
+    return "\n".join(rules) + "\n"
+
+
+# --- glyph coverage ---------------------------------------------------------------
+
+
+@cache
+def _character_map(path: Path, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, fontNumber=index, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def coverage(lang: str, templates: Path) -> frozenset[int]:
+    """Every code point the fonts of ``lang`` have (regular faces)."""
+    covered: set[int] = set()
+    for face in faces_for((lang,)):
+        if face.weight == "normal" and face.style == "normal":
+            covered |= _character_map(face.path(templates), face.index)
+    return frozenset(covered)
+
+
+def _drawn(char: str) -> bool:
+    # Spaces, line separators, controls and format characters (joiners, marks
+    # of direction) are not drawn from a font.
+    return unicodedata.category(char) not in {"Zs", "Zl", "Zp", "Cc", "Cf"}
+
+
+VOID_ELEMENTS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+)
+
+
+class _TextWalker(HTMLParser):
+    """Collects (language, text) for every printed text of an HTML document,
+    the strings of its stylesheets (generated content such as page labels),
+    and the languages that print list bullets."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = []  # (tag, lang)
+        self.texts: list[tuple[str, str]] = []
+        self.bulleted: set[str] = set()
+
+    @property
+    def lang(self) -> str:
+        return self.stack[-1][1] if self.stack else ""
+
+    def handle_starttag(self, tag, attrs):
+        lang = dict(attrs).get("lang") or self.lang
+        if tag == "li":
+            self.bulleted.add(lang)
+        if tag not in VOID_ELEMENTS:
+            self.stack.append((tag, lang))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                break
+
+    def handle_data(self, data):
+        tags = {tag for tag, _ in self.stack}
+        if "style" in tags:
+            self.texts += [(self.lang, s) for s in _css_strings(data)]
+        elif "head" not in tags and "script" not in tags:
+            self.texts.append((self.lang, data))
+
+
+def _css_strings(css: str) -> list[str]:
+    import tinycss2
+
+    found = []
+
+    def walk(tokens):
+        for token in tokens:
+            if token.type == "string":
+                found.append(token.value)
+            for attribute in ("content", "arguments", "prelude"):
+                inner = getattr(token, attribute, None)
+                if isinstance(inner, list):
+                    walk(inner)
+
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    return found
+
+
+def _shorten_around(text: str, index: int, width: int = 60) -> str:
+    text = " ".join(text.split()) if len(text) > width else text
+    if len(text) <= width:
+        return text
+    index = min(index, len(text) - 1)
+    start = max(0, index - width // 2)
+    return ("…" if start else "") + text[start : start + width] + "…"
+
+
+def check_glyphs(html: str, templates: Path) -> tuple[str, ...]:
+    """Fail if any printed character has no glyph in its language's fonts.
+
+    Returns the languages the document prints in (root language first).
+    The error names the character, its code point and the string it is in.
+    """
+    walker = _TextWalker()
+    walker.feed(html)
+    walker.close()
+    texts = walker.texts + [(lang, "•") for lang in sorted(walker.bulleted)]
+    langs = tuple(dict.fromkeys(lang for lang, _ in texts if lang))
+    problems = []
+    seen = set()
+    for lang, text in texts:
+        covered = coverage(lang or "en", templates)
+        for index, char in enumerate(text):
+            if ord(char) in covered or not _drawn(char) or (lang, char) in seen:
+                continue
+            seen.add((lang, char))
+            name = unicodedata.name(char, "unnamed")
+            problems.append(
+                RenderError(
+                    f"no glyph for {char!r} (U+{ord(char):04X} {name}) in the "
+                    f"{lang or 'default'} fonts ({', '.join(families_for(lang))}), "
+                    f"in the string {_shorten_around(text, index)!r}"
+                )
+            )
+    if problems:
+        from .errors import raise_all
+
+        raise_all(problems)
+    return langs
+
+
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """The base names of the fonts a PDF embeds, subset prefixes removed."""
+    from pypdf import PdfReader
+
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources else None
+        for font in (fonts.get_object() if fonts else {}).values():
+            base = str(font.get_object().get("/BaseFont", ""))
+            names.add(base.lstrip("/").split("+", 1)[-1])
+    return names
+
+
+def allowed_font_names() -> set[str]:
+    """PDF base names of the pinned families: WeasyPrint writes the family with
+    hyphens for spaces, then the style of bold and italic faces."""
+    styles = ("", "-Bold", "-Italic", "-Bold-Italic")
+    return {face.family.replace(" ", "-") + style for face in FACES for style in styles}
+
+
+def check_embedded_fonts(pdf: bytes) -> None:
+    """Fail if the PDF embeds a font that is not one of the pinned families."""
+    foreign = sorted(embedded_fonts(pdf) - allowed_font_names())
+    if foreign:
+        raise RenderError(f"the PDF embeds fonts that are not pinned: {', '.join(foreign)}")
