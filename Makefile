@@ -31,6 +31,7 @@ catalogs: install
 	$(BIN)/leafletgen i18n extract
 	$(BIN)/leafletgen i18n update
 	$(BIN)/leafletgen i18n compile
+	$(BIN)/leafletgen i18n glossary
 
 clean:
 	rm -rf out $(VENV) .pytest_cache

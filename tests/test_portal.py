@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.provenance import Provenance
 from pypdf import PdfReader
 
 from leafletgen.build import build_leaflets
@@ -134,22 +135,62 @@ def test_document_references_validate_and_match_their_files(portal):
         assert raw["content"][0]["attachment"]["hash"] == base64.b64encode(sha1).decode()
         assert attachment.hash == sha1  # the model decodes base64Binary
         assert attachment.url == entry["path"]
-        assert resource.status == "current" and resource.docStatus == "final"
+        assert resource.status == "current"
+        # None of the shipped leaflets is cleared for distribution (unreviewed
+        # translation, permissions not recorded, review dates), so none is final.
+        assert entry["distribution"]["status"] == "not-cleared"
+        assert resource.docStatus == "preliminary"
         assert resource.type.coding[0].code == "34895-3"
+
+
+def test_every_output_has_a_valid_provenance_and_relates_to_its_original(portal):
+    out, manifest = portal
+    references = {}
+    for entry in manifest:
+        stem = out / entry["path"].removesuffix(".pdf")
+        references[(entry["id"], entry["lang"], entry["variant"])] = (
+            DocumentReference.model_validate_json(
+                stem.with_name(stem.name + ".fhir.json").read_text()
+            )
+        )
+    for entry in manifest:
+        key = (entry["id"], entry["lang"], entry["variant"])
+        reference = references[key]
+        stem = out / entry["path"].removesuffix(".pdf")
+        record = Provenance.model_validate_json(
+            stem.with_name(stem.name + ".provenance.json").read_text()
+        )
+        assert record.target[0].reference == f"DocumentReference/{reference.id}"
+        assert record.agent[0].type.coding[0].code == "assembler"
+        sources = {e.what.identifier.value for e in record.entity if e.role == "source"}
+        assert sources == {s["url"] for s in entry["sources"]}
+        original = references[(entry["id"], "en", "standard")]
+        if key == (entry["id"], "en", "standard"):
+            assert not reference.relatesTo
+            continue
+        (relation,) = reference.relatesTo
+        assert relation.code == "transforms"
+        assert relation.target.reference == f"DocumentReference/{original.id}"
+        if entry["lang"] == "es":
+            authors = [a.who.display for a in record.agent if a.type.coding[0].code == "author"]
+            assert authors == ["leafletgen maintainers"]
+            assert not [a for a in record.agent if a.type.coding[0].code == "verifier"]
 
 
 def test_bundle_of_the_output_folder(portal, project, tmp_path):
     out, manifest = portal
     bundle = Bundle.model_validate(json.loads((out / "fhir-bundle.json").read_text()))
     assert bundle.type == "collection"
-    assert len(bundle.entry) == len(manifest)
+    kinds = Counter(item.resource.get_resource_type() for item in bundle.entry)
+    assert kinds == {"DocumentReference": len(manifest), "Provenance": len(manifest)}
     build_leaflets(
         project, ["immunotherapy"], ["en"], tmp_path, fhir_inline=True, fhir_bundle="transaction"
     )
     bundle = Bundle.model_validate(json.loads((tmp_path / "fhir-bundle.json").read_text()))
     assert bundle.type == "transaction"
-    (entry,) = bundle.entry
-    assert entry.request.method == "PUT"
+    entry, record = bundle.entry
+    assert entry.request.method == record.request.method == "PUT"
+    assert record.request.url == f"Provenance/{record.resource.id}"
     attachment = entry.resource.content[0].attachment
     pdf = (tmp_path / "en/immunotherapy.pdf").read_bytes()
     assert attachment.data in (pdf, base64.b64encode(pdf))

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, fhir
+from . import __version__, distribution, fhir
 from .errors import DefinitionError, LeafletError, raise_all
 from .i18n import (
     DOMAINS,
@@ -215,12 +215,15 @@ def input_hash(
     lang: str,
     draft: bool,
     variant: str = "standard",
+    today: dt.date | None = None,
 ) -> str:
     """A hash of everything that goes into one leaflet in one language.
 
     Sources used, their catalogue, the definition (and for a drug, the class
     leaflet it borrows from), catalogs, templates and fonts, clinic.yaml and
-    logo, leafletgen's version and the build options.
+    logo, leafletgen's version and the build options; the review record and
+    glossary of the language, and the sources' review state as of ``today``
+    (so a review date passing, or a review recorded, rebuilds the leaflet).
     """
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
@@ -231,6 +234,8 @@ def input_hash(
         files.append(clinic.logo)
     if lang != "en":
         files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
+        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+        files.append(project.drugs_file)
     options = json.dumps(
         {
             "version": __version__,
@@ -239,6 +244,7 @@ def input_hash(
             "id": spec.id,
             "variant": variant,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+            "sources": distribution.source_codes(leaflet, today or dt.date.today()),
         },
         sort_keys=True,
     )
@@ -275,6 +281,7 @@ def build_one(
     variant: str = "standard",
     html_twin: bool = False,
     fhir_inline: bool = False,
+    today: dt.date | None = None,
 ) -> ManifestEntry:
     """Select, translate, render and publish one leaflet in one language.
 
@@ -285,12 +292,17 @@ def build_one(
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    status = distribution.assess(
+        leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
+    )
     created = creation_date(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
         large_print=variant == "large-print",
         draft=draft,
         created=created,
+        distribution=distribution.printed_reasons(status),
+        translation_credit=distribution.credit(status),
     )
     html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
     assets = (clinic.logo.parent,) if clinic.logo else ()
@@ -313,6 +325,9 @@ def build_one(
         input_hash=inputs,
         variant=variant,
         created=created.isoformat() if created else None,
+        distribution=status.as_json(),
+        translators=distribution.translator_json(status),
+        reviewers=distribution.reviewer_json(status),
     )
     files = {entry.path: pdf}
     if html_twin:
@@ -343,6 +358,7 @@ class _State:
     draft: bool
     fhir_inline: bool = False
     html_twin: bool = False
+    today: dt.date | None = None
     broken: dict[str, LeafletError] = field(default_factory=dict)  # sources that cannot be read
 
 
@@ -357,6 +373,7 @@ def _load_state(
     fhir_inline: bool = False,
     html_twin: bool = False,
     failed: dict[str, LeafletError] | None = None,
+    today: dt.date | None = None,
 ) -> _State:
     """Everything a build reads once; definitions that fail to load go to
     ``failed``, sources that cannot be read to the state's ``broken`` (only the
@@ -373,6 +390,7 @@ def _load_state(
         draft=draft,
         fhir_inline=fhir_inline,
         html_twin=html_twin,
+        today=today,
         broken=broken,
     )
 
@@ -444,6 +462,7 @@ def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
             variant=variant,
             html_twin=state.html_twin,
             fhir_inline=state.fhir_inline,
+            today=state.today,
         )
     except LeafletError as error:
         return BuildResult(spec_id, lang, error=error)
@@ -493,7 +512,9 @@ def _relist(
                     leaflet = select_sections(spec, state.documents)
                 except LeafletError:
                     continue
-                inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft, variant)
+                inputs = input_hash(
+                    project, spec, leaflet, state.clinic, lang, draft, variant, state.today
+                )
                 jobs.append((spec.id, lang, variant, inputs))
     return jobs
 
@@ -549,6 +570,7 @@ def build_leaflets(
     fhir_bundle: str | None = None,
     html_twin: bool = False,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
+    today: dt.date | None = None,
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language.
 
@@ -563,6 +585,8 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``today`` is the date source review dates are judged against (default:
+    the current date); every entry gets its distribution status.
     """
     out = Path(out)
     check_output_folder(project, out)
@@ -577,7 +601,8 @@ def build_leaflets(
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
-    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed)
+    today = today or dt.date.today()
+    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed, today)
     lost = check_manifest(out)
     variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
     specs = choose_specs(state.specs, ids, failed)
@@ -603,7 +628,9 @@ def build_leaflets(
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
             for variant in variants:
-                inputs = input_hash(project, spec, leaflet, state.clinic, lang, draft, variant)
+                inputs = input_hash(
+                    project, spec, leaflet, state.clinic, lang, draft, variant, today
+                )
                 path = output_path(spec.id, lang, variant, draft)
                 entry = current.get((spec.id, lang, path))
                 if not force and _up_to_date(entry, out, inputs, fhir_inline, html_twin):
@@ -629,7 +656,17 @@ def build_leaflets(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(todo)),
             initializer=_init_worker,
-            initargs=(os.getpid(), project, out, draft, include_drugs, fhir_inline, html_twin),
+            initargs=(
+                os.getpid(),
+                project,
+                out,
+                draft,
+                include_drugs,
+                fhir_inline,
+                html_twin,
+                None,
+                today,
+            ),
         ) as pool:
             futures = {pool.submit(_run_job, *job): job for job in todo}
             for future in as_completed(futures):
@@ -643,9 +680,12 @@ def build_leaflets(
                     on_result(results[-1], len(results), total)
     if not any(r.entry for r in results):
         update_manifest(out, [])  # still prune entries whose file is gone
+    # Every PDF's DocumentReference (related to its English original, whose id
+    # changes with its bytes) and Provenance, written again from the manifest.
+    listed = list(_current_entries(out).values())
+    recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
+    resources = fhir.publish_resources(listed, out, inline=fhir_inline, recorded=recorded)
     if fhir_bundle:
-        listed = _current_entries(out).values()
-        resources = [fhir.document_reference(e, out, inline=fhir_inline) for e in listed]
         fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
     order = {
         (spec.id, lang): n

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, check, i18n
+from . import __version__, distribution, i18n, reviews, xliff
 from .build import Project, build_leaflets, leaflet_text, select_leaflets
-from .errors import ErrorGroup, LeafletError
+from .errors import ErrorGroup, LeafletError, TranslationError
 from .model import Document
+from .publish import read_manifest
 from .readability import readability
-from .sources import load_sources, read_corpus, read_source
+from .sources import load_sources, read_source
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -145,6 +146,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
         on_result=report,
+        today=args.today,
     )
     if progress:
         progress.close()
@@ -161,7 +163,26 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{built} built, {len(skipped)} skipped ({unchanged} unchanged, "
         f"{len(skipped) - unchanged} not built by choice), {failed} failed"
     )
+    done = {(r.id, r.lang) for r in results if r.entry or r.skipped == "unchanged"}
+    entries = [e for e in read_manifest(out) if (e["id"], e["lang"]) in done]
+    print(distribution_summary(entries))
     return 1 if failed else 0
+
+
+def distribution_summary(entries: list[dict]) -> str:
+    """The end of ``build``: which PDFs are not cleared for distribution, and why."""
+    summary = distribution.summarise(entries)
+    if not summary.by_reason:
+        return f"all {summary.total} PDF(s) cleared for distribution"
+    count = sum(
+        1 for e in entries if (e.get("distribution") or {}).get("status") != distribution.CLEARED
+    )
+    lines = [f"{count} of {summary.total} PDF(s) not cleared for distribution:"]
+    for message, paths in sorted(summary.by_reason.items(), key=lambda kv: -len(kv[1])):
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        lines.append(f"  {message}\n      {len(paths)} PDF(s): {shown}")
+    lines.append("(`leafletgen check` lists every reason; `check --strict` fails on them)")
+    return "\n".join(lines)
 
 
 class Progress:
@@ -207,15 +228,119 @@ def cmd_i18n(args: argparse.Namespace) -> int:
         for path in i18n.compile_catalogs(locales, langs):
             print(f"compiled {path}")
         return 0
+    if args.action == "glossary":
+        for lang in langs:
+            terms = distribution.glossary(locales, lang)
+            if terms.path is None:
+                continue
+            target = terms.path.with_suffix(".tbx")
+            from .publish import write_atomic
+
+            write_atomic(target, qa_tbx(terms))
+            print(f"{target}: {len(terms.terms)} terms")
+        return 0
+    if args.action == "review":
+        return _review(project, _one_lang(langs, args), args)
+    if args.action == "export":
+        lang = _one_lang(langs, args)
+        target = Path(args.output or f"{lang}.xlf")
+        from .publish import write_atomic
+
+        write_atomic(target, xliff.export_xliff(project.root, lang))
+        print(f'wrote {target} (XLIFF 1.2; approved="yes" on reviewed entries)')
+        return 0
+    if args.action == "import":
+        return _import(project, _one_lang(langs, args), args)
     return _status(project, langs, strict=args.strict)
+
+
+def qa_tbx(terms) -> bytes:
+    from .qa import glossary_tbx
+
+    return glossary_tbx(terms)
+
+
+def _one_lang(langs: list[str], args: argparse.Namespace) -> str:
+    chosen = [i18n.language_code(lang) for lang in languages(args.lang)]
+    if len(chosen) != 1 or chosen[0] == i18n.SOURCE_LANGUAGE:
+        raise LeafletError(f"i18n {args.action} needs one translated language: --lang LANG")
+    return chosen[0]
+
+
+def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
+    """Record that a named, qualified reviewer approved the entries as they now stand."""
+    if not args.reviewer or not args.qualification:
+        raise LeafletError("i18n review needs --reviewer NAME and --qualification TEXT")
+    if args.leaflet:
+        chosen = select_leaflets(project, args.leaflet, include_drugs=True)
+        translator = i18n.load_translator(project.locales, lang, draft=True)
+        entries = {
+            e.key: e
+            for spec, leaflet in chosen
+            for e in distribution.printed_entries(leaflet, spec, translator, project.root)
+        }
+    else:
+        entries = {e.key: e for e in reviews.catalog_entries(project.locales, lang, project.root)}
+    if not entries:
+        raise TranslationError(f"nothing translated to review in {lang!r}", project.locales / lang)
+    record = distribution.review_record(project.locales, lang)
+    before = sum(1 for key in entries if record.review_of(key))
+    record = reviews.add_review(
+        record,
+        reviewer=args.reviewer,
+        qualification=args.qualification,
+        date=args.date or dt.date.today(),
+        approved=set(entries),
+    )
+    reviews.write_record(record)
+    print(
+        f"{record.path}: review by {args.reviewer} ({args.qualification}) on "
+        f"{(args.date or dt.date.today()).isoformat()}: {len(entries)} entries approved "
+        f"as they now stand ({before} were already approved)"
+    )
+    findings = distribution.entry_findings(list(entries.values()), lang, project.root)
+    for finding in findings:
+        print(f"warning: {finding}")
+    if findings:
+        print(f"{len(findings)} QA finding(s) among them keep their leaflets from being cleared")
+    return 0
+
+
+def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
+    if not args.file:
+        raise LeafletError("i18n import needs the XLIFF file: --file PATH")
+    result = xliff.import_xliff(
+        Path(args.file),
+        project.root,
+        lang,
+        reviewer=args.reviewer,
+        qualification=args.qualification,
+        date=args.date,
+        translator=args.translator,
+        method=args.method,
+    )
+    print(
+        f"{args.file}: {len(result.changed)} translation(s) updated, "
+        f"{len(result.fuzzy)} marked fuzzy, {result.approved} approved entr(y/ies) recorded"
+    )
+    for where in result.changed:
+        print(f"  updated {where}")
+    return 0
 
 
 def _status(project: Project, langs: list[str], *, strict: bool) -> int:
     chosen = select_leaflets(project, include_drugs=True)
     incomplete = 0
+    findings: dict[str, None] = {}
     for lang in ["en", *[lang for lang in langs if lang != "en"]]:
         translator = i18n.load_translator(project.locales, lang, draft=True)
         print(f"[{lang}]")
+        if lang != i18n.SOURCE_LANGUAGE:
+            record = distribution.review_record(project.locales, lang)
+            print(
+                f"  review record: {i18n.project_relative(record.path, project.root)} "
+                f"({len(record.reviews)} review(s))"
+            )
         for spec, leaflet in chosen:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
             progress = i18n.translation_progress(needs, translator)
@@ -223,28 +348,100 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
             shown = f"{score['metric']} {score['score']}" if score else "readability n/a"
             mark = "ok" if progress.complete else "INCOMPLETE"
             incomplete += not progress.complete
+            reviewed = ""
+            if lang != i18n.SOURCE_LANGUAGE:
+                review = distribution.review_translation(leaflet, spec, translator, project.root)
+                reviewed = f"{review.reviewed}/{progress.total} reviewed, "
+                findings |= dict.fromkeys(str(f) for f in review.findings)
             print(
                 f"  {spec.id:<28} {progress.translated}/{progress.total} translated, "
-                f"{progress.fuzzy} fuzzy, {progress.missing} missing  {mark:<10}  {shown}"
+                f"{reviewed}{progress.fuzzy} fuzzy, {progress.missing} missing  "
+                f"{mark:<10}  {shown}"
             )
-    return 1 if strict and incomplete else 0
+    for finding in findings:
+        print(f"{'error' if strict else 'warning'}: {finding}")
+    print(f"{len(findings)} translation QA finding(s)")
+    return 1 if strict and (incomplete or findings) else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Every leaflet in every language: its distribution status and why, each
+    finding once; and whether the PDFs of ``--out`` carry the status they
+    would get now."""
     project = find_project(args.project)
     today = args.today or dt.date.today()
     chosen = select_leaflets(project, include_drugs=True)
+    langs = [i18n.language_code(lang) for lang in languages(args.lang)]
+    langs = langs or [i18n.SOURCE_LANGUAGE, *i18n.catalog_languages(project.locales)]
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
-    sources_file = str(project.sources / "sources.yaml")
-    findings = check.review_findings(read_corpus(project.sources), today)
-    findings += check.licence_findings([leaflet for _, leaflet in chosen], sources_file)
     for document in documents.values():
         for warning in document.warnings:
             print(f"note: {document.path}:{warning.line}: {warning.message}")
-    for finding in findings:
-        print(f"{'error' if args.strict else 'warning'}: {finding}")
-    print(f"{len(chosen)} leaflets checked, {len(findings)} finding(s)")
-    return 1 if args.strict and findings else 0
+    level = "error" if args.strict else "warning"
+    findings: dict[str, list[str]] = {}
+    statuses: dict[tuple[str, str], distribution.Status] = {}
+    for lang in langs:
+        translator = i18n.load_translator(project.locales, lang, draft=True)
+        unreviewed: dict[str, None] = {}
+        users: list[str] = []
+        for spec, leaflet in chosen:
+            status = distribution.assess(leaflet, spec, translator, root=project.root, today=today)
+            statuses[(spec.id, lang)] = status
+            for reason in status.reasons:
+                if reason.code == "translation-not-reviewed":
+                    unreviewed |= dict.fromkeys(reason.details)
+                    users.append(f"{spec.id} [{lang}]")
+                    continue
+                lines = (
+                    [f"[{lang}] {d}" for d in reason.details]
+                    if reason.code == "translation-qa"
+                    else [
+                        f"[{lang}] {reason.message}"
+                        if lang != "en" and reason.code.startswith("translation")
+                        else reason.message
+                    ]
+                )
+                for line in lines:
+                    findings.setdefault(line, []).append(f"{spec.id} [{lang}]")
+        if unreviewed:
+            entries = list(unreviewed)
+            shown = "; ".join(entries[:3]) + (
+                f"; and {len(entries) - 3} more" if len(entries) > 3 else ""
+            )
+            line = (
+                f"[{lang}] translation not reviewed: {len(entries)} printed entries have no "
+                f"review by a qualified reviewer as they now stand: {shown}"
+            )
+            findings[line] = users
+    for line, users in findings.items():
+        shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
+        print(f"{level}: {line}\n    affects {shown}")
+    stale = _stale_manifest(Path(args.out), statuses)
+    for line in stale:
+        print(f"{level}: {line}")
+    cleared = sum(status.cleared for status in statuses.values())
+    print(
+        f"{len(statuses)} leaflet x language outputs checked as of {today.isoformat()}: "
+        f"{cleared} cleared, {len(statuses) - cleared} not cleared for distribution; "
+        f"{len(findings)} finding(s)"
+    )
+    return 1 if args.strict and (findings or stale) else 0
+
+
+def _stale_manifest(out: Path, statuses: dict[tuple[str, str], distribution.Status]) -> list[str]:
+    """Built PDFs whose recorded status is not the one they would get now."""
+    problems = []
+    for entry in read_manifest(out):
+        status = statuses.get((entry["id"], entry["lang"]))
+        if status is None or entry.get("draft"):
+            continue
+        recorded = (entry.get("distribution") or {}).get("status", "none recorded")
+        if recorded != status.status:
+            problems.append(
+                f"{out / str(entry['path'])}: built as {recorded}, now {status.status}; "
+                "build it again"
+            )
+    return problems
 
 
 def _indent(text: str) -> str:
@@ -301,24 +498,44 @@ def make_parser() -> argparse.ArgumentParser:
         help="also write each leaflet as a standalone, accessible HTML page",
     )
     build.add_argument(
-        "--project", help="project folder (default: the one holding the current folder)"
+        "--today",
+        type=dt.date.fromisoformat,
+        help="judge source review dates as of this date (YYYY-MM-DD; default: today)",
     )
+    build.add_argument("--project", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
 
     checker = commands.add_parser(
-        "check", help="report sources past review and licences needing permission"
+        "check",
+        help="distribution status of every leaflet and language: reviews, QA, licences, dates",
     )
     checker.add_argument("--strict", action="store_true", help="fail on any finding")
     checker.add_argument(
-        "--today", type=dt.date.fromisoformat, help="check as of this date (YYYY-MM-DD)"
+        "--lang", action="append", default=[], help="languages (default: en and every catalog)"
     )
     checker.add_argument(
-        "--project", help="project folder (default: the one holding the current folder)"
+        "--out", default="out", help="output folder whose manifest is compared (default: out/)"
     )
+    checker.add_argument(
+        "--today", type=dt.date.fromisoformat, help="check as of this date (YYYY-MM-DD)"
+    )
+    checker.add_argument("--project", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
 
     translate = commands.add_parser("i18n", help="manage translation catalogs")
-    translate.add_argument("action", choices=("extract", "update", "compile", "status"))
+    translate.add_argument(
+        "action",
+        choices=(
+            "extract",
+            "update",
+            "compile",
+            "status",
+            "review",
+            "export",
+            "import",
+            "glossary",
+        ),
+    )
     translate.add_argument(
         "--lang",
         action="append",
@@ -326,11 +543,37 @@ def make_parser() -> argparse.ArgumentParser:
         help="languages (default: every catalog under locales/)",
     )
     translate.add_argument(
-        "--strict", action="store_true", help="status: exit non-zero if any leaflet is incomplete"
+        "--strict",
+        action="store_true",
+        help="status: exit non-zero if any leaflet is incomplete or has QA findings",
+    )
+    translate.add_argument("--reviewer", help="review/import: the reviewer's name")
+    translate.add_argument("--qualification", help="review/import: the reviewer's qualification")
+    translate.add_argument(
+        "--leaflet",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="review: only the entries this leaflet prints (repeatable)",
     )
     translate.add_argument(
-        "--project", help="project folder (default: the one holding the current folder)"
+        "--date", type=dt.date.fromisoformat, help="review/import: date of the review (YYYY-MM-DD)"
     )
+    translate.add_argument(
+        "--format", choices=("xliff",), default="xliff", help="export: file format (XLIFF 1.2)"
+    )
+    translate.add_argument("--output", help="export: file to write (default: LANG.xlf)")
+    translate.add_argument("--file", help="import: the XLIFF file to read")
+    translate.add_argument(
+        "--translator", help="import: who translated the entries the file changes"
+    )
+    translate.add_argument(
+        "--method",
+        choices=reviews.METHODS,
+        default="translator",
+        help="import: how the changed entries were translated",
+    )
+    translate.add_argument("--project", help="project folder (default: here)")
     translate.set_defaults(run=cmd_i18n)
     return parser
 

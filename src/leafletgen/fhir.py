@@ -38,14 +38,31 @@ def resource_id(entry: ManifestEntry | dict) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{get('path')}:{get('sha256')}"))
 
 
+def doc_status(entry: dict) -> str:
+    """``final`` only for a leaflet cleared for distribution (see
+    :mod:`leafletgen.distribution`); anything else, or no status, is
+    ``preliminary``."""
+    distribution = entry.get("distribution") or {}
+    cleared = distribution.get("status") == "cleared" and not entry.get("draft")
+    return "final" if cleared else "preliminary"
+
+
 def document_reference(
-    entry: ManifestEntry | dict, out: Path, *, inline: bool = False, content: bytes | None = None
+    entry: ManifestEntry | dict,
+    out: Path,
+    *,
+    inline: bool = False,
+    original: str | None = None,
+    content: bytes | None = None,
 ) -> dict[str, Any]:
     """The DocumentReference describing one published PDF.
 
     The attachment carries size and SHA-1 (base64, as FHIR defines ``hash``)
     of the PDF (``content``, or the file on disk, which must be inside
-    ``out``), and either the data inline or a URL relative to the output folder.
+    ``out``), and either the data inline or a URL relative to the output
+    folder. ``original``: the id of the English original's DocumentReference,
+    for a translation or a large-print variant (``relatesTo`` code
+    ``transforms``).
     """
     data = entry if isinstance(entry, dict) else _as_dict(entry)
     if content is None:
@@ -71,7 +88,7 @@ def document_reference(
         "resourceType": "DocumentReference",
         "id": resource_id(data),
         "status": "current",
-        "docStatus": "preliminary" if data.get("draft") else "final",
+        "docStatus": doc_status(data),
         "type": DOCUMENT_TYPE,
         "category": [CATEGORY],
         "description": data["title"],
@@ -79,18 +96,61 @@ def document_reference(
     }
     if data.get("created"):
         resource["date"] = data["created"]
+    if original:
+        resource["relatesTo"] = [
+            {"code": "transforms", "target": {"reference": f"DocumentReference/{original}"}}
+        ]
     return resource
 
 
+def original_of(entry: dict, entries: list[dict]) -> dict | None:
+    """The English, standard-print, final entry a translation or variant was made from."""
+    if entry["lang"] == "en" and entry.get("variant", "standard") == "standard":
+        return None
+    for other in entries:
+        if (
+            other["id"] == entry["id"]
+            and other["lang"] == "en"
+            and other.get("variant", "standard") == "standard"
+            and not other.get("draft")
+        ):
+            return other
+    return None
+
+
+def publish_resources(
+    entries: list[dict], out: Path, *, inline: bool = False, recorded: str
+) -> list[dict[str, Any]]:
+    """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
+    (``<id>.provenance.json``) beside its PDF, related to the English original
+    where there is one; returns them all, for a Bundle."""
+    from .provenance import provenance
+
+    resources = []
+    for entry in entries:
+        original = original_of(entry, entries)
+        original_id = resource_id(original) if original else None
+        reference = document_reference(entry, out, inline=inline, original=original_id)
+        record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
+        stem = str(entry["path"]).removesuffix(".pdf")
+        write_json(reference, out / f"{stem}.fhir.json")
+        write_json(record, out / f"{stem}.provenance.json")
+        resources += [reference, record]
+    return resources
+
+
 def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[str, Any]:
-    """A FHIR ``Bundle`` of DocumentReferences: ``collection`` or ``transaction``."""
+    """A FHIR ``Bundle`` of resources: ``collection`` or ``transaction``."""
     if kind not in BUNDLE_TYPES:
         raise PublishError(f"bundle type must be one of {', '.join(BUNDLE_TYPES)}, not {kind!r}")
     entries = []
     for resource in resources:
         item: dict[str, Any] = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
         if kind == "transaction":
-            item["request"] = {"method": "PUT", "url": f"DocumentReference/{resource['id']}"}
+            item["request"] = {
+                "method": "PUT",
+                "url": f"{resource['resourceType']}/{resource['id']}",
+            }
         entries.append(item)
     return {"resourceType": "Bundle", "type": kind, "entry": entries}
 

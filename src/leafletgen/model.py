@@ -32,6 +32,14 @@ class Licence:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """A clinic's own check of a source against the publisher's current page."""
+
+    date: dt.date
+    by: str
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """What ``sources.yaml`` records about a source (or what was guessed)."""
 
@@ -45,6 +53,7 @@ class SourceInfo:
     language: str = "en"
     licence: Licence | None = None
     line: int | None = None  # where the entry stands in sources.yaml
+    checked: Checked | None = None  # the clinic's own last review of the source
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,10 @@ class ManifestEntry:
     variant: str = "standard"  # or "large-print"
     created: str | None = None  # the PDF's creation date (ISO 8601)
     html: str | None = None  # the accessible HTML twin, if built
+    # {"status": "cleared" | "not-cleared", "reasons": [{"code", "message", ...}]}
+    distribution: dict | None = None
+    translators: tuple[dict, ...] = ()  # {"method", "by"} of the strings printed
+    reviewers: tuple[dict, ...] = ()  # {"name", "qualification", "date"}
 
     @property
     def translation(self) -> str:
@@ -160,6 +164,9 @@ def describe_pdf(
     input_hash: str | None = None,
     variant: str = "standard",
     created: str | None = None,
+    distribution: dict | None = None,
+    translators: tuple[dict, ...] = (),
+    reviewers: tuple[dict, ...] = (),
 ) -> ManifestEntry:
     """The manifest entry of a PDF held in memory, to be published at
     ``<path>`` (by default ``<lang>/<id>.pdf``) under the output folder."""
@@ -177,6 +184,9 @@ def describe_pdf(
         input_hash=input_hash,
         variant=variant,
         created=created,
+        distribution=distribution,
+        translators=translators,
+        reviewers=reviewers,
     )
 
 

@@ -51,6 +51,11 @@ class RenderOptions:
     draft: bool = False
     created: dt.datetime | None = None
     standalone: bool = False  # an HTML page with the stylesheet and logo inlined
+    # Why the leaflet is not cleared for distribution ({"code", "subject"}), printed
+    # on every page; empty when cleared.
+    distribution: tuple[dict[str, str], ...] = ()
+    # Who translated and reviewed the text (translations only), for the credits.
+    translation_credit: dict[str, Any] | None = None
 
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -229,6 +234,15 @@ def leaflet_context(
                 "licence": translator.gettext(licence.name) if licence else None,
             }
         )
+    credit = options.translation_credit
+    if credit:
+        credit = {
+            "translators": credit["translators"],
+            "reviews": [
+                {**r, "date": format_date(r["date"], "long", locale=lang)}
+                for r in credit["reviews"]
+            ],
+        }
     title = translator.gettext(leaflet.title)
     description = translator.gettext(leaflet.description) if leaflet.description else ""
     return {
@@ -253,6 +267,8 @@ def leaflet_context(
         "created": options.created.isoformat() if options.created else None,
         "inline_css": _inline_css(templates) if options.standalone else None,
         "version": __version__,
+        "not_cleared": list(options.distribution),
+        "translation_credit": credit,
     }
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 from .errors import LeafletError, SourceError, brief, raise_all
-from .model import Document, Licence, SourceInfo
+from .model import Checked, Document, Licence, SourceInfo
 from .readers import READERS, read_document
 from .readers.common import WEB_URL
-from .yamlfile import LineList, load_yaml, require_keys
+from .yamlfile import LineDict, LineList, load_yaml, require_keys
 
 SOURCE_KEYS = {
     "id": str,
@@ -21,10 +22,36 @@ SOURCE_KEYS = {
     "url": str,
     "language": str,
     "licence": dict,
+    "checked": dict,
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LENGTHS = {"url": 2000, "title": 300, "permission": 1000, "file": 255}
 LICENCE_KEYS = {"name": str, "needs_permission": bool, "permission": str}
+CHECKED_KEYS = {"date": (dt.date, str), "by": str}
+
+
+def _checked(entry: LineDict, path: Path) -> tuple[Checked | None, list[LeafletError]]:
+    """``checked: {date: YYYY-MM-DD, by: TEXT}``: the clinic compared the source
+    with the publisher's current page on that date."""
+    checked = entry.get("checked")
+    if checked is None:
+        return None, []
+    errors = require_keys(checked, CHECKED_KEYS, {"date", "by"}, path, SourceError, what="check")
+    if errors:
+        return None, errors
+    date = checked["date"]
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            return None, [
+                SourceError(f"date must be YYYY-MM-DD, not {date!r}", path, checked.line_of("date"))
+            ]
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    if not checked["by"].strip():
+        return None, [SourceError("'by' must name who checked", path, checked.line_of("by"))]
+    return Checked(date, checked["by"].strip()), []
 
 
 def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
@@ -58,6 +85,8 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
                     entry.line_of("url"),
                 )
             )
+        checked, more = _checked(entry, path) if isinstance(entry, LineDict) else (None, [])
+        problems += more
         if problems:
             errors += problems
             continue
@@ -109,6 +138,7 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
             language=entry.get("language", "en"),
             licence=Licence(**licence) if isinstance(licence, dict) else None,
             line=entry.line,
+            checked=checked,
         )
     raise_all(errors)
     return found

@@ -1,0 +1,287 @@
+"""Translation quality checks, run over every translated entry a leaflet prints.
+
+Each check is a small named function over (English, translation) that returns
+messages, in the manner of translate-toolkit's ``pofilter``:
+
+* translate-toolkit's own checkers for what they do well: numbers, URLs,
+  e-mail addresses, printf and brace placeholders, text left unchanged, end
+  punctuation, line breaks;
+* the project's own: every number of the English (doses, days, weeks,
+  temperatures, phone numbers) is in the translation and the translation has
+  no number the English lacks; the same for drug names; a term of the
+  language's glossary (``locales/<lang>/glossary.yaml``, shipped to
+  translators' tools as TBX) translated another way.
+
+Findings are reported as ``file:line: [check] msgid``. Nothing here can be
+switched off per entry: a finding is fixed in the translation (or the
+glossary), not silenced.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import TranslationError, raise_all
+from .yamlfile import load_yaml
+
+# translate-toolkit checkers used, by the name they report under.
+TOOLKIT_CHECKS = (
+    "numbers",
+    "urls",
+    "emails",
+    "printf",
+    "pythonbraceformat",
+    "unchanged",
+    "endpunc",
+    "newlines",
+)
+GLOSSARY = "glossary.yaml"
+GLOSSARY_TBX = "glossary.tbx"
+
+# International Nonproprietary Name stems of cancer medicines: a word ending so
+# is a drug name even when drugs.yaml does not list it.
+# Drug names are printed in Latin script in every language, so a name's edges
+# are Latin letters and digits only: "وteclistamab" (Arabic "and") and
+# "rituximab就是" (Chinese) still name the drug.
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+DRUG_STEM = re.compile(
+    _EDGE_BEFORE + r"[a-z]{3,}(?:mab|nib|cept|parib|ciclib|platin|taxel|rubicin|tecan|lisib|"
+    r"rafenib|degib|tinib|zomib|leukin|stim)" + _EDGE_AFTER,
+    re.IGNORECASE,
+)
+# End punctuation that says the same in another script; spacing before it is
+# the language's convention (translate-toolkit asks Vietnamese for " :").
+_SAME_END = {
+    ".": ".。۔",
+    ":": ":：",
+    "?": "?？؟",
+    "!": "!！",
+    ";": ";；؛",
+    ",": ",，،",
+}
+# A number as printed: digits, with decimal point or comma and thousands
+# separators, or a phone number's groups.
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one translated entry."""
+
+    where: str  # "file:line" of the entry in its catalog
+    check: str
+    msgid: str
+    message: str
+
+    def __str__(self) -> str:
+        short = " ".join(self.msgid.split())
+        short = short if len(short) <= 70 else short[:69] + "…"
+        return f"{self.where}: [{self.check}] {short!r}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """English term -> required translation, for one language."""
+
+    lang: str
+    terms: tuple[tuple[str, str], ...] = ()
+    path: Path | None = None
+
+
+def glossary_path(locales: Path, lang: str) -> Path:
+    return locales / lang / GLOSSARY
+
+
+def load_glossary(locales: Path, lang: str) -> Glossary:
+    """``locales/<lang>/glossary.yaml`` (English term: translation); none if absent."""
+    path = glossary_path(locales, lang)
+    if not path.is_file():
+        return Glossary(lang)
+    root = load_yaml(path, TranslationError)
+    errors, terms = [], []
+    for english, target in root.items():
+        if not isinstance(english, str) or not isinstance(target, str) or not target.strip():
+            errors.append(
+                TranslationError(
+                    "each term must map English text to its translation",
+                    path,
+                    root.line_of(english),
+                )
+            )
+            continue
+        terms.append((english, target))
+    raise_all(errors)
+    return Glossary(lang, tuple(terms), path)
+
+
+def glossary_tbx(glossary: Glossary) -> bytes:
+    """The glossary as TBX (what CAT tools and Weblate read), via translate-toolkit."""
+    from translate.storage import tbx
+
+    store = tbx.tbxfile(sourcelanguage="en", targetlanguage=glossary.lang)
+    for english, target in glossary.terms:
+        unit = store.addsourceunit(english)
+        unit.target = target
+    return bytes(store)
+
+
+# --- the project's own checks ------------------------------------------------------
+
+
+def _numbers(text: str) -> Counter[str]:
+    # A decimal comma and a decimal point are the same number ("100.4" / "100,4"),
+    # and "1,000" / "1.000" the same thousand: compare digits and their grouping.
+    return Counter(re.sub(r"[.,]", ".", n) for n in NUMBER.findall(text))
+
+
+def check_numbers(english: str, translation: str) -> list[str]:
+    """Every number of the English in the translation, and no other."""
+    source, target = _numbers(english), _numbers(translation)
+    problems = []
+    missing = source - target
+    extra = target - source
+    if missing:
+        problems.append("missing from the translation: " + ", ".join(sorted(missing)))
+    if extra:
+        problems.append("not in the English: " + ", ".join(sorted(extra)))
+    return problems
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _drug_names(text: str, names: Iterable[str]) -> Counter[str]:
+    folded = _fold(text)
+    found: Counter[str] = Counter()
+    spans: list[tuple[int, int]] = []
+    # Longest names first, so "trastuzumab emtansine" is not also "trastuzumab".
+    for name in sorted({_fold(n) for n in names}, key=len, reverse=True):
+        for match in re.finditer(_EDGE_BEFORE + re.escape(name) + _EDGE_AFTER, folded):
+            if any(start < match.end() and match.start() < end for start, end in spans):
+                continue
+            spans.append(match.span())
+            found[name] += 1
+    for match in DRUG_STEM.finditer(folded):
+        if not any(start < match.end() and match.start() < end for start, end in spans):
+            found[match.group(0)] += 1
+    return found
+
+
+def check_drug_names(english: str, translation: str, names: Iterable[str]) -> list[str]:
+    """Every drug name of the English in the translation (as often), and no other."""
+    names = tuple(names)
+    source, target = _drug_names(english, names), _drug_names(translation, names)
+    problems = []
+    if missing := source - target:
+        problems.append("missing from the translation: " + ", ".join(sorted(missing)))
+    if extra := target - source:
+        problems.append("not in the English: " + ", ".join(sorted(extra)))
+    return problems
+
+
+def _alternatives(target: str) -> list[str]:
+    """A glossary translation and its accepted forms: "cansancio (fatiga)" also
+    accepts "cansancio" and "fatiga"."""
+    forms = [target]
+    match = re.fullmatch(r"(.+?)\s*\((.+)\)", target)
+    if match and not re.fullmatch(r"[A-Z]+", match.group(2)):
+        forms += [match.group(1), match.group(2)]
+    return forms
+
+
+def _term_in(term: str, text: str) -> bool:
+    """Whether ``term``'s words stand in ``text`` in order, with at most one word
+    between two of them: a modifier the English also has sits inside a Spanish
+    noun phrase ("presión arterial peligrosamente baja" for "dangerously low
+    blood pressure")."""
+    words = [re.escape(w) for w in _fold(term).split()]
+    pattern = r"(?:\s+\S+)?\s+".join(words)
+    return re.search(rf"(?<!\w){pattern}(?!\w)", text) is not None
+
+
+def check_glossary(english: str, translation: str, glossary: Glossary) -> list[str]:
+    """Each glossary term of the English translated as the glossary says."""
+    problems = []
+    source, target = _fold(english), _fold(translation)
+    for term, wanted in glossary.terms:
+        if "{" in term or not re.search(rf"(?<!\w){re.escape(_fold(term))}(?!\w)", source):
+            continue
+        if not any(_term_in(form, target) for form in _alternatives(wanted)):
+            problems.append(f"glossary: {term!r} is translated {wanted!r}")
+    return problems
+
+
+# --- translate-toolkit ---------------------------------------------------------------
+
+
+@cache
+def _checker(lang: str, keep: tuple[str, ...]):
+    from translate.filters import checks
+
+    config = checks.CheckerConfig(targetlanguage=lang, notranslatewords=list(keep))
+    return checks.StandardChecker(checkerconfig=config)
+
+
+def _without(text: str, names: Iterable[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def toolkit_findings(
+    english: str, translation: str, lang: str, keep: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """translate-toolkit's checks chosen above, as (check, message).
+
+    ``keep`` are names a translation keeps as they are (publishers, drugs): a
+    string that is nothing but such names and symbols ("© Cancer Research UK")
+    is not "unchanged" text a translator forgot.
+    """
+    from translate.storage import po
+
+    unit = po.pounit(english)
+    unit.target = translation
+    failures = _checker(lang, keep).run_filters(unit)
+    found = []
+    for name in TOOLKIT_CHECKS:
+        if name not in failures:
+            continue
+        if name == "unchanged" and not re.search(r"[^\W\d_]", _without(english, keep)):
+            continue
+        if name == "endpunc" and _same_end(english, translation):
+            continue
+        message = failures[name]
+        found.append((name, message if isinstance(message, str) else str(message)))
+    return found
+
+
+def _same_end(english: str, translation: str) -> bool:
+    """Whether both end with the same punctuation mark (or the other script's
+    form of it), whatever the spacing before it."""
+    source, target = english.rstrip()[-1:], translation.rstrip()[-1:]
+    return bool(source) and source in _SAME_END and target in _SAME_END[source]
+
+
+@cache
+def check_entry(
+    english: str,
+    translation: str,
+    lang: str,
+    drug_names: tuple[str, ...],
+    keep: tuple[str, ...],
+    glossary: Glossary,
+) -> tuple[tuple[str, str], ...]:
+    """Every (check, message) for one translated entry (each distinct entry
+    is checked once per process)."""
+    found = toolkit_findings(english, translation, lang, keep)
+    found += [("number-kept", m) for m in check_numbers(english, translation)]
+    found += [("drug-name", m) for m in check_drug_names(english, translation, drug_names)]
+    found += [("glossary", m) for m in check_glossary(english, translation, glossary)]
+    return tuple(found)

@@ -1,0 +1,338 @@
+"""Cleared for distribution: review record, translation QA, licences and
+source review dates, shown the same way in the PDF, the manifest, FHIR and
+``check``; XLIFF round trip; Provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.provenance import Provenance
+from pypdf import PdfReader
+
+from conftest import squash
+from leafletgen import distribution, qa, reviews
+from leafletgen.build import build_leaflets, select_leaflets
+from leafletgen.cli import main
+from leafletgen.i18n import load_translator
+from leafletgen.xliff import export_xliff, import_xliff
+
+TODAY = dt.date(2026, 11, 23)
+REVIEWER = ["--reviewer", "María López", "--qualification", "ATA-certified medical translator"]
+CONTENT_PO = "locales/es/LC_MESSAGES/content.po"
+NORMAL_FUNCTION = "Como parte de su función normal"
+
+
+def make_clearable(root) -> None:
+    """Record, as a clinic would, permission for every licence that needs one
+    and its own check of every source against the publisher's page."""
+    sources = root / "sources" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    text = text.replace(
+        "      needs_permission: true\n",
+        "      needs_permission: true\n      permission: Written permission, ref. 2026-014\n",
+    )
+    text = re.sub(
+        r"(\n    file: [^\n]+\n)",
+        r'\1    checked: {date: 2026-11-02, by: "Riverside pharmacy, A. Chen"}\n',
+        text,
+    )
+    sources.write_text(text, encoding="utf-8")
+
+
+def cli(capsys, *args) -> tuple[int, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def manifest(out) -> dict[tuple[str, str], dict]:
+    entries = json.loads((out / "manifest.json").read_text())["leaflets"]
+    return {(e["id"], e["lang"]): e for e in entries if e["variant"] == "standard"}
+
+
+def pages(path) -> list[str]:
+    return [squash(page.extract_text()) for page in PdfReader(path).pages]
+
+
+def msgid_line(root, start: str) -> int:
+    """The line of the msgid whose translation starts with ``start``."""
+    lines = (root / CONTENT_PO).read_text(encoding="utf-8").splitlines()
+    found = next(n for n, line in enumerate(lines) if start in line)
+    return max(n for n in range(found) if lines[n].startswith("msgid")) + 1
+
+
+def edit_po(root, old: str, new: str) -> None:
+    path = root / CONTENT_PO
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_shipped_record_tells_the_truth(project):
+    record = reviews.load_record(project.locales, "es")
+    assert record.reviews == ()
+    (translated,) = record.translated
+    assert (translated.method, translated.by, translated.entries) == (
+        "translator",
+        "leafletgen maintainers",
+        None,
+    )
+
+
+def test_review_clears_and_an_edit_brings_the_mark_back(project_copy, tmp_path, capsys):
+    root = project_copy.root
+    make_clearable(root)
+    code, out = cli(
+        capsys, "i18n", "review", "--lang", "es", *REVIEWER, "--date", "2026-11-20",
+        "--project", str(root),
+    )  # fmt: skip
+    assert code == 0, out
+    out_dir = tmp_path / "out"
+    build_leaflets(project_copy, ["immunotherapy"], ["en", "es"], out_dir, today=TODAY)
+    entries = manifest(out_dir)
+    for lang in ("en", "es"):
+        entry = entries[("immunotherapy", lang)]
+        assert entry["distribution"] == {"status": "cleared", "reasons": []}
+        stem = out_dir / entry["path"].removesuffix(".pdf")
+        reference = DocumentReference.model_validate_json(
+            stem.with_name(stem.name + ".fhir.json").read_text()
+        )
+        assert reference.docStatus == "final"
+        record = Provenance.model_validate_json(
+            stem.with_name(stem.name + ".provenance.json").read_text()
+        )
+        assert record.target[0].reference == f"DocumentReference/{reference.id}"
+        for text in pages(out_dir / entry["path"]):
+            assert "Notcleared" not in text and "Noautorizado" not in text
+    es = entries[("immunotherapy", "es")]
+    assert es["reviewers"] == [
+        {"name": "María López", "qualification": "ATA-certified medical translator",
+         "date": "2026-11-20"}
+    ]  # fmt: skip
+    last = pages(out_dir / es["path"])[-1]
+    assert (
+        squash(
+            "Traducido del inglés por leafletgen maintainers; revisado por María López "
+            "(ATA-certified medical translator) el 20 de noviembre de 2026."
+        )
+        in last
+    )
+    code, out = cli(
+        capsys, "check", "--strict", "--today", TODAY.isoformat(), "--lang", "en,es",
+        "--out", str(out_dir), "--project", str(root),
+    )  # fmt: skip
+    assert code == 0, out  # every leaflet and language cleared, as the manifest says
+    assert "16 leaflet x language outputs checked as of 2026-11-23: 16 cleared" in out
+    # Provenance: reviewer as verifier, the English original as derivation.
+    stem = out_dir / "es/immunotherapy"
+    record = Provenance.model_validate_json(
+        stem.with_name("immunotherapy.provenance.json").read_text()
+    )
+    verifiers = [a for a in record.agent if a.type.coding[0].code == "verifier"]
+    assert [a.who.display for a in verifiers] == ["María López"]
+    english = DocumentReference.model_validate_json(
+        (out_dir / "en/immunotherapy.fhir.json").read_text()
+    )
+    assert f"DocumentReference/{english.id}" in [e.what.reference for e in record.entity]
+    urls = {e.what.identifier.value for e in record.entity if e.role == "source"}
+    assert urls == {s["url"] for s in es["sources"]}
+
+    # One reviewed msgstr edited: the mark comes back and names that entry.
+    line = msgid_line(root, NORMAL_FUNCTION)
+    edit_po(root, NORMAL_FUNCTION, "Como parte de su función habitual")
+    build_leaflets(project_copy, ["immunotherapy"], ["en", "es"], out_dir, today=TODAY)
+    entries = manifest(out_dir)
+    assert entries[("immunotherapy", "en")]["distribution"]["status"] == "cleared"
+    es = entries[("immunotherapy", "es")]
+    (reason,) = es["distribution"]["reasons"]
+    assert reason["code"] == "translation-not-reviewed"
+    assert reason["details"] == [
+        f"{CONTENT_PO}:{line}: [content] 'As part of its normal function, the immune system "
+        "detects and destroy…'"
+    ]
+    assert f"{CONTENT_PO}:{line}" in reason["message"]
+    texts = pages(out_dir / es["path"])
+    for text in texts:
+        assert squash("No autorizado para su distribución: traducción no revisada") in text
+    assert squash("todavía no ha sido revisada por un traductor médico cualificado") in texts[-1]
+    reference = json.loads((out_dir / "es/immunotherapy.fhir.json").read_text())
+    assert reference["docStatus"] == "preliminary"
+    code, out = cli(
+        capsys, "check", "--strict", "--today", TODAY.isoformat(), "--lang", "en,es",
+        "--out", str(out_dir), "--project", str(root),
+    )  # fmt: skip
+    assert code == 1
+    assert f"{CONTENT_PO}:{line}: [content] 'As part of its normal function" in out
+    assert "built as" not in out  # the manifest agrees with check
+
+
+def test_source_reasons_are_printed_on_every_page(project, tmp_path):
+    results = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
+    entry = results[0].entry
+    codes = [r["code"] for r in entry.distribution["reasons"]]
+    assert codes == ["review-date-missing", "licence-permission", "review-overdue"]
+    line = squash(
+        "Not cleared for distribution: National Cancer Institute (NCI) page has no review "
+        "date; Cleveland Clinic permission not recorded; Cleveland Clinic page is past its "
+        "review date"
+    )
+    for text in pages(tmp_path / entry.path):
+        assert line in text
+    assert json.loads((tmp_path / "en/immunotherapy.fhir.json").read_text())["docStatus"] == (
+        "preliminary"
+    )
+
+
+def test_past_clinic_check_gives_the_overdue_reason(project_copy):
+    make_clearable(project_copy.root)
+    ((spec, leaflet),) = select_leaflets(project_copy, ["immunotherapy"])
+    english = load_translator(project_copy.locales, "en")
+    status = distribution.assess(
+        leaflet, spec, english, root=project_copy.root, today=dt.date(2027, 11, 3)
+    )
+    assert [r.code for r in status.reasons] == ["review-overdue", "review-overdue"]
+    assert "review was due 2027-11-02 (checked 2026-11-02 by Riverside pharmacy, A. Chen)" in (
+        status.reasons[0].message
+    )
+    status = distribution.assess(leaflet, spec, english, root=project_copy.root, today=TODAY)
+    assert status.cleared
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "checks", "message"),
+    [
+        ("llamada CD20 que está en las células B", "llamada CD21 que está en las células B",
+         {"numbers", "number-kept"}, "missing from the translation: 20"),
+        ("Un ejemplo es el rituximab, ", "Un ejemplo es el rituxumab, ",
+         {"drug-name"}, "missing from the translation: rituximab"),
+        ("La inmunoterapia puede causar efectos secundarios",
+         "La inmunoterapia puede causar efectos colaterales",
+         {"glossary"}, "'side effects' is translated 'efectos secundarios'"),
+    ],
+)  # fmt: skip
+def test_qa_finds_a_changed_number_drug_name_or_term_at_its_line(
+    project_copy, capsys, old, new, checks, message
+):
+    root = project_copy.root
+    line = msgid_line(root, old)
+    edit_po(root, old, new)
+    code, out = cli(capsys, "i18n", "status", "--lang", "es", "--strict", "--project", str(root))
+    assert code == 1
+    found = set(re.findall(rf"error: {CONTENT_PO}:{line}: \[([a-z-]+)\]", out))
+    assert found == checks, out
+    assert message in out
+    _, out = cli(capsys, "check", "--today", TODAY.isoformat(), "--project", str(root))
+    assert f"[es] {CONTENT_PO}:{line}: [" in out
+
+
+def test_current_catalogs_pass_qa(project, capsys):
+    code, out = cli(
+        capsys, "i18n", "status", "--lang", "es", "--strict", "--project", str(project.root)
+    )
+    assert code == 0, out
+    assert "0 translation QA finding(s)" in out
+
+
+@pytest.mark.parametrize(
+    ("english", "translation", "problems"),
+    [
+        ("Take 2 tablets for 5 days.", "Tome 2 comprimidos durante 5 días.", []),
+        ("A fever of 100.4°F or higher", "Fiebre de 100,4 °F o más", []),
+        ("Call (555) 010-0100.", "Llame al (555) 010-0199.", ["0100", "0199"]),
+        ("Every 3 weeks.", "Cada 3 semanas, 2 veces.", ["not in the English: 2"]),
+    ],
+)
+def test_number_check(english, translation, problems):
+    found = " ".join(qa.check_numbers(english, translation))
+    assert all(p in found for p in problems) and bool(found) == bool(problems)
+
+
+def test_drug_names_kept_and_none_added():
+    names = ("trastuzumab", "trastuzumab emtansine", "Blincyto®")
+    assert (
+        qa.check_drug_names(
+            "An example is trastuzumab emtansine.", "Un ejemplo es el trastuzumab emtansine.", names
+        )
+        == []
+    )
+    assert qa.check_drug_names("Blincyto® works", "Blincyto funciona", names)
+    assert qa.check_drug_names("It works.", "El nivolumab funciona.", names) == [
+        "not in the English: nivolumab"
+    ]
+
+
+def test_editing_either_side_unapproves():
+    key = reviews.fingerprint("content", "Take 2 tablets.", "Tome 2 comprimidos.")
+    assert key != reviews.fingerprint("content", "Take 3 tablets.", "Tome 2 comprimidos.")
+    assert key != reviews.fingerprint("content", "Take 2 tablets.", "Tome 2 pastillas.")
+    assert key != reviews.fingerprint("messages", "Take 2 tablets.", "Tome 2 comprimidos.")
+
+
+def test_glossary_tbx_is_current(project):
+    terms = qa.load_glossary(project.locales, "es")
+    assert len(terms.terms) > 40
+    assert (project.locales / "es/glossary.tbx").read_bytes() == qa.glossary_tbx(terms)
+
+
+def test_xliff_approved_in_the_file_clears_the_same_entries(project_copy, tmp_path, capsys):
+    from translate.storage import xliff
+
+    root = project_copy.root
+    exported = export_xliff(root, "es")
+    assert b'version="1.2"' in exported and b'approved="yes"' not in exported
+    store = xliff.xlifffile.parsestring(exported)
+    for unit in store.unit_iter():
+        unit.markapproved(True)  # what a reviewer's "Approve" in a CAT tool writes
+    path = tmp_path / "es.xlf"
+    path.write_bytes(bytes(store))
+
+    # No reviewer named: nothing recorded.
+    with pytest.raises(Exception, match="name who reviewed them"):
+        import_xliff(path, root, "es")
+    assert reviews.load_record(project_copy.locales, "es").reviews == ()
+
+    code, out = cli(
+        capsys, "i18n", "import", "--lang", "es", "--file", str(path), *REVIEWER,
+        "--date", "2026-11-20", "--project", str(root),
+    )  # fmt: skip
+    assert code == 0, out
+    record = reviews.load_record(project_copy.locales, "es")
+    (review,) = record.reviews
+    keys = {e.key for e in reviews.catalog_entries(project_copy.locales, "es", root)}
+    assert review.approved == keys  # the entries `i18n review` would approve
+    assert (review.reviewer, review.date) == ("María López", dt.date(2026, 11, 20))
+    assert export_xliff(root, "es").count(b'approved="yes"') == len(keys)
+    # The same entries are reviewed for every leaflet.
+    translator = load_translator(project_copy.locales, "es")
+    for spec, leaflet in select_leaflets(project_copy, include_drugs=True):
+        review = distribution.review_translation(leaflet, spec, translator, root)
+        assert review.complete and not review.findings
+
+
+def test_xliff_translation_changed_in_a_cat_tool_comes_back(project_copy, tmp_path, capsys):
+    from translate.storage import xliff
+
+    root = project_copy.root
+    store = xliff.xlifffile.parsestring(export_xliff(root, "es"))
+    (unit,) = [u for u in store.unit_iter() if str(u.target).startswith(NORMAL_FUNCTION)]
+    unit.target = str(unit.target).replace("función normal", "función habitual")
+    path = tmp_path / "es.xlf"
+    path.write_bytes(bytes(store))
+    code, out = cli(capsys, "i18n", "import", "--lang", "es", "--file", str(path),
+                    "--project", str(root))  # fmt: skip
+    assert code == 1 and "name who translated them (--translator NAME)" in out
+    code, out = cli(capsys, "i18n", "import", "--lang", "es", "--file", str(path),
+                    "--translator", "Ana Ruiz", "--project", str(root))  # fmt: skip
+    assert code == 0, out
+    assert "Como parte de su función habitual" in (root / CONTENT_PO).read_text()
+    record = reviews.load_record(project_copy.locales, "es")
+    entries = reviews.catalog_entries(project_copy.locales, "es", root)
+    (edited,) = [e for e in entries if e.msgstr.startswith("Como parte de su función habitual")]
+    changed = record.translation_of(edited.key)
+    assert (changed.method, changed.by) == ("translator", "Ana Ruiz")
+    others = {record.translation_of(e.key).by for e in entries if e is not edited}
+    assert others == {"leafletgen maintainers"}
