@@ -239,7 +239,11 @@ def manifest_matches_disk(run: Run) -> None:
 
 def bundle_lists_only(run: Run, *paths: str) -> None:
     bundle = json.loads((run.out / "fhir-bundle.json").read_text(encoding="utf-8"))
-    listed = [e["resource"]["content"][0]["attachment"].get("url") for e in bundle["entry"]]
+    listed = [
+        e["resource"]["content"][0]["attachment"].get("url")
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "DocumentReference"
+    ]
     assert len(listed) == len(paths)
     assert "outside" not in json.dumps(bundle)
 
