@@ -684,9 +684,20 @@ def build_leaflets(
     # changes with its bytes) and Provenance, written again from the manifest.
     listed = list(_current_entries(out).values())
     recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
-    resources = fhir.publish_resources(listed, out, inline=fhir_inline, recorded=recorded)
+    unwritten: list[tuple[dict, LeafletError]] = []
+    resources = fhir.publish_resources(
+        listed, out, inline=fhir_inline, recorded=recorded, failed=unwritten
+    )
+    for entry, error in unwritten:  # that leaflet failed; the batch still ends with its summary
+        same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
+        if not any(r.error for r in same):
+            results = [r for r in results if r not in same]
+            results.append(BuildResult(entry["id"], entry["lang"], error=error))
     if fhir_bundle:
-        fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
+        try:
+            fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
+        except LeafletError as error:
+            results.append(BuildResult("fhir-bundle", "-", error=error))
     order = {
         (spec.id, lang): n
         for n, (spec, lang) in enumerate((s, lang) for s in specs for lang in langs)

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .errors import PublishError
+from .errors import LeafletError, PublishError
 from .publish import ManifestEntry, output_file, write_atomic
 
 # LOINC 34895-3 "Education note"; SNOMED CT 311401005 "Patient education".
@@ -119,22 +119,37 @@ def original_of(entry: dict, entries: list[dict]) -> dict | None:
 
 
 def publish_resources(
-    entries: list[dict], out: Path, *, inline: bool = False, recorded: str
+    entries: list[dict],
+    out: Path,
+    *,
+    inline: bool = False,
+    recorded: str,
+    failed: list[tuple[dict, LeafletError]] | None = None,
 ) -> list[dict[str, Any]]:
     """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
     (``<id>.provenance.json``) beside its PDF, related to the English original
-    where there is one; returns them all, for a Bundle."""
+    where there is one; returns them all, for a Bundle. With ``failed``, an
+    entry whose resources cannot be written is recorded there and left out,
+    and the others are still written."""
     from .provenance import provenance
 
     resources = []
     for entry in entries:
-        original = original_of(entry, entries)
-        original_id = resource_id(original) if original else None
-        reference = document_reference(entry, out, inline=inline, original=original_id)
-        record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
-        stem = str(entry["path"]).removesuffix(".pdf")
-        write_json(reference, out / f"{stem}.fhir.json")
-        write_json(record, out / f"{stem}.provenance.json")
+        try:
+            original = original_of(entry, entries)
+            original_id = resource_id(original) if original else None
+            reference = document_reference(entry, out, inline=inline, original=original_id)
+            record = provenance(
+                entry, reference["id"], original_id, entry.get("created") or recorded
+            )
+            stem = str(output_file(out, entry["path"])).removesuffix(".pdf")
+            write_json(reference, Path(f"{stem}.fhir.json"))
+            write_json(record, Path(f"{stem}.provenance.json"))
+        except LeafletError as error:
+            if failed is None:
+                raise
+            failed.append((entry, error))
+            continue
         resources += [reference, record]
     return resources
 
