@@ -336,3 +336,88 @@ def test_xliff_translation_changed_in_a_cat_tool_comes_back(project_copy, tmp_pa
     assert (changed.method, changed.by) == ("translator", "Ana Ruiz")
     others = {record.translation_of(e.key).by for e in entries if e is not edited}
     assert others == {"leafletgen maintainers"}
+
+
+def test_xliff_machine_translation_is_recorded_as_such(project_copy, tmp_path, capsys):
+    from translate.storage import xliff
+
+    root = project_copy.root
+    store = xliff.xlifffile.parsestring(export_xliff(root, "es"))
+    (unit,) = [u for u in store.unit_iter() if str(u.target).startswith(NORMAL_FUNCTION)]
+    unit.target = str(unit.target).replace("función normal", "función habitual")
+    unit.xmlelement.find("{*}target").set("state-qualifier", "mt-suggestion")
+    path = tmp_path / "es.xlf"
+    path.write_bytes(bytes(store))
+    code, out = cli(capsys, "i18n", "import", "--lang", "es", "--file", str(path),
+                    "--project", str(root))  # fmt: skip
+    assert code == 1 and "name the system (--machine NAME)" in out
+    code, out = cli(capsys, "i18n", "import", "--lang", "es", "--file", str(path),
+                    "--machine", "Example MT 2.1", "--project", str(root))  # fmt: skip
+    assert code == 0, out
+    record = reviews.load_record(project_copy.locales, "es")
+    (edited,) = [
+        e
+        for e in reviews.catalog_entries(project_copy.locales, "es", root)
+        if e.msgstr.startswith("Como parte de su función habitual")
+    ]
+    made = record.translation_of(edited.key)
+    assert (made.method, made.by) == ("machine", "Example MT 2.1")
+    again = export_xliff(root, "es").decode()
+    assert again.count('state-qualifier="mt-suggestion"') == 1
+    ((spec, leaflet),) = select_leaflets(project_copy, ["immunotherapy"])
+    status = distribution.assess(
+        leaflet, spec, load_translator(project_copy.locales, "es"), root=root, today=TODAY
+    )
+    assert distribution.credit(status)["translators"] == [
+        {"method": "translator", "by": "leafletgen maintainers"},
+        {"method": "machine", "by": "Example MT 2.1"},
+    ]
+
+
+def test_review_of_one_leaflet_approves_only_what_it_prints(project_copy, capsys):
+    root = project_copy.root
+    code, out = cli(
+        capsys, "i18n", "review", "--lang", "es", *REVIEWER, "--leaflet", "immunotherapy",
+        "--date", "2026-11-20", "--project", str(root),
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = cli(capsys, "i18n", "status", "--lang", "es", "--project", str(root))
+    rows = {line.split()[0]: line for line in out.splitlines() if "translated," in line}
+    assert re.search(r"(\d+)/\1 translated, \1/\1 reviewed", rows["immunotherapy"])
+    reviewed, total = map(
+        int, re.search(r"(\d+)/(\d+) reviewed", rows["monoclonal-antibodies"]).groups()
+    )
+    assert 0 < reviewed < total  # the strings both leaflets print (headings, labels)
+    # A reviewer is never invented: no name, no review.
+    code, out = cli(capsys, "i18n", "review", "--lang", "es", "--project", str(root))
+    assert code == 1 and "needs --reviewer NAME and --qualification TEXT" in out
+
+
+def test_a_review_date_passing_rebuilds_the_leaflet(project, tmp_path):
+    before = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=dt.date(2026, 8, 1))
+    codes = [r["code"] for r in before[0].entry.distribution["reasons"]]
+    assert "review-overdue" not in codes
+    same = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=dt.date(2026, 8, 2))
+    assert same[0].skipped == "unchanged"
+    after = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
+    assert after[0].entry is not None  # Cleveland Clinic's page fell due on 2026-08-12
+    assert "review-overdue" in [r["code"] for r in after[0].entry.distribution["reasons"]]
+
+
+def test_a_broken_review_record_is_an_error_at_its_line(project_copy):
+    path = project_copy.locales / "es" / "reviews.yaml"
+    path.write_text(
+        "language: es\n"
+        "translated:\n"
+        "  - {method: human, by: Someone, entries: all}\n"
+        "reviews:\n"
+        "  - reviewer: A. Reviewer\n"
+        "    date: next week\n"
+        "    approved: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception) as caught:
+        reviews.load_record(project_copy.locales, "es")
+    text = str(caught.value)
+    assert f"{path}:3: method must be one of translator, machine, publisher, not 'human'" in text
+    assert f"{path}:5: review is missing 'qualification'" in text

@@ -7,6 +7,7 @@ The leaflets are built from the project's own catalogs and read back with pypdf.
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -17,7 +18,7 @@ from conftest import squash
 from leafletgen import fonts
 from leafletgen.bidi import isolate_ltr, isolate_text, ltr_runs, text_direction
 from leafletgen.build import build_leaflets
-from leafletgen.errors import RenderError
+from leafletgen.errors import LeafletError, RenderError
 from leafletgen.i18n import po_path
 from leafletgen.render import render_pdf
 
@@ -235,3 +236,141 @@ def test_every_pinned_font_has_its_licence_beside_it(project):
                 for text in licences.values()
             ), path.name
     assert any("NotoSansCJK" in text for text in licences.values())
+
+
+# --- a pseudo-bidi locale -----------------------------------------------------------------
+
+PSEUDO_LETTERS = dict(zip("abcdefghijklmnopqrstuvwxyz", "ابتثجحخدذرزسشصضطظعغفقكلمنه", strict=True))
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
+
+
+def pseudo_bidi(text: str) -> str:
+    """English turned right to left: letters of words without digits become Arabic
+    letters; words with digits (CD20, 2) and placeholders stay as they are."""
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        if PLACEHOLDER.fullmatch(token) or any(c.isdigit() for c in token):
+            return token
+        return "".join(PSEUDO_LETTERS.get(c.lower(), c) for c in token)
+
+    return re.sub(r"%\([a-z_]+\)s|\{[a-z_]+\}|[^\s]+", word, text)
+
+
+def test_pseudo_bidi_locale_keeps_left_to_right_runs_whole(project_copy, tmp_path):
+    for domain in ("messages", "content"):
+        path = po_path(project_copy.locales, "ar", domain)
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if message.id:
+                message.string = pseudo_bidi(message.id)
+        buffer = io.BytesIO()
+        write_po(buffer, catalog)
+        path.write_bytes(buffer.getvalue())
+    [result] = build_leaflets(project_copy, ["monoclonal-antibodies"], ["ar"], tmp_path)
+    assert result.ok, result.error
+    text = pdf_text(tmp_path / "ar" / "monoclonal-antibodies.pdf")
+    assert pseudo_bidi("Monoclonal antibodies") in text
+    for run in [*CLINIC_NUMBERS, "CD20", "CD19,", "CD3,"]:
+        assert run in text
+    # Sources keep their URLs in order, however the lines broke.
+    assert squash(
+        "https://www.cancer.gov/about-cancer/treatment/types/immunotherapy/monoclonal-antibodies"
+    ) in squash(text)
+    assert "0100-010" not in text
+
+
+# --- the bilingual edition ----------------------------------------------------------------
+
+
+def structure_languages(path) -> dict[str, set[str]]:
+    """/Lang of the structure elements, by structure type."""
+    found: dict[str, set[str]] = {}
+
+    def walk(node):
+        node = node.get_object()
+        if not hasattr(node, "get"):
+            return
+        if "/Lang" in node:
+            found.setdefault(str(node["/Lang"]), set()).add(str(node.get("/S")))
+        kids = node.get("/K")
+        kids = kids.get_object() if kids is not None else []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid)
+
+    walk(PdfReader(path).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def bilingual(project, built):
+    results = build_leaflets(project, ["immunotherapy"], ["ar", "zh_Hans"], built, bilingual="en")
+    assert all(r.ok for r in results)
+    # The standard editions were already there and unchanged.
+    assert {r.skipped for r in results if not r.entry} == {"unchanged"}
+    return built
+
+
+@pytest.mark.parametrize(("lang", "tag"), [("ar", "ar"), ("zh_Hans", "zh-Hans")])
+def test_bilingual_edition_tags_both_languages(bilingual, lang, tag):
+    path = bilingual / lang / "immunotherapy.bilingual-en.pdf"
+    reader = PdfReader(path)
+    assert reader.trailer["/Root"]["/Lang"] == tag
+    languages = structure_languages(path)
+    assert "/P" in languages["en"]  # each English paragraph tagged as English
+    text = pdf_text(path)
+    assert "Immunotherapy helps the immune system to better act against cancer." in text
+    translated = {"ar": "يساعد العلاج المناعي", "zh_Hans": "免疫治疗帮助免疫系统"}[lang]
+    assert translated in text
+    assert text.index(translated) < text.index("Immunotherapy helps the immune system")
+
+
+def test_bilingual_edition_in_the_manifest(bilingual):
+    manifest = json.loads((bilingual / "manifest.json").read_text(encoding="utf-8"))
+    entries = {(e["id"], e["lang"], e["variant"]): e for e in manifest["leaflets"]}
+    entry = entries[("immunotherapy", "ar", "bilingual-en")]
+    assert entry["path"] == "ar/immunotherapy.bilingual-en.pdf"
+    assert entries[("immunotherapy", "ar", "standard")]["path"] == "ar/immunotherapy.pdf"
+
+
+def test_bilingual_pairs_a_translation_with_the_english_original(project):
+    with pytest.raises(LeafletError, match="English original"):
+        build_leaflets(project, ["immunotherapy"], ["ar"], "unused", bilingual="es")
+
+
+def test_readability_says_when_no_formula_exists(built):
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["leaflets"]:
+        if entry["lang"] in LANGS:
+            assert entry["readability"]["metric"] is None
+            assert entry["readability"]["score"] is None
+            assert "no published readability formula" in entry["readability"]["note"]
+
+
+def test_font_names_are_checked_against_the_pinned_families():
+    fonts.check_font_names(["/ABCDEF+Noto-Sans-Arabic-Bold", "Atkinson-Hyperlegible-Italic"])
+    with pytest.raises(RenderError, match="DejaVu-Sans"):
+        fonts.check_font_names(["/ABCDEF+Noto-Sans-CJK-SC", "/GHIJKL+DejaVu-Sans"])
+
+
+def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
+    from leafletgen.i18n import load_translator
+    from leafletgen.leaflets import load_clinic, load_definitions, select_sections
+    from leafletgen.render import RenderOptions, render_html
+    from leafletgen.sources import read_corpus
+
+    english = "Immunotherapy helps the immune system to better act against cancer."
+    _set_translation(project_copy, "ar", "content", english, "")
+    spec = load_definitions(project_copy.leaflets)["immunotherapy"]
+    leaflet = select_sections(spec, read_corpus(project_copy.sources))
+    translator = load_translator(project_copy.locales, "ar", draft=True)
+    html = render_html(
+        leaflet,
+        load_clinic(project_copy.clinic_file),
+        translator,
+        templates=project_copy.templates,
+        options=RenderOptions(draft=True),
+    )
+    assert '<html lang="ar" dir="rtl">' in html
+    assert f'<p dir="ltr" class="untranslated" lang="en">{english}</p>' in html

@@ -200,11 +200,18 @@ def _digest_files(paths: Iterable[Path], root: Path) -> str:
 
 
 VARIANTS = {"standard": "", "large-print": ".large"}
+BILINGUAL = "bilingual-"  # + the companion language: "bilingual-en"
+
+
+def companion_language(variant: str) -> str | None:
+    """The second language of a bilingual variant (``bilingual-en`` -> ``en``)."""
+    return variant.removeprefix(BILINGUAL) if variant.startswith(BILINGUAL) else None
 
 
 def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
-    """``<lang>/<id>[.large][.draft].pdf``, relative to the output folder."""
-    return f"{lang}/{leaflet_id}{VARIANTS[variant]}{'.draft' if draft else ''}.pdf"
+    """``<lang>/<id>[.large|.bilingual-<lang>][.draft].pdf``, relative to the output folder."""
+    suffix = VARIANTS.get(variant, f".{variant}")
+    return f"{lang}/{leaflet_id}{suffix}{'.draft' if draft else ''}.pdf"
 
 
 def input_hash(
@@ -232,9 +239,13 @@ def input_hash(
         files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
     if clinic.logo:
         files.append(clinic.logo)
-    if lang != "en":
-        files += [po_path(project.locales, lang, domain) for domain in DOMAINS]
-        files += [project.locales / lang / "reviews.yaml", project.locales / lang / "glossary.yaml"]
+    for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
+        files += [po_path(project.locales, language, domain) for domain in DOMAINS]
+        files += [
+            project.locales / language / "reviews.yaml",
+            project.locales / language / "glossary.yaml",
+        ]
+    if {lang, companion_language(variant) or lang} - {"en"}:
         files.append(project.drugs_file)
     options = json.dumps(
         {
@@ -288,10 +299,18 @@ def build_one(
     The PDF, its FHIR DocumentReference (``<id>.fhir.json``, the data inline
     with ``fhir_inline``) and, with ``html_twin``, the same leaflet as a
     standalone HTML page are published with the manifest entry as one unit:
-    a failure leaves the previous files and entry as they were."""
+    a failure leaves the previous files and entry as they were.
+
+    A ``bilingual-<lang>`` variant prints each part in the companion
+    language too, after the leaflet's own; both must be fully translated.
+    """
     leaflet = select_sections(spec, documents)
     translator = load_translator(project.locales, lang, draft=draft)
     check_translations(leaflet, spec, translator, project.templates, project.root)
+    companion = None
+    if second := companion_language(variant):
+        companion = load_translator(project.locales, second, draft=draft)
+        check_translations(leaflet, spec, companion, project.templates, project.root)
     status = distribution.assess(
         leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
     )
@@ -304,7 +323,14 @@ def build_one(
         distribution=distribution.printed_reasons(status),
         translation_credit=distribution.credit(status),
     )
-    html = render_html(leaflet, clinic, translator, templates=project.templates, options=options)
+    html = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=options,
+        companion=companion,
+    )
     assets = (clinic.logo.parent,) if clinic.logo else ()
     pdf = render_pdf(
         html,
@@ -337,6 +363,7 @@ def build_one(
             translator,
             templates=project.templates,
             options=replace(options, standalone=True),
+            companion=companion,
         )
         entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
         files[entry.html] = twin.encode("utf-8")
@@ -569,6 +596,7 @@ def build_leaflets(
     fhir_inline: bool = False,
     fhir_bundle: str | None = None,
     html_twin: bool = False,
+    bilingual: str | None = None,
     on_result: Callable[[BuildResult, int, int], None] | None = None,
     today: dt.date | None = None,
 ) -> list[BuildResult]:
@@ -585,6 +613,9 @@ def build_leaflets(
     ``fhir_bundle`` (``collection`` or ``transaction``) also writes every
     PDF of the output folder as one Bundle, ``fhir-bundle.json``.
     ``html_twin`` also writes each leaflet as a standalone HTML page.
+    ``bilingual`` (a language, usually ``en``) also builds, in every other
+    language, a bilingual edition with that language beside each part
+    (``<id>.bilingual-en.pdf``).
     ``today`` is the date source review dates are judged against (default:
     the current date); every entry gets its distribution status.
     """
@@ -593,10 +624,18 @@ def build_leaflets(
     # An unknown language, or a catalog that is not where it should be, is one
     # error before any work.
     langs = list(dict.fromkeys(language_code(lang) for lang in langs))
-    for lang in langs:
+    bilingual = language_code(bilingual) if bilingual is not None else None
+    for lang in [*langs, *([bilingual] if bilingual else [])]:
         if lang != SOURCE_LANGUAGE:
             for domain in DOMAINS:
                 po_path(project.locales, lang, domain)
+    if bilingual and bilingual != SOURCE_LANGUAGE:
+        # The companion is printed without its own review gate: only the
+        # English original can stand beside a translation.
+        raise LeafletError(
+            f"a bilingual edition pairs a translation with the English original "
+            f"(--bilingual {SOURCE_LANGUAGE}), not {bilingual!r}"
+        )
     ids = list(dict.fromkeys(ids or []))  # each leaflet once, however often it is named
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
@@ -627,7 +666,8 @@ def build_leaflets(
             except LeafletError as error:
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
-            for variant in variants:
+            extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
+            for variant in variants + extra:
                 inputs = input_hash(
                     project, spec, leaflet, state.clinic, lang, draft, variant, today
                 )

@@ -145,6 +145,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_inline=args.fhir_inline,
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
+        bilingual=args.bilingual,
         on_result=report,
         today=args.today,
     )
@@ -318,6 +319,7 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
         date=args.date,
         translator=args.translator,
         method=args.method,
+        machine=args.machine,
     )
     print(
         f"{args.file}: {len(result.changed)} translation(s) updated, "
@@ -337,15 +339,22 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
         print(f"[{lang}]")
         if lang != i18n.SOURCE_LANGUAGE:
             record = distribution.review_record(project.locales, lang)
+            made = ", ".join(f"{t.by} ({t.method})" for t in record.translated) or "not recorded"
+            reviewers = ", ".join(
+                f"{r.reviewer} ({r.qualification}) on {r.date}" for r in record.reviews
+            )
             print(
-                f"  review record: {i18n.project_relative(record.path, project.root)} "
-                f"({len(record.reviews)} review(s))"
+                f"  review record: {i18n.project_relative(record.path, project.root)}: "
+                f"translated by {made}; reviewed by {reviewers or 'nobody yet'}"
             )
         for spec, leaflet in chosen:
             needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
             progress = i18n.translation_progress(needs, translator)
             score = readability(leaflet_text(leaflet, translator), lang)
-            shown = f"{score['metric']} {score['score']}" if score else "readability n/a"
+            if score.get("metric"):
+                shown = f"{score['metric']} {score['score']}"
+            else:
+                shown = f"readability: {score.get('note', 'n/a')}"
             mark = "ok" if progress.complete else "INCOMPLETE"
             incomplete += not progress.complete
             reviewed = ""
@@ -502,6 +511,12 @@ def make_parser() -> argparse.ArgumentParser:
         type=dt.date.fromisoformat,
         help="judge source review dates as of this date (YYYY-MM-DD; default: today)",
     )
+    build.add_argument(
+        "--bilingual",
+        metavar="LANG",
+        help="also build a bilingual edition with LANG (e.g. en) beside each part "
+        "(<id>.bilingual-LANG.pdf)",
+    )
     build.add_argument("--project", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
 
@@ -566,6 +581,11 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--file", help="import: the XLIFF file to read")
     translate.add_argument(
         "--translator", help="import: who translated the entries the file changes"
+    )
+    translate.add_argument(
+        "--machine",
+        metavar="NAME",
+        help="import: the machine translation system of units marked mt-suggestion",
     )
     translate.add_argument(
         "--method",

@@ -29,7 +29,9 @@ from typing import Any
 
 from .errors import DefinitionError, LeafletError
 from .i18n import (
+    DOMAINS,
     SOURCE_LANGUAGE,
+    Need,
     Translator,
     leaflet_needs,
     po_path,
@@ -215,15 +217,6 @@ def _catalog_lines(path: Path, mtime_ns: int) -> dict[str, int]:
     return {m.id: m.lineno for m in read_catalog(path) if m.id and isinstance(m.id, str)}
 
 
-def catalog_line(path: Path, msgid: str) -> int | None:
-    """The line of ``msgid`` in a catalog (0 when the file is missing)."""
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        return None
-    return _catalog_lines(path, mtime).get(msgid)
-
-
 @cache
 def _drug_names(path: Path, mtime_ns: int) -> tuple[str, ...]:
     try:
@@ -274,11 +267,22 @@ def glossary(locales: Path, lang: str) -> Glossary:
 
 
 def printed_entries(
-    leaflet: Leaflet, spec: LeafletSpec, translator: Translator, root: Path
+    leaflet: Leaflet,
+    spec: LeafletSpec,
+    translator: Translator,
+    root: Path,
+    needs: list[Need] | None = None,
 ) -> list[Printed]:
     """Every distinct translated (not fuzzy, not missing) string the leaflet prints."""
+    if needs is None:
+        needs = leaflet_needs(leaflet, spec, root / "templates", root)
+    catalogs = {}
+    for domain in DOMAINS:
+        path = po_path(root / "locales", translator.lang, domain)
+        lines = _catalog_lines(path, _mtime(path)) if path.is_file() else {}
+        catalogs[domain] = (project_relative(path, root), lines)
     entries, seen = [], set()
-    for need in leaflet_needs(leaflet, spec, root / "templates", root):
+    for need in needs:
         if (need.domain, need.msgid) in seen or translator.state(need.domain, need.msgid) != (
             "translated"
         ):
@@ -286,9 +290,9 @@ def printed_entries(
         seen.add((need.domain, need.msgid))
         table = translator.messages if need.domain == "messages" else translator.content_entries
         msgstr = table[need.msgid].text
-        path = po_path(root / "locales", translator.lang, need.domain)
-        line = catalog_line(path, need.msgid)
-        where = project_relative(path, root) + (f":{line}" if line else "")
+        relative, lines = catalogs[need.domain]
+        line = lines.get(need.msgid)
+        where = relative + (f":{line}" if line else "")
         entries.append(
             Printed(
                 need.domain, need.msgid, msgstr, where, fingerprint(need.domain, need.msgid, msgstr)
@@ -332,8 +336,9 @@ def review_translation(
     """How far the strings the leaflet prints in the translator's language are
     translated, reviewed and clean."""
     lang = translator.lang
-    needs = {(n.domain, n.msgid) for n in leaflet_needs(leaflet, spec, root / "templates", root)}
-    entries = printed_entries(leaflet, spec, translator, root)
+    all_needs = leaflet_needs(leaflet, spec, root / "templates", root)
+    needs = {(n.domain, n.msgid) for n in all_needs}
+    entries = printed_entries(leaflet, spec, translator, root, all_needs)
     record = review_record(root / "locales", lang)
     translators: dict[tuple[str, str], Translated] = {}
     reviews: dict[tuple[str, str, dt.date], Review] = {}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -145,9 +146,7 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
             f'@font-face {{ font-family: "{face.family}"; src: url("{url}");'
             f" font-weight: {face.weight}; font-style: {face.style}; }}"
         )
-    for lang in sorted({primary(lang) for lang in langs}):
-        extra = LANGUAGE_RULES.get(lang, "")
-        rules.append(f":lang({lang}) {{ font-family: {_family_list(families_for(lang))}; {extra}}}")
+    rules.append(language_css(langs))
     if root_lang:
         boxes = " ".join(
             f"@{box} {{ font-family: {_family_list(families_for(root_lang))}; }}"
@@ -155,6 +154,16 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
         )
         rules.append(f"@page {{ {boxes} }}")
     return "\n".join(rules) + "\n"
+
+
+def language_css(langs: tuple[str, ...], fallback: str = "") -> str:
+    """A ``:lang()`` rule per language: its font families and typesetting rules."""
+    rules = []
+    for lang in sorted({primary(lang) for lang in langs}):
+        extra = LANGUAGE_RULES.get(lang, "")
+        families = _family_list(families_for(lang)) + (f", {fallback}" if fallback else "")
+        rules.append(f":lang({lang}) {{ font-family: {families}; {extra}}}")
+    return "\n".join(rules)
 
 
 # --- glyph coverage ---------------------------------------------------------------
@@ -170,8 +179,13 @@ def _character_map(path: Path, index: int) -> frozenset[int]:
 
 def coverage(lang: str, templates: Path) -> frozenset[int]:
     """Every code point the fonts of ``lang`` have (regular faces)."""
+    return _coverage(families_for(lang), templates.resolve())
+
+
+@cache
+def _coverage(families: tuple[str, ...], templates: Path) -> frozenset[int]:
     covered: set[int] = set()
-    for face in faces_for((lang,)):
+    for face in (face for face in FACES if face.family in families):
         if face.weight == "normal" and face.style == "normal":
             covered |= _character_map(face.path(templates), face.index)
     return frozenset(covered)
@@ -308,6 +322,13 @@ def allowed_font_names() -> set[str]:
 
 def check_embedded_fonts(pdf: bytes) -> None:
     """Fail if the PDF embeds a font that is not one of the pinned families."""
-    foreign = sorted(embedded_fonts(pdf) - allowed_font_names())
+    check_font_names(embedded_fonts(pdf))
+
+
+def check_font_names(names: Iterable[str]) -> None:
+    """Fail if any of these PDF font names (``/ABCDEF+Family-Style``, subset
+    prefix optional) is not one of the pinned families."""
+    found = {name.lstrip("/").split("+", 1)[-1] for name in names}
+    foreign = sorted(found - allowed_font_names())
     if foreign:
         raise RenderError(f"the PDF embeds fonts that are not pinned: {', '.join(foreign)}")

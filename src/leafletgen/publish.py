@@ -77,7 +77,7 @@ class ManifestEntry:
     pages: int
     sources: tuple[SourceCredit, ...]
     draft: bool = False
-    readability: dict[str, float | str] | None = None
+    readability: dict[str, float | str | None] | None = None
     input_hash: str | None = None
     variant: str = "standard"  # or "large-print"
     created: str | None = None  # the PDF's creation date (ISO 8601)
@@ -160,7 +160,7 @@ def describe_pdf(
     documents: tuple[Document, ...],
     path: str | None = None,
     draft: bool = False,
-    readability: dict[str, float | str] | None = None,
+    readability: dict[str, float | str | None] | None = None,
     input_hash: str | None = None,
     variant: str = "standard",
     created: str | None = None,

@@ -1,7 +1,11 @@
 """Readability scores for patient text, computed offline.
 
 Flesch-Kincaid grade level for English and Fernández-Huerta for Spanish, the
-usual measures for patient-education material in each language. Syllables
+usual measures for patient-education material in each language. For other
+languages no published formula is implemented, and the result says so
+rather than borrowing a formula made for another language: English syllable
+counts mean nothing for Chinese characters, Vietnamese syllables written as
+words, or Arabic written without short vowels. Syllables
 are counted from the hyphenation dictionaries (Pyphen, the ones WeasyPrint
 hyphenates with), so nothing is downloaded at run time.
 """
@@ -43,16 +47,23 @@ def text_counts(text: str, lang: str) -> tuple[int, int, int]:
     return sentences, len(words), syllables
 
 
-def readability(text: str, lang: str) -> dict[str, float | str]:
-    """``{"metric": name, "score": value}`` for English and Spanish; ``{}`` otherwise.
+NO_FORMULA = "no published readability formula implemented for this language"
+
+
+def readability(text: str, lang: str) -> dict[str, float | str | None]:
+    """``{"metric": name, "score": value}`` for English and Spanish; for other
+    languages ``{"metric": None, "score": None, "note": NO_FORMULA}``; ``{}`` for
+    an empty text.
 
     Flesch-Kincaid grade: U.S. school grade (lower is easier; 6-8 is the usual
     target for patient material). Fernández-Huerta: 0-100 (higher is easier;
     60-70 is "normal").
     """
     base = re.split("[-_]", lang)[0]
-    if base not in METRICS or not text.strip():
+    if not text.strip():
         return {}
+    if base not in METRICS:
+        return {"metric": None, "score": None, "note": NO_FORMULA}
     sentences, words, syllables = text_counts(text, base)
     if not words:
         return {}

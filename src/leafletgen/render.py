@@ -170,11 +170,14 @@ def _logo_url(logo: Path, *, inline: bool) -> str:
     return f"data:{kind};base64,{base64.b64encode(logo.read_bytes()).decode('ascii')}"
 
 
-def _inline_css(templates: Path) -> str:
+def _inline_css(templates: Path, lang: str) -> str:
     """The stylesheet for a standalone page: fonts are left to the browser
-    (the stylesheet names fallbacks), so only the rules are inlined."""
+    (the stylesheet names fallbacks), so only the rules are inlined, with the
+    language's font families first."""
     css, _path = read_template_file(templates, STYLESHEET, "stylesheet")
-    return re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css).replace("</", "<\\/")
+    css = re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css)
+    css += "\n" + fonts.language_css((lang, "en"), fallback="sans-serif") + "\n"
+    return css.replace("</", "<\\/")
 
 
 def leaflet_context(
@@ -183,20 +186,44 @@ def leaflet_context(
     translator: Translator,
     options: RenderOptions,
     templates: Path,
+    companion: Translator | None = None,
 ) -> dict[str, Any]:
-    """The values the template prints, every text already translated."""
+    """The values the template prints, every text already translated.
+
+    With a ``companion`` translator (a bilingual edition), each heading, block
+    and list item also carries its text in the companion's language.
+    """
     refs = {document.id: number for number, document in enumerate(leaflet.documents, start=1)}
     lang = translator.lang
+
+    def beside(text: str, fallback: bool) -> str | None:
+        # A block already printed in the source language needs no second copy.
+        if companion is None or fallback:
+            return None
+        translated, missing = companion.content(text)
+        return None if missing and not companion.is_source else translated
 
     def block_context(block) -> dict[str, Any]:
         if block.type == "list":
             items = []
             for item in block.items:
                 text, fallback = translator.content(item)
-                items.append({"lines": text.split("\n"), "fallback": fallback})
+                other = beside(item, fallback)
+                items.append(
+                    {
+                        "lines": text.split("\n"),
+                        "fallback": fallback,
+                        "companion": other.split("\n") if other else None,
+                    }
+                )
             return {"type": "list", "items": items}
         text, fallback = translator.content(block.text)
-        return {"type": "paragraph", "text": text, "fallback": fallback}
+        return {
+            "type": "paragraph",
+            "text": text,
+            "fallback": fallback,
+            "companion": beside(block.text, fallback),
+        }
 
     sections = []
     for section in leaflet.sections:
@@ -216,7 +243,16 @@ def leaflet_context(
                 }
             )
         heading = translator.gettext(section.heading) if section.heading else None
-        sections.append({"kind": section.kind, "heading": heading, "passages": passages})
+        sections.append(
+            {
+                "kind": section.kind,
+                "heading": heading,
+                "companion_heading": companion.gettext(section.heading)
+                if companion and section.heading
+                else None,
+                "passages": passages,
+            }
+        )
 
     sources = []
     for document in leaflet.documents:
@@ -249,6 +285,13 @@ def leaflet_context(
         "lang": fonts.bcp47(lang),
         "dir": text_direction(lang),
         "title": title,
+        "companion": {
+            "lang": fonts.bcp47(companion.lang),
+            "title": companion.gettext(leaflet.title),
+            "gettext": gettext_callables(companion)["gettext"],
+        }
+        if companion
+        else None,
         "description": description,
         "keywords": [title, *(d.publisher or d.id for d in leaflet.documents), clinic.name],
         "clinic": {
@@ -265,7 +308,7 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
-        "inline_css": _inline_css(templates) if options.standalone else None,
+        "inline_css": _inline_css(templates, lang) if options.standalone else None,
         "version": __version__,
         "not_cleared": list(options.distribution),
         "translation_credit": credit,
@@ -279,13 +322,15 @@ def render_html(
     *,
     templates: str | Path,
     options: RenderOptions | None = None,
+    companion: Translator | None = None,
 ) -> str:
-    """The leaflet as one HTML document, in the translator's language."""
+    """The leaflet as one HTML document, in the translator's language (and, for a
+    bilingual edition, with the ``companion`` language beside each part)."""
     options = options or RenderOptions(paper=clinic.paper)
     environment = _environment(Path(templates).resolve())
     try:
         template = environment.get_template(TEMPLATE)
-        context = leaflet_context(leaflet, clinic, translator, options, Path(templates))
+        context = leaflet_context(leaflet, clinic, translator, options, Path(templates), companion)
         document = template.render(context | gettext_callables(translator))
     except TemplateError as error:
         raise RenderError(
@@ -377,6 +422,33 @@ def _fixed_font_timestamps() -> None:
 atexit.register(_shared_stylesheets.cache_clear)
 
 
+@cache
+def _tag_languages() -> None:
+    """Give each tagged part in another language than the document its own /Lang.
+
+    WeasyPrint records the root element's ``lang`` in the catalog only; PDF/UA
+    asks for a change of language to be declared where it happens (the
+    English of a bilingual edition, English source titles), so screen readers
+    switch voice. Structure elements of boxes whose element has its own
+    ``lang`` get that /Lang.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+
+    def build_with_lang(box, parent, *args):
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None else None
+        own = lang and getattr(box, "element_tag", None) not in ("html", "body")
+        for child in build(box, parent, *args):
+            if own and "Lang" not in child and child.get("P") == parent.reference:
+                child["Lang"] = pydyf.String(lang)
+            yield child
+
+    tags._build_box_tree = build_with_lang
+
+
 def render_pdf(
     html: str,
     *,
@@ -414,11 +486,13 @@ def render_pdf(
         options |= {"stylesheets": list(sheets), "font_config": font_config}
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
-    data = document.write_pdf(**options)
+        _tag_languages()
+    rendered = document.render(**options)
+    data = rendered.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
     if stylesheet is not None:
-        fonts.check_embedded_fonts(data)
+        fonts.check_font_names(font.name.decode() for font in rendered.fonts.values())
     return data

@@ -63,6 +63,9 @@ def export_xliff(root: Path, lang: str) -> bytes:
                 _set_state(unit, "needs-review-translation")
             key = fingerprint(domain, message.id, target, message.context)
             unit.markapproved(bool(target) and not message.fuzzy and bool(record.review_of(key)))
+            made = record.translation_of(key) if target else None
+            if made is not None and made.method == "machine" and _target_node(unit) is not None:
+                _target_node(unit).set("state-qualifier", "mt-suggestion")
             for comment in message.auto_comments:
                 unit.addnote(comment, origin="developer")
             for path, line in message.locations:
@@ -92,6 +95,15 @@ def _set_state(unit, state: str) -> None:
         node.set("state", state)
 
 
+# XLIFF 1.2 state-qualifiers saying a target came from machine translation.
+MACHINE = {"mt-suggestion", "leveraged-mt"}
+
+
+def _machine(unit) -> bool:
+    node = _target_node(unit)
+    return node is not None and node.get("state-qualifier") in MACHINE
+
+
 def _needs_work(unit) -> bool:
     """Whether a unit's target is marked as not ready (its ``state``; translate-
     toolkit's ``isfuzzy`` also counts plain "translated" as unreviewed)."""
@@ -119,13 +131,16 @@ def import_xliff(
     date: dt.date | None = None,
     translator: str | None = None,
     method: str = "translator",
+    machine: str | None = None,
 ) -> ImportResult:
     """Read an XLIFF file back into the catalogs and the review record.
 
     Every problem is reported before anything is written: a unit whose
     English is not in the catalog (export again after ``i18n update``),
     approved units without a named reviewer, changed translations without a
-    named translator.
+    named translator. A changed target whose ``state-qualifier`` says machine
+    translation (``mt-suggestion``, ``leveraged-mt``) is recorded as
+    translated by the ``machine`` named.
     """
     from translate.storage import xliff
 
@@ -150,6 +165,7 @@ def import_xliff(
     result = ImportResult()
     approved: set[str] = set()
     translated: set[str] = set()
+    machine_made: set[str] = set()
     dirty: set[str] = set()
     for unit in store.unit_iter():
         element = unit.xmlelement
@@ -189,7 +205,8 @@ def import_xliff(
         if target and target != (message.string or ""):
             message.string = target
             result.changed.append(where)
-            translated.add(fingerprint(domain, message.id, target, message.context))
+            key = fingerprint(domain, message.id, target, message.context)
+            (machine_made if _machine(unit) else translated).add(key)
             dirty.add(domain)
         if target and fuzzy != message.fuzzy:
             if fuzzy:
@@ -216,10 +233,20 @@ def import_xliff(
                 path,
             )
         )
+    if machine_made and not machine:
+        errors.append(
+            TranslationError(
+                f"{len(machine_made)} changed translation(s) are marked as machine translation "
+                "(state-qualifier): name the system (--machine NAME)",
+                path,
+            )
+        )
     raise_all(errors)
     record = load_record(locales, lang)
     if translated and translator:
         record = set_translated(record, method, translator, translated)
+    if machine_made and machine:
+        record = set_translated(record, "machine", machine, machine_made)
     if approved and reviewer and qualification:
         record = add_review(
             record,
@@ -230,7 +257,7 @@ def import_xliff(
         )
     for domain in sorted(dirty):
         write_catalog(catalogs[domain], po_path(locales, lang, domain))
-    if translated or approved:
+    if translated or machine_made or approved:
         write_record(record)
     result.approved = len(approved)
     return result
