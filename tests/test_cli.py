@@ -17,6 +17,7 @@ INSPECT_KEYS = [
     "next_review",
     "sections",
     "warnings",
+    "furniture",
 ]
 
 

@@ -1364,12 +1364,23 @@ import re, sys, json
 from leafletgen.readers import common, markdown, scrape
 from leafletgen import readability, sections
 lines = json.loads(sys.stdin.read())
+def collect(value, found):
+    # every compiled pattern a profile holds, however it is nested
+    if isinstance(value, re.Pattern):
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            collect(item, found)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            collect(item, found)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            collect(getattr(value, name), found)
 patterns = []
 for profile in common.load_profiles().values():
-    patterns += [*profile.detect, *profile.drop_lines, *profile.drop_leading, *profile.stop_at,
-                 *profile.nav_links, *profile.artifacts, profile.lead_in]
-    patterns += [p for start, end, _ in profile.drop_ranges for p in (start, end)]
-    patterns += [p for p, _ in profile.review_dates.values()]
+    collect(profile, patterns)
+
 for _kind, found in sections.load_kind_patterns():
     patterns += found
 for module in (common, markdown, scrape, readability):
@@ -1378,7 +1389,7 @@ for line in lines:
     for pattern in patterns:
         pattern.search(line); pattern.search(line.strip()); list(pattern.finditer(line))
     markdown.inline_text(line, common.load_profiles()["nci"])
-    markdown._heading(line.strip())
+    markdown._HEADING.match(line.strip())
     sections.classify_heading(line)
     readability.readability(line, "en")
 print(len(patterns))

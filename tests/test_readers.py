@@ -232,7 +232,7 @@ def test_titles_and_metadata(corpus):
         (
             "nci-monoclonal-antibodies.md",
             "National Cancer Institute (NCI)",
-            "Monoclonal Antibodies - NCI",
+            "Monoclonal Antibodies",  # the page's own heading, not the export's "… - NCI"
         ),
     ],
 )
@@ -296,3 +296,152 @@ def test_huge_source_refused_before_reading(tmp_path):
     page.write_bytes(b"Heading\n\n" + b"A sentence of text.\n" * 420_000)  # 8 MB
     with pytest.raises(SourceError, match=r"8,400,009 bytes, more than the 4,194,304"):
         read_source(page)
+
+
+# --- patterns, not files: small pages in the shapes the corpus showed -------
+
+
+def outline_of(tmp_path, text: str, name: str = "page.txt"):
+    page = tmp_path / name
+    page.write_text(text, encoding="utf-8")
+    document = read_source(page)
+    return document, [
+        (s.heading, s.kind, [len(b.items) for b in s.blocks if b.type == "list"])
+        for s in document.sections
+    ]
+
+
+def test_headings_after_a_list_and_up_to_twelve_words(tmp_path):
+    _, outline = outline_of(
+        tmp_path,
+        "Looking after yourself\n\nIt can help to:\n\n  • rest\n  • drink water\n"
+        "Ways to look after your skin and hair while it grows back\n\n"
+        "Be gentle with it.\n",
+    )
+    assert outline == [
+        (None, "other", [2]),
+        ("Ways to look after your skin and hair while it grows back", "other", []),
+    ]
+
+
+def test_headings_in_a_page_without_blank_lines(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Having treatment\nYou usually have treatment as a day patient.\n"
+        "Before treatment\nYou have a blood test.\nDuring treatment\nIt can take a few hours.\n"
+        "You might want to bring:\n- something to read\n- a snack\nWho to contact\n"
+        "Contact the advice line straight away if you feel unwell.\n",
+    )
+    assert document.title == "Having treatment"
+    assert outline == [
+        (None, "other", []),
+        ("Before treatment", "what_to_expect", []),
+        ("During treatment", "what_to_expect", [2]),
+        ("Who to contact", "when_to_call", []),
+    ]
+
+
+@pytest.mark.parametrize("bullet", ["•", "-", "*", "• -", "     *"])
+def test_bullet_shapes(tmp_path, bullet):
+    _, outline = outline_of(
+        tmp_path, f"Title\n\nSigns include:\n{bullet} a fever\n{bullet} chills\n\nMore text.\n"
+    )
+    assert outline == [(None, "other", [2])]
+
+
+def test_credits_labels_and_box_titles_are_never_headings(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Page title\n\nIntro text here.\n\nillustration of a cell\n\nA cell dividing.\n\n"
+        "Credit: Some Artist\n\nHave Questions?\n\nPhone: 555 0100\n\nMore about cells\n\n"
+        "Cells divide.\n",
+    )
+    assert outline == [(None, "other", []), ("More about cells", "other", [])]
+    assert "illustration" not in all_text(document) and "A cell dividing" not in all_text(document)
+
+
+def test_a_heading_with_nothing_under_it_is_reported(tmp_path):
+    document, outline = outline_of(
+        tmp_path, "Title\n\nIntro.\n\nEmpty part\n\nWhat happens next?\n\nYou go home.\n"
+    )
+    assert [h for h, _, _ in outline] == [None, "What happens next?"]
+    assert any(w.line == 5 and "nothing under it" in w.message for w in document.warnings)
+
+
+def test_kinds_from_first_sentence_and_how_it_works(tmp_path):
+    _, outline = outline_of(
+        tmp_path,
+        "Title\n\nIntro.\n\nKnow the signs of trouble\n\nCall your doctor right away if you "
+        "notice a fever.\n\nHow the treatment works\n\nIt helps the immune system.\n",
+    )
+    assert [k for _, k, _ in outline] == ["other", "when_to_call", "how_it_works"]
+
+
+def test_subsections_of_side_effects_are_side_effects(tmp_path):
+    _, outline = outline_of(
+        tmp_path,
+        "Title\n\nIntro.\n\nPossible side effects\n\nThe most common ones are:\n\n"
+        "Tiredness\n\nYou may feel tired.\n\nSore skin\n\nYour skin may be red.\n\n"
+        "Who can have it?\n\nMost people.\n",
+    )
+    assert outline == [
+        (None, "other", []),
+        ("Possible side effects", "side_effects", []),
+        ("Tiredness", "side_effects", []),
+        ("Sore skin", "side_effects", []),
+        ("Who can have it?", "other", []),
+    ]
+
+
+def test_lead_in_before_a_question_heading_is_a_lost_list(tmp_path):
+    document, _ = outline_of(
+        tmp_path, "Title\n\nIntro.\n\nSide effects\n\nThese include:\n\nIs it safe?\n\nYes.\n"
+    )
+    assert "These include:" not in all_text(document)
+    assert any("lead-in without its list" in w.message for w in document.warnings)
+
+
+def test_link_text_inside_sentences_is_removed(tmp_path):
+    document, _ = outline_of(
+        tmp_path, "Title\n\nFor relapsed Open a glossary item lymphoma Open a glossary item only.\n"
+    )
+    assert all_text(document) == "For relapsed lymphoma only."
+
+
+def test_damaged_sentence_withheld_with_the_sentences_leaning_on_it(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Title\n\nYour team checks on you. You might have a and an drug first. This helps. "
+        "It is quick. Then you go home later in the day after the nurse checks.\n",
+    )
+    assert all_text(document) == "Your team checks on you."
+    warning = document.warnings[0]
+    assert warning.line == 3
+    assert "You might have a and an drug first. This helps." in warning.message
+
+
+def test_title_is_never_a_section_question(tmp_path):
+    document, outline = outline_of(
+        tmp_path, "Skip to main content\n\nWhen should I call the doctor?\n\nCall if unwell.\n"
+    )
+    assert document.title is None
+    assert outline == [("When should I call the doctor?", "when_to_call", [])]
+
+
+def test_review_date_on_the_line_after_its_label(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Cancer Research UK logo.\nSearchDonate\nTitle\nText.\nLast reviewed: \n11 Jan 2024\n",
+    )
+    assert document.publisher == "Cancer Research UK"
+    assert document.last_reviewed == dt.date(2024, 1, 11)
+
+
+def test_syndicated_nci_page_is_recognised(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Hospital logo\nSome Topic\nText about it.\nan image\nA caption.\n"
+        "Credit: National Cancer Institute\nMore text.\n",
+    )
+    assert document.publisher == "National Cancer Institute (NCI)"
+    assert "caption" not in all_text(document)

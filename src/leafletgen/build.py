@@ -59,6 +59,8 @@ from .sources import read_corpus
 # title bar, alternative text for images.
 PDF_VARIANT = "pdf/ua-1"
 LOGGER = logging.getLogger("leafletgen")
+# The web app's templates live beside the leaflet's but never print.
+WEB_TEMPLATES = "web"
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ def input_hash(
     """
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
-    files += [p for p in project.templates.rglob("*") if p.is_file()]
+    files += [p for p in project.templates.rglob("*") if p.is_file() and _prints(project, p)]
     if spec.drug:  # its sections come from its class's topic definition
         files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
     if clinic.logo:
@@ -262,6 +264,12 @@ def input_hash(
     digest = hashlib.sha256(options.encode())
     digest.update(_digest_files(files, project.root).encode())
     return digest.hexdigest()
+
+
+def _prints(project: Project, template: Path) -> bool:
+    """Whether a file under templates/ can change a leaflet: everything but the
+    web app's own pages (``templates/web/``)."""
+    return template.relative_to(project.templates).parts[0] != WEB_TEMPLATES
 
 
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:

@@ -7,7 +7,6 @@ other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
 import json
 import logging
@@ -17,13 +16,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, distribution, i18n, reviews, xliff
-from .build import Project, build_leaflets, leaflet_text, select_leaflets
-from .errors import ErrorGroup, LeafletError, TranslationError
+from . import __version__, distribution, furniture, i18n, reviews, xliff
+from .build import (
+    Project,
+    build_leaflets,
+    choose_specs,
+    leaflet_text,
+    load_specs,
+    select_leaflets,
+)
+from .errors import LeafletError, TranslationError, shown
+from .leaflets import load_clinic, select_sections
 from .model import Document
 from .publish import read_manifest
 from .readability import readability
-from .sources import load_sources, read_source
+from .sources import load_sources, read_corpus, read_source
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -50,6 +57,9 @@ def document_json(document: Document) -> dict[str, Any]:
             for section in document.sections
         ],
         "warnings": [{"line": w.line, "message": w.message} for w in document.warnings],
+        "furniture": [
+            {"line": f.line, "kinds": list(f.kinds), "text": f.text} for f in document.furniture
+        ],
     }
 
 
@@ -72,6 +82,8 @@ def document_text(document: Document) -> str:
                 lines.append(f"{block.line:>4}    {block.text}")
     for warning in document.warnings:
         lines.append(f"warning: {document.path}:{warning.line}: {warning.message}")
+    for flag in document.furniture:
+        lines.append(f"warning: {document.path}:{flag.line}: {flag.message}")
     return "\n".join(lines)
 
 
@@ -156,6 +168,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             errors = getattr(result.error, "errors", [result.error])
             print(_indent("\n".join(shown(e) for e in errors)), file=sys.stderr)
+    for finding in _furniture_findings(project, args.ids, include_drugs=args.all):
+        print(f"warning: {finding}", file=sys.stderr)
     built = sum(1 for r in results if r.entry)
     skipped = [r for r in results if r.skipped]
     unchanged = sum(1 for r in skipped if r.skipped == "unchanged")
@@ -168,6 +182,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     entries = [e for e in read_manifest(out) if (e["id"], e["lang"]) in done]
     print(distribution_summary(entries))
     return 1 if failed else 0
+
+
+def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[furniture.Finding]:
+    """Lines the chosen leaflets print that look like web furniture (the build
+    reports its own errors; a definition that fails here is left to it)."""
+    failed: dict[str, LeafletError] = {}
+    try:
+        specs = choose_specs(
+            load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
+        )
+        clinic = load_clinic(project.clinic_file)
+    except LeafletError:
+        return []
+    documents = read_corpus(project.sources)
+    leaflets = []
+    for spec in specs:
+        if spec.skip_reason:
+            continue
+        try:
+            leaflets.append(select_sections(spec, documents))
+        except LeafletError:
+            continue
+    return furniture.furniture_findings(leaflets, clinic)
 
 
 def distribution_summary(entries: list[dict]) -> str:
@@ -422,6 +459,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"review by a qualified reviewer as they now stand: {shown}"
             )
             findings[line] = users
+    clinic = load_clinic(project.clinic_file)
+    for finding in furniture.furniture_findings([leaflet for _, leaflet in chosen], clinic):
+        findings.setdefault(str(finding), []).append(finding.leaflet)
     for line, users in findings.items():
         shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
         print(f"{level}: {line}\n    affects {shown}")
@@ -451,6 +491,14 @@ def _stale_manifest(out: Path, statuses: dict[tuple[str, str], distribution.Stat
                 "build it again"
             )
     return problems
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.app import serve
+
+    project = Project.find(args.project)
+    serve(project, host=args.host, port=args.port, out=args.out)
+    return 0
 
 
 def _indent(text: str) -> str:
@@ -537,6 +585,19 @@ def make_parser() -> argparse.ArgumentParser:
     checker.add_argument("--project", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
 
+    server = commands.add_parser(
+        "serve", help="run the leaflet desk: staff pages, portal API and FHIR endpoint"
+    )
+    server.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine)",
+    )
+    server.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    server.add_argument("--out", default="out", help="output folder served (default: out/)")
+    server.add_argument("--project", default=".", help="project folder (default: here)")
+    server.set_defaults(run=cmd_serve)
+
     translate = commands.add_parser("i18n", help="manage translation catalogs")
     translate.add_argument(
         "action",
@@ -596,18 +657,6 @@ def make_parser() -> argparse.ArgumentParser:
     translate.add_argument("--project", help="project folder (default: here)")
     translate.set_defaults(run=cmd_i18n)
     return parser
-
-
-def shown(error: LeafletError) -> str:
-    """An error as printed: its path relative to the current folder when inside it."""
-    if isinstance(error, ErrorGroup):
-        return "\n".join(shown(member) for member in error.errors)
-    if error.path and os.path.isabs(error.path):
-        relative = os.path.relpath(error.path)
-        if not relative.startswith(".."):
-            error = copy.copy(error)
-            error.path = relative
-    return str(error)
 
 
 class _WarningFormatter(logging.Formatter):

@@ -7,6 +7,8 @@ that is not a :class:`LeafletError` is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import copy
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -80,6 +82,25 @@ def brief(value: object, width: int = 60) -> str:
         return kind[next(t for t in kind if isinstance(value, t))]
     text = repr(value)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shown(error: LeafletError, start: str | Path | None = None) -> str:
+    """An error as the user sees it: its path relative to ``start`` (default:
+    the current folder) when it lies inside it; each problem of a group on
+    its own line."""
+    if isinstance(error, ErrorGroup):
+        return "\n".join(shown(member, start) for member in error.errors)
+    if error.path and os.path.isabs(error.path):
+        relative = os.path.relpath(error.path, start)
+        if not relative.startswith(".."):
+            error = copy.copy(error)
+            error.path = relative
+    return str(error)
+
+
+def error_lines(error: LeafletError, start: str | Path | None = None) -> list[str]:
+    """Every problem an error holds (one, or each of a group), as shown to the user."""
+    return [shown(e, start) for e in getattr(error, "errors", [error])]
 
 
 def raise_all(errors: list[LeafletError]) -> None:

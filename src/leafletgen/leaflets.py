@@ -25,7 +25,14 @@ PAPER_SIZES = ("letter", "A4")
 
 DEFINITION_KEYS = {"id": str, "title": str, "description": str, "sections": list}
 SECTION_KEYS = {"kind": str, "heading": str, "select": list}
-SELECTOR_KEYS = {"source": str, "kind": str, "heading": str, "from": str, "to": str}
+SELECTOR_KEYS = {
+    "source": str,
+    "kind": str,
+    "heading": str,
+    "from": str,
+    "to": str,
+    "keep": (str, list),
+}
 CLINIC_KEYS = {
     "name": str,
     "phone": str,
@@ -63,6 +70,7 @@ class Selector:
     start: str | None = None
     end: str | None = None
     drug: str | None = None  # every printed passage naming this drug, in any source
+    keep: tuple[str, ...] = ()  # phrases of flagged lines printed on purpose
 
     def describe(self) -> str:
         if self.drug:
@@ -105,6 +113,8 @@ class Passage:
 
     source: str
     blocks: tuple[Block, ...]
+    keep: tuple[str, ...] = ()  # flagged lines the definition prints on purpose
+    line: int | None = None  # the selector's line in the definition
 
 
 @dataclass(frozen=True)
@@ -264,6 +274,15 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
                 problems.append(DefinitionError("'to' needs a 'from'", path, entry.line_of("to")))
             elif "kind" in entry and entry["kind"] not in SECTION_KINDS:
                 problems.append(_unknown_kind(entry["kind"], path, entry.line_of("kind")))
+            elif "keep" in entry and not _keep_phrases(entry["keep"]):
+                problems.append(
+                    DefinitionError(
+                        "'keep' must be a phrase, or a list of phrases, quoting the flagged "
+                        "lines to print on purpose",
+                        path,
+                        entry.line_of("keep"),
+                    )
+                )
         if problems:
             errors += problems
             continue
@@ -275,6 +294,7 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
                 heading=entry.get("heading"),
                 start=entry.get("from"),
                 end=entry.get("to"),
+                keep=_keep_phrases(entry.get("keep", [])),
             )
         )
     if not raw["select"]:
@@ -401,10 +421,11 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
                 continue
             try:
                 blocks = _resolve(selector, document)
+                _check_keep(selector, blocks, document)
             except LeafletError as error:
                 errors.append(DefinitionError(error.message, spec.path, selector.line))
                 continue
-            passages.append(Passage(selector.source, blocks))
+            passages.append(Passage(selector.source, blocks, selector.keep, selector.line))
         sections.append(LeafletSection(section.kind, section.heading, tuple(passages)))
     raise_all(errors)
     used_ids = dict.fromkeys(p.source for s in sections for p in s.passages)
@@ -417,6 +438,36 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
         description=spec.description,
         definition=spec.path,
     )
+
+
+def _keep_phrases(value: object) -> tuple[str, ...]:
+    """``keep:`` as phrases: one string or a list of non-empty strings (else empty)."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values:
+        return ()
+    if not all(isinstance(v, str) and normalise(v) for v in values):
+        return ()
+    return tuple(normalise(v) for v in values)
+
+
+def kept_on_purpose(text: str, keep: tuple[str, ...]) -> bool:
+    """Whether a printed unit is one the definition keeps on purpose."""
+    flat = normalise(text).casefold()
+    return any(phrase.casefold() in flat for phrase in keep)
+
+
+def _check_keep(selector: Selector, blocks: tuple[Block, ...], document: Document) -> None:
+    """Every ``keep:`` phrase must quote a flagged line of the selected text, so
+    a stale or mistyped phrase never silently keeps nothing."""
+    flagged = {(f.line, f.text) for f in document.furniture}
+    units = [text for block in blocks for text, line in block.units if (line, text) in flagged]
+    for phrase in selector.keep:
+        if not any(kept_on_purpose(text, (phrase,)) for text in units):
+            shown = "; ".join(repr(t) for t in units) or "none"
+            raise DefinitionError(
+                f"keep phrase {phrase!r} quotes no flagged line of {selector.describe()} in "
+                f"{document.id!r} (flagged lines there: {shown})"
+            )
 
 
 def _outline(document: Document) -> str:

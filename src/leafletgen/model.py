@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 SectionKind = Literal[
@@ -94,6 +95,21 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Furniture:
+    """A printed line that looks like web furniture (a phone number that may not
+    be the clinic's, opening hours, chat, donate, a bare URL ...): never
+    printed silently, so reported wherever it is printed."""
+
+    line: int
+    kinds: tuple[str, ...]  # what it looks like: "phone", "opening hours", ...
+    text: str
+
+    @property
+    def message(self) -> str:
+        return f"looks like web furniture ({', '.join(self.kinds)}): {self.text!r}"
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed source: its metadata and ordered sections."""
 
@@ -108,6 +124,14 @@ class Document:
     @property
     def id(self) -> str:
         return self.source.id
+
+    @cached_property
+    def furniture(self) -> tuple[Furniture, ...]:
+        """Every printed line that looks like web furniture (found when first asked:
+        a batch that only renders never pays for it)."""
+        from .readers.common import find_furniture
+
+        return find_furniture(self.sections)
 
     @property
     def publisher(self) -> str | None:

@@ -8,6 +8,7 @@ returns a :class:`~leafletgen.model.Document`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,8 +36,10 @@ __all__ = ["READERS", "guess_format", "read_document"]
 class _Parsed:
     """What a format reader hands back to :func:`read_document`."""
 
-    def __init__(self, tokens: list[Token], dates: dict[str, dt.date], meta: dict):
-        self.tokens, self.dates, self.meta = tokens, dates, meta
+    def __init__(
+        self, tokens: list[Token], dates: dict[str, dt.date], meta: dict, title: str | None
+    ):
+        self.tokens, self.dates, self.meta, self.title = tokens, dates, meta, title
 
 
 def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
@@ -44,14 +47,36 @@ def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
     front = read_front_matter(lines, path)
     body = [""] * front.body_start + lines[front.body_start :]
     dates = find_review_dates(body, profile, path) | review_from_front_matter(front.data, path)
-    tokens = tokenise_markdown(strip_chrome(body, profile), front.body_start, profile)
-    return _Parsed(tokens, dates, front.data)
+    tokens, title = tokenise_markdown(strip_chrome(body, profile), front.body_start, profile)
+    front_title = front.data.get("title")
+    return _Parsed(tokens, dates, front.data, title or _text(front_title))
 
 
 def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
     lines = text.split("\n")
     dates = find_review_dates(lines, profile, path)
-    return _Parsed(tokenise_scrape(strip_chrome(lines, profile)), dates, {})
+    tokens = tokenise_scrape(strip_chrome(lines, profile), profile)
+    title = None
+    if tokens and tokens[0].kind == "heading" and _can_be_title(tokens[0].text):
+        title, tokens = tokens[0].text, tokens[1:]
+    return _Parsed(tokens, dates, {}, title)
+
+
+def _text(value: object) -> str | None:
+    """A value of a page's front matter, if it is text (a list or a mapping is ignored)."""
+    return value if isinstance(value, str) else None
+
+
+# A page title is not a section question: "When should I call the doctor?" at
+# the top of a scrape is a heading whose page title the scrape lost.
+_SECTION_QUESTION = re.compile(
+    r"^(what|how|when|why|who|where|which|can|could|should|is|are|do|does|will)\b.*\?$",
+    re.IGNORECASE,
+)
+
+
+def _can_be_title(text: str) -> bool:
+    return not _SECTION_QUESTION.match(text)
 
 
 READERS: dict[str, Callable[[str, Path, Profile], _Parsed]] = {
@@ -102,16 +127,18 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     parsed = READERS[fmt](text, path, profile)
 
     meta = {key: value for key, value in parsed.meta.items() if isinstance(value, str)}
-    title = (info.title if info else None) or meta.get("title")
+    page_title = parsed.title
+    title = (info.title if info else None) or page_title
     tokens = parsed.tokens
-    if (
-        tokens
-        and tokens[0].kind == "heading"
-        and (title is None or tokens[0].text.casefold() == str(title).casefold())
-    ):
-        title = title or tokens[0].text
-        tokens = tokens[1:]
-    sections, dropped = assemble(tokens, profile)
+    first = tokens[0] if tokens and tokens[0].kind == "heading" else None
+    named = info.title.casefold() if info and info.title else None
+    if page_title is None and first and first.text.casefold() == named:
+        page_title, tokens = first.text, tokens[1:]
+    while page_title and tokens and tokens[0].kind == "heading":
+        if tokens[0].text.casefold() != str(page_title).casefold():
+            break
+        tokens = tokens[1:]  # the title printed twice (breadcrumb end, page header)
+    sections, dropped = assemble(tokens, profile, str(title) if title else None)
 
     if info is None:
         info = SourceInfo(

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -20,8 +20,8 @@ from typing import Literal
 import yaml
 
 from ..errors import SourceError
-from ..model import Block, Notice, Section
-from ..sections import classify_heading
+from ..model import Block, Furniture, Notice, Section
+from ..sections import classify_body, classify_heading
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 # Every URL from data is a web address: a leaflet never links to a file, a
@@ -35,6 +35,18 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 
 
 @dataclass(frozen=True)
+class DropRange:
+    """A block of chrome: a start line, then either everything up to an end
+    line (``end`` within ``within`` lines) or the run of lines that match
+    ``while_`` (no blank line between them)."""
+
+    start: re.Pattern[str]
+    within: int
+    end: re.Pattern[str] | None = None
+    while_: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     """A publisher's chrome rules (see ``data/profiles.yaml``)."""
 
@@ -43,16 +55,45 @@ class Profile:
     detect: tuple[re.Pattern[str], ...] = ()
     drop_lines: tuple[re.Pattern[str], ...] = ()
     drop_leading: tuple[re.Pattern[str], ...] = ()
-    drop_ranges: tuple[tuple[re.Pattern[str], re.Pattern[str], int], ...] = ()
+    breadcrumb: re.Pattern[str] | None = None
+    drop_ranges: tuple[DropRange, ...] = ()
+    any_range: re.Pattern[str] | None = None  # every range's start, as one
     stop_at: tuple[re.Pattern[str], ...] = ()
-    review_dates: dict[str, tuple[re.Pattern[str], str]] = field(default_factory=dict)
+    heading_lines: tuple[re.Pattern[str], ...] = ()
+    review_dates: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = field(default_factory=dict)
     nav_links: tuple[re.Pattern[str], ...] = ()
+    inline_drop: tuple[re.Pattern[str], ...] = ()
+    figure_credit: re.Pattern[str] | None = None
+    not_headings: tuple[re.Pattern[str], ...] = ()
     artifacts: tuple[re.Pattern[str], ...] = ()
     lead_in: re.Pattern[str] | None = None
+    leaning: re.Pattern[str] | None = None
+    furniture: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    any_furniture: re.Pattern[str] | None = None  # all furniture patterns, as one
 
 
 def _patterns(values: list[str] | None, flags: int = 0) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(value, flags) for value in values or ())
+
+
+def _union(values: list[str] | None) -> tuple[re.Pattern[str], ...]:
+    """Patterns tried on every line, as few alternations as possible: each
+    stays linear, and one search a line is much cheaper than one a pattern.
+    Patterns anchored at the start go into one ``^(?:...)`` alternation, which
+    is only tried at the start of the line."""
+    values = list(values or ())
+    anchored = [v[1:] for v in values if v.startswith("^")]
+    floating = [v for v in values if not v.startswith("^")]
+    unions = []
+    if anchored:
+        unions.append(re.compile("^(?:" + "|".join(f"(?:{v})" for v in anchored) + ")"))
+    if floating:
+        unions.append(re.compile("|".join(f"(?:{v})" for v in floating)))
+    return tuple(unions)
+
+
+def _optional(value: str | None) -> re.Pattern[str] | None:
+    return re.compile(value) if value else None
 
 
 @cache
@@ -66,35 +107,78 @@ def load_profiles() -> dict[str, Profile]:
     return profiles
 
 
+def _ranges(specs: list[dict]) -> tuple[DropRange, ...]:
+    return tuple(
+        DropRange(
+            start=re.compile(r["start"]),
+            within=int(r.get("within", 12)),
+            end=_optional(r.get("end")),
+            while_=_optional(r.get("while")),
+        )
+        for r in specs
+    )
+
+
+def _review_patterns(spec: dict) -> dict[str, tuple[tuple[re.Pattern[str], str], ...]]:
+    found = {}
+    for key, value in spec.get("review_dates", {}).items():
+        entries = value if isinstance(value, list) else [value]
+        found[key] = tuple((re.compile(e["pattern"]), e["format"]) for e in entries)
+    return found
+
+
 def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
+    def both(key: str) -> list:
+        return list(generic.get(key, [])) + list(spec.get(key, []))
+
     return Profile(
         name=name,
         publisher=spec.get("publisher"),
         detect=_patterns(spec.get("detect"), re.MULTILINE),
-        drop_lines=_patterns(generic.get("drop_lines", []) + spec.get("drop_lines", [])),
-        drop_leading=_patterns(spec.get("drop_leading")),
-        drop_ranges=tuple(
-            (re.compile(r["start"]), re.compile(r["end"]), int(r["within"]))
-            for r in spec.get("drop_ranges", [])
-        ),
-        stop_at=_patterns(spec.get("stop_at")),
-        review_dates={
-            key: (re.compile(value["pattern"]), value["format"])
-            for key, value in spec.get("review_dates", {}).items()
-        },
+        drop_lines=_union(both("drop_lines")),
+        drop_leading=_union(both("drop_leading")),
+        breadcrumb=_optional(spec.get("breadcrumb")),
+        drop_ranges=_ranges(both("drop_ranges")),
+        any_range=re.compile("|".join(f"(?:{r['start']})" for r in both("drop_ranges")) or "(?!)"),
+        stop_at=_union(spec.get("stop_at")),
+        heading_lines=_union(spec.get("heading_lines")),
+        review_dates=_review_patterns(spec),
         nav_links=_patterns(generic.get("nav_links")),
-        artifacts=_patterns(generic.get("artifacts"), re.IGNORECASE),
+        inline_drop=_patterns(generic.get("inline_drop")),
+        figure_credit=_optional(generic.get("figure_credit")),
+        not_headings=_union(generic.get("not_headings")),
+        artifacts=tuple(
+            re.compile(p.pattern, re.IGNORECASE) for p in _union(generic.get("artifacts"))
+        ),
         lead_in=re.compile(generic["lead_in"]),
+        leaning=re.compile(generic["leaning"]),
+        furniture=tuple(
+            (kind, re.compile(pattern))
+            for kind, patterns in generic.get("furniture", {}).items()
+            for pattern in patterns
+        ),
+        any_furniture=re.compile(
+            "|".join(f"(?:{p})" for ps in generic.get("furniture", {}).values() for p in ps)
+        ),
     )
 
 
 def guess_profile(text: str) -> Profile:
-    """The profile of the publisher whose markers appear in ``text``, else the generic one."""
-    profiles = load_profiles()
-    for profile in profiles.values():
-        if any(pattern.search(text) for pattern in profile.detect):
-            return profile
-    return profiles["generic"]
+    """The profile of the publisher whose markers appear in ``text``, else the generic one.
+
+    A page can mention other publishers (a link to cancer.gov on a MedlinePlus
+    page): the profile with the most distinct markers wins, ties going to the
+    one whose first marker comes first.
+    """
+    best: tuple[int, int, Profile] | None = None
+    for profile in load_profiles().values():
+        positions = [m.start() for p in profile.detect if (m := p.search(text))]
+        if not positions:
+            continue
+        key = (-len(positions), min(positions))
+        if best is None or key < best[:2]:
+            best = (*key, profile)
+    return best[2] if best else load_profiles()["generic"]
 
 
 def decode_source(data: bytes, path: Path) -> tuple[str, list[Notice]]:
@@ -161,16 +245,47 @@ def _decode_legacy(data: bytes) -> str | None:
     return data.decode("cp1252")
 
 
+_HEADING_MARK = re.compile(r"^#{1,6}\s*")
+_BULLET_MARK = re.compile(r"^(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*+]\s+)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\[\]]*)\]\([^()]*\)")
+_MD_STRONG = re.compile(r"(\*\*|__)")
+
+
+@lru_cache(maxsize=8192)
+def visible(line: str) -> str:
+    """What a reader sees of a line: no surrounding white space, Markdown
+    heading marks, bullets, emphasis or link targets."""
+    text = _BULLET_MARK.sub("", _HEADING_MARK.sub("", line.strip()))
+    return _MD_STRONG.sub("", _MD_LINK.sub(r"\1", text)).strip()
+
+
 def find_review_dates(
     lines: list[str], profile: Profile, path: Path | None = None
 ) -> dict[str, dt.date]:
     """Review dates printed on the page, by the profile's patterns; a date that
-    is not a real one ("31 Feb 2028") is an error at its line."""
+    is not a real one ("31 Feb 2028") is an error at its line.
+
+    A label ending in ":" may carry its date on the next non-blank line
+    ("Last reviewed:" / "11 Jan 2024"), as scrapes of some pages do.
+    """
+    shown = [visible(line) for line in lines]
+    candidates: list[tuple[str, int]] = []
+    for index, text in enumerate(shown):
+        if not text:
+            continue
+        candidates.append((text, index + 1))
+        if text.endswith(":"):
+            following = next((t for t in shown[index + 1 : index + 3] if t), None)
+            if following:
+                candidates.append((f"{text} {following}", index + 1))
     found: dict[str, dt.date] = {}
-    for key, (pattern, date_format) in profile.review_dates.items():
-        for number, line in enumerate(lines, start=1):
-            match = pattern.match(line.strip())
-            if match:
+    for key, patterns in profile.review_dates.items():
+        for pattern, date_format in patterns:
+            hit = next(
+                ((m, number) for text, number in candidates if (m := pattern.match(text))), None
+            )
+            if hit:
+                match, number = hit
                 try:
                     found[key] = dt.datetime.strptime(match["date"], date_format).date()
                 except ValueError:
@@ -182,6 +297,17 @@ def find_review_dates(
     return found
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’)]?$")
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _shares_a_word(title: str, text: str) -> bool:
+    """Whether a breadcrumb-or-title line names what the next sentences talk about."""
+    opening = " ".join(_sentences(text)[:2]).casefold()
+    words = {w.rstrip("s") for w in _WORD.findall(title.casefold())}
+    return any(w.rstrip("s") in words for w in _WORD.findall(opening))
+
+
 def strip_chrome(lines: list[str], profile: Profile) -> list[str]:
     """Blank out the lines that are site chrome; keep numbering intact.
 
@@ -189,36 +315,93 @@ def strip_chrome(lines: list[str], profile: Profile) -> list[str]:
     number and paragraph breaks stay where they were.
     """
     kept = list(lines)
-    for index, line in enumerate(kept):
-        if any(p.search(line.strip()) for p in profile.stop_at):
+    shown = [visible(line) for line in kept]
+    for index, text in enumerate(shown):
+        if any(p.search(text) for p in profile.stop_at):
             kept[index:] = [""] * (len(kept) - index)
+            shown[index:] = [""] * (len(kept) - index)
             break
-    content = [i for i, line in enumerate(kept) if line.strip()]
+    content = [i for i, text in enumerate(shown) if text]
     dropped: set[int] = set()
     for position, index in enumerate(content):
-        if index in dropped:
+        if index in dropped or not (profile.any_range and profile.any_range.search(shown[index])):
             continue
-        stripped = kept[index].strip()
-        for start, end, within in profile.drop_ranges:
-            if start.search(stripped):
+        for chrome in profile.drop_ranges:
+            if chrome.start.search(shown[index]):
                 dropped.add(index)
-                for later in content[position + 1 : position + 1 + within]:
-                    dropped.add(later)
-                    if end.search(kept[later].strip()):
-                        break
-                else:
-                    # No end marker: only the start line is chrome.
-                    dropped -= set(content[position + 1 : position + 1 + within])
+                dropped.update(_range_rest(chrome, content, position, shown))
                 break
-        if any(p.search(stripped) for p in profile.drop_lines):
-            dropped.add(index)
+    in_ranges = set(dropped)
+    dropped.update(i for i in content if any(p.search(shown[i]) for p in profile.drop_lines))
+    _drop_figures(content, shown, dropped, in_ranges, profile)
+    _drop_leading(content, shown, dropped, profile)
+    return ["" if i in dropped else line for i, line in enumerate(kept)]
+
+
+def _range_rest(chrome: DropRange, content: list[int], position: int, shown: list[str]) -> set[int]:
+    """The lines after a range's start line that belong to it."""
+    following = content[position + 1 : position + 1 + chrome.within]
+    if chrome.end is not None:
+        for count, later in enumerate(following):
+            if chrome.end.search(shown[later]):
+                return set(following[: count + 1])
+        return set()  # no end marker: only the start line is chrome
+    assert chrome.while_ is not None
+    taken: set[int] = set()
+    previous = content[position]
+    for later in following:
+        gap = any(not shown[i] for i in range(previous + 1, later))
+        if (gap and taken) or not chrome.while_.search(shown[later]):
+            break
+        taken.add(later)
+        previous = later
+    return taken
+
+
+def _drop_figures(
+    content: list[int], shown: list[str], dropped: set[int], in_ranges: set[int], profile: Profile
+) -> None:
+    """A credit line, with the caption and the image's alternative text above it.
+
+    An image's alternative text is a line that is not a sentence; without one
+    above the caption, only the credit line is dropped (the line above may be
+    the page's text). The first line of the page is never taken for one.
+    """
+    if profile.figure_credit is None:
+        return
+    for position, index in enumerate(content):
+        if not profile.figure_credit.search(shown[index]):
+            continue
+        if index in in_ranges:
+            continue  # a figure range already took it, with its caption
+        dropped.add(index)
+        above = [i for i in content[:position] if i not in dropped]
+        if len(above) >= 3 and not _ENDS_SENTENCE.search(shown[above[-2]]):
+            dropped.update(above[-2:])
+
+
+def _drop_leading(
+    content: list[int], shown: list[str], dropped: set[int], profile: Profile
+) -> None:
+    """Navigation before the first content line, and the breadcrumb trail."""
+    trail: list[int] = []
+    following = None
     for index in content:
         if index in dropped:
             continue
-        if not any(p.search(kept[index].strip()) for p in profile.drop_leading):
+        text = shown[index]
+        if any(p.search(text) for p in profile.drop_leading):
+            dropped.add(index)
+        elif profile.breadcrumb is not None and profile.breadcrumb.search(text):
+            trail.append(index)
+        else:
+            following = index
             break
-        dropped.add(index)
-    return ["" if i in dropped else line for i, line in enumerate(kept)]
+    if not trail:
+        return
+    dropped.update(trail[:-1])
+    if len(trail) == 1 and not (following and _shares_a_word(shown[trail[0]], shown[following])):
+        dropped.add(trail[0])
 
 
 TokenKind = Literal["heading", "para", "item", "cont"]
@@ -227,11 +410,13 @@ TokenKind = Literal["heading", "para", "item", "cont"]
 @dataclass(frozen=True)
 class Token:
     """One unit a reader found: a heading, a paragraph, a list item, or a
-    continuation paragraph of the previous list item."""
+    continuation paragraph of the previous list item. ``level`` is a
+    heading's Markdown level (0 in scrapes, which have none)."""
 
     kind: TokenKind
     text: str
     line: int
+    level: int = 0
 
 
 def normalise(text: str) -> str:
@@ -239,59 +424,145 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][”\"’)])\s+")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][”\"’)])\s+")
 
 
 def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_END.split(text) if part]
+    return [part for part in _SENTENCE_SPLIT.split(text) if part]
 
 
-def assemble(tokens: list[Token], profile: Profile) -> tuple[list[Section], list[Notice]]:
+def _strip_inline(text: str, profile: Profile) -> str:
+    for pattern in profile.inline_drop:
+        text = pattern.sub("", text)
+    return text
+
+
+@dataclass
+class _Raw:
+    """A section being assembled."""
+
+    heading: Token | None
+    blocks: list[Block]
+    kind: str = "other"
+
+
+def assemble(
+    tokens: list[Token], profile: Profile, title: str | None = None
+) -> tuple[list[Section], list[Notice]]:
     """Tokens -> classified sections, dropping what must never be printed.
 
-    Dropped-link artifacts and lead-ins whose list was lost are left out and
-    reported as notices with their line.
+    Dropped-link artifacts, lead-ins whose list was lost and headings with
+    nothing under them are left out and reported as notices with their line.
+    ``title`` is the page's title: on a side-effects page, subsections are
+    side effects.
     """
     notices: list[Notice] = []
-    raw: list[tuple[Token | None, list[Block]]] = [(None, [])]
+    raw: list[_Raw] = [_Raw(None, [])]
     for token in tokens:
-        blocks = raw[-1][1]
+        text = _strip_inline(token.text, profile)
+        blocks = raw[-1].blocks
         if token.kind == "heading":
-            raw.append((token, []))
+            raw.append(_Raw(Token("heading", text, token.line, token.level), []))
         elif token.kind == "item":
             if blocks and blocks[-1].type == "list":
                 last = blocks[-1]
                 blocks[-1] = Block(
                     "list",
                     last.line,
-                    items=(*last.items, token.text),
+                    items=(*last.items, text),
                     item_lines=(*last.item_lines, token.line),
                 )
             else:
-                blocks.append(
-                    Block("list", token.line, items=(token.text,), item_lines=(token.line,))
-                )
+                blocks.append(Block("list", token.line, items=(text,), item_lines=(token.line,)))
         elif token.kind == "cont" and blocks and blocks[-1].type == "list":
             last = blocks[-1]
-            items = (*last.items[:-1], f"{last.items[-1]}\n{token.text}")
+            items = (*last.items[:-1], f"{last.items[-1]}\n{text}")
             blocks[-1] = Block("list", last.line, items=items, item_lines=last.item_lines)
         else:
-            blocks.append(Block("paragraph", token.line, text=token.text))
+            blocks.append(Block("paragraph", token.line, text=text))
+
+    for index, section in enumerate(raw):
+        following = raw[index + 1].heading if index + 1 < len(raw) else None
+        subsections_follow = following is not None and _is_subsection(section.heading, following)
+        section.blocks = _drop_lead_ins(
+            _drop_artifacts(section.blocks, profile, notices),
+            profile,
+            notices,
+            subsections_follow,
+        )
+    _classify(raw, title)
 
     sections = []
-    for heading, blocks in raw:
-        cleaned = _drop_lead_ins(_drop_artifacts(blocks, profile, notices), profile, notices)
-        if not cleaned:
+    for index, section in enumerate(raw):
+        if not section.blocks:
+            heading = section.heading
+            following = raw[index + 1].heading if index + 1 < len(raw) else None
+            parent = heading and following and heading.level and following.level > heading.level
+            if heading is not None and not parent:
+                notices.append(
+                    Notice(
+                        heading.line,
+                        f"heading with nothing under it, not printed: {heading.text!r}",
+                    )
+                )
             continue
         sections.append(
             Section(
-                heading=heading.text if heading else None,
-                kind=classify_heading(heading.text) if heading else "other",
-                line=heading.line if heading else cleaned[0].line,
-                blocks=tuple(cleaned),
+                heading=section.heading.text if section.heading else None,
+                kind=section.kind,
+                line=section.heading.line if section.heading else section.blocks[0].line,
+                blocks=tuple(section.blocks),
             )
         )
     return sections, notices
+
+
+def _is_subsection(heading: Token | None, following: Token) -> bool:
+    """Whether ``following`` opens a subsection of ``heading``'s section: a
+    deeper Markdown heading, or in a scrape a heading that is not a question
+    (a page's own sections are usually questions, its subsections names)."""
+    if following.level:
+        return heading is not None and 0 < heading.level < following.level
+    return not following.text.endswith("?")
+
+
+def _first_sentence(blocks: list[Block]) -> str:
+    if blocks and blocks[0].type == "paragraph":
+        return _sentences(blocks[0].text)[0]
+    return ""
+
+
+def _classify(raw: list[_Raw], title: str | None) -> None:
+    """Each section's kind: from its heading, else its first sentence; and
+    side effects for the subsections of a side-effects section or page."""
+    side_effects_page = bool(title) and classify_heading(title) == "side_effects"
+    open_level: int | None = None  # Markdown level of the side-effects section still open
+    open_scrape = False  # a scrape's side-effects section announced subsections
+    for section in raw:
+        heading = section.heading
+        if heading is None:
+            section.kind = "side_effects" if side_effects_page else "other"
+            continue
+        own = classify_heading(heading.text)
+        if own == "other":
+            own = classify_body(_first_sentence(section.blocks))
+        question = heading.text.endswith("?")
+        if heading.level and open_level is not None and heading.level <= open_level:
+            open_level = None
+        inherits = own == "other" and (
+            (heading.level and open_level is not None)
+            or (not question and (side_effects_page or (open_scrape and not heading.level)))
+        )
+        section.kind = "side_effects" if inherits else own
+        if own == "side_effects":
+            if heading.level:
+                open_level = heading.level
+            ends_in_lead_in = bool(section.blocks) and section.blocks[-1].text.rstrip().endswith(
+                ":"
+            )
+            open_scrape = not section.blocks or ends_in_lead_in
+        elif own != "other" or question:
+            open_scrape = False
 
 
 def _is_artifact(text: str, profile: Profile) -> bool:
@@ -299,6 +570,9 @@ def _is_artifact(text: str, profile: Profile) -> bool:
 
 
 def _drop_artifacts(blocks: list[Block], profile: Profile, notices: list[Notice]) -> list[Block]:
+    """Withhold each damaged sentence, and the sentences right after it that
+    lean on it ("This can help ..."); the rest of the paragraph is printed."""
+    assert profile.leaning is not None
     kept = []
     for block in blocks:
         if block.type == "list":
@@ -312,28 +586,46 @@ def _drop_artifacts(blocks: list[Block], profile: Profile, notices: list[Notice]
                 items, lines = zip(*units, strict=True)
                 kept.append(Block("list", lines[0], items=items, item_lines=lines))
             continue
-        broken = [s for s in _sentences(block.text) if _is_artifact(s, profile)]
-        if broken:
-            # The whole paragraph goes: its other sentences often lean on the
-            # broken one ("This can help..."), and a leaflet must not print
-            # a sentence whose meaning the scrape lost.
+        if not _is_artifact(block.text, profile):
+            kept.append(block)
+            continue
+        printed, withheld, leaning_on_withheld = [], [], False
+        for sentence in _sentences(block.text):
+            if _is_artifact(sentence, profile):
+                withheld.append(sentence)
+                leaning_on_withheld = True
+            elif leaning_on_withheld and profile.leaning.search(sentence):
+                withheld.append(sentence)
+            else:
+                printed.append(sentence)
+                leaning_on_withheld = False
+        if withheld:
             notices.append(
                 Notice(
                     block.line,
-                    f"dropped-link artifact {broken[0]!r}: paragraph not printed",
+                    f"dropped-link artifact, not printed: {' '.join(withheld)!r}",
                 )
             )
-        else:
-            kept.append(block)
+        if printed:
+            kept.append(Block("paragraph", block.line, text=" ".join(printed)))
     return kept
 
 
-def _drop_lead_ins(blocks: list[Block], profile: Profile, notices: list[Notice]) -> list[Block]:
+def _drop_lead_ins(
+    blocks: list[Block], profile: Profile, notices: list[Notice], subsections_follow: bool
+) -> list[Block]:
+    """Withhold a lead-in ("These include:") whose list the scrape lost.
+
+    A lead-in that ends its section, with subsection headings after it, is
+    not a lost list: the subsections are what it announces.
+    """
     assert profile.lead_in is not None
     kept = []
     for index, block in enumerate(blocks):
         following = blocks[index + 1] if index + 1 < len(blocks) else None
-        lost_list = following is None or following.type != "list"
+        lost_list = (following is None and not subsections_follow) or (
+            following is not None and following.type != "list"
+        )
         if block.type == "paragraph" and profile.lead_in.search(block.text) and lost_list:
             sentences = _sentences(block.text)
             notices.append(
@@ -344,3 +636,24 @@ def _drop_lead_ins(blocks: list[Block], profile: Profile, notices: list[Notice])
             continue
         kept.append(block)
     return kept
+
+
+def find_furniture(sections: tuple[Section, ...]) -> tuple[Furniture, ...]:
+    """Every printed unit that looks like web furniture (a phone number, opening
+    hours, chat, donate, subscribe, newsletter, cookie, share, sign up, a bare
+    URL), once per unit, naming what it looks like. The patterns are the
+    same for every publisher (``generic.furniture``)."""
+    profile = load_profiles()["generic"]
+    found = []
+    for section in sections:
+        for block in section.blocks:
+            for text, line in block.units:
+                if profile.any_furniture is None or not profile.any_furniture.search(text):
+                    continue
+                kinds = []
+                for kind, pattern in profile.furniture:
+                    if kind not in kinds and pattern.search(text):
+                        kinds.append(kind)
+                if kinds:
+                    found.append(Furniture(line, tuple(kinds), text))
+    return tuple(found)

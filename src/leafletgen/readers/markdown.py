@@ -17,36 +17,16 @@ from ..yamlfile import LineDict, parse_yaml
 from .common import Profile, Token, normalise
 
 # Every pattern here runs in time linear in the line: no nested or adjacent
-# quantifiers over the same characters, and the inner parts of links and
-# images stop at the next bracket or parenthesis, so a line of thousands of
-# "[a](" or "![" is scanned once, not once per bracket.
-_HEADING_MARK = re.compile(r"#{1,6}")
+# quantifiers over the same characters, and the inner parts of links, images
+# and emphasis stop at the next bracket, parenthesis or star, so a line of
+# thousands of "[a](", "![" or "**" is scanned once, not once per bracket.
+# An ATX heading: 1-6 "#", then its text (closing "#"s are trimmed in code).
+_HEADING = re.compile(r"^(#{1,6})(?:\s(.*))?$")
 _ITEM = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
 _IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
 _LINK = re.compile(r"\[([^\[\]]*)\]\(([^()]*)\)")
 _EMPHASIS = re.compile(r"\*\*([^*]+)\*\*|__([^_]+)__")
 _DOUBLED_STOP = re.compile(r"([.!?]) *\.(\s|$)")
-
-
-def _heading(stripped: str) -> tuple[int, str] | None:
-    """An ATX heading line (already stripped) -> (level, text), else None.
-
-    ``## Title ##`` -> (2, "Title"); ``##`` alone -> (2, ""); ``#hashtag`` is text.
-    """
-    mark = _HEADING_MARK.match(stripped)
-    if not mark:
-        return None
-    rest = stripped[mark.end() :]
-    if rest and not rest[0].isspace() and rest.strip("#"):
-        return None
-    text = rest.strip()
-    closing = text.rstrip("#")
-    if closing != text and (not closing or closing[-1].isspace()):
-        text = closing.rstrip()
-    elif not text.strip("#"):
-        text = ""
-    return len(mark[0]), text
-
 
 REVIEW_MONTHS = {
     "monthly": 1,
@@ -160,14 +140,21 @@ def inline_text(text: str, profile: Profile) -> str:
     return normalise(text)
 
 
-def tokenise_markdown(lines: list[str], first: int, profile: Profile) -> list[Token]:
-    """Body lines (already stripped of chrome) -> tokens; ``first`` is the index
-    of the first body line. Level-1 headings before any content are the page
-    title and produce no section."""
+_THEMATIC_BREAK = re.compile(r"^[-*_](?:\s*[-*_]){2,}$")
+
+
+def tokenise_markdown(
+    lines: list[str], first: int, profile: Profile
+) -> tuple[list[Token], str | None]:
+    """Body lines (already stripped of chrome) -> tokens, and the page title;
+    ``first`` is the index of the first body line. Level-1 headings before any
+    content are the page title (the last of them, when an export repeats it
+    with a suffix) and produce no section."""
     tokens: list[Token] = []
+    title: str | None = None
     paragraph: list[str] = []
     paragraph_line = 0
-    pending_heading: int | None = None  # line of an empty "##" awaiting its text
+    pending_heading: int | None = None  # level of an empty "##" awaiting its text
 
     def flush() -> None:
         nonlocal paragraph
@@ -184,18 +171,21 @@ def tokenise_markdown(lines: list[str], first: int, profile: Profile) -> list[To
             flush()
             continue
         if pending_heading is not None:
-            tokens.append(Token("heading", inline_text(stripped, profile), number))
+            tokens.append(Token("heading", inline_text(stripped, profile), number, pending_heading))
             pending_heading = None
             continue
-        if heading := _heading(stripped):
+        if _THEMATIC_BREAK.match(stripped):
             flush()
-            level, text = heading
+            continue
+        if heading := _HEADING.match(stripped):
+            flush()
+            level, text = len(heading[1]), (heading[2] or "").strip().rstrip("#").strip()
             if not text:
-                pending_heading = number
+                pending_heading = level
             elif level == 1 and not tokens:
-                continue  # the page title
+                title = inline_text(text, profile)  # the page title
             else:
-                tokens.append(Token("heading", inline_text(text, profile), number))
+                tokens.append(Token("heading", inline_text(text, profile), number, level))
             continue
         if item := _ITEM.match(line):
             flush()
@@ -210,4 +200,4 @@ def tokenise_markdown(lines: list[str], first: int, profile: Profile) -> list[To
             paragraph_line = number
         paragraph.append(stripped)
     flush()
-    return tokens
+    return tokens, title

@@ -1,0 +1,79 @@
+"""Printed lines that look like web furniture: a phone number that is not the
+clinic's, opening hours, a chat or donate box, a newsletter, a bare URL ...
+
+The reader flags them (``Document.furniture``, patterns in
+``data/profiles.yaml``); here they become findings for the leaflets that
+print them, unless a selector keeps them on purpose (``keep:``). ``inspect``,
+``build`` and ``check`` report them; ``check --strict`` fails on them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .leaflets import Clinic, Leaflet, kept_on_purpose
+from .readers.common import load_profiles
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A printed line that looks like web furniture, where it is and why."""
+
+    where: str  # file:line
+    message: str
+    leaflet: str  # the leaflet that prints it
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def _clinic_numbers(clinic: Clinic | None) -> set[str]:
+    if clinic is None:
+        return set()
+    numbers = (clinic.phone, clinic.after_hours_phone, clinic.emergency_number)
+    return {re.sub(r"\D", "", n) for n in numbers if n}
+
+
+def _only_clinic_numbers(text: str, clinic_numbers: set[str]) -> bool:
+    """Whether every phone number in ``text`` is one of the clinic's own."""
+    patterns = [p for kind, p in load_profiles()["generic"].furniture if kind == "phone"]
+    found = [re.sub(r"\D", "", m[0]) for p in patterns for m in p.finditer(text)]
+    return bool(found) and all(number in clinic_numbers for number in found)
+
+
+def furniture_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) -> list[Finding]:
+    """Every line a leaflet prints that looks like web furniture, unless its
+    selector keeps it on purpose (``keep:``). A phone number is furniture only
+    when it is not one of the clinic's own numbers."""
+    clinic_numbers = _clinic_numbers(clinic)
+    findings = []
+    for leaflet in leaflets:
+        for section in leaflet.sections:
+            for passage in section.passages:
+                document = leaflet.document(passage.source)
+                flagged = {(f.line, f.text): f for f in document.furniture}
+                for block in passage.blocks:
+                    for text, line in block.units:
+                        flag = flagged.get((line, text))
+                        if flag is None or kept_on_purpose(text, passage.keep):
+                            continue
+                        kinds = [
+                            kind
+                            for kind in flag.kinds
+                            if not (kind == "phone" and _only_clinic_numbers(text, clinic_numbers))
+                        ]
+                        if not kinds:
+                            continue
+                        where = f" ({leaflet.definition}:{passage.line})" if passage.line else ""
+                        findings.append(
+                            Finding(
+                                f"{document.path}:{line}",
+                                f"leaflet {leaflet.id!r} prints text that looks like web "
+                                f"furniture ({', '.join(kinds)}): {text!r}; if the leaflet "
+                                "should print it, quote it under 'keep:' on its selector"
+                                f"{where}",
+                                leaflet.id,
+                            )
+                        )
+    return findings

@@ -1,0 +1,174 @@
+"""Leaflets built on request, in the server's own process.
+
+A request names a leaflet, a language and a variant. Requests wait in one
+queue and one worker thread builds them in turn, through the same
+:func:`~leafletgen.build.build_leaflets` the command line calls: one build
+at a time (a 2-core clinic server stays responsive, and a leaflet is never
+built twice at once), and a request for a leaflet already waiting or being
+built joins that build instead of starting another. A failing build reports
+its errors as the command line prints them (``file:line: message``) and,
+because PDFs are only ever renamed into place once complete, leaves the
+previous good PDF where it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..build import BuildResult, Project, build_leaflets
+from ..errors import LeafletError, error_lines
+
+LOGGER = logging.getLogger(__name__)
+KEEP_FINISHED = 200  # finished builds remembered for their status pages
+INTERNAL_ERROR = "internal error: the build stopped unexpectedly; the server's log has the details"
+
+
+@dataclass
+class BuildJob:
+    """One requested build and how far it got."""
+
+    id: str
+    leaflet_id: str
+    lang: str
+    variant: str
+    state: str = "queued"  # queued, running, done, failed
+    done: int = 0
+    total: int = 0
+    outcomes: list[str] = field(default_factory=list)  # "built en/x.pdf (3 pages)", ...
+    errors: list[str] = field(default_factory=list)  # as the command line prints them
+    requests: int = 1  # how many requests share this build
+    queued_at: float = field(default_factory=time.monotonic)
+    started_at: float | None = None
+    finished_at: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.leaflet_id, self.lang, self.variant)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    def elapsed(self) -> float:
+        start = self.started_at or self.queued_at
+        return round((self.finished_at or time.monotonic()) - start, 1)
+
+
+Builder = Callable[..., list[BuildResult]]
+
+
+class BuildDesk:
+    """The queue of requested builds and the one thread that runs them."""
+
+    def __init__(self, project: Project, out: Path, builder: Builder = build_leaflets):
+        self.project = project
+        self.out = Path(out)
+        self.builder = builder
+        self._jobs: OrderedDict[str, BuildJob] = OrderedDict()
+        self._waiting: queue.Queue[BuildJob | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def request(self, leaflet_id: str, lang: str, variant: str) -> BuildJob:
+        """Queue a build, or join the one already waiting or running for the same copy."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.key == (leaflet_id, lang, variant) and not job.finished:
+                    job.requests += 1
+                    return job
+            job = BuildJob(uuid.uuid4().hex, leaflet_id, lang, variant)
+            self._jobs[job.id] = job
+            self._forget_old()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="leafletgen-builds", daemon=True
+                )
+                self._thread.start()
+        self._waiting.put(job)
+        return job
+
+    def job(self, job_id: str) -> BuildJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def position(self, job: BuildJob) -> int:
+        """How many builds will run before this one (0 when it is running or done)."""
+        with self._lock:
+            if job.state != "queued":
+                return 0
+            ahead = [j for j in self._jobs.values() if j.state in ("queued", "running")]
+            return ahead.index(job) if job in ahead else 0
+
+    def wait(self, job: BuildJob, timeout: float = 60.0) -> bool:
+        """Block until ``job`` has finished (for tests and the JSON API's ``wait``)."""
+        deadline = time.monotonic() + timeout
+        while not job.finished and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return job.finished
+
+    def close(self) -> None:
+        """Let the worker finish its current build and stop."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._waiting.put(None)
+            thread.join(timeout=120)
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.finished]
+        for job in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del self._jobs[job.id]
+
+    def _work(self) -> None:
+        while True:
+            job = self._waiting.get()
+            if job is None:
+                return
+            self._run(job)
+
+    def _run(self, job: BuildJob) -> None:
+        with self._lock:
+            job.state, job.started_at = "running", time.monotonic()
+
+        def progress(result: BuildResult, done: int, total: int) -> None:
+            with self._lock:
+                job.done, job.total = done, total
+
+        try:
+            results = self.builder(
+                self.project,
+                [job.leaflet_id],
+                [job.lang],
+                self.out,
+                include_drugs=True,
+                jobs=1,
+                large_print=job.variant == "large-print",
+                on_result=progress,
+            )
+        except LeafletError as error:
+            outcomes, errors = [], error_lines(error, self.project.root)
+        except Exception:  # a bug: its traceback goes to the log, never to the page
+            LOGGER.exception("build of %s [%s] failed", job.leaflet_id, job.lang)
+            outcomes, errors = [], [INTERNAL_ERROR]
+        else:
+            outcomes, errors = [], []
+            for result in results:
+                if result.entry is not None:
+                    entry = result.entry
+                    outcomes.append(f"built {entry.path} ({entry.pages} pages)")
+                elif result.skipped:
+                    outcomes.append(f"{result.id} [{result.lang}]: {result.skipped}")
+                if result.error is not None:
+                    errors += error_lines(result.error, self.project.root)
+        with self._lock:
+            job.outcomes, job.errors = outcomes, errors
+            job.state = "failed" if errors else "done"
+            job.finished_at = time.monotonic()

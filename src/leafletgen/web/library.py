@@ -1,0 +1,429 @@
+"""What the leaflet desk knows: every leaflet the project defines, in every
+language and variant, with the copy the manifest lists and whether it is
+still current.
+
+The project's inputs are loaded once and kept until a file under
+``sources/``, ``leaflets/``, ``templates/`` or ``locales/`` changes; the
+manifest is read on every call (a build may have just written it). Only
+files the manifest lists are ever handed out, and only when they lie inside
+the output folder and still have the bytes the manifest recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..build import (
+    VARIANTS,
+    Project,
+    fhir_path,
+    input_hash,
+    load_specs,
+)
+from ..errors import LeafletError, error_lines
+from ..i18n import catalog_languages, load_translator
+from ..leaflets import LeafletSpec, load_clinic, select_sections
+from ..publish import read_manifest
+from ..sources import read_corpus
+
+SOURCE_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One leaflet in one language and variant: the PDF the manifest lists, if any.
+
+    ``state`` is ``current`` (built from today's inputs), ``stale`` (inputs
+    changed since, or the file no longer matches the manifest), ``missing``
+    (never built) or ``unknown`` (the project's inputs cannot be read).
+    """
+
+    leaflet_id: str
+    lang: str
+    variant: str
+    state: str
+    entry: dict[str, Any] | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def title(self) -> str | None:
+        return _text(self.entry, "title")
+
+    @property
+    def issued(self) -> str | None:
+        return _text(self.entry, "issued")
+
+    @property
+    def review_by(self) -> str | None:
+        return _text(self.entry, "review_by")
+
+    @property
+    def pages(self) -> int | None:
+        value = (self.entry or {}).get("pages")
+        return value if isinstance(value, int) and value > 0 else None
+
+    @property
+    def bytes(self) -> int | None:
+        value = (self.entry or {}).get("bytes")
+        return value if isinstance(value, int) and value >= 0 else None
+
+    @property
+    def distribution(self) -> str:
+        """``cleared``, ``not-cleared``, or ``not-assessed`` when the build recorded none."""
+        status = (self.entry or {}).get("distribution")
+        if isinstance(status, dict) and status.get("status") in ("cleared", "not-cleared"):
+            return status["status"]
+        return "not-assessed"
+
+    @property
+    def reasons(self) -> list[dict[str, str]]:
+        """Why the copy is not cleared for distribution, as the build recorded it:
+        ``code``, ``message`` (for the clinic) and ``subject`` (a publisher)."""
+        status = (self.entry or {}).get("distribution")
+        reasons = status.get("reasons") if isinstance(status, dict) else None
+        if not isinstance(reasons, list):
+            return []
+        return [
+            {key: str(r.get(key) or "") for key in ("code", "message", "subject")}
+            for r in reasons
+            if isinstance(r, dict) and r.get("code")
+        ]
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        sources = (self.entry or {}).get("sources")
+        return [s for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
+
+
+@dataclass(frozen=True)
+class LeafletInfo:
+    """A leaflet the project defines (or the manifest still lists), with its copies."""
+
+    id: str
+    title: str
+    description: str | None = None
+    drug: str | None = None
+    class_title: str | None = None  # a drug leaflet's class ("Monoclonal antibodies")
+    skip_reason: str | None = None  # listed but deliberately not built
+    problems: tuple[str, ...] = ()  # why it cannot be built from today's inputs
+    titles: dict[str, str] = field(default_factory=dict)  # per language
+    class_titles: dict[str, str] = field(default_factory=dict)  # its class, per language
+    descriptions: dict[str, str] = field(default_factory=dict)  # per language
+    copies: tuple[Copy, ...] = ()
+
+    def copy(self, lang: str, variant: str = "standard") -> Copy | None:
+        return next((c for c in self.copies if c.lang == lang and c.variant == variant), None)
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language it can be had in (a catalog exists), built or not."""
+        return list(dict.fromkeys(c.lang for c in self.copies))
+
+    @property
+    def built_languages(self) -> list[str]:
+        """The languages it has a PDF in."""
+        return list(dict.fromkeys(c.lang for c in self.copies if c.built))
+
+    def title_in(self, lang: str) -> str:
+        return self.titles.get(lang) or self.title
+
+    def description_in(self, lang: str) -> str | None:
+        return self.descriptions.get(lang) or self.description
+
+    def class_title_in(self, lang: str) -> str | None:
+        return self.class_titles.get(lang) or self.class_title
+
+    @property
+    def search_text(self) -> str:
+        words = [self.id, self.title, self.description or "", self.drug or ""]
+        words += [self.class_title or "", *self.titles.values()]
+        words += self.class_titles.values()
+        return fold(" ".join(words))
+
+
+def fold(text: str) -> str:
+    """Text for matching: lower case, accents and trade-mark signs removed."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch not in "®™©")
+    return " ".join(kept.replace("-", " ").split())
+
+
+def search(leaflets: Iterable[LeafletInfo], query: str) -> list[LeafletInfo]:
+    """Leaflets whose names, drug, brand, class or titles contain every word of ``query``.
+
+    An exact drug or title match comes first, then titles starting with the
+    query, then the rest in their listed order.
+    """
+    words = fold(query).split()
+    if not words:
+        return list(leaflets)
+    found = [info for info in leaflets if all(word in info.search_text for word in words)]
+    wanted = " ".join(words)
+
+    def rank(info: LeafletInfo) -> int:
+        names = [fold(info.drug or ""), fold(info.title), *map(fold, info.titles.values())]
+        if wanted in names or wanted == fold(info.id):
+            return 0
+        if any(name.startswith(wanted) for name in names):
+            return 1
+        return 2
+
+    return sorted(found, key=rank)
+
+
+# --- the project's inputs, loaded once per change --------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The leaflets the project defines and the input hash of every copy."""
+
+    leaflets: tuple[LeafletInfo, ...]  # copies left empty: the manifest fills them
+    languages: tuple[str, ...]
+    hashes: dict[tuple[str, str, str], str]
+    problems: tuple[str, ...] = ()  # the project as a whole cannot be read
+    clinic_name: str | None = None
+
+
+def _fingerprint(project: Project) -> tuple:
+    """Name, size and modification time of every input file."""
+    stats = []
+    for folder in (project.sources, project.leaflets, project.templates, project.locales):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            stats.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(stats)
+
+
+def _load_inputs(project: Project) -> _Inputs:
+    languages = (SOURCE_LANGUAGE, *(x for x in catalog_languages(project.locales) if x != "en"))
+    failed: dict[str, LeafletError] = {}
+    try:
+        clinic = load_clinic(project.clinic_file)
+        specs = load_specs(project, include_drugs=True, failed=failed)
+        documents = read_corpus(project.sources)
+    except LeafletError as error:
+        return _Inputs((), languages, {}, tuple(error_lines(error, project.root)))
+    translators = {}
+    for lang in languages:
+        try:
+            translators[lang] = load_translator(project.locales, lang, draft=True)
+        except LeafletError:
+            continue  # a broken catalog is reported when that language is built
+    leaflets, hashes = [], {}
+    for spec in specs.values():
+        problems: tuple[str, ...] = ()
+        if not spec.skip_reason:
+            try:
+                leaflet = select_sections(spec, documents)
+            except LeafletError as error:
+                problems = tuple(error_lines(error, project.root))
+            else:
+                for lang in languages:
+                    for variant in VARIANTS:
+                        hashes[(spec.id, lang, variant)] = input_hash(
+                            project, spec, leaflet, clinic, lang, False, variant
+                        )
+        class_title = _class_title(spec, specs.values())
+        titles = {
+            lang: spec.title if spec.drug else translator.gettext(spec.title)
+            for lang, translator in translators.items()
+        }
+        leaflets.append(
+            LeafletInfo(
+                id=spec.id,
+                title=spec.title,
+                description=spec.description,
+                drug=spec.drug,
+                class_title=class_title,
+                skip_reason=spec.skip_reason,
+                problems=problems,
+                titles=titles,
+                descriptions={
+                    lang: t.gettext(spec.description)
+                    for lang, t in translators.items()
+                    if spec.description
+                },
+                class_titles={
+                    lang: t.gettext(class_title) for lang, t in translators.items() if class_title
+                },
+            )
+        )
+    for name, error in failed.items():
+        leaflets.append(
+            LeafletInfo(id=name, title=name, problems=tuple(error_lines(error, project.root)))
+        )
+    return _Inputs(tuple(leaflets), languages, hashes, clinic_name=clinic.name)
+
+
+class Library:
+    """The leaflets of one project and output folder, as the desk shows them."""
+
+    def __init__(self, project: Project, out: Path):
+        self.project = project
+        self.out = Path(out).resolve()
+        self._lock = threading.Lock()
+        self._inputs: tuple[tuple, _Inputs] | None = None
+        self._digests: dict[tuple[str, int, int], str] = {}
+
+    # inputs ----------------------------------------------------------------------
+
+    def inputs(self) -> _Inputs:
+        fingerprint = _fingerprint(self.project)
+        with self._lock:
+            if self._inputs is None or self._inputs[0] != fingerprint:
+                self._inputs = (fingerprint, _load_inputs(self.project))
+            return self._inputs[1]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.inputs().languages
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.inputs().problems
+
+    @property
+    def clinic_name(self) -> str | None:
+        return self.inputs().clinic_name
+
+    # the manifest ----------------------------------------------------------------
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The manifest's entries whose file is a PDF inside the output folder."""
+        return [e for e in read_manifest(self.out) if self.file_of(e) is not None]
+
+    def file_of(self, entry: dict[str, Any], suffix: str = ".pdf") -> Path | None:
+        """The file an entry lists (``path``, or ``html`` for the twin), resolved and
+        kept inside the output folder; None for anything else."""
+        name = entry.get("path") if suffix == ".pdf" else entry.get("html")
+        if not isinstance(name, str) or not name.endswith(suffix):
+            return None
+        path = (self.out / name).resolve()
+        if not path.is_relative_to(self.out) or not path.is_file():
+            return None
+        return path
+
+    def fhir_file_of(self, entry: dict[str, Any]) -> Path | None:
+        """The DocumentReference the build wrote beside an entry's PDF."""
+        path = (self.out / fhir_path(entry["path"])).resolve()
+        return path if path.is_relative_to(self.out) and path.is_file() else None
+
+    def digest(self, path: Path) -> str:
+        """SHA-256 of a file, remembered until its size or modification time changes."""
+        info = path.stat()
+        key = (str(path), info.st_size, info.st_mtime_ns)
+        with self._lock:
+            known = self._digests.get(key)
+        if known is None:
+            known = hashlib.sha256(path.read_bytes()).hexdigest()
+            with self._lock:
+                self._digests[key] = known
+        return known
+
+    def intact(self, entry: dict[str, Any]) -> bool:
+        """Whether the entry's PDF still has the bytes the manifest recorded."""
+        path = self.file_of(entry)
+        return path is not None and self.digest(path) == entry.get("sha256")
+
+    def read(self, entry: dict[str, Any]) -> bytes | None:
+        """The bytes of an entry's PDF, if the file still matches the manifest."""
+        path = self.file_of(entry)
+        if path is None:
+            return None
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        return data
+
+    # leaflets --------------------------------------------------------------------
+
+    def leaflets(self) -> list[LeafletInfo]:
+        """Every leaflet, its copies in every language and variant filled from the manifest."""
+        inputs = self.inputs()
+        final: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for entry in self.entries():
+            if entry.get("draft"):
+                continue  # drafts are for translators, never handed to a patient
+            key = (str(entry["id"]), str(entry["lang"]), str(entry.get("variant", "standard")))
+            final[key] = entry
+        variants = list(dict.fromkeys([*VARIANTS, *(key[2] for key in final)]))
+        result = []
+        known = {info.id for info in inputs.leaflets}
+        for info in inputs.leaflets:
+            copies = []
+            if not info.skip_reason:
+                for lang in inputs.languages:
+                    for variant in variants:
+                        copies.append(self._copy(info.id, lang, variant, final, inputs))
+            titles = dict(info.titles)
+            for copy in copies:
+                if copy.title:
+                    titles[copy.lang] = copy.title
+            result.append(replace(info, copies=tuple(copies), titles=titles))
+        # Built earlier but no longer defined: listed (the files are still served)
+        # so nobody is left wondering where a leaflet went.
+        orphans: dict[str, list[Copy]] = {}
+        for (leaflet_id, lang, variant), entry in final.items():
+            if leaflet_id not in known:
+                orphans.setdefault(leaflet_id, []).append(
+                    Copy(leaflet_id, lang, variant, "stale", entry)
+                )
+        for leaflet_id, copies in sorted(orphans.items()):
+            title = copies[0].title or leaflet_id
+            result.append(
+                LeafletInfo(
+                    id=leaflet_id,
+                    title=title,
+                    problems=(f"leaflet {leaflet_id!r} is no longer defined in leaflets/",),
+                    titles={c.lang: c.title or title for c in copies},
+                    copies=tuple(copies),
+                )
+            )
+        return result
+
+    def _copy(self, leaflet_id, lang, variant, final, inputs) -> Copy:
+        entry = final.get((leaflet_id, lang, variant))
+        if entry is None:
+            return Copy(leaflet_id, lang, variant, "missing")
+        expected = inputs.hashes.get((leaflet_id, lang, variant))
+        if expected is None:
+            state = "unknown"
+        elif entry.get("input_hash") == expected and self.intact(entry):
+            state = "current"
+        else:
+            state = "stale"
+        return Copy(leaflet_id, lang, variant, state, entry)
+
+    def leaflet(self, leaflet_id: str) -> LeafletInfo | None:
+        return next((info for info in self.leaflets() if info.id == leaflet_id), None)
+
+
+def _text(entry: dict[str, Any] | None, key: str) -> str | None:
+    value = (entry or {}).get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _class_title(spec: LeafletSpec, specs: Iterable[LeafletSpec]) -> str | None:
+    """The title of the topic leaflet a drug leaflet takes its shared sections from."""
+    if not spec.drug:
+        return None
+    for other in specs:
+        shared = tuple(s for s in other.sections if s.kind != "how_it_works")
+        if not other.drug and shared == spec.sections[1:]:
+            return other.title
+    return None

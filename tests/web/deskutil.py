@@ -1,0 +1,52 @@
+"""Helpers for the desk's tests: building an output folder, clients, a live server."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+
+from leafletgen.build import Project, build_leaflets
+from leafletgen.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette's note about its httpx-based client
+    from fastapi.testclient import TestClient
+
+# Leaflets built for the tests: a drug leaflet and a topic leaflet, in both
+# languages. The other leaflets stay unbuilt ("missing").
+BUILT = ["rituximab", "immunotherapy"]
+LANGS = ["en", "es"]
+
+
+def build(project: Project, out: Path, ids=BUILT, langs=LANGS, **options) -> None:
+    results = build_leaflets(project, ids, langs, out, include_drugs=True, jobs=1, **options)
+    assert [str(r.error) for r in results if not r.ok] == []
+
+
+def make_client(project: Project, out: Path, **options) -> TestClient:
+    return TestClient(create_app(project, out, **options))
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

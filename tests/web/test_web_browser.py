@@ -1,0 +1,166 @@
+"""The desk in a real browser: Debian's Chromium driven by Playwright, every
+page checked with axe-core.
+
+Playwright's own browser download is not used: the browser is the one
+``scripts/install-system-packages`` installs (``/usr/bin/chromium``). Set
+``LEAFLETGEN_SCREENSHOTS`` to a folder to keep a screenshot of every page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from deskutil import build, serving
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pypdf import PdfReader
+
+from leafletgen.web.app import create_app
+
+CHROMIUM = os.environ.get("LEAFLETGEN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: run scripts/install-system-packages (Debian chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-US"
+    )
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+def checked(page: Page, name: str) -> None:
+    """axe-core finds nothing on the page; keep a screenshot if asked to."""
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+    folder = os.environ.get("LEAFLETGEN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_nurse_finds_rituximab_and_downloads_it_in_spanish(page, live_url, tmp_path):
+    page.goto(live_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find a leaflet")
+    checked(page, "01-search")
+
+    page.get_by_label("Drug or topic").fill("rituximab")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("Leaflets found"))).to_be_visible()
+    checked(page, "02-results")
+
+    page.get_by_role("link", name="Rituximab", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rituximab")
+    checked(page, "03-leaflet-en")
+
+    page.get_by_role("navigation", name="Patient's language").get_by_role(
+        "link", name=re.compile("^Spanish")
+    ).click()
+    expect(page.get_by_role("heading", name="Leaflet in Spanish")).to_be_visible()
+    standard = page.get_by_role("article", name="Standard print")
+    expect(standard.get_by_text("Ready")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^Page 1 of \d$"))).to_be_visible()
+    checked(page, "04-leaflet-es")
+
+    with page.expect_download() as download_info:
+        standard.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename == "rituximab-es.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    reader = PdfReader(saved)
+    assert reader.trailer["/Root"]["/Lang"] == "es"
+    first = reader.pages[0].extract_text()
+    assert "Rituximab" in first and "Cómo funciona" in first
+    assert "How it works" not in first
+
+
+def test_keyboard_only_with_the_interface_in_spanish(page, live_url):
+    page.goto(live_url)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.get_by_role("navigation", name="Language of these pages").get_by_role(
+        "link", name="Español"
+    ).click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Buscar un folleto")
+    checked(page, "05-search-es")
+
+    page.get_by_label("Medicamento o tema").focus()
+    page.keyboard.type("Blincyto")
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("heading", level=2, name=re.compile("Folletos encontrados"))
+    ).to_be_visible()
+    for _ in range(40):  # Tab to the result, as someone without a mouse would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Blinatumomab (Blincyto®)":
+            break
+    else:
+        pytest.fail("the search result cannot be reached with the Tab key")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Blinatumomab (Blincyto®)")
+    expect(page.get_by_role("heading", name="Idioma del paciente")).to_be_visible()
+    checked(page, "06-not-built-es")  # blinatumomab is not built in this output folder
+
+
+def test_building_a_leaflet_from_its_page(page, project_copy, tmp_path):
+    out = tmp_path / "desk"
+    build(project_copy, out, ids=["immunotherapy"], langs=["en"])
+    with serving(create_app(project_copy, out)) as url:
+        page.goto(f"{url}/leaflets/immunotherapy")
+        large = page.get_by_role("article", name="Large print")
+        expect(large.get_by_text("Not built yet")).to_be_visible()
+        large.get_by_role("button", name="Build this leaflet").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Building Immunotherapy for cancer"
+        )
+        checked(page, "07-building")
+        # the page follows the build by itself (no reload)
+        expect(page.get_by_text("The leaflet is ready.")).to_be_visible(timeout=120_000)
+        checked(page, "08-built")
+        page.get_by_role("link", name="Open the leaflet").click()
+        large = page.get_by_role("article", name="Large print")
+        expect(large.get_by_text("Ready")).to_be_visible()
+        expect(page.get_by_role("heading", name="Pages: Large print")).to_be_visible()
+        checked(page, "09-large-print")
+
+        # "Print" prints the PDF from the page: it is loaded into a frame of the page
+        page.get_by_role("article", name="Standard print").get_by_role("link", name="Print").click()
+        frame = page.locator("#print-frame iframe")
+        expect(frame).to_have_attribute("src", "/leaflets/immunotherapy/en/standard.pdf")
+
+        page.goto(f"{url}/leaflets/aspirin")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+        checked(page, "10-not-found")
