@@ -24,6 +24,7 @@ from .build import (
     leaflet_text,
     load_specs,
     select_leaflets,
+    uses_broken_source,
 )
 from .errors import LeafletError, TranslationError, shown
 from .leaflets import load_clinic, select_sections
@@ -195,10 +196,14 @@ def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[f
         clinic = load_clinic(project.clinic_file)
     except LeafletError:
         return []
-    documents = read_corpus(project.sources)
+    broken: dict[str, LeafletError] = {}  # (a source that cannot be read fails its leaflets)
+    try:
+        documents = read_corpus(project.sources, failed=broken)
+    except LeafletError:
+        return []
     leaflets = []
     for spec in specs:
-        if spec.skip_reason:
+        if spec.skip_reason or uses_broken_source(spec, broken):
             continue
         try:
             leaflets.append(select_sections(spec, documents))
