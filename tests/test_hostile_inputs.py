@@ -1054,10 +1054,14 @@ CASES = [
     ),
     Case(
         "inspect-into-head",
-        lambda p: None,
+        # (enough text that the reader is gone long before the writer is done)
+        append(
+            "sources/nci-immunotherapy.txt",
+            "".join(f"\nParagraph {n} of a long page, to fill the pipe.\n" for n in range(6000)),
+        ),
         (),
         0,
-        shell=f"{sys.executable} -m leafletgen inspect {NCI_MD} | head -1",
+        shell=f"{sys.executable} -m leafletgen inspect sources/nci-immunotherapy.txt | head -1",
     ),
 ]
 
