@@ -166,6 +166,26 @@ def prebuild(*args: str) -> Callable[[Path], None]:
     return apply
 
 
+def export_xliff(name: str) -> Callable[[Path], None]:
+    """The project's Spanish catalogs exported for a translation tool."""
+
+    def apply(project: Path) -> None:
+        run = _run(project, ("i18n", "export", "--lang", "es", "--output", name))
+        assert run.returncode == 0, run.stderr
+
+    return apply
+
+
+def xliff_error_at_unit(run: Run, target: str, message: str) -> None:
+    """The import failed naming the line of the unit whose target holds ``target``,
+    and wrote nothing to the catalogs."""
+    lines = (run.project / "es.xlf").read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if target in line)
+    unit = next(n for n in range(at, -1, -1) if "<trans-unit" in lines[n]) + 1
+    assert f"es.xlf:{unit}: {message}" in run.stderr.splitlines(), run.stderr
+    assert (run.project / MESSAGES_PO).read_bytes() == (ROOT / MESSAGES_PO).read_bytes()
+
+
 def manifest(document: object) -> Callable[[Path], None]:
     return write("out/manifest.json", json.dumps(document))
 
@@ -989,7 +1009,54 @@ CASES = [
             or pytest.fail("lock or temporary file left")
         ),
     ),
-    # ------------------------------------------------------------------------- smaller
+    # ------------------------------------------------------ files from a translation tool
+    Case(
+        "xliff-target-with-markup",
+        steps(
+            export_xliff("es.xlf"),
+            edit(
+                "es.xlf",
+                '<target state="translated">Fuentes</target>',
+                '<target state="translated">&lt;h1&gt;X&lt;/h1&gt;</target>',
+            ),
+        ),
+        ("i18n", "import", "--lang", "es", "--file", "es.xlf", "--translator", "T"),
+        1,
+        check=lambda run: xliff_error_at_unit(
+            run,
+            "&lt;h1&gt;",
+            "the target contains markup ('<h1>') that the English does not have; "
+            "translations are plain text",
+        ),
+    ),
+    Case(
+        "xliff-is-a-fifo",
+        lambda p: os.mkfifo(p / "es.xlf"),
+        ("i18n", "import", "--lang", "es", "--file", "es.xlf", "--translator", "T"),
+        1,
+        "es.xlf: XLIFF file is not a regular file (a device, FIFO or folder)",
+    ),
+    Case(
+        "xliff-entity-expansion",
+        steps(
+            export_xliff("es.xlf"),
+            edit(
+                "es.xlf",
+                "<xliff ",
+                "<!DOCTYPE xliff [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;"
+                "&a;&a;&a;'><!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'><!ENTITY d '&c;&c;&c;"
+                "&c;&c;&c;&c;&c;&c;&c;'><!ENTITY e '&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;'>]>\n<xliff ",
+            ),
+            edit(
+                "es.xlf",
+                '<target state="translated">Fuentes</target>',
+                '<target state="translated">&e;&e;&e;&e;</target>',
+            ),
+        ),
+        ("i18n", "import", "--lang", "es", "--file", "es.xlf", "--translator", "T"),
+        1,
+        "es.xlf:2: the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+    ),
     Case(
         "logo-xml-entities",
         write(

@@ -170,7 +170,8 @@ _OVERRIDE = re.compile("[\u200b\u202a-\u202e\u2060-\u2064\ufeff]")
 _MARKUP = re.compile(r"</?[A-Za-z!][^<>]{0,40}>?|&#?\w+;")
 
 
-def _text_problem(msgid: str, text: str) -> str | None:
+def text_problem(msgid: str, text: str) -> str | None:
+    """What makes a translation of ``msgid`` unprintable as plain text, if anything."""
     if control := _CONTROL.search(text):
         return f"a control character (U+{ord(control[0]):04X}); remove it"
     if override := _OVERRIDE.search(text):
@@ -187,7 +188,7 @@ def _text_problem(msgid: str, text: str) -> str | None:
 
 def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
     """Babel's own checks (placeholders that differ from the msgid, plural
-    forms), and every translation checked as text (see :func:`_text_problem`)."""
+    forms), and every translation checked as text (see :func:`text_problem`)."""
     problems = []
     for message, errors in catalog.check():
         for error in errors:
@@ -198,7 +199,7 @@ def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
         ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
         strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
         for text in strings:
-            problem = _text_problem(" ".join(ids), text or "")
+            problem = text_problem(" ".join(ids), text or "")
             if problem:
                 problems.append(
                     TranslationError(
