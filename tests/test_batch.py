@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -148,7 +147,6 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
     while line.startswith("skipped"):
         line = process.stdout.readline()
     assert line.startswith("built"), line
-    time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)
     process.communicate(timeout=60)
     assert process.returncode != 0

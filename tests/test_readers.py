@@ -445,3 +445,55 @@ def test_syndicated_nci_page_is_recognised(tmp_path):
     )
     assert document.publisher == "National Cancer Institute (NCI)"
     assert "caption" not in all_text(document)
+
+
+def test_a_sub_list_stays_with_its_item(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Title\n\nTell your nurse if you:\n\n  • are pregnant\n  • have other problems:\n"
+        "    • kidney disease\n    • liver disease\n\nMore text.\n",
+    )
+    assert outline == [(None, "other", [2])]
+    items = document.sections[0].blocks[1].items
+    assert items[1] == "have other problems:\nkidney disease\nliver disease"
+
+
+def test_navigation_sentences_and_browser_notices_are_chrome(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Title\n\nThis site is best viewed with a modern browser.\n\nReal text.\n\n"
+        "Read more tips to help fight fatigue.\n",
+    )
+    assert all_text(document) == "Real text."
+
+
+def test_review_stamp_of_an_unknown_publisher_is_read_not_printed(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Some page\n\nText of the page.\n\nLast reviewed: \n11 Jan 2024\n"
+        "Next review due: \n11 Jan 2027\n",
+    )
+    assert outline == [(None, "other", [])]
+    assert all_text(document) == "Text of the page."
+    assert (document.last_reviewed, document.next_review) == (
+        dt.date(2024, 1, 11),
+        dt.date(2027, 1, 11),
+    )
+
+
+def test_sentences_that_only_send_the_reader_elsewhere_are_dropped(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Title\n\nIntro.\n\nSkin changes\n\nYour skin may change. Find out more about skin care.\n",
+    )
+    assert all_text(document) == "Intro.\nYour skin may change."
+
+
+def test_site_name_and_breadcrumb_above_the_title(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Example Health\n\nHealth Library Home>Article\n\nLooking After Your Port\n\n"
+        "Keep the area clean.\n\nAt home\n\nCheck the skin.\n",
+    )
+    assert document.title == "Looking After Your Port"
+    assert outline == [(None, "other", []), ("At home", "other", [])]

@@ -1,10 +1,14 @@
 """The pipeline from definitions to published PDFs.
 
 ``build_leaflets`` loads the project once, decides which leaflet x language
-jobs need work (inputs changed, or ``force``), and runs those in worker
-processes: select, translate, render, publish. A failing job is recorded
-and the others go on; each PDF enters the manifest as soon as it is in place,
-so an interrupted batch leaves a manifest that matches the files.
+jobs need work (inputs changed, or ``force``), and hands those to an
+executor (this process, a local process pool, or a Dask cluster: see
+:mod:`leafletgen.executors`). Workers select, translate and render, and send
+back the PDF bytes with their manifest entry; this process alone writes
+files. A failing job is recorded and the others go on; each PDF is recorded
+in the batch's manifest journal as soon as it is in place and the manifest
+is written once, at the end, so an interrupted batch leaves a manifest that
+matches the files.
 """
 
 from __future__ import annotations
@@ -12,18 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
-import signal
-import threading
-import time
+import socket
+import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, distribution, fhir
-from .errors import DefinitionError, LeafletError, raise_all
+from . import __version__, distribution, executors, fhir
+from .errors import DefinitionError, ErrorGroup, LeafletError, raise_all
 from .i18n import (
     DOMAINS,
     SOURCE_LANGUAGE,
@@ -45,20 +47,23 @@ from .leaflets import (
 from .model import Document
 from .publish import (
     ManifestEntry,
+    ManifestJournal,
     check_manifest,
     describe_pdf,
+    manifest_record,
     publish_unit,
     read_manifest,
-    update_manifest,
 )
 from .readability import readability
-from .render import STYLESHEET, RenderOptions, render_html, render_pdf
+from .render import STYLESHEET, RenderOptions, render_document, render_html
 from .sources import read_corpus
+
+if TYPE_CHECKING:
+    from .executors import Backend
 
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
 # title bar, alternative text for images.
 PDF_VARIANT = "pdf/ua-1"
-LOGGER = logging.getLogger("leafletgen")
 # The web app's templates live beside the leaflet's but never print.
 WEB_TEMPLATES = "web"
 
@@ -112,6 +117,8 @@ class BuildResult:
     entry: ManifestEntry | None = None
     error: LeafletError | None = None
     skipped: str | None = None  # why nothing was done
+    worker: str | None = None  # host:pid of the process that rendered it
+    rss: int | None = None  # that worker's resident memory after rendering it (bytes)
 
     @property
     def ok(self) -> bool:
@@ -188,19 +195,6 @@ def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
 # --- inputs and their hash ------------------------------------------------------
 
 
-def _digest_files(paths: Iterable[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        name = os.path.relpath(path.resolve(), root.resolve())
-        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-        except OSError:
-            digest.update(b"<unreadable>")
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 VARIANTS = {"standard": "", "large-print": ".large"}
 BILINGUAL = "bilingual-"  # + the companion language: "bilingual-en"
 
@@ -216,6 +210,45 @@ def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
     return f"{lang}/{leaflet_id}{suffix}{'.draft' if draft else ''}.pdf"
 
 
+class InputDigests:
+    """Digests of a build's input files: each file read and hashed once per
+    build, each folder listed once, however many leaflets use them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._files: dict[Path, bytes] = {}
+        self._listings: dict[tuple[Path, str], list[Path]] = {}
+
+    def file(self, path: Path) -> bytes:
+        """``name \\0 sha256(content)`` for one file (``<missing>`` if it is not there)."""
+        known = self._files.get(path)
+        if known is None:
+            name = (
+                path.resolve().relative_to(self.root.resolve()).as_posix()
+                if path.is_relative_to(self.root)
+                else path.name
+            )
+            try:
+                content = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                content = b"<missing>"
+            known = self._files[path] = name.encode() + b"\0" + content
+        return known
+
+    def listing(self, folder: Path, pattern: str) -> list[Path]:
+        """The files in ``folder`` matching the glob ``pattern``."""
+        key = (folder, pattern)
+        if key not in self._listings:
+            self._listings[key] = sorted(p for p in folder.glob(pattern) if p.is_file())
+        return self._listings[key]
+
+    def files(self, paths: Iterable[Path]) -> str:
+        digest = hashlib.sha256()
+        for path in sorted(set(paths)):
+            digest.update(self.file(path))
+        return digest.hexdigest()
+
+
 def input_hash(
     project: Project,
     spec: LeafletSpec,
@@ -225,6 +258,8 @@ def input_hash(
     draft: bool,
     variant: str = "standard",
     today: dt.date | None = None,
+    *,
+    digests: InputDigests | None = None,
 ) -> str:
     """A hash of everything that goes into one leaflet in one language.
 
@@ -233,12 +268,18 @@ def input_hash(
     logo, leafletgen's version and the build options; the review record and
     glossary of the language, and the sources' review state as of ``today``
     (so a review date passing, or a review recorded, rebuilds the leaflet).
+    ``digests`` shares the files' digests between the leaflets of one build.
     """
+    digests = digests or InputDigests(project.root)
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
-    files += [p for p in project.templates.rglob("*") if p.is_file() and _prints(project, p)]
+    files += [p for p in digests.listing(project.templates, "**/*") if _prints(project, p)]
     if spec.drug:  # its sections come from its class's topic definition
-        files += [p for p in project.leaflets.glob("*.yaml") if p.name != "clinic.yaml"]
+        files += [
+            p
+            for p in digests.listing(project.leaflets, "*.yaml")
+            if p.parent == project.leaflets and p.name != "clinic.yaml"
+        ]
     if clinic.logo:
         files.append(clinic.logo)
     for language in sorted({lang, companion_language(variant) or lang} - {"en"}):
@@ -262,7 +303,7 @@ def input_hash(
         sort_keys=True,
     )
     digest = hashlib.sha256(options.encode())
-    digest.update(_digest_files(files, project.root).encode())
+    digest.update(digests.files(files).encode())
     return digest.hexdigest()
 
 
@@ -270,6 +311,10 @@ def _prints(project: Project, template: Path) -> bool:
     """Whether a file under templates/ can change a leaflet: everything but the
     web app's own pages (``templates/web/``)."""
     return template.relative_to(project.templates).parts[0] != WEB_TEMPLATES
+
+
+def _midnight(day: dt.date) -> str:
+    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC).isoformat()
 
 
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:
@@ -284,7 +329,314 @@ def creation_date(leaflet: Leaflet) -> dt.datetime | None:
     return dt.datetime.combine(max(dates), dt.time(0, 0), dt.UTC)
 
 
-# --- building ---------------------------------------------------------------------
+# --- the project as a worker holds it ----------------------------------------------
+
+
+@dataclass
+class Workspace:
+    """A project's parsed inputs and a build's options: what a worker loads
+    once and reuses for every leaflet it renders.
+
+    ``key`` names it in the workers that hold it (a job says which workspace
+    it needs). Catalogs are read once per language.
+    """
+
+    key: str
+    project: Project
+    clinic: Clinic
+    specs: dict[str, LeafletSpec]
+    documents: dict[str, Document]
+    draft: bool = False
+    html_twin: bool = False
+    include_drugs: bool = False
+    today: dt.date | None = None  # source review dates are judged as of this day
+    broken: dict[str, LeafletError] = field(default_factory=dict)  # sources that cannot be read
+    _translators: dict[str, Translator] = field(default_factory=dict, repr=False)
+
+    def translator(self, lang: str) -> Translator:
+        if lang not in self._translators:
+            self._translators[lang] = load_translator(self.project.locales, lang, draft=self.draft)
+        return self._translators[lang]
+
+    def __getstate__(self) -> dict:
+        # Sent to worker processes without the catalogs read so far.
+        return {k: v for k, v in self.__dict__.items() if k != "_translators"} | {
+            "_translators": {}
+        }
+
+
+def load_workspace(
+    project: Project,
+    *,
+    draft: bool = False,
+    include_drugs: bool = False,
+    html_twin: bool = False,
+    failed: dict[str, LeafletError] | None = None,
+    key: str | None = None,
+    today: dt.date | None = None,
+) -> Workspace:
+    """Read clinic.yaml, the definitions and the corpus; definitions that fail
+    to load go to ``failed``, sources that cannot be read to the workspace's
+    ``broken`` (only the leaflets using them fail)."""
+    broken: dict[str, LeafletError] = {}
+    return Workspace(
+        key=key or uuid.uuid4().hex,
+        project=project,
+        clinic=load_clinic(project.clinic_file),
+        specs=load_specs(
+            project, include_drugs=include_drugs, failed={} if failed is None else failed
+        ),
+        documents=read_corpus(project.sources, failed=broken),
+        draft=draft,
+        html_twin=html_twin,
+        include_drugs=include_drugs,
+        today=today,
+        broken=broken,
+    )
+
+
+def uses_broken_source(spec: LeafletSpec, broken: dict[str, LeafletError]) -> LeafletError | None:
+    """The error of a source ``spec`` needs that could not be read, if any (a
+    drug leaflet searches every source)."""
+    if not broken:
+        return None
+    if spec.drug:
+        return next(iter(broken.values()))
+    for section in spec.sections:
+        for selector in section.selectors:
+            if selector.source in broken:
+                return broken[selector.source]
+    return None
+
+
+def check_output_folder(project: Project, out: Path) -> None:
+    """The output folder may be anywhere but inside the project's inputs."""
+    for inputs in (project.sources, project.leaflets, project.templates, project.locales):
+        if out.resolve().is_relative_to(inputs.resolve()):
+            raise LeafletError(
+                "the output folder must not be inside the project's sources, leaflets, "
+                "templates or locales folder",
+                out,
+            )
+
+
+def unexpected(error: BaseException, path: Path | None = None) -> LeafletError:
+    """A failure that is not a :class:`LeafletError` (a bug), as one failed leaflet."""
+    return LeafletError(
+        f"internal error ({type(error).__name__}: {str(error)[:200]}); please report it", path
+    )
+
+
+_WORKSPACES: dict[str, Workspace] = {}
+
+
+def install_workspace(workspace: Workspace) -> None:
+    """Make ``workspace`` available to the jobs this process runs."""
+    _WORKSPACES[workspace.key] = workspace
+
+
+def remove_workspace(key: str) -> None:
+    _WORKSPACES.pop(key, None)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One leaflet in one language and variant, as sent to a worker."""
+
+    workspace: str
+    id: str
+    lang: str
+    variant: str
+    inputs: str  # the input hash, recorded in the manifest
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a worker sends back: the files to publish and the manifest entry,
+    or the error; which worker it was and its memory after the job."""
+
+    job: Job
+    entry: ManifestEntry | None = None
+    pdf: bytes = b""
+    html: str | None = None
+    error: LeafletError | None = None
+    root: str = ""  # the project folder as the worker saw it
+    worker: str = ""  # host:pid
+    rss: int | None = None  # bytes resident in the worker after the job
+
+
+def _resident_bytes() -> int | None:
+    """This process's current resident memory (not its all-time peak)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@dataclass(frozen=True)
+class PreparedLeaflet:
+    """A leaflet selected, translated and checked, as HTML ready to render."""
+
+    leaflet: Leaflet
+    translator: Translator
+    companion: Translator | None  # the second language of a bilingual edition
+    status: distribution.Status
+    options: RenderOptions
+    html: str
+
+
+def prepare_leaflet(
+    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str = "standard"
+) -> PreparedLeaflet:
+    """Select, translate and check one leaflet, and fill its template.
+
+    A ``bilingual-<lang>`` variant prints each part in the companion
+    language too, after the leaflet's own; both must be fully translated.
+    """
+    project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
+    leaflet = select_sections(spec, workspace.documents)
+    translator = workspace.translator(lang)
+    check_translations(leaflet, spec, translator, project.templates, project.root)
+    companion = None
+    if second := companion_language(variant):
+        companion = workspace.translator(second)
+        check_translations(leaflet, spec, companion, project.templates, project.root)
+    status = distribution.assess(
+        leaflet,
+        spec,
+        translator,
+        root=project.root,
+        today=workspace.today or dt.date.today(),
+        draft=draft,
+    )
+    options = RenderOptions(
+        paper=clinic.paper,
+        large_print=variant == "large-print",
+        draft=draft,
+        created=creation_date(leaflet),
+        distribution=distribution.printed_reasons(status),
+        translation_credit=distribution.credit(status),
+    )
+    html = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=options,
+        companion=companion,
+    )
+    return PreparedLeaflet(leaflet, translator, companion, status, options, html)
+
+
+def render_leaflet(
+    workspace: Workspace, spec: LeafletSpec, lang: str, *, variant: str, inputs: str | None
+) -> tuple[ManifestEntry, bytes, str | None]:
+    """Select, translate and render one leaflet: its manifest entry, the PDF
+    bytes and (when the workspace asks for it) the HTML twin. Writes nothing."""
+    project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
+    prepared = prepare_leaflet(workspace, spec, lang, variant=variant)
+    leaflet, translator, status = prepared.leaflet, prepared.translator, prepared.status
+    created = prepared.options.created
+    rendered = render_document(
+        prepared.html,
+        base_url=project.templates,
+        stylesheet=project.templates / STYLESHEET,
+        assets=(clinic.logo.parent,) if clinic.logo else (),
+        pdf_variant=PDF_VARIANT,
+    )
+    entry = describe_pdf(
+        rendered.data,
+        leaflet_id=spec.id,
+        lang=lang,
+        title=translator.gettext(spec.title) if not spec.drug else spec.title,
+        documents=leaflet.documents,
+        path=output_path(spec.id, lang, variant, draft),
+        pages=rendered.pages,
+        draft=draft,
+        readability=readability(leaflet_text(leaflet, translator), lang),
+        input_hash=inputs,
+        variant=variant,
+        created=created.isoformat() if created else None,
+        distribution=status.as_json(),
+        translators=distribution.translator_json(status),
+        reviewers=distribution.reviewer_json(status),
+    )
+    if not workspace.html_twin:
+        return entry, rendered.data, None
+    twin = render_html(
+        leaflet,
+        clinic,
+        translator,
+        templates=project.templates,
+        options=replace(prepared.options, standalone=True),
+        companion=prepared.companion,
+    )
+    entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
+    return entry, rendered.data, twin
+
+
+def run_job(job: Job) -> Rendered:
+    """Render one job in this process (a worker). Input errors come back as
+    values; only a lost worker or a bug raises."""
+    workspace = _WORKSPACES.get(job.workspace)
+    if workspace is None:
+        raise RuntimeError(f"worker has no workspace {job.workspace!r}")
+    where = dict(root=str(workspace.project.root), worker=f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        entry, pdf, html = render_leaflet(
+            workspace,
+            workspace.specs[job.id],
+            job.lang,
+            variant=job.variant,
+            inputs=job.inputs,
+        )
+    except LeafletError as error:
+        return Rendered(job, error=error, rss=_resident_bytes(), **where)
+    except (Exception, RecursionError) as error:  # a bug: this leaflet fails, the batch goes on
+        path = workspace.specs[job.id].path if job.id in workspace.specs else None
+        return Rendered(job, error=unexpected(error, path), rss=_resident_bytes(), **where)
+    return Rendered(job, entry, pdf, html, rss=_resident_bytes(), **where)
+
+
+def fhir_path(pdf_path: str) -> str:
+    """Where a PDF's DocumentReference is written: beside it, ``.fhir.json``."""
+    return pdf_path.removesuffix(".pdf") + ".fhir.json"
+
+
+def publish_rendered(
+    rendered: Rendered,
+    out: Path,
+    *,
+    fhir_inline: bool,
+    journal: ManifestJournal | None = None,
+    originals: dict[str, dict] | None = None,
+    recorded: str | None = None,
+) -> ManifestEntry:
+    """Write a rendered leaflet's PDF, its FHIR DocumentReference and Provenance
+    and its HTML twin, and record its entry, as one unit. ``originals``: the
+    English originals by leaflet id (a translation's resources relate to its
+    original), updated when this entry is one."""
+    entry = rendered.entry
+    assert entry is not None
+    record = manifest_record(entry)
+    originals = {} if originals is None else originals
+    files = {entry.path: rendered.pdf}
+    if rendered.html is not None and entry.html:
+        files[entry.html] = rendered.html.encode("utf-8")
+    reference, provenance = fhir.resources_of(
+        record,
+        out,
+        original=fhir.original_of(record, originals),
+        inline=fhir_inline,
+        recorded=recorded or _midnight(dt.date.today()),
+        content=rendered.pdf,
+    )
+    files |= fhir.resource_files(entry.path, reference, provenance)
+    publish_unit(out, files, entry, journal)
+    if fhir.is_original(record):
+        originals[entry.id] = record
+    return entry
 
 
 def build_one(
@@ -302,271 +654,36 @@ def build_one(
     fhir_inline: bool = False,
     today: dt.date | None = None,
 ) -> ManifestEntry:
-    """Select, translate, render and publish one leaflet in one language.
-
-    The PDF, its FHIR DocumentReference (``<id>.fhir.json``, the data inline
-    with ``fhir_inline``) and, with ``html_twin``, the same leaflet as a
-    standalone HTML page are published with the manifest entry as one unit:
-    a failure leaves the previous files and entry as they were.
-
-    A ``bilingual-<lang>`` variant prints each part in the companion
-    language too, after the leaflet's own; both must be fully translated.
-    """
-    leaflet = select_sections(spec, documents)
-    translator = load_translator(project.locales, lang, draft=draft)
-    check_translations(leaflet, spec, translator, project.templates, project.root)
-    companion = None
-    if second := companion_language(variant):
-        companion = load_translator(project.locales, second, draft=draft)
-        check_translations(leaflet, spec, companion, project.templates, project.root)
-    status = distribution.assess(
-        leaflet, spec, translator, root=project.root, today=today or dt.date.today(), draft=draft
+    """Select, translate, render and publish one leaflet in one language, in
+    this process (and, with ``html_twin``, the same leaflet as a standalone
+    HTML page); the manifest is updated at once. A ``bilingual-<lang>``
+    variant prints each part in the companion language too."""
+    workspace = Workspace(
+        "", project, clinic, {spec.id: spec}, documents, draft, html_twin, today=today
     )
-    created = creation_date(leaflet)
-    options = RenderOptions(
-        paper=clinic.paper,
-        large_print=variant == "large-print",
-        draft=draft,
-        created=created,
-        distribution=distribution.printed_reasons(status),
-        translation_credit=distribution.credit(status),
-    )
-    html = render_html(
-        leaflet,
-        clinic,
-        translator,
-        templates=project.templates,
-        options=options,
-        companion=companion,
-    )
-    assets = (clinic.logo.parent,) if clinic.logo else ()
-    pdf = render_pdf(
-        html,
-        base_url=project.templates,
-        stylesheet=project.templates / STYLESHEET,
-        assets=assets,
-        pdf_variant=PDF_VARIANT,
-    )
-    entry = describe_pdf(
-        pdf,
-        leaflet_id=spec.id,
-        lang=lang,
-        title=translator.gettext(spec.title) if not spec.drug else spec.title,
-        documents=leaflet.documents,
-        path=output_path(spec.id, lang, variant, draft),
-        draft=draft,
-        readability=readability(leaflet_text(leaflet, translator), lang),
-        input_hash=inputs,
-        variant=variant,
-        created=created.isoformat() if created else None,
-        distribution=status.as_json(),
-        translators=distribution.translator_json(status),
-        reviewers=distribution.reviewer_json(status),
-    )
-    files = {entry.path: pdf}
-    if html_twin:
-        twin = render_html(
-            leaflet,
-            clinic,
-            translator,
-            templates=project.templates,
-            options=replace(options, standalone=True),
-            companion=companion,
-        )
-        entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
-        files[entry.html] = twin.encode("utf-8")
-    reference = fhir.document_reference(entry, out, inline=fhir_inline, content=pdf)
-    files[fhir_path(entry.path)] = fhir.json_bytes(reference)
-    publish_unit(out, files, entry)
-    return entry
-
-
-@dataclass
-class _State:
-    """What a worker process loads once and reuses for every job it runs."""
-
-    project: Project
-    clinic: Clinic
-    specs: dict[str, LeafletSpec]
-    documents: dict[str, Document]
-    out: Path
-    draft: bool
-    fhir_inline: bool = False
-    html_twin: bool = False
-    today: dt.date | None = None
-    broken: dict[str, LeafletError] = field(default_factory=dict)  # sources that cannot be read
-
-
-_STATE: _State | None = None
-
-
-def _load_state(
-    project: Project,
-    out: Path,
-    draft: bool,
-    include_drugs: bool,
-    fhir_inline: bool = False,
-    html_twin: bool = False,
-    failed: dict[str, LeafletError] | None = None,
-    today: dt.date | None = None,
-) -> _State:
-    """Everything a build reads once; definitions that fail to load go to
-    ``failed``, sources that cannot be read to the state's ``broken`` (only the
-    leaflets using them fail)."""
-    broken: dict[str, LeafletError] = {}
-    return _State(
-        project=project,
-        clinic=load_clinic(project.clinic_file),
-        specs=load_specs(
-            project, include_drugs=include_drugs, failed={} if failed is None else failed
-        ),
-        documents=read_corpus(project.sources, failed=broken),
-        out=out,
-        draft=draft,
+    entry, pdf, html = render_leaflet(workspace, spec, lang, variant=variant, inputs=inputs)
+    rendered = Rendered(Job("", spec.id, lang, variant, inputs or ""), entry, pdf, html)
+    return publish_rendered(
+        rendered,
+        out,
         fhir_inline=fhir_inline,
-        html_twin=html_twin,
-        today=today,
-        broken=broken,
+        originals=fhir.originals(read_manifest(out)),
+        recorded=_midnight(today or dt.date.today()),
     )
 
 
-def _die_with_parent(parent: int) -> None:
-    """End this worker as soon as the process that started it is gone (a killed
-    batch must not leave workers behind)."""
-    try:  # Linux: the kernel signals us when the parent exits
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-    started_by = os.getppid()  # the batch itself, or a fork server it runs
-
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return True
-
-    def watch() -> None:
-        while os.getppid() == started_by and alive(parent):
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="leafletgen-parent-watch", daemon=True).start()
+def _rebased(error: LeafletError, worker_root: str, root: Path) -> LeafletError:
+    """An error from a worker that held the project elsewhere, pointing at the
+    same file in this process's project."""
+    if isinstance(error, ErrorGroup):
+        return ErrorGroup([_rebased(e, worker_root, root) for e in error.errors])
+    if error.path and Path(error.path).is_relative_to(worker_root):
+        path = root / Path(error.path).relative_to(worker_root)
+        return type(error)(error.message, path, error.line)
+    return error
 
 
-def _init_worker(parent: int, *args) -> None:
-    global _STATE
-    _die_with_parent(parent)
-    _STATE = _load_state(*args)
-
-
-def uses_broken_source(spec: LeafletSpec, broken: dict[str, LeafletError]) -> LeafletError | None:
-    """The error of a source ``spec`` needs that could not be read, if any (a
-    drug leaflet searches every source)."""
-    if not broken:
-        return None
-    if spec.drug:
-        return next(iter(broken.values()))
-    for section in spec.sections:
-        for selector in section.selectors:
-            if selector.source in broken:
-                return broken[selector.source]
-    return None
-
-
-def _run_job(spec_id: str, lang: str, variant: str, inputs: str) -> BuildResult:
-    state = _STATE
-    assert state is not None, "worker not initialised"
-    try:
-        # Listed as soon as it is in place, so an interrupted batch (even one
-        # whose parent never hears back) leaves a manifest that matches the files.
-        entry = build_one(
-            state.project,
-            state.specs[spec_id],
-            lang,
-            documents=state.documents,
-            clinic=state.clinic,
-            out=state.out,
-            draft=state.draft,
-            inputs=inputs,
-            variant=variant,
-            html_twin=state.html_twin,
-            fhir_inline=state.fhir_inline,
-            today=state.today,
-        )
-    except LeafletError as error:
-        return BuildResult(spec_id, lang, error=error)
-    except (Exception, RecursionError) as error:  # a bug: this leaflet fails, the batch goes on
-        LOGGER.debug("unexpected error building %s [%s]", spec_id, lang, exc_info=True)
-        return BuildResult(spec_id, lang, error=unexpected(error, state.specs[spec_id].path))
-    return BuildResult(spec_id, lang, entry=entry)
-
-
-def unexpected(error: BaseException, path: Path | None = None) -> LeafletError:
-    """A failure that is not a :class:`LeafletError` (a bug), as one failed leaflet."""
-    return LeafletError(
-        f"internal error ({type(error).__name__}: {str(error)[:200]}); please report it", path
-    )
-
-
-def fhir_path(pdf_path: str) -> str:
-    """Where a PDF's DocumentReference is written: beside it, ``.fhir.json``."""
-    return pdf_path.removesuffix(".pdf") + ".fhir.json"
-
-
-def _relist(
-    out: Path,
-    state: _State,
-    variants: list[str],
-    draft: bool,
-    todo: list[tuple[str, str, str, str]],
-    project: Project,
-) -> list[tuple[str, str, str, str]]:
-    """After the manifest was lost: a job for every PDF on disk this build would
-    not otherwise write, so that the new manifest lists them all again."""
-    planned = {output_path(spec_id, lang, variant, draft) for spec_id, lang, variant, _ in todo}
-    jobs = []
-    for spec in state.specs.values():
-        if spec.skip_reason or uses_broken_source(spec, state.broken):
-            continue
-        for folder in sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else ():
-            try:
-                lang = language_code(folder.name)
-            except LeafletError:
-                continue
-            for variant in variants:
-                path = output_path(spec.id, lang, variant, draft)
-                if path in planned or not (out / path).is_file():
-                    continue
-                try:
-                    leaflet = select_sections(spec, state.documents)
-                except LeafletError:
-                    continue
-                inputs = input_hash(
-                    project, spec, leaflet, state.clinic, lang, draft, variant, state.today
-                )
-                jobs.append((spec.id, lang, variant, inputs))
-    return jobs
-
-
-def check_output_folder(project: Project, out: Path) -> None:
-    """The output folder may be anywhere but inside the project's inputs."""
-    for inputs in (project.sources, project.leaflets, project.templates, project.locales):
-        if out.resolve().is_relative_to(inputs.resolve()):
-            raise LeafletError(
-                "the output folder must not be inside the project's sources, leaflets, "
-                "templates or locales folder",
-                out,
-            )
-
-
-def _current_entries(out: Path) -> dict[tuple[str, str, str], dict]:
-    return {(e["id"], e["lang"], e["path"]): e for e in read_manifest(out)}
+# --- the batch --------------------------------------------------------------------
 
 
 def _up_to_date(
@@ -590,6 +707,52 @@ def _up_to_date(
         return False
 
 
+def _relist(out: Path, workspace: Workspace, todo: list[Job], digests: InputDigests) -> list[Job]:
+    """After the manifest was lost: a job for every PDF on disk this build would
+    not otherwise write, so that the new manifest lists them all again."""
+    draft = workspace.draft
+    planned = {output_path(job.id, job.lang, job.variant, draft) for job in todo}
+    folders = sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else []
+    jobs = []
+    for spec in workspace.specs.values():
+        if spec.skip_reason or uses_broken_source(spec, workspace.broken):
+            continue
+        for folder in folders:
+            try:
+                lang = language_code(folder.name)
+            except LeafletError:
+                continue
+            for pdf in sorted(folder.glob(f"{spec.id}.*pdf")):
+                variant = next(
+                    (
+                        v
+                        for v in ("standard", "large-print", *(f"{BILINGUAL}{b}" for b in ("en",)))
+                        if output_path(spec.id, lang, v, draft) == f"{lang}/{pdf.name}"
+                    ),
+                    None,
+                )
+                path = f"{lang}/{pdf.name}"
+                if variant is None or path in planned:
+                    continue
+                try:
+                    leaflet = select_sections(spec, workspace.documents)
+                except LeafletError:
+                    continue
+                inputs = input_hash(
+                    workspace.project,
+                    spec,
+                    leaflet,
+                    workspace.clinic,
+                    lang,
+                    draft,
+                    variant,
+                    workspace.today,
+                    digests=digests,
+                )
+                jobs.append(Job(workspace.key, spec.id, lang, variant, inputs))
+    return jobs
+
+
 def build_leaflets(
     project: Project,
     ids: Iterable[str] | None = None,
@@ -599,6 +762,7 @@ def build_leaflets(
     draft: bool = False,
     include_drugs: bool = False,
     jobs: int = 1,
+    executor: str | Backend | None = None,
     force: bool = False,
     large_print: bool = False,
     fhir_inline: bool = False,
@@ -611,9 +775,15 @@ def build_leaflets(
     """Build the chosen leaflets in every language.
 
     Leaflets whose inputs are unchanged since their PDF was written are
-    skipped unless ``force``. ``jobs`` > 1 renders in that many worker
-    processes. A failure stops only its own leaflet. ``on_result`` is called
-    after each leaflet with the result and the done / total counts.
+    skipped unless ``force``. ``executor`` says where they render:
+    ``"local"`` (the default: this process for one job or ``jobs`` <= 1, else
+    a pool of ``jobs`` processes), ``"dask"`` (a Dask cluster of ``jobs``
+    workers on this machine), ``"dask://HOST:PORT"`` (an existing Dask
+    scheduler), or a :class:`~leafletgen.executors.Backend`. Whichever it
+    is, the same inputs give the same bytes, and only this process writes
+    files. A failure stops only its own leaflet; a job whose worker died is
+    given to another. ``on_result`` is called after each leaflet with the
+    result and the done / total counts.
 
     ``large_print`` (or ``large_print: true`` in clinic.yaml) also builds a
     large-print variant of each leaflet (``<id>.large.pdf``). Every PDF gets
@@ -649,98 +819,134 @@ def build_leaflets(
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
     today = today or dt.date.today()
-    state = _load_state(project, out, draft, include_drugs, fhir_inline, html_twin, failed, today)
+    recorded = _midnight(today)
+    workspace = load_workspace(
+        project,
+        draft=draft,
+        include_drugs=include_drugs,
+        html_twin=html_twin,
+        failed=failed,
+        today=today,
+    )
     lost = check_manifest(out)
-    variants = ["standard"] + (["large-print"] if large_print or state.clinic.large_print else [])
-    specs = choose_specs(state.specs, ids, failed)
+    variants = ["standard"] + (
+        ["large-print"] if large_print or workspace.clinic.large_print else []
+    )
+    specs = choose_specs(workspace.specs, ids, failed)
     results = [
         BuildResult(name, lang, error=error)
         for name, error in failed.items()
         if not ids or name in ids
         for lang in langs
     ]
-    current = _current_entries(out)
-    todo: list[tuple[str, str, str, str]] = []
+    current = {(e["id"], e["lang"], e["path"]): e for e in read_manifest(out)}
+    digests = InputDigests(project.root)
+    todo: list[Job] = []
     for spec in specs:
         for lang in langs:
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
                 continue
-            if broken := uses_broken_source(spec, state.broken):
+            if broken := uses_broken_source(spec, workspace.broken):
                 results.append(BuildResult(spec.id, lang, error=broken))
                 continue
             try:
-                leaflet = select_sections(spec, state.documents)
+                leaflet = select_sections(spec, workspace.documents)
             except LeafletError as error:
                 results.append(BuildResult(spec.id, lang, error=error))
                 continue
             extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
             for variant in variants + extra:
                 inputs = input_hash(
-                    project, spec, leaflet, state.clinic, lang, draft, variant, today
+                    project,
+                    spec,
+                    leaflet,
+                    workspace.clinic,
+                    lang,
+                    draft,
+                    variant,
+                    today,
+                    digests=digests,
                 )
                 path = output_path(spec.id, lang, variant, draft)
                 entry = current.get((spec.id, lang, path))
                 if not force and _up_to_date(entry, out, inputs, fhir_inline, html_twin):
                     results.append(BuildResult(spec.id, lang, skipped="unchanged"))
                     continue
-                todo.append((spec.id, lang, variant, inputs))
+                todo.append(Job(workspace.key, spec.id, lang, variant, inputs))
 
-    if lost:
-        todo += _relist(out, state, variants, draft, todo, project)
+    if lost:  # list every PDF still on disk again, by building it again
+        todo += _relist(out, workspace, todo, digests)
 
     total = len(results) + len(todo)
     if on_result:
         for done, result in enumerate(results, start=1):
             on_result(result, done, total)
-    if jobs <= 1 or len(todo) <= 1:
-        global _STATE
-        _STATE = state
-        for job in todo:
-            results.append(_run_job(*job))
-            if on_result:
-                on_result(results[-1], len(results), total)
-    else:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(todo)),
-            initializer=_init_worker,
-            initargs=(
-                os.getpid(),
-                project,
-                out,
-                draft,
-                include_drugs,
-                fhir_inline,
-                html_twin,
-                None,
-                today,
-            ),
-        ) as pool:
-            futures = {pool.submit(_run_job, *job): job for job in todo}
-            for future in as_completed(futures):
-                try:
-                    results.append(future.result())
-                except Exception as error:  # a worker died or could not start
-                    spec_id, lang = futures[future][:2]
-                    path = state.specs[spec_id].path
-                    results.append(BuildResult(spec_id, lang, error=unexpected(error, path)))
-                if on_result:
-                    on_result(results[-1], len(results), total)
-    if not any(r.entry for r in results):
-        update_manifest(out, [])  # still prune entries whose file is gone
-    # Every PDF's DocumentReference (related to its English original, whose id
-    # changes with its bytes) and Provenance, written again from the manifest.
-    listed = list(_current_entries(out).values())
-    recorded = dt.datetime.combine(today, dt.time(0, 0), dt.UTC).isoformat()
-    unwritten: list[tuple[dict, LeafletError]] = []
-    resources = fhir.publish_resources(
-        listed, out, inline=fhir_inline, recorded=recorded, failed=unwritten
-    )
-    for entry, error in unwritten:  # that leaflet failed; the batch still ends with its summary
-        same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
-        if not any(r.error for r in same):
-            results = [r for r in results if r not in same]
-            results.append(BuildResult(entry["id"], entry["lang"], error=error))
+
+    index = fhir.originals(list(current.values()))  # English originals, as they land
+    related: set[str] = set()  # leaflets with a translation or variant published
+    stale: set[str] = set()  # ... before their English original was rebuilt
+
+    def publish(rendered: Rendered) -> None:
+        job = rendered.job
+        error = rendered.error
+        if error is None:
+            try:
+                before = index.get(job.id)
+                entry = publish_rendered(
+                    rendered,
+                    out,
+                    fhir_inline=fhir_inline,
+                    journal=journal,
+                    originals=index,
+                    recorded=recorded,
+                )
+                if index.get(job.id) is before:
+                    related.add(job.id)
+                elif job.id in related:
+                    stale.add(job.id)
+            except LeafletError as problem:
+                error = problem
+        elif rendered.root and rendered.root != str(project.root):
+            error = _rebased(error, rendered.root, project.root)
+        result = (
+            BuildResult(job.id, job.lang, entry=entry, worker=rendered.worker, rss=rendered.rss)
+            if error is None
+            else BuildResult(job.id, job.lang, error=error, worker=rendered.worker)
+        )
+        results.append(result)
+        if on_result:
+            on_result(result, len(results), total)
+
+    journal = ManifestJournal(out)
+    try:
+        if todo:
+            backend = executors.backend_for(executor, jobs=jobs, batch=len(todo))
+            try:
+                executors.run_jobs(backend, workspace, todo, publish)
+            finally:
+                if backend is not executor:  # one the caller passed in stays theirs
+                    backend.close()
+    finally:
+        journal.close()  # the manifest, written once, true to the files in place
+    # A translation published before its English original was rebuilt relates
+    # to the original's old id: those leaflets' resources are brought up to date
+    # (files already right are left alone).
+    if stale or fhir_bundle:
+        unwritten: list[tuple[dict, LeafletError]] = []
+        resources = fhir.publish_resources(
+            read_manifest(out),
+            out,
+            inline=fhir_inline,
+            recorded=recorded,
+            only=None if fhir_bundle else stale,
+            failed=unwritten,
+        )
+        for entry, error in unwritten:  # that leaflet failed; the batch ends with its summary
+            same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
+            if not any(r.error for r in same):
+                results = [r for r in results if r not in same]
+                results.append(BuildResult(entry["id"], entry["lang"], error=error))
     if fhir_bundle:
         try:
             fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")

@@ -153,6 +153,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         draft=args.draft,
         include_drugs=args.all,
         jobs=args.jobs or os.cpu_count() or 1,
+        executor=args.executor,
         force=args.force,
         large_print=args.large_print,
         fhir_inline=args.fhir_inline,
@@ -534,6 +535,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "-j", "--jobs", type=int, default=0, help="worker processes (default: number of CPUs)"
+    )
+    build.add_argument(
+        "--executor",
+        default="local",
+        metavar="WHERE",
+        help="where leaflets render: local (a process pool, the default), dask (a Dask "
+        "cluster on this machine, -j workers) or dask://HOST:PORT (a running Dask scheduler)",
     )
     build.add_argument(
         "--force", action="store_true", help="rebuild leaflets whose inputs did not change"

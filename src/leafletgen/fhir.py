@@ -103,19 +103,61 @@ def document_reference(
     return resource
 
 
-def original_of(entry: dict, entries: list[dict]) -> dict | None:
-    """The English, standard-print, final entry a translation or variant was made from."""
+def is_original(entry: dict) -> bool:
+    """Whether an entry is an English, standard-print, final original."""
+    return (
+        entry["lang"] == "en"
+        and entry.get("variant", "standard") == "standard"
+        and not entry.get("draft")
+    )
+
+
+def original_of(entry: dict, entries: list[dict] | dict[str, dict]) -> dict | None:
+    """The English, standard-print, final entry a translation or variant was made
+    from. ``entries``: the manifest's entries, or :func:`originals` of them."""
     if entry["lang"] == "en" and entry.get("variant", "standard") == "standard":
         return None
-    for other in entries:
-        if (
-            other["id"] == entry["id"]
-            and other["lang"] == "en"
-            and other.get("variant", "standard") == "standard"
-            and not other.get("draft")
-        ):
-            return other
-    return None
+    if isinstance(entries, dict):
+        return entries.get(entry["id"])
+    return next((o for o in entries if o["id"] == entry["id"] and is_original(o)), None)
+
+
+def originals(entries: list[dict]) -> dict[str, dict]:
+    """The English originals among ``entries``, by leaflet id (one lookup each,
+    however large the manifest)."""
+    found: dict[str, dict] = {}
+    for entry in entries:
+        if is_original(entry):
+            found.setdefault(entry["id"], entry)
+    return found
+
+
+def resources_of(
+    entry: dict,
+    out: Path,
+    *,
+    original: dict | None,
+    inline: bool = False,
+    recorded: str,
+    content: bytes | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An entry's DocumentReference and Provenance, related to its English
+    ``original`` if it has one."""
+    from .provenance import provenance
+
+    original_id = resource_id(original) if original else None
+    reference = document_reference(entry, out, inline=inline, original=original_id, content=content)
+    record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
+    return reference, record
+
+
+def resource_files(pdf_path: str, reference: dict, record: dict) -> dict[str, bytes]:
+    """The files of a PDF's resources: ``<id>.fhir.json`` and ``<id>.provenance.json``."""
+    stem = str(pdf_path).removesuffix(".pdf")
+    return {
+        f"{stem}.fhir.json": json_bytes(reference),
+        f"{stem}.provenance.json": json_bytes(record),
+    }
 
 
 def publish_resources(
@@ -124,27 +166,38 @@ def publish_resources(
     *,
     inline: bool = False,
     recorded: str,
+    only: set[str] | None = None,
     failed: list[tuple[dict, LeafletError]] | None = None,
 ) -> list[dict[str, Any]]:
     """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
     (``<id>.provenance.json``) beside its PDF, related to the English original
-    where there is one; returns them all, for a Bundle. With ``failed``, an
-    entry whose resources cannot be written is recorded there and left out,
-    and the others are still written."""
-    from .provenance import provenance
-
+    where there is one; returns them all, for a Bundle. With ``only`` (leaflet
+    ids), just the resources of those leaflets are made. A file whose content
+    is already right is not written again. With ``failed``, an entry whose
+    resources cannot be written is recorded there and left out, and the
+    others are still written."""
+    index = originals(entries)
     resources = []
     for entry in entries:
+        if only is not None and entry["id"] not in only:
+            continue
         try:
-            original = original_of(entry, entries)
-            original_id = resource_id(original) if original else None
-            reference = document_reference(entry, out, inline=inline, original=original_id)
-            record = provenance(
-                entry, reference["id"], original_id, entry.get("created") or recorded
+            reference, record = resources_of(
+                entry, out, original=original_of(entry, index), inline=inline, recorded=recorded
             )
-            stem = str(output_file(out, entry["path"])).removesuffix(".pdf")
-            write_json(reference, Path(f"{stem}.fhir.json"))
-            write_json(record, Path(f"{stem}.provenance.json"))
+            for name, data in resource_files(entry["path"], reference, record).items():
+                path = output_file(out, name)
+                try:
+                    if path.read_bytes() == data:
+                        continue
+                except OSError:
+                    pass
+                try:
+                    write_atomic(path, data)
+                except OSError as error:
+                    raise PublishError(
+                        f"cannot write FHIR resource: {error.strerror}", path
+                    ) from None
         except LeafletError as error:
             if failed is None:
                 raise

@@ -422,6 +422,14 @@ def _fixed_font_timestamps() -> None:
 atexit.register(_shared_stylesheets.cache_clear)
 
 
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF in memory and its page count, as the renderer laid it out."""
+
+    data: bytes
+    pages: int
+
+
 @cache
 def _tag_languages() -> None:
     """Give each tagged part in another language than the document its own /Lang.
@@ -449,15 +457,15 @@ def _tag_languages() -> None:
     tags._build_box_tree = build_with_lang
 
 
-def render_pdf(
+def render_document(
     html: str,
     *,
     base_url: str | Path,
     stylesheet: str | Path | None = None,
     assets: tuple[Path, ...] = (),
     pdf_variant: str | None = None,
-) -> bytes:
-    """Render HTML with WeasyPrint and return the PDF bytes.
+) -> RenderedPdf:
+    """Render HTML with WeasyPrint: the PDF bytes and the number of pages.
 
     Relative URLs resolve against ``base_url`` (the templates folder); only
     files under it and under ``assets`` can be loaded. ``stylesheet`` (a CSS
@@ -474,6 +482,7 @@ def render_pdf(
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
     options: dict[str, Any] = {}
+    font_config = None
     if stylesheet is not None:
         path = Path(stylesheet)
         try:
@@ -483,16 +492,43 @@ def render_pdf(
         if not path.resolve().is_relative_to(base):
             raise RenderError("the stylesheet is a link leading outside the templates", path)
         sheets, font_config = _shared_stylesheets(path.resolve(), mtime, langs)
-        options |= {"stylesheets": list(sheets), "font_config": font_config}
+        options["stylesheets"] = list(sheets)
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
         _tag_languages()
-    rendered = document.render(**options)
-    data = rendered.write_pdf(**options)
+    # Laid out once: the page count comes from the layout, not from reading
+    # the PDF back.
+    laid_out = document.render(font_config=font_config, **options)
+    data = laid_out.write_pdf(**options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
         raise RenderError("WeasyPrint returned no PDF")
     if stylesheet is not None:
-        fonts.check_font_names(font.name.decode() for font in rendered.fonts.values())
-    return data
+        fonts.check_font_names(font.name.decode() for font in laid_out.fonts.values())
+    return RenderedPdf(data, len(laid_out.pages))
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | Path,
+    stylesheet: str | Path | None = None,
+    assets: tuple[Path, ...] = (),
+    pdf_variant: str | None = None,
+) -> bytes:
+    """Render HTML with WeasyPrint and return the PDF bytes (see :func:`render_document`)."""
+    return render_document(
+        html, base_url=base_url, stylesheet=stylesheet, assets=assets, pdf_variant=pdf_variant
+    ).data
+
+
+def warm_renderer(stylesheet: str | Path | None = None) -> None:
+    """Pay WeasyPrint's start-up now (its import, and parsing ``stylesheet`` with
+    its fonts) rather than in the first leaflet: before worker processes are
+    forked, or when a long-lived process starts."""
+    import weasyprint  # noqa: F401
+
+    if stylesheet is not None and Path(stylesheet).is_file():
+        path = Path(stylesheet).resolve()
+        _shared_stylesheets(path, path.stat().st_mtime, ())

@@ -240,6 +240,25 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
     assert client.get("/leaflets/rituximab/en/standard.pdf").status_code == 409
     copy = client.get("/api/leaflets/rituximab").json()["copies"][0]
     assert (copy["lang"], copy["state"]) == ("en", "stale")
+    rid = copy["document_reference"].rsplit("/", 1)[1]
+    assert client.get(f"/fhir/DocumentReference/{rid}").status_code == 404
+    assert client.get(f"/fhir/Binary/{rid}").status_code == 404
+    assert client.get("/fhir/DocumentReference", params={"_id": rid}).json()["total"] == 0
+
+
+def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
+    build(project, out_copy, ids=["rituximab"], langs=["es"], html_twin=True)
+    client = make_client(project, out_copy)
+    twin = client.get("/leaflets/rituximab/es/standard.html")
+    assert twin.status_code == 200
+    assert '<html lang="es"' in twin.text and "Cómo funciona" in twin.text
+    assert twin.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "script-src" not in twin.headers["content-security-policy"]
+    page = client.get("/leaflets/rituximab", params={"lang": "es"}).text
+    assert 'href="/leaflets/rituximab/es/standard.html"' in page
+    copy = client.get("/api/leaflets/rituximab").json()["copies"]
+    es = next(c for c in copy if c["lang"] == "es" and c["variant"] == "standard")
+    assert es["html"] == "http://testserver/leaflets/rituximab/es/standard.html"
 
 
 # --- JSON API ------------------------------------------------------------------------
@@ -253,7 +272,9 @@ def test_api_lists_leaflets_with_copies(client, project, built_out):
     assert rituximab["languages"] == ["en", "es"]  # built; every catalog's can be
     catalogs = ["en", *catalog_languages(project.locales)]
     copies = {(c["lang"], c["variant"]): c for c in rituximab["copies"]}
-    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")}
+    assert set(copies) == {(lang, v) for lang in catalogs for v in ("standard", "large-print")} | {
+        (lang, "bilingual-en") for lang in catalogs if lang != "en"
+    }
     assert copies[("vi", "standard")]["state"] == "missing"
     es = copies[("es", "standard")]
     assert es["state"] == "current"
@@ -376,14 +397,15 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
 # --- interface languages ------------------------------------------------------------
 
 
-def test_switching_the_interface_to_spanish(client):
+def test_switching_the_interface_to_spanish(project, built_out):
+    client = make_client(project, built_out)
     response = client.get(
         "/language/es", params={"next": "/leaflets/rituximab?lang=es"}, follow_redirects=False
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/leaflets/rituximab?lang=es"
     assert "desk_lang=es" in response.headers["set-cookie"]
-    page = client.get("/leaflets/rituximab?lang=es", cookies={"desk_lang": "es"}).text
+    page = client.get("/leaflets/rituximab?lang=es").text  # the cookie is kept
     assert '<html lang="es" dir="ltr">' in page
     words = text_of(page)
     assert "Idioma del paciente" in words and "Folleto en español" in words
@@ -392,7 +414,8 @@ def test_switching_the_interface_to_spanish(client):
 
 
 @pytest.mark.parametrize("target", ["//attacker.example/x", "https://attacker.example/", "x"])
-def test_language_switch_only_returns_to_this_site(client, target):
+def test_language_switch_only_returns_to_this_site(project, built_out, target):
+    client = make_client(project, built_out)
     response = client.get("/language/en", params={"next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
 
@@ -469,12 +492,35 @@ def test_json_api_builds_large_print(project_copy):
     assert entry(out, "immunotherapy", "en", "large-print")["path"] == "en/immunotherapy.large.pdf"
 
 
+def test_a_bilingual_edition_on_request(project_copy):
+    out = project_copy.root / "out"
+    client = make_client(project_copy, out)
+    job = client.post(
+        "/api/leaflets/rituximab/builds", json={"lang": "es", "variant": "bilingual-en"}
+    ).json()
+    desk = client.app.state.desk
+    assert desk.wait(desk.job(job["id"]), timeout=180)
+    assert desk.job(job["id"]).state == "done", desk.job(job["id"]).errors
+    built = entry(out, "rituximab", "es", "bilingual-en")
+    assert built["path"] == "es/rituximab.bilingual-en.pdf"
+    pdf = client.get("/leaflets/rituximab/es/bilingual-en.pdf", params={"download": "true"})
+    assert pdf.headers["content-disposition"].endswith('filename="rituximab-es-bilingual-en.pdf"')
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Cómo funciona" in text and "How it works" in text
+    words = text_of(client.get("/leaflets/rituximab", params={"lang": "es"}).text)
+    assert "Bilingual, with English" in words
+    refused = client.post(
+        "/leaflets/rituximab/build", data={"lang": "en", "variant": "bilingual-en"}
+    )
+    assert refused.status_code == 404 and "no variant 'bilingual-en' in 'en'" in refused.text
+
+
 @pytest.mark.parametrize(
     ("leaflet", "form", "status", "message"),
     [
         ("aspirin", {"lang": "en"}, 404, "no leaflet 'aspirin'"),
         ("rituximab", {"lang": "fr"}, 404, "no catalog for language 'fr'"),
-        ("rituximab", {"lang": "en", "variant": "tiny"}, 404, "no variant 'tiny'"),
+        ("rituximab", {"lang": "en", "variant": "tiny"}, 404, "no variant 'tiny' in 'en'"),
         ("pembrolizumab", {"lang": "en"}, 409, "is not built: the sources name it only"),
     ],
 )

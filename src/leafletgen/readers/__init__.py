@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..files import read_regular
 from ..model import Document, Notice, SourceInfo
+from ..sections import classify_heading
 from .common import (
     MAX_SOURCE_BYTES,
     WEB_URL,
@@ -57,6 +58,8 @@ def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
     dates = find_review_dates(lines, profile, path)
     tokens = tokenise_scrape(strip_chrome(lines, profile), profile)
     title = None
+    if _site_label_first(tokens):
+        tokens = tokens[1:]
     if tokens and tokens[0].kind == "heading" and _can_be_title(tokens[0].text):
         title, tokens = tokens[0].text, tokens[1:]
     return _Parsed(tokens, dates, {}, title)
@@ -65,6 +68,18 @@ def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
 def _text(value: object) -> str | None:
     """A value of a page's front matter, if it is text (a list or a mapping is ignored)."""
     return value if isinstance(value, str) else None
+
+
+def _site_label_first(tokens: list[Token]) -> bool:
+    """Whether the page opens with a site's name or section ("EBSCO Health",
+    "Cancer Services") above its title: a line with nothing under it, then a
+    heading that names no section kind of its own, with the page's text under it."""
+    if len(tokens) < 3 or [t.kind for t in tokens[:2]] != ["heading", "heading"]:
+        return False
+    title = tokens[1].text
+    return (
+        tokens[2].kind != "heading" and _can_be_title(title) and classify_heading(title) == "other"
+    )
 
 
 # A page title is not a section question: "When should I call the doctor?" at

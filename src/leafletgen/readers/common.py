@@ -62,6 +62,7 @@ class Profile:
     heading_lines: tuple[re.Pattern[str], ...] = ()
     review_dates: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = field(default_factory=dict)
     nav_links: tuple[re.Pattern[str], ...] = ()
+    nav_sentences: re.Pattern[str] | None = None
     inline_drop: tuple[re.Pattern[str], ...] = ()
     figure_credit: re.Pattern[str] | None = None
     not_headings: tuple[re.Pattern[str], ...] = ()
@@ -119,11 +120,17 @@ def _ranges(specs: list[dict]) -> tuple[DropRange, ...]:
     )
 
 
-def _review_patterns(spec: dict) -> dict[str, tuple[tuple[re.Pattern[str], str], ...]]:
-    found = {}
-    for key, value in spec.get("review_dates", {}).items():
-        entries = value if isinstance(value, list) else [value]
-        found[key] = tuple((re.compile(e["pattern"]), e["format"]) for e in entries)
+_DatePatterns = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _review_patterns(spec: dict, generic: dict) -> dict[str, _DatePatterns]:
+    """A publisher's own review-date patterns, then the generic ones."""
+    found: dict[str, _DatePatterns] = {}
+    for source in (spec.get("review_dates", {}), generic.get("review_dates", {})):
+        for key, value in source.items():
+            entries = value if isinstance(value, list) else [value]
+            compiled = tuple((re.compile(e["pattern"]), e["format"]) for e in entries)
+            found[key] = found.get(key, ()) + compiled
     return found
 
 
@@ -142,8 +149,9 @@ def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
         any_range=re.compile("|".join(f"(?:{r['start']})" for r in both("drop_ranges")) or "(?!)"),
         stop_at=_union(spec.get("stop_at")),
         heading_lines=_union(spec.get("heading_lines")),
-        review_dates=_review_patterns(spec),
+        review_dates=_review_patterns(spec, generic),
         nav_links=_patterns(generic.get("nav_links")),
+        nav_sentences=_optional("|".join(generic.get("nav_sentences", [])) or None),
         inline_drop=_patterns(generic.get("inline_drop")),
         figure_credit=_optional(generic.get("figure_credit")),
         not_headings=_union(generic.get("not_headings")),
@@ -437,6 +445,15 @@ def _strip_inline(text: str, profile: Profile) -> str:
     return text
 
 
+def _drop_nav_sentences(text: str, profile: Profile) -> str:
+    """A paragraph without its sentences that only send the reader elsewhere."""
+    if profile.nav_sentences is None:
+        return text
+    sentences = _sentences(text)
+    kept = [s for s in sentences if not profile.nav_sentences.match(s)]
+    return text if len(kept) == len(sentences) else " ".join(kept)
+
+
 @dataclass
 class _Raw:
     """A section being assembled."""
@@ -479,7 +496,9 @@ def assemble(
             items = (*last.items[:-1], f"{last.items[-1]}\n{text}")
             blocks[-1] = Block("list", last.line, items=items, item_lines=last.item_lines)
         else:
-            blocks.append(Block("paragraph", token.line, text=text))
+            text = _drop_nav_sentences(text, profile)
+            if text:
+                blocks.append(Block("paragraph", token.line, text=text))
 
     for index, section in enumerate(raw):
         following = raw[index + 1].heading if index + 1 < len(raw) else None

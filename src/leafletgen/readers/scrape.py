@@ -12,7 +12,7 @@ block with no blank lines):
   a list, or another such heading with text after it); box titles, credits
   and labels ("Phone: ...") never are;
 * ``•``, ``-`` and ``*`` lines are list items (``• -`` too), and lines
-  indented under an item's text continue the item;
+  (bullets too: a sub-list) indented under an item's text continue the item;
 * lines directly after a lead-in ending in ``:`` that do not end like a
   sentence are the items of a list whose bullets the scrape lost, unless they
   are a subsection heading (one such line with text after it, or a
@@ -108,9 +108,13 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
             index += 1
             continue
         if bullet := _BULLET.match(line):
-            if normalise(bullet[1]):  # an empty bullet is layout, not an item
+            if item_column is not None and _indent(line) >= item_column:
+                # A bullet under an item's text: a sub-list, kept with its item
+                # ("have other medical problems:" / "• kidney disease").
+                tokens.append(Token("cont", normalise(bullet[1]), number))
+            elif normalise(bullet[1]):  # an empty bullet is layout, not an item
                 tokens.append(Token("item", normalise(bullet[1]), number))
-            item_column = bullet.start(1)
+                item_column = bullet.start(1)
             index += 1
             continue
         if item_column is not None and _indent(line) >= max(item_column, 3):

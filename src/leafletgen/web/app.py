@@ -28,11 +28,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__, fhir
-from ..build import VARIANTS, Project
+from ..build import Project
 from .builds import BuildDesk, BuildJob
 from .fhirapi import make_router, outcome
 from .interface import Interface
-from .library import Copy, LeafletInfo, Library, search
+from .library import Copy, LeafletInfo, Library, search, variants_for
 from .previews import page_png
 
 LOGGER = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class DistributionModel(BaseModel):
 
 class CopyModel(BaseModel):
     lang: str
-    variant: str = Field(description="standard or large-print")
+    variant: str = Field(description="standard, large-print, or bilingual-en (with English)")
     state: str = Field(description="current, stale (inputs changed), missing, or unknown")
     title: str | None = None
     distribution: DistributionModel
@@ -153,9 +153,7 @@ def create_app(
     loopback names when it listens on loopback, so a web page elsewhere cannot
     reach it through DNS rebinding).
     """
-    out = Path(out)
-    if not out.is_absolute():
-        out = project.root / out
+    out = Path(out).resolve()  # like `build --out`: relative to the current folder
     library = Library(project, out)
     interface = Interface(project)
     desk = desk or BuildDesk(project, library.out)
@@ -295,8 +293,11 @@ def create_app(
         if lang not in library.languages:
             known = ", ".join(library.languages)
             raise HTTPException(404, f"no catalog for language {lang!r}; known: {known}")
-        if variant not in VARIANTS:
-            raise HTTPException(404, f"no variant {variant!r}; known: {', '.join(VARIANTS)}")
+        known = variants_for(lang)
+        if variant not in known:
+            raise HTTPException(
+                404, f"no variant {variant!r} in {lang!r}; known: {', '.join(known)}"
+            )
         return desk.request(leaflet_id, lang, variant)
 
     # errors ------------------------------------------------------------------------
@@ -406,6 +407,7 @@ def create_app(
     @app.get(
         "/leaflets/{leaflet_id}/{lang}/{variant}.pdf",
         name="leaflet_pdf",
+        summary="A leaflet's PDF",
         response_class=Response,
         responses={200: {"content": {"application/pdf": {}}}},
         tags=["leaflets"],
@@ -425,7 +427,12 @@ def create_app(
             headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
         )
 
-    @app.get("/leaflets/{leaflet_id}/{lang}/{variant}.html", name="leaflet_html", tags=["leaflets"])
+    @app.get(
+        "/leaflets/{leaflet_id}/{lang}/{variant}.html",
+        name="leaflet_html",
+        summary="A leaflet's accessible HTML twin",
+        tags=["leaflets"],
+    )
     def leaflet_html(leaflet_id: str, lang: str, variant: str) -> HTMLResponse:
         """A leaflet's accessible HTML twin, if the build wrote one (``build --html``)."""
         _info, copy = copy_of(leaflet_id, lang, variant)
@@ -475,7 +482,7 @@ def create_app(
 
     # JSON API ------------------------------------------------------------------------
 
-    @app.get("/api/leaflets", tags=["leaflets"])
+    @app.get("/api/leaflets", summary="List or search the leaflets", tags=["leaflets"])
     def api_leaflets(
         request: Request,
         q: Annotated[str, Query(description="drug, brand or topic; empty: all")] = "",
@@ -484,12 +491,17 @@ def create_app(
         variant: state, distribution status, issued and review-by dates, URLs."""
         return [leaflet_model(request, info) for info in search(library.leaflets(), q)]
 
-    @app.get("/api/leaflets/{leaflet_id}", tags=["leaflets"])
+    @app.get("/api/leaflets/{leaflet_id}", summary="One leaflet", tags=["leaflets"])
     def api_leaflet(request: Request, leaflet_id: str) -> LeafletModel:
         """One leaflet, as in the list."""
         return leaflet_model(request, find(leaflet_id))
 
-    @app.post("/api/leaflets/{leaflet_id}/builds", status_code=202, tags=["builds"])
+    @app.post(
+        "/api/leaflets/{leaflet_id}/builds",
+        status_code=202,
+        summary="Build a leaflet (in the background)",
+        tags=["builds"],
+    )
     def api_build(request: Request, leaflet_id: str, body: BuildRequest) -> BuildModel:
         """Build a leaflet in one language and variant, in the background.
 
@@ -500,7 +512,9 @@ def create_app(
         _same_origin(request)
         return build_model(request, start_build(leaflet_id, body.lang, body.variant))
 
-    @app.get("/api/builds/{job_id}", name="build_status", tags=["builds"])
+    @app.get(
+        "/api/builds/{job_id}", name="build_status", summary="A build's progress", tags=["builds"]
+    )
     def api_build_status(request: Request, job_id: str) -> BuildModel:
         """A requested build: queued, running, done or failed, with its errors."""
         return build_model(request, _job(job_id))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import BuildResult, Project, build_leaflets
+from ..build import BuildResult, Project, build_leaflets, companion_language
 from ..errors import LeafletError, error_lines
 
 LOGGER = logging.getLogger(__name__)
@@ -151,6 +151,7 @@ class BuildDesk:
                 include_drugs=True,
                 jobs=1,
                 large_print=job.variant == "large-print",
+                bilingual=companion_language(job.variant),
                 on_result=progress,
             )
         except LeafletError as error:

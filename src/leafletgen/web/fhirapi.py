@@ -67,6 +67,8 @@ class FhirStore:
     def references(self, base: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         found = []
         for entry in self.library.entries():
+            if not self.library.intact(entry):
+                continue  # its PDF no longer has the bytes the reference describes
             resource = self._written(entry)
             resource["content"][0]["attachment"]["url"] = f"{base}/Binary/{resource['id']}"
             resource["content"][0]["attachment"].pop("data", None)
@@ -145,12 +147,19 @@ def make_router(library: Library) -> APIRouter:
     store = FhirStore(library)
     router = APIRouter(prefix="/fhir", tags=["FHIR R4 (read-only)"])
 
-    @router.get("/metadata", name="fhir_metadata", response_class=FhirResponse)
+    @router.get(
+        "/metadata",
+        name="fhir_metadata",
+        summary="CapabilityStatement",
+        response_class=FhirResponse,
+    )
     def metadata(request: Request) -> FhirResponse:
         """The server's CapabilityStatement: what can be read and searched."""
         return FhirResponse(capability_statement(fhir_base(request)))
 
-    @router.get("/DocumentReference", response_class=FhirResponse)
+    @router.get(
+        "/DocumentReference", summary="Search DocumentReferences", response_class=FhirResponse
+    )
     def search_references(request: Request) -> FhirResponse:
         """Search the leaflets' DocumentReferences, e.g. ``?language=es``.
 
@@ -181,7 +190,11 @@ def make_router(library: Library) -> APIRouter:
         ]
         return FhirResponse(searchset(base, criteria, matches, count, offset, ignored))
 
-    @router.get("/DocumentReference/{resource_id}", response_class=FhirResponse)
+    @router.get(
+        "/DocumentReference/{resource_id}",
+        summary="Read a DocumentReference",
+        response_class=FhirResponse,
+    )
     def read_reference(resource_id: str, request: Request) -> FhirResponse:
         """One DocumentReference, by id."""
         found = store.find(resource_id, fhir_base(request))
@@ -191,6 +204,7 @@ def make_router(library: Library) -> APIRouter:
 
     @router.get(
         "/Binary/{resource_id}",
+        summary="Read a Binary (the PDF)",
         responses={200: {"content": {"application/pdf": {}, FHIR_JSON: {}}}},
     )
     def read_binary(resource_id: str, request: Request) -> Response:

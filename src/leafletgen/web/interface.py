@@ -10,6 +10,7 @@ the desk's templates; English always is.
 from __future__ import annotations
 
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,7 @@ class Interface:
         return self.environment(ui).get_template(name).render(context)
 
 
+@cache
 def language_name(code: str, in_lang: str, *, capitalize: bool = True) -> str:
     """A language's name in the interface language: "Spanish", "Español" (or, for
     use inside a sentence, as the language writes it there: "español")."""

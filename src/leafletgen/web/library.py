@@ -11,6 +11,7 @@ the output folder and still have the bytes the manifest recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 import unicodedata
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..build import (
+    BILINGUAL,
     VARIANTS,
     Project,
     fhir_path,
@@ -29,7 +31,7 @@ from ..build import (
 from ..errors import LeafletError, error_lines
 from ..i18n import catalog_languages, load_translator
 from ..leaflets import LeafletSpec, load_clinic, select_sections
-from ..publish import read_manifest
+from ..publish import MANIFEST, read_manifest
 from ..sources import read_corpus
 
 SOURCE_LANGUAGE = "en"
@@ -150,6 +152,15 @@ class LeafletInfo:
         return fold(" ".join(words))
 
 
+def variants_for(lang: str) -> list[str]:
+    """The variants a leaflet can be built in, in one language: standard, large
+    print, and for a translation a bilingual edition beside the English original."""
+    variants = list(VARIANTS)
+    if lang != SOURCE_LANGUAGE:
+        variants.append(f"{BILINGUAL}{SOURCE_LANGUAGE}")
+    return variants
+
+
 def fold(text: str) -> str:
     """Text for matching: lower case, accents and trade-mark signs removed."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -195,8 +206,9 @@ class _Inputs:
 
 
 def _fingerprint(project: Project) -> tuple:
-    """Name, size and modification time of every input file."""
-    stats = []
+    """Name, size and modification time of every input file, and today's date
+    (a source's review date passing makes its leaflets out of date)."""
+    stats: list[tuple] = [("today", dt.date.today().isoformat())]
     for folder in (project.sources, project.leaflets, project.templates, project.locales):
         if not folder.is_dir():
             continue
@@ -234,7 +246,7 @@ def _load_inputs(project: Project) -> _Inputs:
                 problems = tuple(error_lines(error, project.root))
             else:
                 for lang in languages:
-                    for variant in VARIANTS:
+                    for variant in variants_for(lang):
                         hashes[(spec.id, lang, variant)] = input_hash(
                             project, spec, leaflet, clinic, lang, False, variant
                         )
@@ -279,6 +291,7 @@ class Library:
         self._lock = threading.Lock()
         self._inputs: tuple[tuple, _Inputs] | None = None
         self._digests: dict[tuple[str, int, int], str] = {}
+        self._parsed: tuple[tuple, list[dict[str, Any]]] | None = None
 
     # inputs ----------------------------------------------------------------------
 
@@ -305,7 +318,22 @@ class Library:
 
     def entries(self) -> list[dict[str, Any]]:
         """The manifest's entries whose file is a PDF inside the output folder."""
-        return [e for e in read_manifest(self.out) if self.file_of(e) is not None]
+        return [e for e in self._manifest() if self.file_of(e) is not None]
+
+    def _manifest(self) -> list[dict[str, Any]]:
+        """The manifest's entries, parsed again only when the file changes."""
+        try:
+            info = (self.out / MANIFEST).stat()
+            stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+        except OSError:
+            return []
+        with self._lock:
+            if self._parsed is not None and self._parsed[0] == stamp:
+                return self._parsed[1]
+        entries = read_manifest(self.out)
+        with self._lock:
+            self._parsed = (stamp, entries)
+        return entries
 
     def file_of(self, entry: dict[str, Any], suffix: str = ".pdf") -> Path | None:
         """The file an entry lists (``path``, or ``html`` for the twin), resolved and
@@ -361,14 +389,14 @@ class Library:
                 continue  # drafts are for translators, never handed to a patient
             key = (str(entry["id"]), str(entry["lang"]), str(entry.get("variant", "standard")))
             final[key] = entry
-        variants = list(dict.fromkeys([*VARIANTS, *(key[2] for key in final)]))
         result = []
         known = {info.id for info in inputs.leaflets}
         for info in inputs.leaflets:
             copies = []
             if not info.skip_reason:
                 for lang in inputs.languages:
-                    for variant in variants:
+                    seen = [key[2] for key in final if key[:2] == (info.id, lang)]
+                    for variant in dict.fromkeys([*variants_for(lang), *seen]):
                         copies.append(self._copy(info.id, lang, variant, final, inputs))
             titles = dict(info.titles)
             for copy in copies:

@@ -1,0 +1,270 @@
+"""Where a batch's leaflets are rendered.
+
+Every backend is a ``concurrent.futures`` executor and :func:`run_jobs` is
+the one loop that feeds it: this process (:class:`InProcess`), a local
+process pool (:class:`LocalPool`), or a Dask cluster (:class:`DaskCluster`,
+whose ``Client.get_executor()`` is such an executor). A worker receives a
+:class:`~leafletgen.build.Job` naming a workspace it already holds and
+returns the PDF bytes and manifest entry; only the calling process writes
+files. A job whose worker died is given to a new worker (up to
+:data:`ATTEMPTS` times), so one crash does not lose the batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+from .errors import LeafletError
+
+if TYPE_CHECKING:
+    from .build import Job, Rendered, Workspace
+
+ATTEMPTS = 3  # a job whose worker dies this many times fails
+RECYCLE_AFTER = 100  # jobs per local worker process before it is replaced (memory stays flat)
+DASK_SCHEME = "dask://"
+
+
+class ExecutorError(LeafletError):
+    """The executor asked for cannot be used."""
+
+
+class Backend:
+    """Where jobs run: a ``concurrent.futures`` executor for a workspace.
+
+    ``window`` jobs are in flight at once (results are published while the
+    rest render, and a lost worker costs at most that many re-runs);
+    ``jobs_per_executor`` (if set) replaces the executor, and so its worker
+    processes, after that many jobs; ``lost`` are the exceptions that mean
+    "the worker died, run the job again elsewhere".
+    """
+
+    window: int = 1
+    jobs_per_executor: int | None = None
+    lost: tuple[type[BaseException], ...] = ()
+
+    def executor(self, workspace: Workspace) -> contextlib.AbstractContextManager[Executor]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the backend started (a cluster it created)."""
+
+
+class _InlineExecutor(Executor):
+    """Runs each job in this process as it is submitted."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+
+class InProcess(Backend):
+    """Render in this process, one job after another (the workspace already
+    loaded here is used as it is)."""
+
+    @contextlib.contextmanager
+    def executor(self, workspace: Workspace) -> Iterator[Executor]:
+        from .build import install_workspace, remove_workspace
+
+        install_workspace(workspace)
+        try:
+            yield _InlineExecutor()
+        finally:
+            remove_workspace(workspace.key)
+
+
+def _init_local_worker(parent: int, workspace: Workspace) -> None:
+    """Set up a pool worker: watch the parent, install the workspace, and
+    parse the stylesheet and its fonts before the first job."""
+    from .build import install_workspace
+    from .render import STYLESHEET, warm_renderer
+
+    _die_with_parent(parent)
+    install_workspace(workspace)
+    warm_renderer(workspace.project.templates / STYLESHEET)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the batch that started it is gone (a killed batch
+    must not leave workers behind)."""
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="leafletgen-parent-watch", daemon=True).start()
+
+
+# Imported by the fork server before it forks any worker: every worker starts
+# with WeasyPrint loaded instead of importing it (about 0.7 s) itself.
+_PRELOAD = ["leafletgen.build", "leafletgen.render", "weasyprint"]
+
+
+class LocalPool(Backend):
+    """A pool of ``workers`` processes on this machine.
+
+    Workers are forked from a server process that has imported WeasyPrint
+    once (the ``forkserver`` start method: nothing of this process's state or
+    threads is inherited), get the parsed workspace once when they start, and
+    are replaced after ``recycle_after`` jobs each so memory stays flat.
+    """
+
+    lost = (BrokenProcessPool,)
+
+    def __init__(self, workers: int, *, recycle_after: int = RECYCLE_AFTER):
+        self.workers = max(1, workers)
+        self.window = 2 * self.workers
+        self.jobs_per_executor = recycle_after * self.workers
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in methods else None
+        )
+        if "forkserver" in methods:
+            self.context.set_forkserver_preload(_PRELOAD)
+
+    def start(self) -> None:
+        """Start the fork server now, so it imports WeasyPrint while this
+        process is still planning."""
+        if self.context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
+    @contextlib.contextmanager
+    def executor(self, workspace: Workspace) -> Iterator[Executor]:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self.context,
+            initializer=_init_local_worker,
+            initargs=(os.getpid(), workspace),
+        )
+        try:
+            yield pool
+        except BaseException:
+            # Interrupted: running jobs are abandoned (workers write nothing).
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster(Backend):
+    """A Dask distributed cluster: a new one on this machine (``address``
+    None, ``workers`` single-threaded worker processes), or the scheduler at
+    ``address`` (``HOST:PORT``).
+
+    Workers need no shared disk: the project's input files travel once per
+    worker as a content-addressed snapshot (see :mod:`leafletgen.cluster`).
+    Dask gives the jobs of a worker that dies to the others; the nanny starts
+    a replacement, which receives the snapshot when it joins.
+    """
+
+    def __init__(self, address: str | None = None, *, workers: int = 2):
+        from . import cluster
+
+        self.workers = max(1, workers)
+        self.client, self._cluster = cluster.connect(address, workers=self.workers)
+        threads = sum(self.client.nthreads().values()) or self.workers
+        self.window = 2 * threads
+        self.lost = cluster.lost_worker_errors()
+
+    @contextlib.contextmanager
+    def executor(self, workspace: Workspace) -> Iterator[Executor]:
+        from . import cluster
+
+        with cluster.workspace_on_workers(self.client, workspace):
+            yield self.client.get_executor(pure=False)
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def backend_for(executor: str | Backend | None, *, jobs: int, batch: int) -> Backend:
+    """The backend an ``--executor`` value names: ``local`` (default),
+    ``dask`` or ``dask://HOST:PORT``; a Backend is used as it is."""
+    if isinstance(executor, Backend):
+        return executor
+    name = executor or "local"
+    if name == "local":
+        if jobs <= 1 or batch <= 1:
+            return InProcess()
+        pool = LocalPool(min(jobs, batch))
+        pool.start()
+        return pool
+    if name == "dask":
+        return DaskCluster(None, workers=max(jobs, 1))
+    if name.startswith(DASK_SCHEME) and len(name) > len(DASK_SCHEME):
+        return DaskCluster(name.removeprefix(DASK_SCHEME), workers=max(jobs, 1))
+    raise ExecutorError(f"unknown executor {name!r}; use local, dask or dask://HOST:PORT")
+
+
+def run_jobs(
+    backend: Backend,
+    workspace: Workspace,
+    jobs: list[Job],
+    publish: Callable[[Rendered], None],
+) -> None:
+    """Render every job on ``backend`` and hand each result to ``publish`` as it
+    arrives (in this process). Jobs whose worker died run again, up to
+    :data:`ATTEMPTS` times; after that they come back as failed."""
+    from .build import Rendered, run_job
+
+    queue = deque(jobs)
+    attempts: Counter[Job] = Counter()
+    while queue:
+        budget = backend.jobs_per_executor or len(queue)
+        with backend.executor(workspace) as pool:
+            running: dict[Future, Job] = {}
+            broken = False
+            while running or (queue and budget and not broken):
+                while queue and budget and not broken and len(running) < backend.window:
+                    job = queue.popleft()
+                    try:
+                        running[pool.submit(run_job, job)] = job
+                    except backend.lost:
+                        queue.appendleft(job)
+                        broken = True
+                        break
+                    budget -= 1
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        rendered = future.result()
+                    except backend.lost as error:
+                        broken = broken or isinstance(error, BrokenProcessPool)
+                        attempts[job] += 1
+                        if attempts[job] < ATTEMPTS:
+                            queue.append(job)
+                            continue
+                        rendered = Rendered(
+                            job,
+                            error=LeafletError(
+                                f"its worker process died {ATTEMPTS} times while rendering it"
+                            ),
+                        )
+                    publish(rendered)
