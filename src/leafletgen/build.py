@@ -223,16 +223,16 @@ class InputDigests:
         """``name \\0 sha256(content)`` for one file (``<missing>`` if it is not there)."""
         known = self._files.get(path)
         if known is None:
-            name = (
-                path.resolve().relative_to(self.root.resolve()).as_posix()
-                if path.is_relative_to(self.root)
-                else path.name
-            )
+            # (a link leading out of the project is refused where the file is
+            # read; here it only needs a name, and a FIFO must not be read)
+            name = os.path.relpath(path.resolve(), self.root.resolve())
             try:
-                content = hashlib.sha256(path.read_bytes()).digest()
+                content = (
+                    hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"<missing>"
+                )
             except OSError:
                 content = b"<missing>"
-            known = self._files[path] = name.encode() + b"\0" + content
+            known = self._files[path] = name.encode("utf-8", "surrogateescape") + b"\0" + content
         return known
 
     def listing(self, folder: Path, pattern: str) -> list[Path]:
