@@ -1,175 +1,389 @@
-"""Benchmark of the full batch (every leaflet x language). Not a test.
+"""Benchmarks of leafletgen's batch builds. Not tests: they print numbers.
 
-Prints, from one run on this machine:
-  * per leaflet: leafletgen's own stages (read, select, translate, template,
-    publish) against WeasyPrint's render, and the same HTML rendered by plain
-    WeasyPrint (default settings) as the baseline, with the ratio;
-  * batch throughput at -j1 and -j2, and a no-op rebuild;
-  * PDF sizes and pages; peak memory, and memory as the batch is repeated.
+Every comparison is paired and alternated in one run (A B A B ..., then the
+minimum and the median), because the machine may be shared and noisy; the
+load average is printed with each figure.
 
-    .venv/bin/python bench/bench.py [--rounds N]
+    .venv/bin/python bench/bench.py engine  [--rounds 5]   # own work vs WeasyPrint alone
+    .venv/bin/python bench/bench.py batch   [--sizes 16,200,2000] [--rounds 2]
+    .venv/bin/python bench/bench.py latency [--rounds 5]   # one leaflet: CLI vs warm process
+    .venv/bin/python bench/bench.py dask    [--size 200] [--rounds 2]
+
+``engine``: for every leaflet x language of the demo batch, the real job
+(plan and input hash, select, translate, distribution status, template,
+render with the real options, glyph and font checks, FHIR resources,
+publish and journal) against plain WeasyPrint rendering the same HTML with
+the same options (``pdf_variant="pdf/ua-1"``) and the same caching (the
+stylesheets and font configuration parsed once); then a profile of the
+difference.
+
+``batch``: cold command-line runs (a new interpreter each time) of
+``leafletgen build --all --lang en,es --force`` at -j1 and -j2, alternated,
+on projects of 16, 200 and 2,000 leaflet x language jobs (extra definitions
+are copies of the topic definitions, made in a temporary copy of the
+project); a no-op rebuild after each; the current (not peak) resident memory
+of every worker after each job it ran.
+
+``latency``: one leaflet, one language, forced: ``leafletgen build ID``
+from the shell against a second call in a process that already built once.
+
+``dask``: the same batch through ``--executor local`` and ``--executor
+dask`` (a LocalCluster of two single-threaded workers), cold, alternated; and
+with a cluster already running.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+LANGS = ["en", "es"]
+TOPICS = ("immunotherapy", "monoclonal-antibodies")
+DEMO_JOBS = 16  # 2 topic + 6 drug leaflets x en, es
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
+def summary(values: list[float]) -> str:
+    return f"min {min(values):.3f}  median {statistics.median(values):.3f}  max {max(values):.3f}"
+
+
+def project_copy(jobs: int, parent: Path) -> Path:
+    """A copy of the project's inputs with enough extra topic definitions for
+    ``jobs`` leaflet x language jobs (en, es)."""
+    folder = parent / f"project-{jobs}"
+    for name in ("sources", "leaflets", "templates", "locales"):
+        shutil.copytree(ROOT / name, folder / name)
+    extra = (jobs - DEMO_JOBS) // len(LANGS)
+    for n in range(extra):
+        topic = TOPICS[n % len(TOPICS)]
+        shutil.copy(
+            folder / "leaflets" / f"{topic}.yaml", folder / "leaflets" / f"{topic}-{n:04d}.yaml"
+        )
+    return folder
+
+
+# --- engine: own work against WeasyPrint --------------------------------------------
+
+
+def engine(rounds: int) -> None:
+    import cProfile
+    import pstats
+
+    from weasyprint import HTML
+
+    from leafletgen import build, fonts, render
+    from leafletgen.publish import ManifestJournal
+
+    project = build.Project(ROOT)
+    today = None
+    workspace = build.load_workspace(project, include_drugs=True)
+    build.install_workspace(workspace)
+    stylesheet = project.templates / render.STYLESHEET
+    specs = [s for s in workspace.specs.values() if not s.skip_reason]
+    cases = []
+    for spec in specs:
+        for lang in LANGS:
+            prepared = build.prepare_leaflet(workspace, spec, lang, variant="standard")
+            langs = fonts.check_glyphs(prepared.html, project.templates.resolve())
+            path = stylesheet.resolve()
+            sheets, font_config = render._shared_stylesheets(path, path.stat().st_mtime, langs)
+            cases.append((spec, lang, prepared.html, sheets, font_config))
+
+    digests = build.InputDigests(project.root)  # shared by a batch's jobs, as in a build
+
+    def real_job(out: Path, journal: ManifestJournal, spec, lang) -> None:
+        leaflet = build.select_sections(spec, workspace.documents)
+        inputs = build.input_hash(
+            project, spec, leaflet, workspace.clinic, lang, False, "standard", today,
+            digests=digests,
+        )  # fmt: skip
+        rendered = build.run_job(build.Job(workspace.key, spec.id, lang, "standard", inputs))
+        assert rendered.error is None, rendered.error
+        build.publish_rendered(rendered, out, fhir_inline=False, journal=journal, originals={})
+
+    def plain(html: str, sheets, font_config) -> None:
+        document = HTML(string=html, base_url=project.templates.as_uri() + "/")
+        document.write_pdf(
+            stylesheets=list(sheets), font_config=font_config, pdf_variant="pdf/ua-1"
+        )
+
+    # Warm both paths once (imports, caches), then alternate.
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        journal = ManifestJournal(out)
+        for spec, lang, html, sheets, font_config in cases:
+            real_job(out, journal, spec, lang)
+            plain(html, sheets, font_config)
+        journal.close()
+    totals: dict[str, list[float]] = {"leafletgen": [], "weasyprint": []}
+    per_job: dict[tuple[str, str], dict[str, list[float]]] = {}
+    print(f"engine: {len(cases)} jobs x {rounds} rounds, alternated ({load()})")
+    for round_number in range(rounds):
+        with tempfile.TemporaryDirectory() as scratch:
+            out = Path(scratch)
+            journal = ManifestJournal(out)
+            sums = {"leafletgen": 0.0, "weasyprint": 0.0}
+            for spec, lang, html, sheets, font_config in cases:
+                order = ("leafletgen", "weasyprint")
+                if round_number % 2:
+                    order = order[::-1]
+                for which in order:
+                    start = time.perf_counter()
+                    if which == "leafletgen":
+                        real_job(out, journal, spec, lang)
+                    else:
+                        plain(html, sheets, font_config)
+                    took = time.perf_counter() - start
+                    sums[which] += took
+                    per_job.setdefault((spec.id, lang), {}).setdefault(which, []).append(took)
+            journal.close()
+        for which, total in sums.items():
+            totals[which].append(total)
+        print(
+            f"  round {round_number + 1}: leafletgen {sums['leafletgen']:.3f} s, "
+            f"WeasyPrint {sums['weasyprint']:.3f} s, "
+            f"ratio {sums['leafletgen'] / sums['weasyprint']:.3f} ({load()})"
+        )
+    ratios = [a / b for a, b in zip(totals["leafletgen"], totals["weasyprint"], strict=True)]
+    print(f"  batch of {len(cases)}, leafletgen s: {summary(totals['leafletgen'])}")
+    print(f"  batch of {len(cases)}, WeasyPrint s: {summary(totals['weasyprint'])}")
+    print(f"  ratio per round: {summary(ratios)}")
+    print(
+        f"  ratio of minima: {min(totals['leafletgen']) / min(totals['weasyprint']):.3f}; "
+        f"of medians: "
+        f"{statistics.median(totals['leafletgen']) / statistics.median(totals['weasyprint']):.3f}"
+    )
+    print("  per job, median ms (leafletgen / WeasyPrint):")
+    for (leaflet_id, lang), times in per_job.items():
+        a = statistics.median(times["leafletgen"]) * 1000
+        b = statistics.median(times["weasyprint"]) * 1000
+        print(f"    {leaflet_id:<24}{lang:<4}{a:8.1f}{b:8.1f}   {a / b:.3f}")
+
+    # Where leafletgen's own time goes: one more round of the real job, profiled.
+    profile = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        journal = ManifestJournal(out)
+        profile.enable()
+        for spec, lang, *_ in cases:
+            real_job(out, journal, spec, lang)
+        profile.disable()
+        journal.close()
+    stats = pstats.Stats(profile)
+    wanted = {
+        "render_document": "render.py",
+        "write_pdf": "document.py",
+        "render": "document.py",
+        "check_glyphs": "fonts.py",
+        "check_embedded_fonts": "fonts.py",
+        "assess": "distribution.py",
+        "render_html": "render.py",
+        "check_translations": "i18n.py",
+        "select_sections": "leaflets.py",
+        "readability": "readability.py",
+        "input_hash": "build.py",
+        "resources_of": "fhir.py",
+        "publish_unit": "publish.py",
+        "add": "publish.py",
+        "describe_pdf": "publish.py",
+    }
+    print("  profile of the real job, cumulative ms per job:")
+    for (filename, _line, name), row in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
+        if name in wanted and filename.endswith(wanted[name]):
+            where = Path(filename).parent.name + "/" + Path(filename).name
+            print(f"    {name:<22}{where:<28}{row[3] / len(cases) * 1000:8.1f}")
+
+
+# --- batch: cold command-line runs --------------------------------------------------
+
+
+def cli(project: Path, out: Path, *args: str, rss_file: Path | None = None) -> float:
+    """Wall time of one cold ``leafletgen build`` (a new interpreter)."""
+    env = dict(os.environ)
+    command = [str(BIN / "leafletgen")]
+    if rss_file is not None:  # the same command, recording workers' memory per job
+        env["LEAFLETGEN_BENCH_RSS"] = str(rss_file)
+        command = [sys.executable, str(Path(__file__).with_name("rss_cli.py"))]
+    command += ["build", "--project", str(project), "--out", str(out), *args]
+    start = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, env=env)
+    took = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{completed.stderr[-2000:]}")
+    return took
+
+
+def rss_report(rss_file: Path) -> str:
+    """Each worker's resident memory after its first and last job, and its peak."""
+    samples = json.loads(rss_file.read_text())
+    workers: dict[str, list[int]] = {}
+    for worker, rss in samples:
+        if rss:
+            workers.setdefault(worker, []).append(rss)
+    lines = []
+    for worker, values in workers.items():
+        mb = [v / 2**20 for v in values]
+        lines.append(
+            f"      worker {worker.rsplit(':', 1)[-1]}: {len(mb)} jobs, "
+            f"after first {mb[0]:.0f} MB, after last {mb[-1]:.0f} MB, max {max(mb):.0f} MB"
+        )
+    return "\n".join(lines)
+
+
+def batch(sizes: list[int], rounds: int, big_rounds: int, big_modes: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        for size in sizes:
+            project = project_copy(size, scratch)
+            count = size
+            big = size >= 1000
+            runs = big_rounds if big else rounds
+            modes = big_modes if big else ["-j1", "-j2"]
+            times: dict[str, list[float]] = {mode: [] for mode in modes}
+            noop: list[float] = []
+            shown = ", ".join(modes)
+            print(f"batch of {count} jobs, {runs} round(s) of {shown}, alternated ({load()})")
+            for round_number in range(runs):
+                order = modes if round_number % 2 == 0 else modes[::-1]
+                for jobs in order:
+                    out = scratch / f"out-{size}-{jobs}-{round_number}"
+                    rss = scratch / f"rss-{size}-{jobs}-{round_number}.json"
+                    took = cli(
+                        project, out, "--all", "--lang", "en,es", jobs, "--force", rss_file=rss
+                    )
+                    times[jobs].append(took)
+                    again = cli(project, out, "--all", "--lang", "en,es", jobs)
+                    noop.append(again)
+                    print(
+                        f"  {jobs}: {took:.2f} s = {took / count * 1000:.1f} ms per PDF; "
+                        f"no-op rebuild {again:.2f} s ({load()})"
+                    )
+                    if jobs == "-j2":
+                        print(rss_report(rss))
+                    shutil.rmtree(out)
+            for mode, values in times.items():
+                per_pdf = min(values) / count * 1000
+                print(f"  {mode} s: {summary(values)}   per PDF ms: {per_pdf:.1f} (min)")
+            if {"-j1", "-j2"} <= times.keys():
+                j1, j2 = times["-j1"], times["-j2"]
+                print(
+                    f"  -j2 speed-up: {min(j1) / min(j2):.2f}x (minima), "
+                    f"{statistics.median(j1) / statistics.median(j2):.2f}x (medians)"
+                )
+            print(f"  no-op rebuild s: {summary(noop)}")
+            shutil.rmtree(project)
+
+
+# --- latency: one leaflet ------------------------------------------------------------
+
+
+def latency(rounds: int) -> None:
+    from leafletgen.build import Project, build_leaflets
+
+    project = Project(ROOT)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        build_leaflets(project, ["immunotherapy"], ["en"], out, force=True)  # warm this process
+        cold, warm = [], []
+        print(f"latency: one leaflet (immunotherapy, en, forced), {rounds} rounds ({load()})")
+        for round_number in range(rounds):
+            order = ["cli", "warm"] if round_number % 2 == 0 else ["warm", "cli"]
+            for which in order:
+                if which == "cli":
+                    args = ("immunotherapy", "--lang", "en", "--force", "-j", "1")
+                    cold.append(cli(ROOT, out, *args))
+                else:
+                    start = time.perf_counter()
+                    build_leaflets(project, ["immunotherapy"], ["en"], out, force=True)
+                    warm.append(time.perf_counter() - start)
+        print(f"  command line s: {summary(cold)}")
+        print(f"  warm process s: {summary(warm)}   ({load()})")
+
+
+# --- dask: LocalCluster against the local pool -----------------------------------------
+
+
+def dask(size: int, rounds: int) -> None:
+    from leafletgen.build import Project, build_leaflets
+    from leafletgen.executors import DaskCluster, LocalPool
+
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        project = project_copy(size, scratch)
+        cold: dict[str, list[float]] = {"local": [], "dask": []}
+        print(f"dask: batch of {size} jobs, cold command line, {rounds} rounds ({load()})")
+        for round_number in range(rounds):
+            order = ["local", "dask"] if round_number % 2 == 0 else ["dask", "local"]
+            for which in order:
+                out = scratch / f"out-{which}-{round_number}"
+                args = ("--all", "--lang", "en,es", "-j", "2", "--force", "--executor", which)
+                took = cli(project, out, *args)
+                cold[which].append(took)
+                print(f"  {which}: {took:.2f} s ({load()})")
+                shutil.rmtree(out)
+        print(f"  local pool s: {summary(cold['local'])}")
+        print(f"  LocalCluster s: {summary(cold['dask'])}")
+        print(f"  overhead (minima): {(min(cold['dask']) / min(cold['local']) - 1) * 100:+.1f} %")
+
+        # The same with the executor already running (a long-lived cluster or
+        # pool), in-process: the per-job cost of each.
+        cluster = DaskCluster(None, workers=2)
+        warm: dict[str, list[float]] = {"local": [], "dask": []}
+        try:
+            for round_number in range(rounds):
+                order = ["local", "dask"] if round_number % 2 == 0 else ["dask", "local"]
+                for which in order:
+                    out = scratch / f"warm-{which}-{round_number}"
+                    backend = cluster if which == "dask" else LocalPool(2)
+                    start = time.perf_counter()
+                    build_leaflets(
+                        Project(project), None, LANGS, out, include_drugs=True, force=True,
+                        jobs=2, executor=backend,
+                    )  # fmt: skip
+                    warm[which].append(time.perf_counter() - start)
+                    print(f"  running {which}: {warm[which][-1]:.2f} s ({load()})")
+                    shutil.rmtree(out)
+        finally:
+            cluster.close()
+        print(f"  started pool s: {summary(warm['local'])}")
+        print(f"  running LocalCluster s: {summary(warm['dask'])}")
+        print(f"  overhead (minima): {(min(warm['dask']) / min(warm['local']) - 1) * 100:+.1f} %")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="renders per leaflet (median)")
+    parser.add_argument("what", choices=("engine", "batch", "latency", "dask"))
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--big-rounds", type=int, default=1, help="rounds at 1,000 jobs or more")
+    parser.add_argument(
+        "--big-modes", default="-j2", help="modes run at 1,000 jobs or more (time bound)"
+    )
+    parser.add_argument("--sizes", default="16,200,2000")
+    parser.add_argument("--size", type=int, default=200)
     args = parser.parse_args()
-
-    from weasyprint import CSS, HTML
-
-    from leafletgen import i18n
-    from leafletgen.build import Project, build_leaflets, creation_date, leaflet_text, load_specs
-    from leafletgen.leaflets import load_clinic, select_sections
-    from leafletgen.publish import publish_pdf
-    from leafletgen.readability import readability
-    from leafletgen.render import STYLESHEET, RenderOptions, render_html, render_pdf
-    from leafletgen.sources import read_corpus
-
-    project = Project(ROOT)
-    stylesheet = project.templates / STYLESHEET
-    langs = ["en", "es"]
-
-    # --- per leaflet, stage by stage -------------------------------------------
-    start = time.perf_counter()
-    documents = read_corpus(project.sources)
-    clinic = load_clinic(project.clinic_file)
-    specs = [s for s in load_specs(project, include_drugs=True).values() if not s.skip_reason]
-    read_time = time.perf_counter() - start
-
-    rows = []
-    with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch)
-        for spec in specs:
-            for lang in langs:
-                timings: dict[str, list[float]] = {
-                    k: [] for k in ("select", "translate", "template", "render", "publish", "plain")
-                }
-                size = pages = 0
-                for _ in range(args.rounds):
-                    t0 = time.perf_counter()
-                    leaflet = select_sections(spec, documents)
-                    t1 = time.perf_counter()
-                    translator = i18n.load_translator(project.locales, lang)
-                    i18n.check_translations(
-                        leaflet, spec, translator, project.templates, project.root
-                    )
-                    t2 = time.perf_counter()
-                    options = RenderOptions(paper=clinic.paper, created=creation_date(leaflet))
-                    html = render_html(
-                        leaflet, clinic, translator, templates=project.templates, options=options
-                    )
-                    t3 = time.perf_counter()
-                    pdf = render_pdf(
-                        html,
-                        base_url=project.templates,
-                        stylesheet=stylesheet,
-                        assets=(clinic.logo.parent,) if clinic.logo else (),
-                    )
-                    t4 = time.perf_counter()
-                    entry = publish_pdf(
-                        pdf,
-                        out=out,
-                        leaflet_id=spec.id,
-                        lang=lang,
-                        title=spec.title,
-                        documents=leaflet.documents,
-                        readability=readability(leaflet_text(leaflet, translator), lang),
-                    )
-                    t5 = time.perf_counter()
-                    # Baseline: the same HTML and stylesheet, WeasyPrint's defaults.
-                    HTML(string=html, base_url=project.templates.as_uri() + "/").write_pdf(
-                        stylesheets=[CSS(filename=str(stylesheet))]
-                    )
-                    t6 = time.perf_counter()
-                    for key, value in zip(
-                        timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True
-                    ):
-                        value and timings[key].append(value)
-                    size, pages = entry.bytes, entry.pages
-                median = {k: statistics.median(v) * 1000 for k, v in timings.items()}
-                rows.append((spec.id, lang, median, size, pages))
-
-    print(f"read + parse 5 sources, clinic, definitions: {read_time * 1000:.1f} ms (once)")
-    print()
-    header = f"{'leaflet':<24}{'lang':<5}{'select':>8}{'transl':>8}{'templ':>8}{'publish':>8}"
-    header += f"{'render':>9}{'plain WP':>10}{'ratio':>7}{'KB':>6}{'pages':>6}"
-    print(f"{header}   (ms, median of {args.rounds})")
-    ratios, own_all, plain_all = [], 0.0, 0.0
-    for leaflet_id, lang, m, size, pages in rows:
-        own = m["select"] + m["translate"] + m["template"] + m["publish"]
-        total = own + m["render"]
-        ratio = total / m["plain"]
-        ratios.append(ratio)
-        own_all += total
-        plain_all += m["plain"]
-        print(
-            f"{leaflet_id:<24}{lang:<5}{m['select']:>8.1f}{m['translate']:>8.1f}"
-            f"{m['template']:>8.1f}{m['publish']:>8.1f}{m['render']:>9.1f}{m['plain']:>10.1f}"
-            f"{ratio:>7.2f}{size / 1024:>6.1f}{pages:>6}"
-        )
-    print(
-        f"\nleafletgen total / plain WeasyPrint, whole batch: {own_all / plain_all:.3f} "
-        f"({(own_all / plain_all - 1) * 100:+.1f} %)"
-    )
-    sizes = [r[3] / 1024 for r in rows]
-    two_page = [r[3] / 1024 for r in rows if r[4] <= 2]
-    print(
-        f"PDF size: {min(sizes):.1f}-{max(sizes):.1f} KB; pages: "
-        f"{min(r[4] for r in rows)}-{max(r[4] for r in rows)}"
-        + (f"; 2-page leaflets max {max(two_page):.1f} KB" if two_page else "")
-    )
-    print(f"peak RSS after the per-leaflet runs: {rss_mb():.0f} MB")
-
-    # --- whole batch: -j1, -j2, no-op -------------------------------------------
-    print()
-    jobs_total = len(rows)
-    timings = {}
-    for jobs in (1, 2):
-        with tempfile.TemporaryDirectory() as scratch:
-            t0 = time.perf_counter()
-            results = build_leaflets(
-                project, None, langs, scratch, include_drugs=True, jobs=jobs, force=True
-            )
-            elapsed = time.perf_counter() - t0
-            built = sum(1 for r in results if r.entry)
-            timings[jobs] = elapsed
-            print(
-                f"batch -j{jobs}: {built} PDFs in {elapsed:.2f} s = "
-                f"{built / elapsed:.2f} leaflets/s"
-            )
-            if jobs == 2:
-                t0 = time.perf_counter()
-                again = build_leaflets(project, None, langs, scratch, include_drugs=True, jobs=2)
-                noop = time.perf_counter() - t0
-                skipped = sum(1 for r in again if r.skipped == "unchanged")
-                print(f"no-op rebuild: {noop:.2f} s ({skipped} of {built} unchanged, skipped)")
-    print(f"-j2 / -j1 throughput: {timings[1] / timings[2]:.2f}x")
-
-    # --- memory as the batch grows -----------------------------------------------
-    print()
-    with tempfile.TemporaryDirectory() as scratch:
-        for round_number in range(1, 4):
-            build_leaflets(project, None, langs, scratch, include_drugs=True, jobs=1, force=True)
-            print(
-                f"serial batch round {round_number} ({jobs_total} PDFs each): "
-                f"peak RSS {rss_mb():.0f} MB"
-            )
+    if args.what == "engine":
+        engine(args.rounds or 5)
+    elif args.what == "batch":
+        sizes = [int(s) for s in args.sizes.split(",")]
+        batch(sizes, args.rounds or 2, args.big_rounds, args.big_modes.split(","))
+    elif args.what == "latency":
+        latency(args.rounds or 5)
+    else:
+        dask(args.size, args.rounds or 2)
 
 
 if __name__ == "__main__":

@@ -497,3 +497,26 @@ def test_site_name_and_breadcrumb_above_the_title(tmp_path):
     )
     assert document.title == "Looking After Your Port"
     assert outline == [(None, "other", []), ("At home", "other", [])]
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("Last reviewed: 26 Feb 2025", dt.date(2025, 2, 26)),
+        ("Last reviewed: 26 February 2025", dt.date(2025, 2, 26)),
+        ("Last reviewed: February 26, 2025", dt.date(2025, 2, 26)),
+        ("Last reviewed: 31 February 2025", None),  # not a date: not read, no crash
+    ],
+)
+def test_review_stamp_forms(tmp_path, stamp, expected):
+    document, _ = outline_of(tmp_path, f"Page\n\nText.\n\n{stamp}\n")
+    assert document.last_reviewed == expected
+
+
+def test_an_abbreviated_month_is_read_by_the_pattern_that_fits_it(tmp_path):
+    # "Feb" has the shape of a full month name too; that pattern must not fail
+    # the page, the abbreviated-month pattern reads it.
+    document, _ = outline_of(
+        tmp_path, "Some page\n\nText of the page.\n\nPage last updated: 26 Feb 2025\n"
+    )
+    assert document.last_reviewed == dt.date(2025, 2, 26)

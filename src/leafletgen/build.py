@@ -216,12 +216,12 @@ class InputDigests:
 
     def __init__(self, root: Path):
         self.root = root
-        self._files: dict[Path, bytes] = {}
+        self._files: dict[str, bytes] = {}
         self._listings: dict[tuple[Path, str], list[Path]] = {}
 
     def file(self, path: Path) -> bytes:
         """``name \\0 sha256(content)`` for one file (``<missing>`` if it is not there)."""
-        known = self._files.get(path)
+        known = self._files.get(str(path))
         if known is None:
             # (a link leading out of the project is refused where the file is
             # read; here it only needs a name, and a FIFO must not be read)
@@ -232,20 +232,26 @@ class InputDigests:
                 )
             except OSError:
                 content = b"<missing>"
-            known = self._files[path] = name.encode("utf-8", "surrogateescape") + b"\0" + content
+            known = self._files[str(path)] = (
+                name.encode("utf-8", "surrogateescape") + b"\0" + content
+            )
         return known
 
-    def listing(self, folder: Path, pattern: str) -> list[Path]:
-        """The files in ``folder`` matching the glob ``pattern``."""
+    def listing(
+        self, folder: Path, pattern: str, keep: Callable[[Path], bool] | None = None
+    ) -> list[Path]:
+        """The files in ``folder`` matching the glob ``pattern`` (and ``keep``)."""
         key = (folder, pattern)
         if key not in self._listings:
-            self._listings[key] = sorted(p for p in folder.glob(pattern) if p.is_file())
+            found = (p for p in folder.glob(pattern) if p.is_file() and (keep is None or keep(p)))
+            self._listings[key] = sorted(found)
         return self._listings[key]
 
     def files(self, paths: Iterable[Path]) -> str:
         digest = hashlib.sha256()
-        for path in sorted(set(paths)):
-            digest.update(self.file(path))
+        by_name = {str(path): path for path in paths}
+        for name in sorted(by_name):
+            digest.update(self.file(by_name[name]))
         return digest.hexdigest()
 
 
@@ -273,7 +279,7 @@ def input_hash(
     digests = digests or InputDigests(project.root)
     files = [Path(d.path) for d in leaflet.documents]
     files += [project.sources / "sources.yaml", spec.path, project.clinic_file]
-    files += [p for p in digests.listing(project.templates, "**/*") if _prints(project, p)]
+    files += digests.listing(project.templates, "**/*", lambda p: _prints(project, p))
     if spec.drug:  # its sections come from its class's topic definition
         files += [
             p
@@ -843,6 +849,12 @@ def build_leaflets(
     digests = InputDigests(project.root)
     todo: list[Job] = []
     for spec in specs:
+        try:  # once per leaflet, whatever the languages
+            leaflet: Leaflet | LeafletError = (
+                select_sections(spec, workspace.documents) if not spec.skip_reason else None
+            )
+        except LeafletError as error:
+            leaflet = error
         for lang in langs:
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
@@ -850,10 +862,8 @@ def build_leaflets(
             if broken := uses_broken_source(spec, workspace.broken):
                 results.append(BuildResult(spec.id, lang, error=broken))
                 continue
-            try:
-                leaflet = select_sections(spec, workspace.documents)
-            except LeafletError as error:
-                results.append(BuildResult(spec.id, lang, error=error))
+            if isinstance(leaflet, LeafletError):
+                results.append(BuildResult(spec.id, lang, error=leaflet))
                 continue
             extra = [f"{BILINGUAL}{bilingual}"] if bilingual and bilingual != lang else []
             for variant in variants + extra:

@@ -239,6 +239,13 @@ class _TextWalker(HTMLParser):
 
 
 def _css_strings(css: str) -> list[str]:
+    return list(_css_strings_of(css))
+
+
+@cache
+def _css_strings_of(css: str) -> tuple[str, ...]:
+    # The page-label style block is the same in every leaflet of a language:
+    # parsed once.
     import tinycss2
 
     found = []
@@ -253,7 +260,7 @@ def _css_strings(css: str) -> list[str]:
                     walk(inner)
 
     walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
-    return found
+    return tuple(found)
 
 
 def _shorten_around(text: str, index: int, width: int = 60) -> str:
@@ -278,11 +285,17 @@ def check_glyphs(html: str, templates: Path) -> tuple[str, ...]:
     langs = tuple(dict.fromkeys(lang for lang, _ in texts if lang))
     problems = []
     seen = set()
+    covered_by: dict[str, frozenset[int]] = {}
     for lang, text in texts:
-        covered = coverage(lang or "en", templates)
-        for index, char in enumerate(text):
-            if ord(char) in covered or not _drawn(char) or (lang, char) in seen:
+        covered = covered_by.get(lang)
+        if covered is None:
+            covered = covered_by[lang] = coverage(lang or "en", templates)
+        # Each distinct character once, in the order the text has them.
+        missing = [c for c in dict.fromkeys(text) if ord(c) not in covered]
+        for char in missing:
+            if not _drawn(char) or (lang, char) in seen:
                 continue
+            index = text.index(char)
             seen.add((lang, char))
             name = unicodedata.name(char, "unnamed")
             problems.append(

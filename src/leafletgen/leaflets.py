@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -497,7 +498,10 @@ def _resolve(selector: Selector, document: Document) -> tuple[Block, ...]:
     return _resolve_range(selector, document)
 
 
+@lru_cache(maxsize=65536)
 def _block_text(block: Block) -> str:
+    # Every definition with a phrase range searches the same blocks: each
+    # block's searchable text is made once.
     return normalise(" ".join(text for text, _ in block.units)).casefold()
 
 

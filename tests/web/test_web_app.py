@@ -7,11 +7,16 @@ import hashlib
 import io
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from html import unescape
 from pathlib import Path
 
+import httpx
 import pytest
 from deskutil import build, make_client
 from pypdf import PdfReader
@@ -20,6 +25,7 @@ from leafletgen.cli import make_parser
 from leafletgen.i18n import catalog_languages, load_translator, read_catalog, write_catalog
 from leafletgen.web import app as web_app
 from leafletgen.web.builds import INTERNAL_ERROR, BuildDesk
+from leafletgen.web.files import safe_name
 from leafletgen.web.interface import Interface
 from leafletgen.web.library import Library, fold, search
 
@@ -136,6 +142,24 @@ def test_pdf_route_serves_the_manifest_bytes(client, built_out):
     assert download.headers["content-disposition"] == 'attachment; filename="rituximab-es.pdf"'
     reader = PdfReader(io.BytesIO(download.content))
     assert "Cómo funciona" in reader.pages[0].extract_text()
+
+
+def test_pdfs_carry_their_sha256_as_etag(client, built_out):
+    es = entry(built_out, "rituximab", "es")
+    first = client.get("/leaflets/rituximab/es/standard.pdf")
+    assert first.headers["etag"] == f'"{es["sha256"]}"'
+    again = client.get(
+        "/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_file_names_from_the_manifest_are_made_safe():
+    assert safe_name('x"; evil=1\r\n.pdf') == "x_evil_1_.pdf"
+    assert safe_name("rituximab-es.pdf") == "rituximab-es.pdf"
+    assert safe_name("../../") == "leaflet.pdf"
 
 
 def test_preview_pictures_are_pngs_of_real_pages(client, built_out):
@@ -392,6 +416,37 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
     web_app.serve(project, out="out")
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8000)
     assert any(m.cls.__name__ == "TrustedHostMiddleware" for m in seen["app"].user_middleware)
+
+
+def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", str(port)]
+    command += ["--out", str(built_out), "--project", str(project.root)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        assert page.status_code == 200 and "Find a leaflet" in page.text
+        metadata = httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=5)
+        assert metadata.json()["resourceType"] == "CapabilityStatement"
+        # only loopback names are accepted as Host (no DNS rebinding)
+        foreign = httpx.get(
+            f"http://127.0.0.1:{port}/", headers={"Host": "attacker.example"}, timeout=5
+        )
+        assert foreign.status_code == 400
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=60)[0]
+    assert f"http://127.0.0.1:{port}" in output
 
 
 # --- interface languages ------------------------------------------------------------

@@ -288,21 +288,33 @@ def find_review_dates(
                 candidates.append((f"{text} {following}", index + 1))
     found: dict[str, dt.date] = {}
     for key, patterns in profile.review_dates.items():
+        invalid: tuple[str, int] | None = None  # a stamp no pattern's format can read
         for pattern, date_format in patterns:
-            hit = next(
-                ((m, number) for text, number in candidates if (m := pattern.match(text))), None
-            )
-            if hit:
-                match, number = hit
-                try:
-                    found[key] = dt.datetime.strptime(match["date"], date_format).date()
-                except ValueError:
-                    what = "last review" if key == "last" else "next review"
-                    raise SourceError(
-                        f"{what} date {match['date'][:40]!r} is not a real date", path, number
-                    ) from None
+            for text, number in candidates:
+                match = pattern.match(text)
+                if not match:
+                    continue
+                if day := _parse_date(match["date"], date_format):
+                    found[key] = day
+                    break
+                invalid = invalid or (match["date"], number)
+            if key in found:
                 break
+        if key not in found and invalid:
+            what = "last review" if key == "last" else "next review"
+            raise SourceError(
+                f"{what} date {invalid[0][:40]!r} is not a real date", path, invalid[1]
+            )
     return found
+
+
+def _parse_date(text: str, date_format: str) -> dt.date | None:
+    """The date, or None when the text is not one in this format ("26 Feb"
+    for a full month name, or a 31 February)."""
+    try:
+        return dt.datetime.strptime(text, date_format).date()
+    except ValueError:
+        return None
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’)]?$")

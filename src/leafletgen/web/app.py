@@ -31,6 +31,7 @@ from .. import __version__, fhir
 from ..build import Project
 from .builds import BuildDesk, BuildJob
 from .fhirapi import make_router, outcome
+from .files import pdf_response
 from .interface import Interface
 from .library import Copy, LeafletInfo, Library, search, variants_for
 from .previews import page_png
@@ -412,20 +413,18 @@ def create_app(
         responses={200: {"content": {"application/pdf": {}}}},
         tags=["leaflets"],
     )
-    def leaflet_pdf(leaflet_id: str, lang: str, variant: str, download: bool = False) -> Response:
-        """A leaflet's PDF, as listed in the manifest (``download=true``: as an attachment)."""
+    def leaflet_pdf(
+        request: Request, leaflet_id: str, lang: str, variant: str, download: bool = False
+    ) -> Response:
+        """A leaflet's PDF, as listed in the manifest (``download=true``: as an
+        attachment). Its ETag is the PDF's SHA-256."""
         _info, copy = copy_of(leaflet_id, lang, variant)
         data = library.read(copy.entry)
         if data is None:
             raise HTTPException(409, "the PDF no longer matches the manifest; rebuild it")
         suffix = "" if variant == "standard" else f"-{variant}"
         name = f"{leaflet_id}-{lang}{suffix}.pdf"
-        disposition = "attachment" if download else "inline"
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
-        )
+        return pdf_response(request, data, copy.entry["sha256"], name, download=download)
 
     @app.get(
         "/leaflets/{leaflet_id}/{lang}/{variant}.html",

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from .. import __version__, fhir
+from .files import pdf_response
 from .library import Library, fold
 
 FHIR_JSON = "application/fhir+json"
@@ -231,12 +232,8 @@ def make_router(library: Library) -> APIRouter:
                     "data": base64.b64encode(data).decode("ascii"),
                 }
             )
-        name = entry["path"].rsplit("/", 1)[-1]
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{entry["lang"]}-{name}"'},
-        )
+        name = f"{entry['id']}-{entry['lang']}-{entry['path'].rsplit('/', 1)[-1]}"
+        return pdf_response(request, data, entry["sha256"], name)
 
     @router.get("/{resource_type}", include_in_schema=False)
     @router.get("/{resource_type}/{rest:path}", include_in_schema=False)

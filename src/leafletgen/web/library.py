@@ -23,6 +23,7 @@ from typing import Any
 from ..build import (
     BILINGUAL,
     VARIANTS,
+    InputDigests,
     Project,
     fhir_path,
     input_hash,
@@ -237,6 +238,7 @@ def _load_inputs(project: Project) -> _Inputs:
         except LeafletError:
             continue  # a broken catalog is reported when that language is built
     leaflets, hashes = [], {}
+    digests = InputDigests(project.root)  # each input file read once for all hashes
     for spec in specs.values():
         problems: tuple[str, ...] = ()
         if not spec.skip_reason:
@@ -248,7 +250,7 @@ def _load_inputs(project: Project) -> _Inputs:
                 for lang in languages:
                     for variant in variants_for(lang):
                         hashes[(spec.id, lang, variant)] = input_hash(
-                            project, spec, leaflet, clinic, lang, False, variant
+                            project, spec, leaflet, clinic, lang, False, variant, digests=digests
                         )
         class_title = _class_title(spec, specs.values())
         titles = {
