@@ -22,8 +22,10 @@ DRUG_PASSAGES = {
     "blinatumomab": [("nci-monoclonal-antibodies", [45]), ("cruk-monoclonal-antibodies", [28, 29])],
     "teclistamab": [("cruk-monoclonal-antibodies", [28, 29])],
     "pertuzumab": [("cruk-monoclonal-antibodies", [11, 12, 13, 14])],
-    "trastuzumab emtansine": [("cruk-monoclonal-antibodies", [17, 18])],
-    "bevacizumab": [("cruk-monoclonal-antibodies", [21])],
+    # "The mAb finds ..." (17) points back to line 16, which introduces them.
+    "trastuzumab emtansine": [("cruk-monoclonal-antibodies", [16, 17, 18])],
+    # Line 21 uses "VEGF", which line 20 defines.
+    "bevacizumab": [("cruk-monoclonal-antibodies", [20, 21])],
     "trastuzumab": [],  # named only in NCI's video teaser, which is not printed
     "pembrolizumab": [],
 }

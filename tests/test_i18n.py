@@ -4,6 +4,7 @@ Spanish leaflets contain no English block."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -136,13 +137,14 @@ def test_pseudo_locale_reaches_every_printed_string(project_copy, tmp_path):
     for result in results:
         text = pdf_text(tmp_path / "fr" / f"{result.id}.pdf")
         allowed = [clinic.name, clinic.logo_alt or ""]
+        # Dates print in the locale's words: the sources' and the leaflet's own.
+        dates = [result.entry.issued, result.entry.review_by]
         for credit in result.entry.sources:
             allowed += [credit.url, credit.publisher, credit.title]
-            for date in (credit.last_reviewed, credit.next_review):
-                if date:
-                    import datetime as dt
-
-                    allowed.append(format_date(dt.date.fromisoformat(date), "long", locale="fr"))
+            dates += [credit.last_reviewed, credit.next_review]
+        allowed += [
+            format_date(dt.date.fromisoformat(date), "long", locale="fr") for date in dates if date
+        ]
         rest = squash(text)
         for value in sorted(allowed, key=len, reverse=True):
             rest = rest.replace(squash(value), "")

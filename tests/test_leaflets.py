@@ -164,3 +164,43 @@ def test_clinic_configuration(project, tmp_path):
     assert (3, "paper must be one of letter, A4, not 'A5'") in found
     assert (4, "logo file 'nope.png' not found") in found
     assert (1, "clinic configuration is missing 'emergency_number'") in found
+
+
+def test_range_ending_on_a_lead_in_without_its_list_is_refused(tmp_path, corpus):
+    path = write(
+        tmp_path,
+        """
+        title: T
+        sections:
+          - kind: side_effects
+            select:
+              - source: nci-monoclonal-antibodies
+                from: "Like most types of immunotherapy, monoclonal antibodies"
+                to: "Cytokine release syndrome can sometimes occur"
+        """,
+    )
+    with pytest.raises(DefinitionError) as caught:
+        select_sections(load_definition(path), corpus)
+    ((line, message),) = messages(caught.value)
+    assert line == 5
+    assert "ends on a lead-in (line 106" in message and "without its list (line 108)" in message
+
+
+def test_drug_passage_brings_the_definition_of_a_term_it_uses(corpus):
+    from leafletgen.leaflets import find_drug_passages
+
+    names = ("bevacizumab", "trastuzumab emtansine")
+    ((passage,),) = [find_drug_passages("bevacizumab", names, corpus)]
+    first, naming = passage.blocks
+    assert "vascular endothelial growth factor (VEGF)" in first.text
+    assert naming.text.startswith("Some mAbs block VEGF")
+
+
+def test_drug_passage_brings_what_its_first_words_point_back_to(corpus):
+    from leafletgen.leaflets import find_drug_passages
+
+    names = ("trastuzumab", "trastuzumab emtansine")
+    ((passage,),) = [find_drug_passages("trastuzumab emtansine", names, corpus)]
+    texts = [block.text for block in passage.blocks]
+    assert texts[0] == "Some mAbs have cancer drugs or radioactive substances attached to them."
+    assert texts[1].startswith("The mAb finds the cancer cells")

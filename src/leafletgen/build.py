@@ -20,7 +20,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,7 @@ from .publish import (
     read_manifest,
 )
 from .readability import readability
-from .render import STYLESHEET, RenderOptions, render_document, render_html
+from .render import STYLESHEET, RenderedPdf, RenderOptions, render_document, render_html
 from .sources import read_corpus
 
 if TYPE_CHECKING:
@@ -338,6 +338,70 @@ def creation_date(leaflet: Leaflet) -> dt.datetime | None:
 # --- the project as a worker holds it ----------------------------------------------
 
 
+def leaflet_dates(leaflet: Leaflet) -> tuple[dt.date | None, dt.date | None]:
+    """The leaflet's own "Issued" and "Review by" dates.
+
+    Issued: the PDF's creation date (``SOURCE_DATE_EPOCH``, else the newest
+    review date of its sources), never the wall clock. Review by: the
+    earliest next-review date of its sources, or a year after issue for a
+    source that gives none, whichever comes first.
+    """
+    created = creation_date(leaflet)
+    issued = created.date() if created else None
+    # Each source's next review as the distribution status counts it (the
+    # publisher's date or cycle, or the clinic's own check of the page).
+    nexts = [distribution.source_review(d).next for d in leaflet.documents]
+    candidates = [n for n in nexts if n]
+    if issued and None in nexts:
+        candidates.append(_one_year_after(issued))
+    return issued, min(candidates) if candidates else None
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+# A clinic handout is one sheet printed on both sides; large print gets two,
+# and so does a bilingual edition (every part printed twice).
+PAGES_ALLOWED = {"standard": 2, "large-print": 4, "bilingual": 4}
+
+
+def pages_allowed(variant: str) -> int:
+    """The page budget of a variant (``bilingual-<lang>`` counts as bilingual)."""
+    return PAGES_ALLOWED["bilingual" if variant.startswith("bilingual") else variant]
+
+
+def page_budget_warning(entry: ManifestEntry | dict) -> str | None:
+    """``leaflet X [es]: 3 pages, 2 allowed, overflow 0.4 page`` for a leaflet
+    (a manifest entry, as built or as read back) longer than its budget."""
+    data = entry if isinstance(entry, dict) else asdict(entry)
+    allowed, pages = data.get("pages_allowed"), data.get("pages")
+    if not isinstance(allowed, int) or not isinstance(pages, int) or pages <= allowed:
+        return None
+    variant = data.get("variant", "standard")
+    variant = "" if variant == "standard" else f", {variant}"
+    return (
+        f"leaflet {data['id']} [{data['lang']}{variant}]: {pages} pages, "
+        f"{allowed} allowed, overflow {float(data.get('overflow') or 0):.1f} page"
+    )
+
+
+def remove_stale_draft(out: Path, leaflet_id: str, lang: str, variant: str) -> list[Path]:
+    """Delete the draft a final build of the same leaflet replaces: its PDF and
+    the files beside it (FHIR, Provenance, HTML twin). The removed paths."""
+    stem = output_path(leaflet_id, lang, variant, True).removesuffix(".pdf")
+    removed = []
+    for suffix in (".pdf", ".fhir.json", ".provenance.json", ".html"):
+        path = out / f"{stem}{suffix}"
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 @dataclass
 class Workspace:
     """A project's parsed inputs and a build's options: what a worker loads
@@ -516,11 +580,14 @@ def prepare_leaflet(
         today=workspace.today or dt.date.today(),
         draft=draft,
     )
+    issued, review_by = leaflet_dates(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
         large_print=variant == "large-print",
         draft=draft,
         created=creation_date(leaflet),
+        issued=issued,
+        review_by=review_by,
         distribution=distribution.printed_reasons(status),
         translation_credit=distribution.credit(status),
     )
@@ -544,13 +611,49 @@ def render_leaflet(
     prepared = prepare_leaflet(workspace, spec, lang, variant=variant)
     leaflet, translator, status = prepared.leaflet, prepared.translator, prepared.status
     created = prepared.options.created
-    rendered = render_document(
-        prepared.html,
-        base_url=project.templates,
-        stylesheet=project.templates / STYLESHEET,
-        assets=(clinic.logo.parent,) if clinic.logo else (),
-        pdf_variant=PDF_VARIANT,
-    )
+
+    def render(html: str) -> RenderedPdf:
+        return render_document(
+            html,
+            base_url=project.templates,
+            stylesheet=project.templates / STYLESHEET,
+            assets=(clinic.logo.parent,) if clinic.logo else (),
+            pdf_variant=PDF_VARIANT,
+        )
+
+    rendered = render(prepared.html)
+    allowed = pages_allowed(variant)
+    if rendered.pages > allowed:
+        # Built and kept, never cut; but longer than one sheet (large print:
+        # two) is a reason not to clear it, printed on it like the others.
+        overrun = (
+            f"{rendered.pages} pages, {allowed} allowed, "
+            f"overflow {rendered.overflow(allowed):.1f} page"
+        )
+        status = distribution.assess(
+            leaflet,
+            spec,
+            translator,
+            root=project.root,
+            today=workspace.today or dt.date.today(),
+            draft=draft,
+            extra=(distribution.Reason("page-budget", overrun),),
+        )
+        options = replace(prepared.options, distribution=distribution.printed_reasons(status))
+        prepared = replace(
+            prepared,
+            status=status,
+            options=options,
+            html=render_html(
+                leaflet,
+                clinic,
+                translator,
+                templates=project.templates,
+                options=options,
+                companion=prepared.companion,
+            ),
+        )
+        rendered = render(prepared.html)
     entry = describe_pdf(
         rendered.data,
         leaflet_id=spec.id,
@@ -567,6 +670,13 @@ def render_leaflet(
         distribution=status.as_json(),
         translators=distribution.translator_json(status),
         reviewers=distribution.reviewer_json(status),
+    )
+    entry = replace(
+        entry,
+        pages_allowed=allowed,
+        overflow=rendered.overflow(allowed),
+        issued=prepared.options.issued.isoformat() if prepared.options.issued else None,
+        review_by=prepared.options.review_by.isoformat() if prepared.options.review_by else None,
     )
     if not workspace.html_twin:
         return entry, rendered.data, None
@@ -639,6 +749,8 @@ def publish_rendered(
         content=rendered.pdf,
     )
     files |= fhir.resource_files(entry.path, reference, provenance)
+    if not entry.draft:  # the final replaces its draft: files and manifest entry
+        remove_stale_draft(out, entry.id, entry.lang, entry.variant)
     publish_unit(out, files, entry, journal)
     if fhir.is_original(record):
         originals[entry.id] = record

@@ -23,6 +23,7 @@ from .build import (
     choose_specs,
     leaflet_text,
     load_specs,
+    page_budget_warning,
     select_leaflets,
     uses_broken_source,
 )
@@ -165,6 +166,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     if progress:
         progress.close()
+    for result in results:
+        warning = page_budget_warning(result.entry) if result.entry else None
+        if warning:  # built and kept, never cut: a clinic decides what to drop
+            print(f"warning  {warning}", file=sys.stderr)
     for result in results:
         if not result.ok:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
@@ -472,6 +477,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
         print(f"{level}: {line}\n    affects {shown}")
     stale = _stale_manifest(Path(args.out), statuses)
+    # Leaflets built longer than their page budget (one sheet; large print two).
+    stale += [
+        f"{Path(args.out) / str(entry['path'])}: {warning}"
+        for entry in read_manifest(Path(args.out))
+        if (warning := page_budget_warning(entry))
+    ]
     for line in stale:
         print(f"{level}: {line}")
     cleared = sum(status.cleared for status in statuses.values())

@@ -229,6 +229,14 @@ def extract_yaml(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
     data = parse_yaml(text, getattr(fileobj, "name", "<definition>"))
     if not isinstance(data, LineDict):
         return
+    for name, drug_class in (data.get("classes") or {}).items():
+        if isinstance(drug_class, LineDict) and isinstance(drug_class.get("name"), str):
+            yield (
+                drug_class.line_of("name"),
+                "_",
+                drug_class["name"],
+                [f"name of the drug class {name}, as used in headings after a preposition"],
+            )
     for source in data.get("sources") or ():
         licence = source.get("licence") if isinstance(source, LineDict) else None
         if isinstance(licence, LineDict) and isinstance(licence.get("name"), str):
@@ -516,6 +524,8 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
     for section in spec.sections:
         if section.heading:
             needs.append(Need("messages", section.heading, f"{definition}:{section.line}"))
+        if section.class_name:
+            needs.append(Need("messages", section.class_name, definition))
     for document in leaflet.documents:
         licence = document.source.licence
         if licence:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
@@ -91,6 +91,7 @@ class SectionSpec:
     heading: str | None
     selectors: tuple[Selector, ...]
     line: int
+    class_name: str | None = None  # in a drug leaflet: the class the section is taken from
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class LeafletSpec:
     drug_names: tuple[str, ...] = ()  # every drug name, to tell "trastuzumab" from
     # "trastuzumab emtansine"
     skip_reason: str | None = None  # listed but deliberately not built, and why
+    class_leaflet: str | None = None  # a drug's class's topic leaflet (its shared sections)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class LeafletSection:
     kind: str
     heading: str | None
     passages: tuple[Passage, ...]
+    class_name: str | None = None  # taken from the drug's class: headed as the class's
 
 
 @dataclass(frozen=True)
@@ -427,7 +430,9 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
                 errors.append(DefinitionError(error.message, spec.path, selector.line))
                 continue
             passages.append(Passage(selector.source, blocks, selector.keep, selector.line))
-        sections.append(LeafletSection(section.kind, section.heading, tuple(passages)))
+        sections.append(
+            LeafletSection(section.kind, section.heading, tuple(passages), section.class_name)
+        )
     raise_all(errors)
     used_ids = dict.fromkeys(p.source for s in sections for p in s.passages)
     used = tuple(documents[source_id] for source_id in used_ids)
@@ -542,19 +547,37 @@ def _resolve_range(selector: Selector, document: Document) -> tuple[Block, ...]:
             f"'to' (line {last_section.blocks[last].line}) comes before 'from' "
             f"(line {first_section.blocks[first].line}) in {document.id!r}"
         )
+    following = last_section.blocks[last + 1] if last + 1 < len(last_section.blocks) else None
+    ending = first_section.blocks[last]
+    if (
+        following is not None
+        and following.type == "list"
+        and ending.type == "paragraph"
+        and ending.text.rstrip().endswith(":")
+    ):
+        raise LeafletError(
+            f"the range ends on a lead-in (line {ending.line}: {ending.text[-40:]!r}) "
+            f"without its list (line {following.line}); quote the list's last item in 'to'"
+        )
     return first_section.blocks[first : last + 1]
 
 
 # --- per-drug leaflets -------------------------------------------------------
 
 DRUG_KEYS = {"name": str, "brands": list, "class": str, "build": bool, "reason": str}
-CLASS_KEYS = {"leaflet": str}
+CLASS_KEYS = {"leaflet": str, "name": str}
 DRUGS_FILE_KEYS = {"classes": dict, "drugs": list}
 
 # A passage that starts like this leans on the block before it.
 _LEANS_BACK = re.compile(r"^(this|these|as these|such|it|they|examples of these)\b", re.IGNORECASE)
+# "The mAb finds ...": a definite noun at the start points back to the block
+# before it when that block names the same thing.
+_DEFINITE = re.compile(r"^the\s+(\w+)", re.IGNORECASE)
 # A first sentence naming a drug like this refers to what came before it.
 _REFERS_BACK = re.compile(r"\b(this type|this way|these)\b", re.IGNORECASE)
+# A term a reader needs defined: an abbreviation with two capitals or a
+# lower-case start ("VEGF", "CD20", "BiTEs", "mAb").
+_TERM = re.compile(r"\b(?:[A-Z][a-z]*[A-Z]|[a-z]+[A-Z])[A-Za-z0-9]*\b")
 
 
 def drug_leaflet_id(name: str) -> str:
@@ -577,7 +600,7 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
     classes: dict[str, LeafletSpec] = {}
     for name, entry in data["classes"].items():
         problems = require_keys(
-            entry, CLASS_KEYS, {"leaflet"}, path, DefinitionError, what="drug class"
+            entry, CLASS_KEYS, {"leaflet", "name"}, path, DefinitionError, what="drug class"
         )
         if not problems and entry["leaflet"] not in specs:
             problems.append(
@@ -589,7 +612,7 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
             )
         errors += problems
         if not problems:
-            classes[name] = specs[entry["leaflet"]]
+            classes[name] = (specs[entry["leaflet"]], entry["name"])
     names = tuple(
         entry["name"] for entry in data["drugs"] if isinstance(entry, LineDict) and "name" in entry
     )
@@ -625,13 +648,16 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
             errors += problems
             continue
         name = entry["name"]
-        base = classes[entry["class"]]
+        base, class_name = classes[entry["class"]]
         brands = [str(b) for b in entry.get("brands", [])]
         title = name[:1].upper() + name[1:] + (f" ({', '.join(brands)})" if brands else "")
         how = SectionSpec(
             "how_it_works", None, (Selector(source="", line=entry.line, drug=name),), entry.line
         )
-        shared = tuple(s for s in base.sections if s.kind != "how_it_works")
+        # Shared sections speak of the whole class, and say so in their heading.
+        shared = tuple(
+            replace(s, class_name=class_name) for s in base.sections if s.kind != "how_it_works"
+        )
         leaflet_id = drug_leaflet_id(name)
         if leaflet_id in specs or leaflet_id in drugs:
             errors.append(
@@ -647,6 +673,7 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
             drug=name,
             drug_names=names,
             skip_reason=entry.get("reason") if entry.get("build") is False else None,
+            class_leaflet=base.id,
         )
     raise_all(errors)
     return drugs
@@ -668,10 +695,13 @@ def find_drug_passages(
 ) -> list[Passage]:
     """Every printed passage that names the drug, one per source, in corpus order.
 
-    A passage is the block naming the drug, plus the blocks just before it
-    that it leans on ("Pertuzumab is an example of this type of mAb." needs
-    the paragraphs describing "this type"), never across text that was left
-    out of the document.
+    A passage is the block naming the drug, plus the earlier blocks it depends
+    on: the ones just before it that it points back to ("Pertuzumab is an
+    example of this type of mAb." needs the paragraphs describing "this
+    type"; "The mAb finds ..." needs the block that introduced the mAbs), and
+    the block that defines a term it uses ("VEGF" needs "... vascular
+    endothelial growth factor (VEGF)."). It never reaches across text that
+    was left out of the document.
     """
     passages = []
     for document in documents.values():
@@ -682,24 +712,81 @@ def find_drug_passages(
                 units = [text for text, _ in block.units]
                 if not any(_name_spans(text, name, names) for text in units):
                     continue
-                start = b_index
                 first = _sentence_with(block, name, names)
-                leans = first is not None and _REFERS_BACK.search(first)
-                while start > 0:
-                    current, previous = section.blocks[start], section.blocks[start - 1]
-                    starts_leaning = _LEANS_BACK.match(current.text or current.items[0])
-                    if not (leans or starts_leaning):
-                        break
-                    if any(previous.line < line < current.line for line in dropped):
-                        break  # what it leans on was not printed: go no further
-                    start -= 1
-                    leans = False
+                refers = first is not None and bool(_REFERS_BACK.search(first))
+                start = _lean_back(section, b_index, dropped, refers=refers)
                 for index in range(start, b_index + 1):
                     chosen[(s_index, index)] = section.blocks[index]
+        for key in _definitions_needed(document, chosen, dropped):
+            chosen[key] = document.sections[key[0]].blocks[key[1]]
         if chosen:
             blocks = tuple(chosen[key] for key in sorted(chosen))
             passages.append(Passage(document.id, blocks))
     return passages
+
+
+def _leans_on_previous(block: Block, previous: Block) -> bool:
+    """Whether ``block``'s first words point back to ``previous``."""
+    text = block.text or block.items[0]
+    if _LEANS_BACK.match(text):
+        return True
+    definite = _DEFINITE.match(text)
+    if not definite:
+        return False
+    noun = re.escape(
+        definite.group(1).rstrip("s") if len(definite.group(1)) > 3 else definite.group(1)
+    )
+    return bool(re.search(rf"\b{noun}s?\b", _block_text(previous), re.IGNORECASE))
+
+
+def _lean_back(section: Section, index: int, dropped: set[int], *, refers: bool = False) -> int:
+    """The first block of the run ending at ``index`` that the block there leans on."""
+    start = index
+    while start > 0:
+        current, previous = section.blocks[start], section.blocks[start - 1]
+        if not (refers or _leans_on_previous(current, previous)):
+            break
+        if any(previous.line < line < current.line for line in dropped):
+            break  # what it leans on was not printed: go no further
+        start -= 1
+        refers = False
+    return start
+
+
+def _defines(block: Block, term: str) -> bool:
+    """Whether ``block`` introduces ``term``: "... growth factor (VEGF)", "called CD20"."""
+    quoted = re.escape(term.removesuffix("s"))
+    pattern = rf"\(\s*{quoted}s?\s*\)|\bcalled\s+(?:an?\s+)?{quoted}s?\b"
+    return any(re.search(pattern, text) for text, _ in block.units)
+
+
+def _definitions_needed(
+    document: Document, chosen: dict[tuple[int, int], Block], dropped: set[int]
+) -> list[tuple[int, int]]:
+    """The earlier blocks of ``document`` that define the terms the chosen blocks
+    use without defining them, with the blocks those lean on in turn."""
+    if not chosen:
+        return []
+    first = min(chosen)
+    terms = dict.fromkeys(
+        term for block in chosen.values() for text, _ in block.units for term in _TERM.findall(text)
+    )
+    needed: list[tuple[int, int]] = []
+    for term in terms:
+        if any(_defines(block, term) for block in chosen.values()):
+            continue
+        earlier = [
+            (s, b)
+            for s, section in enumerate(document.sections)
+            for b, block in enumerate(section.blocks)
+            if (s, b) < first and _defines(block, term)
+        ]
+        if not earlier:
+            continue  # the source never spells it out: nothing to bring
+        s, b = earlier[-1]
+        section = document.sections[s]
+        needed += [(s, index) for index in range(_lean_back(section, b, dropped), b + 1)]
+    return needed
 
 
 def _sentence_with(block: Block, name: str, names: tuple[str, ...]) -> str | None:

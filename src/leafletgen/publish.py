@@ -88,6 +88,10 @@ class ManifestEntry:
     distribution: dict | None = None
     translators: tuple[dict, ...] = ()  # {"method", "by"} of the strings printed
     reviewers: tuple[dict, ...] = ()  # {"name", "qualification", "date"}
+    issued: str | None = None  # the leaflet's own dates (ISO 8601), printed on it
+    review_by: str | None = None
+    pages_allowed: int | None = None  # the page budget (2, large print 4)
+    overflow: float = 0.0  # pages beyond the budget; 0 when it fits
 
     @property
     def translation(self) -> str:

@@ -19,6 +19,7 @@ import logging
 import mimetypes
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -50,6 +51,8 @@ class RenderOptions:
     large_print: bool = False
     draft: bool = False
     created: dt.datetime | None = None
+    issued: dt.date | None = None  # the leaflet's own dates, printed on it
+    review_by: dt.date | None = None
     standalone: bool = False  # an HTML page with the stylesheet and logo inlined
     # Why the leaflet is not cleared for distribution ({"code", "subject"}), printed
     # on every page; empty when cleared.
@@ -134,6 +137,7 @@ def _environment(templates: Path) -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["css_page_label"] = page_label_css
+    environment.filters["css_string"] = css_string
     return environment
 
 
@@ -180,6 +184,74 @@ def _inline_css(templates: Path, lang: str) -> str:
     return css.replace("</", "<\\/")
 
 
+# Lists of short items are set in columns: each list gets a column width of
+# its longest item (measured with the body font's advance widths), and the
+# renderer fits as many such columns as the line holds, at most three; the
+# same rule serves Letter and A4, standard and large print.
+BODY_FONT = "fonts/AtkinsonHyperlegible-Regular.ttf"
+COLUMN_MIN_ITEMS = 4
+COLUMN_MAX = 3
+COLUMN_WIDEST_EM = 16.0  # a longer item is a sentence: one column
+LIST_INDENT_EM = 1.3  # room for the bullet, as in leaflet.css
+
+
+@cache
+def _advance_widths(font: Path) -> tuple[dict[int, float], float]:
+    """Advance width in em of every character the font maps, and their mean."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font, lazy=True) as ttf:
+        per_em = ttf["head"].unitsPerEm
+        metrics = ttf["hmtx"].metrics
+        widths = {code: metrics[glyph][0] / per_em for code, glyph in ttf.getBestCmap().items()}
+    return widths, sum(widths.values()) / max(len(widths), 1)
+
+
+def text_width_em(text: str, templates: Path) -> float:
+    """How wide ``text`` sets in the body font, in em (kerning aside)."""
+    font = templates / BODY_FONT
+    if not font.is_file():
+        return 0.55 * len(text)
+    widths, mean = _advance_widths(font)
+    return sum(
+        widths.get(ord(ch), 1.0 if unicodedata.east_asian_width(ch) in "WF" else mean)
+        for ch in text
+    )
+
+
+def list_columns(items: list[dict[str, Any]], templates: Path) -> str | None:
+    """CSS ``columns`` for a list of short items, or ``None`` to set it as one column."""
+    if len(items) < COLUMN_MIN_ITEMS or any(len(item["lines"]) > 1 for item in items):
+        return None
+    widest = max(text_width_em(item["lines"][0], templates) for item in items)
+    if widest > COLUMN_WIDEST_EM:
+        return None
+    return f"{widest + LIST_INDENT_EM + 0.4:.2f}em {COLUMN_MAX}"
+
+
+# The headings of sections a drug leaflet takes from its class (as in
+# leaflet.html), for the companion language of a bilingual edition.
+CLASS_HEADINGS = {
+    "what_it_is": "What %(class_name)s are",
+    "how_it_works": "How %(class_name)s work",
+    "what_to_expect": "What to expect with %(class_name)s",
+    "side_effects": "Side effects of %(class_name)s",
+    "questions_to_ask": "Questions to ask about %(class_name)s",
+}
+
+
+def _companion_heading(section, companion: Translator | None) -> str | None:
+    """A section's own or class heading in the companion language, if it has one."""
+    if companion is None:
+        return None
+    if section.heading:
+        return companion.gettext(section.heading)
+    if section.class_name and section.kind in CLASS_HEADINGS:
+        name = companion.gettext(section.class_name)
+        return companion.gettext(CLASS_HEADINGS[section.kind]) % {"class_name": name}
+    return None
+
+
 def leaflet_context(
     leaflet: Leaflet,
     clinic: Clinic,
@@ -203,7 +275,7 @@ def leaflet_context(
         translated, missing = companion.content(text)
         return None if missing and not companion.is_source else translated
 
-    def block_context(block) -> dict[str, Any]:
+    def block_context(block, next_block) -> dict[str, Any]:
         if block.type == "list":
             items = []
             for item in block.items:
@@ -216,20 +288,23 @@ def leaflet_context(
                         "companion": other.split("\n") if other else None,
                     }
                 )
-            return {"type": "list", "items": items}
+            return {"type": "list", "items": items, "columns": list_columns(items, templates)}
         text, fallback = translator.content(block.text)
         return {
             "type": "paragraph",
             "text": text,
             "fallback": fallback,
             "companion": beside(block.text, fallback),
+            # A paragraph introducing a list stays on the page with it.
+            "lead_in": next_block is not None and next_block.type == "list",
         }
 
     sections = []
     for section in leaflet.sections:
         passages: list[dict[str, Any]] = []
         for passage in section.passages:
-            blocks = [block_context(b) for b in passage.blocks]
+            following = (*passage.blocks[1:], None)
+            blocks = [block_context(b, n) for b, n in zip(passage.blocks, following, strict=True)]
             if passages and passages[-1]["ref"] == refs[passage.source]:
                 # One credit line for consecutive passages of one source.
                 passages[-1]["blocks"] += blocks
@@ -243,13 +318,13 @@ def leaflet_context(
                 }
             )
         heading = translator.gettext(section.heading) if section.heading else None
+        class_name = translator.gettext(section.class_name) if section.class_name else None
         sections.append(
             {
                 "kind": section.kind,
                 "heading": heading,
-                "companion_heading": companion.gettext(section.heading)
-                if companion and section.heading
-                else None,
+                "class_name": class_name,
+                "companion_heading": _companion_heading(section, companion),
                 "passages": passages,
             }
         )
@@ -310,6 +385,19 @@ def leaflet_context(
         "created": options.created.isoformat() if options.created else None,
         "inline_css": _inline_css(templates, lang) if options.standalone else None,
         "version": __version__,
+        "issued": format_date(options.issued, "long", locale=lang) if options.issued else None,
+        "review_by": format_date(options.review_by, "long", locale=lang)
+        if options.review_by
+        else None,
+        # A draft says English stands in only where it does.
+        "untranslated": any(
+            block["fallback"]
+            if block["type"] == "paragraph"
+            else any(item["fallback"] for item in block["items"])
+            for section in sections
+            for passage in section["passages"]
+            for block in passage["blocks"]
+        ),
         "not_cleared": list(options.distribution),
         "translation_credit": credit,
     }
@@ -424,10 +512,19 @@ atexit.register(_shared_stylesheets.cache_clear)
 
 @dataclass(frozen=True)
 class RenderedPdf:
-    """A PDF in memory and its page count, as the renderer laid it out."""
+    """A PDF in memory and its page count, as the renderer laid it out, and
+    what the layout says about fitting the page budget."""
 
     data: bytes
     pages: int
+    last_page_fill: float = 0.0  # share of the last page's text area in use, 0..1
+    sources_alone: bool = False  # the last page holds nothing but the Sources block
+
+    def overflow(self, allowed: int) -> float:
+        """Pages beyond ``allowed``, counting the last page by how full it is."""
+        if self.pages <= allowed:
+            return 0.0
+        return round(self.pages - allowed - 1 + self.last_page_fill, 2)
 
 
 @cache
@@ -455,6 +552,39 @@ def _tag_languages() -> None:
             yield child
 
     tags._build_box_tree = build_with_lang
+
+
+def _in_flow_lines(box, inside_sources: bool = False):
+    """Every line box of a page's flow with whether it belongs to the Sources block
+    (boxes taken out of the flow, like the fixed draft mark, are left out)."""
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    if box.style["position"] == "fixed":
+        return
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) == "section":
+        inside_sources = inside_sources or "sources" in (element.get("class") or "").split()
+    if isinstance(box, LineBox):
+        yield box, inside_sources
+        return
+    for child in getattr(box, "children", ()):
+        yield from _in_flow_lines(child, inside_sources)
+
+
+def _page_usage(page) -> tuple[float, bool]:
+    """How full a page's text area is, and whether it holds only Sources lines."""
+
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    page_box = page._page_box
+    top, height = page_box.content_box_y(), page_box.height
+    flow = [child for child in page_box.children if not isinstance(child, MarginBox)]
+    lines = [line for child in flow for line in _in_flow_lines(child)]
+    if not lines or height <= 0:
+        return 0.0, False
+    bottom = max(line.position_y + line.margin_height() for line, _ in lines)
+    fill = min(max((bottom - top) / height, 0.0), 1.0)
+    return fill, all(in_sources for _, in_sources in lines)
 
 
 def render_document(
@@ -506,7 +636,8 @@ def render_document(
         raise RenderError("WeasyPrint returned no PDF")
     if stylesheet is not None:
         fonts.check_font_names(font.name.decode() for font in laid_out.fonts.values())
-    return RenderedPdf(data, len(laid_out.pages))
+    fill, sources_alone = _page_usage(laid_out.pages[-1]) if laid_out.pages else (0.0, False)
+    return RenderedPdf(data, len(laid_out.pages), round(fill, 2), sources_alone)
 
 
 def render_pdf(

@@ -452,8 +452,4 @@ def _class_title(spec: LeafletSpec, specs: Iterable[LeafletSpec]) -> str | None:
     """The title of the topic leaflet a drug leaflet takes its shared sections from."""
     if not spec.drug:
         return None
-    for other in specs:
-        shared = tuple(s for s in other.sections if s.kind != "how_it_works")
-        if not other.drug and shared == spec.sections[1:]:
-            return other.title
-    return None
+    return next((o.title for o in specs if not o.drug and o.id == spec.class_leaflet), None)
