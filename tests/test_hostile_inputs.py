@@ -923,8 +923,8 @@ CASES = [
         ),
         ("i18n", "extract"),
         1,
-        "leaflets/bad2.yaml:2: invalid YAML: expected the node content, but found "
-        "'<stream end>' (while parsing a flow node)",
+        "leaflets/bad2.yaml:2: invalid YAML: did not find expected node content (while "
+        "parsing a flow node)",
     ),
     Case(
         "no-babel-cfg",
