@@ -505,10 +505,14 @@ def test_site_name_and_breadcrumb_above_the_title(tmp_path):
         ("Last reviewed: 26 Feb 2025", dt.date(2025, 2, 26)),
         ("Last reviewed: 26 February 2025", dt.date(2025, 2, 26)),
         ("Last reviewed: February 26, 2025", dt.date(2025, 2, 26)),
-        ("Last reviewed: 31 February 2025", None),  # not a date: not read, no crash
+        ("Last reviewed: 31 February 2025", None),  # not a date: an error at its line
     ],
 )
 def test_review_stamp_forms(tmp_path, stamp, expected):
+    if expected is None:
+        with pytest.raises(SourceError, match=r":5: last review date '31 February 2025' is not"):
+            outline_of(tmp_path, f"Page\n\nText.\n\n{stamp}\n")
+        return
     document, _ = outline_of(tmp_path, f"Page\n\nText.\n\n{stamp}\n")
     assert document.last_reviewed == expected
 

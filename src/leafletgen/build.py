@@ -31,8 +31,8 @@ from .i18n import (
     SOURCE_LANGUAGE,
     Translator,
     check_translations,
+    language_code,
     load_translator,
-    parse_locale,
     po_path,
 )
 from .leaflets import (
@@ -48,6 +48,7 @@ from .model import Document
 from .publish import (
     ManifestEntry,
     ManifestJournal,
+    check_manifest,
     describe_pdf,
     manifest_record,
     publish_unit,
@@ -222,16 +223,18 @@ class InputDigests:
         """``name \\0 sha256(content)`` for one file (``<missing>`` if it is not there)."""
         known = self._files.get(str(path))
         if known is None:
-            name = (
-                path.resolve().relative_to(self.root.resolve()).as_posix()
-                if path.is_relative_to(self.root)
-                else path.name
-            )
+            # (a link leading out of the project is refused where the file is
+            # read; here it only needs a name, and a FIFO must not be read)
+            name = os.path.relpath(path.resolve(), self.root.resolve())
             try:
-                content = hashlib.sha256(path.read_bytes()).digest()
+                content = (
+                    hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"<missing>"
+                )
             except OSError:
                 content = b"<missing>"
-            known = self._files[str(path)] = name.encode() + b"\0" + content
+            known = self._files[str(path)] = (
+                name.encode("utf-8", "surrogateescape") + b"\0" + content
+            )
         return known
 
     def listing(
@@ -417,6 +420,7 @@ class Workspace:
     html_twin: bool = False
     include_drugs: bool = False
     today: dt.date | None = None  # source review dates are judged as of this day
+    broken: dict[str, LeafletError] = field(default_factory=dict)  # sources that cannot be read
     _translators: dict[str, Translator] = field(default_factory=dict, repr=False)
 
     def translator(self, lang: str) -> Translator:
@@ -442,7 +446,9 @@ def load_workspace(
     today: dt.date | None = None,
 ) -> Workspace:
     """Read clinic.yaml, the definitions and the corpus; definitions that fail
-    to load go to ``failed``."""
+    to load go to ``failed``, sources that cannot be read to the workspace's
+    ``broken`` (only the leaflets using them fail)."""
+    broken: dict[str, LeafletError] = {}
     return Workspace(
         key=key or uuid.uuid4().hex,
         project=project,
@@ -450,11 +456,44 @@ def load_workspace(
         specs=load_specs(
             project, include_drugs=include_drugs, failed={} if failed is None else failed
         ),
-        documents=read_corpus(project.sources),
+        documents=read_corpus(project.sources, failed=broken),
         draft=draft,
         html_twin=html_twin,
         include_drugs=include_drugs,
         today=today,
+        broken=broken,
+    )
+
+
+def uses_broken_source(spec: LeafletSpec, broken: dict[str, LeafletError]) -> LeafletError | None:
+    """The error of a source ``spec`` needs that could not be read, if any (a
+    drug leaflet searches every source)."""
+    if not broken:
+        return None
+    if spec.drug:
+        return next(iter(broken.values()))
+    for section in spec.sections:
+        for selector in section.selectors:
+            if selector.source in broken:
+                return broken[selector.source]
+    return None
+
+
+def check_output_folder(project: Project, out: Path) -> None:
+    """The output folder may be anywhere but inside the project's inputs."""
+    for inputs in (project.sources, project.leaflets, project.templates, project.locales):
+        if out.resolve().is_relative_to(inputs.resolve()):
+            raise LeafletError(
+                "the output folder must not be inside the project's sources, leaflets, "
+                "templates or locales folder",
+                out,
+            )
+
+
+def unexpected(error: BaseException, path: Path | None = None) -> LeafletError:
+    """A failure that is not a :class:`LeafletError` (a bug), as one failed leaflet."""
+    return LeafletError(
+        f"internal error ({type(error).__name__}: {str(error)[:200]}); please report it", path
     )
 
 
@@ -670,6 +709,9 @@ def run_job(job: Job) -> Rendered:
         )
     except LeafletError as error:
         return Rendered(job, error=error, rss=_resident_bytes(), **where)
+    except (Exception, RecursionError) as error:  # a bug: this leaflet fails, the batch goes on
+        path = workspace.specs[job.id].path if job.id in workspace.specs else None
+        return Rendered(job, error=unexpected(error, path), rss=_resident_bytes(), **where)
     return Rendered(job, entry, pdf, html, rss=_resident_bytes(), **where)
 
 
@@ -765,6 +807,9 @@ def _rebased(error: LeafletError, worker_root: str, root: Path) -> LeafletError:
 def _up_to_date(
     entry: dict | None, out: Path, inputs: str, fhir_inline: bool, html_twin: bool
 ) -> bool:
+    """Whether the files listed by ``entry`` are there, intact and built from
+    ``inputs``; anything damaged (a PDF changed on disk, a FHIR file that is
+    not a DocumentReference) means "build it again"."""
     if not entry or entry.get("input_hash") != inputs:
         return False
     if html_twin and not (entry.get("html") and (out / entry["html"]).is_file()):
@@ -774,9 +819,56 @@ def _up_to_date(
         if hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
             return False
         reference = json.loads((out / fhir_path(entry["path"])).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        attachment = reference["content"][0]["attachment"]
+        return isinstance(attachment, dict) and ("data" in attachment) == fhir_inline
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
         return False
-    return ("data" in reference["content"][0]["attachment"]) == fhir_inline
+
+
+def _relist(out: Path, workspace: Workspace, todo: list[Job], digests: InputDigests) -> list[Job]:
+    """After the manifest was lost: a job for every PDF on disk this build would
+    not otherwise write, so that the new manifest lists them all again."""
+    draft = workspace.draft
+    planned = {output_path(job.id, job.lang, job.variant, draft) for job in todo}
+    folders = sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else []
+    jobs = []
+    for spec in workspace.specs.values():
+        if spec.skip_reason or uses_broken_source(spec, workspace.broken):
+            continue
+        for folder in folders:
+            try:
+                lang = language_code(folder.name)
+            except LeafletError:
+                continue
+            for pdf in sorted(folder.glob(f"{spec.id}.*pdf")):
+                variant = next(
+                    (
+                        v
+                        for v in ("standard", "large-print", *(f"{BILINGUAL}{b}" for b in ("en",)))
+                        if output_path(spec.id, lang, v, draft) == f"{lang}/{pdf.name}"
+                    ),
+                    None,
+                )
+                path = f"{lang}/{pdf.name}"
+                if variant is None or path in planned:
+                    continue
+                try:
+                    leaflet = select_sections(spec, workspace.documents)
+                except LeafletError:
+                    continue
+                inputs = input_hash(
+                    workspace.project,
+                    spec,
+                    leaflet,
+                    workspace.clinic,
+                    lang,
+                    draft,
+                    variant,
+                    workspace.today,
+                    digests=digests,
+                )
+                jobs.append(Job(workspace.key, spec.id, lang, variant, inputs))
+    return jobs
 
 
 def build_leaflets(
@@ -824,9 +916,15 @@ def build_leaflets(
     the current date); every entry gets its distribution status.
     """
     out = Path(out)
-    langs = list(dict.fromkeys(langs))
+    check_output_folder(project, out)
+    # An unknown language, or a catalog that is not where it should be, is one
+    # error before any work.
+    langs = list(dict.fromkeys(language_code(lang) for lang in langs))
+    bilingual = language_code(bilingual) if bilingual is not None else None
     for lang in [*langs, *([bilingual] if bilingual else [])]:
-        parse_locale(lang)  # an unknown language is one error, before any work
+        if lang != SOURCE_LANGUAGE:
+            for domain in DOMAINS:
+                po_path(project.locales, lang, domain)
     if bilingual and bilingual != SOURCE_LANGUAGE:
         # The companion is printed without its own review gate: only the
         # English original can stand beside a translation.
@@ -834,7 +932,7 @@ def build_leaflets(
             f"a bilingual edition pairs a translation with the English original "
             f"(--bilingual {SOURCE_LANGUAGE}), not {bilingual!r}"
         )
-    ids = list(ids or [])
+    ids = list(dict.fromkeys(ids or []))  # each leaflet once, however often it is named
     failed: dict[str, LeafletError] = {}
     if fhir_bundle is not None and fhir_bundle not in fhir.BUNDLE_TYPES:
         raise LeafletError(f"FHIR bundle type must be one of {', '.join(fhir.BUNDLE_TYPES)}")
@@ -848,6 +946,7 @@ def build_leaflets(
         failed=failed,
         today=today,
     )
+    lost = check_manifest(out)
     variants = ["standard"] + (
         ["large-print"] if large_print or workspace.clinic.large_print else []
     )
@@ -872,6 +971,9 @@ def build_leaflets(
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
                 continue
+            if broken := uses_broken_source(spec, workspace.broken):
+                results.append(BuildResult(spec.id, lang, error=broken))
+                continue
             if isinstance(leaflet, LeafletError):
                 results.append(BuildResult(spec.id, lang, error=leaflet))
                 continue
@@ -894,6 +996,9 @@ def build_leaflets(
                     results.append(BuildResult(spec.id, lang, skipped="unchanged"))
                     continue
                 todo.append(Job(workspace.key, spec.id, lang, variant, inputs))
+
+    if lost:  # list every PDF still on disk again, by building it again
+        todo += _relist(out, workspace, todo, digests)
 
     total = len(results) + len(todo)
     if on_result:
@@ -950,15 +1055,25 @@ def build_leaflets(
     # to the original's old id: those leaflets' resources are brought up to date
     # (files already right are left alone).
     if stale or fhir_bundle:
+        unwritten: list[tuple[dict, LeafletError]] = []
         resources = fhir.publish_resources(
             read_manifest(out),
             out,
             inline=fhir_inline,
             recorded=recorded,
             only=None if fhir_bundle else stale,
+            failed=unwritten,
         )
+        for entry, error in unwritten:  # that leaflet failed; the batch ends with its summary
+            same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
+            if not any(r.error for r in same):
+                results = [r for r in results if r not in same]
+                results.append(BuildResult(entry["id"], entry["lang"], error=error))
     if fhir_bundle:
-        fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
+        try:
+            fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")
+        except LeafletError as error:
+            results.append(BuildResult("fhir-bundle", "-", error=error))
     order = {
         (spec.id, lang): n
         for n, (spec, lang) in enumerate((s, lang) for s in specs for lang in langs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -24,8 +25,9 @@ from .build import (
     load_specs,
     page_budget_warning,
     select_leaflets,
+    uses_broken_source,
 )
-from .errors import ErrorGroup, LeafletError, TranslationError, shown
+from .errors import LeafletError, TranslationError, shown
 from .leaflets import load_clinic, select_sections
 from .model import Document
 from .publish import read_manifest
@@ -109,9 +111,29 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def find_project(folder: str | None) -> Project:
+    """The project of ``--project`` (which must exist), else of the current folder."""
+    if folder is None:
+        return Project.find(".")
+    if not Path(folder).is_dir():
+        raise LeafletError("no such project folder", folder)
+    return Project.find(folder)
+
+
+def languages(values: list[str]) -> list[str]:
+    """``--lang en,es --lang fr`` -> ``["en", "es", "fr"]``; an empty code is an error."""
+    langs = []
+    for value in values:
+        for lang in value.split(","):
+            if not lang.strip():
+                raise LeafletError(f"empty language code in --lang {value!r}")
+            langs.append(lang.strip())
+    return langs
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    project = Project.find(args.project)
-    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    project = find_project(args.project)
+    langs = languages(args.lang)
     out = Path(args.out)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
 
@@ -180,10 +202,14 @@ def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[f
         clinic = load_clinic(project.clinic_file)
     except LeafletError:
         return []
-    documents = read_corpus(project.sources)
+    broken: dict[str, LeafletError] = {}  # (a source that cannot be read fails its leaflets)
+    try:
+        documents = read_corpus(project.sources, failed=broken)
+    except LeafletError:
+        return []
     leaflets = []
     for spec in specs:
-        if spec.skip_reason:
+        if spec.skip_reason or uses_broken_source(spec, broken):
             continue
         try:
             leaflets.append(select_sections(spec, documents))
@@ -226,9 +252,9 @@ class Progress:
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
-    project = Project.find(args.project)
+    project = find_project(args.project)
     locales = project.locales
-    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    langs = [i18n.language_code(lang) for lang in languages(args.lang)]
     langs = langs or i18n.catalog_languages(locales)
     if args.action == "extract":
         chosen = select_leaflets(project, include_drugs=True)
@@ -284,10 +310,9 @@ def qa_tbx(terms) -> bytes:
 
 
 def _one_lang(langs: list[str], args: argparse.Namespace) -> str:
-    chosen = [lang for value in args.lang for lang in value.split(",") if lang]
+    chosen = [i18n.language_code(lang) for lang in languages(args.lang)]
     if len(chosen) != 1 or chosen[0] == i18n.SOURCE_LANGUAGE:
         raise LeafletError(f"i18n {args.action} needs one translated language: --lang LANG")
-    i18n.parse_locale(chosen[0])
     return chosen[0]
 
 
@@ -400,10 +425,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Every leaflet in every language: its distribution status and why, each
     finding once; and whether the PDFs of ``--out`` carry the status they
     would get now."""
-    project = Project.find(args.project)
+    project = find_project(args.project)
     today = args.today or dt.date.today()
     chosen = select_leaflets(project, include_drugs=True)
-    langs = [lang for value in args.lang for lang in value.split(",") if lang]
+    langs = [i18n.language_code(lang) for lang in languages(args.lang)]
     langs = langs or [i18n.SOURCE_LANGUAGE, *i18n.catalog_languages(project.locales)]
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
     for document in documents.values():
@@ -564,7 +589,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="also build a bilingual edition with LANG (e.g. en) beside each part "
         "(<id>.bilingual-LANG.pdf)",
     )
-    build.add_argument("--project", default=".", help="project folder (default: here)")
+    build.add_argument("--project", help="project folder (default: here)")
     build.set_defaults(run=cmd_build)
 
     checker = commands.add_parser(
@@ -581,7 +606,7 @@ def make_parser() -> argparse.ArgumentParser:
     checker.add_argument(
         "--today", type=dt.date.fromisoformat, help="check as of this date (YYYY-MM-DD)"
     )
-    checker.add_argument("--project", default=".", help="project folder (default: here)")
+    checker.add_argument("--project", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
 
     server = commands.add_parser(
@@ -653,25 +678,45 @@ def make_parser() -> argparse.ArgumentParser:
         default="translator",
         help="import: how the changed entries were translated",
     )
-    translate.add_argument("--project", default=".", help="project folder (default: here)")
+    translate.add_argument("--project", help="project folder (default: here)")
     translate.set_defaults(run=cmd_i18n)
     return parser
 
 
+class _WarningFormatter(logging.Formatter):
+    """``warning: <message>``, like the errors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("leafletgen")
+    if not any(getattr(h, "_leafletgen", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_WarningFormatter())
+        handler._leafletgen = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    _setup_logging()
     try:
         return args.run(args)
-    except ErrorGroup as errors:
-        for error in errors.errors:
-            print(shown(error), file=sys.stderr)
-        return 1
     except LeafletError as error:
         print(shown(error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: finished files are in place, nothing half-written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``leafletgen inspect x | head``): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ that is not a :class:`LeafletError` is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,7 +57,13 @@ class ErrorGroup(LeafletError):
     """Several problems found in one pass, reported together."""
 
     def __init__(self, errors: Iterable[LeafletError]):
-        self.errors = list(errors)
+        # Groups inside a group are flattened: every member is one problem
+        # with its own file and line.
+        self.errors = [
+            member
+            for error in errors
+            for member in (error.errors if isinstance(error, ErrorGroup) else [error])
+        ]
         first = self.errors[0]
         super().__init__(first.message, first.path, first.line)
 
@@ -67,13 +74,27 @@ class ErrorGroup(LeafletError):
         return "\n".join(str(error) for error in self.errors)
 
 
+def brief(value: object, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters: error messages quote what a
+    file says without ever printing an unbounded value."""
+    if isinstance(value, (list, dict, tuple, set)):
+        kind = {list: "a list", tuple: "a list", set: "a set", dict: "a mapping"}
+        return kind[next(t for t in kind if isinstance(value, t))]
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def shown(error: LeafletError, start: str | Path | None = None) -> str:
     """An error as the user sees it: its path relative to ``start`` (default:
-    the current folder) when it lies inside it."""
+    the current folder) when it lies inside it; each problem of a group on
+    its own line."""
+    if isinstance(error, ErrorGroup):
+        return "\n".join(shown(member, start) for member in error.errors)
     if error.path and os.path.isabs(error.path):
         relative = os.path.relpath(error.path, start)
         if not relative.startswith(".."):
-            return str(type(error)(error.message, relative, error.line))
+            error = copy.copy(error)
+            error.path = relative
     return str(error)
 
 

@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .errors import PublishError
-from .publish import ManifestEntry, write_atomic
+from .errors import LeafletError, PublishError
+from .publish import ManifestEntry, output_file, write_atomic
 
 # LOINC 34895-3 "Education note"; SNOMED CT 311401005 "Patient education".
 DOCUMENT_TYPE = {
@@ -58,14 +58,15 @@ def document_reference(
     """The DocumentReference describing one published PDF.
 
     The attachment carries size and SHA-1 (base64, as FHIR defines ``hash``)
-    of the PDF (``content``, or the file on disk), and either the data inline
-    or a URL relative to the output folder. ``original``: the id of the English
-    original's DocumentReference, for a translation or a large-print variant
-    (``relatesTo`` code ``transforms``).
+    of the PDF (``content``, or the file on disk, which must be inside
+    ``out``), and either the data inline or a URL relative to the output
+    folder. ``original``: the id of the English original's DocumentReference,
+    for a translation or a large-print variant (``relatesTo`` code
+    ``transforms``).
     """
     data = entry if isinstance(entry, dict) else _as_dict(entry)
     if content is None:
-        path = out / data["path"]
+        path = output_file(out, data["path"])
         try:
             content = path.read_bytes()
         except OSError as error:
@@ -166,31 +167,42 @@ def publish_resources(
     inline: bool = False,
     recorded: str,
     only: set[str] | None = None,
+    failed: list[tuple[dict, LeafletError]] | None = None,
 ) -> list[dict[str, Any]]:
     """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
     (``<id>.provenance.json``) beside its PDF, related to the English original
     where there is one; returns them all, for a Bundle. With ``only`` (leaflet
     ids), just the resources of those leaflets are made. A file whose content
-    is already right is not written again."""
+    is already right is not written again. With ``failed``, an entry whose
+    resources cannot be written is recorded there and left out, and the
+    others are still written."""
     index = originals(entries)
     resources = []
     for entry in entries:
         if only is not None and entry["id"] not in only:
             continue
-        reference, record = resources_of(
-            entry, out, original=original_of(entry, index), inline=inline, recorded=recorded
-        )
-        for name, data in resource_files(entry["path"], reference, record).items():
-            path = out / name
-            try:
-                if path.read_bytes() == data:
-                    continue
-            except OSError:
-                pass
-            try:
-                write_atomic(path, data)
-            except OSError as error:
-                raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
+        try:
+            reference, record = resources_of(
+                entry, out, original=original_of(entry, index), inline=inline, recorded=recorded
+            )
+            for name, data in resource_files(entry["path"], reference, record).items():
+                path = output_file(out, name)
+                try:
+                    if path.read_bytes() == data:
+                        continue
+                except OSError:
+                    pass
+                try:
+                    write_atomic(path, data)
+                except OSError as error:
+                    raise PublishError(
+                        f"cannot write FHIR resource: {error.strerror}", path
+                    ) from None
+        except LeafletError as error:
+            if failed is None:
+                raise
+            failed.append((entry, error))
+            continue
         resources += [reference, record]
     return resources
 

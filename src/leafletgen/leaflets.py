@@ -8,12 +8,15 @@ that names the definition's file and line and lists what the source offers.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .errors import DefinitionError, LeafletError, raise_all
+from .files import inside, read_regular
 from .model import SECTION_KINDS, Block, Document, Section
 from .readers.common import normalise
 from .yamlfile import LineDict, LineList, load_yaml, require_keys
@@ -157,6 +160,7 @@ def load_clinic(path: str | Path) -> Clinic:
         path,
         DefinitionError,
         what="clinic configuration",
+        max_length={"phone": 40, "after_hours_phone": 40, "emergency_number": 40},
     )
     paper = data.get("paper", "letter")
     if isinstance(paper, str) and paper not in PAPER_SIZES:
@@ -169,15 +173,10 @@ def load_clinic(path: str | Path) -> Clinic:
         )
     logo = None
     if isinstance(data.get("logo"), str):
-        logo = (path.parent / data["logo"]).resolve()
-        if not logo.is_file():
-            errors.append(
-                DefinitionError(f"logo file {data['logo']!r} not found", path, data.line_of("logo"))
-            )
-        elif logo.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
-            errors.append(
-                DefinitionError("logo must be an SVG, PNG or JPEG file", path, data.line_of("logo"))
-            )
+        try:
+            logo = check_logo(data["logo"], path.parent, path.parent.parent)
+        except LeafletError as error:
+            errors.append(DefinitionError(error.message, path, data.line_of("logo")))
     raise_all(errors)
     return Clinic(
         name=data["name"],
@@ -202,6 +201,7 @@ def load_definition(path: str | Path) -> LeafletSpec:
         path,
         DefinitionError,
         what="leaflet definition",
+        max_length={"description": 1000},
     )
     leaflet_id = data.get("id", path.stem)
     if isinstance(leaflet_id, str) and not LEAFLET_ID.match(leaflet_id):
@@ -255,7 +255,13 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
     selectors = []
     for entry in raw["select"]:
         problems = require_keys(
-            entry, SELECTOR_KEYS, {"source"}, path, DefinitionError, what="selector"
+            entry,
+            SELECTOR_KEYS,
+            {"source"},
+            path,
+            DefinitionError,
+            what="selector",
+            max_length={"from": 1000, "to": 1000},
         )
         if not problems:
             ways = [k for k in ("kind", "heading", "from") if k in entry]
@@ -329,6 +335,55 @@ def load_definitions(
         specs[spec.id] = spec
     raise_all(errors)
     return specs
+
+
+MAX_LOGO_BYTES = 1024 * 1024
+_IMAGE_KINDS = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def check_logo(value: str, folder: Path, root: Path) -> Path:
+    """The logo file named in ``clinic.yaml`` (relative to ``folder``): inside the
+    project ``root`` (links too), a regular file of at most :data:`MAX_LOGO_BYTES`,
+    and really the image its name says (an SVG without DOCTYPE or entities)."""
+    root = Path(os.path.abspath(root))
+    where = Path(os.path.normpath(Path(os.path.abspath(folder)) / value))
+    if not where.is_relative_to(root):
+        raise LeafletError(f"logo {value!r} is outside the project folder")
+    if not where.exists():
+        raise LeafletError(f"logo file {value!r} not found")
+    if not inside(where, root):
+        raise LeafletError(f"logo {value!r} is a link leading outside the project folder")
+    kind = _IMAGE_KINDS.get(where.suffix.lower())
+    if kind is None:
+        raise LeafletError("logo must be an SVG, PNG or JPEG file")
+    try:
+        data = read_regular(where, limit=MAX_LOGO_BYTES, what="file")
+    except LeafletError as error:
+        raise LeafletError(f"logo {value!r}: {error.message}") from None
+    if not data.strip():
+        raise LeafletError(f"logo {value!r} is empty")
+    problem = _image_problem(data, kind)
+    if problem:
+        raise LeafletError(f"logo {value!r} {problem}")
+    return where.resolve()
+
+
+def _image_problem(data: bytes, kind: str) -> str | None:
+    if kind == "PNG":
+        ok = data.startswith(b"\x89PNG\r\n\x1a\n")
+    elif kind == "JPEG":
+        ok = data.startswith(b"\xff\xd8\xff")
+    else:
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            return "declares a DOCTYPE or entities; save it as plain SVG"
+        try:
+            root = ElementTree.fromstring(data)
+        except (ElementTree.ParseError, ValueError) as error:
+            if b"<svg" not in data[:4096]:
+                return f"is not an {kind} image (its name says {kind})"
+            return f"is not well-formed SVG: {str(error)[:100]}"
+        ok = root.tag.rsplit("}", 1)[-1] == "svg"
+    return None if ok else f"is not an {kind} image (its name says {kind})"
 
 
 # --- selecting ---------------------------------------------------------------
@@ -564,8 +619,19 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
     drugs: dict[str, LeafletSpec] = {}
     for entry in data["drugs"]:
         problems = require_keys(
-            entry, DRUG_KEYS, {"name", "class"}, path, DefinitionError, what="drug"
+            entry,
+            DRUG_KEYS,
+            {"name", "class"},
+            path,
+            DefinitionError,
+            what="drug",
+            max_length={"reason": 1000},
         )
+        brands = entry.get("brands") if not problems else None
+        if isinstance(brands, list) and not all(isinstance(b, str) and b for b in brands):
+            problems.append(
+                DefinitionError("'brands' must be a list of names", path, entry.line_of("brands"))
+            )
         if not problems and entry.get("build") is False and not entry.get("reason"):
             problems.append(
                 DefinitionError("'build: false' needs a 'reason'", path, entry.line_of("build"))

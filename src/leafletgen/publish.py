@@ -8,6 +8,11 @@ per batch, not one per PDF. Readers fold any journal left by a build that was
 killed, so manifest and journals together always match the files, and the
 next build compacts them. Compaction holds a lock on the output folder, so
 concurrent builds into one folder keep every entry.
+
+Every path written is inside the output folder (links included), and the
+manifest is leafletgen's own file: one that is not (another application's
+``manifest.json`` in the same folder) is never overwritten; a damaged one is
+set aside, never silently replaced.
 """
 
 from __future__ import annotations
@@ -17,17 +22,22 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__
-from .errors import PublishError
+from .errors import PublishError, brief
+from .files import inside
 from .model import Document
 
 MANIFEST = "manifest.json"
+GENERATOR = "leafletgen"
+LOGGER = logging.getLogger("leafletgen")
 
 
 @dataclass(frozen=True)
@@ -184,33 +194,38 @@ def publish_unit(
     the batch's ``journal`` (or, without one, in ``manifest.json``), or, if
     anything failed (even an interrupt), the folder is as it was before.
     """
+    targets = [output_file(out, relative) for relative in files]
     temporaries: dict[Path, str] = {}
-    placed: list[tuple[Path, str | None]] = []  # (target, backup of what it replaced)
+    # Each file being put in place: [target, backup name or None, moved aside, new in place]
+    steps: list[list] = []
     where = out
     try:
-        for relative, data in files.items():
-            where = out / relative
-            temporaries[where] = _write_temporary(where, data)
+        for target, data in zip(targets, files.values(), strict=True):
+            where = target
+            temporaries[target] = _write_temporary(target, data)
         for target, temporary in temporaries.items():
             where = target
-            backup = None
-            if target.exists():
-                backup = _temporary_name(target)
-                os.replace(target, backup)
-            placed.append((target, backup))
+            step = [target, _temporary_name(target) if target.exists() else None, False, False]
+            steps.append(step)
+            if step[1] is not None:
+                os.replace(target, step[1])
+                step[2] = True
             os.replace(temporary, target)
+            step[3] = True
         where = out / MANIFEST
         if entry is not None and journal is not None:
             journal.add(entry)
         elif entry is not None:
             _compact(out, [manifest_record(entry)])
     except BaseException as problem:
-        for target, backup in reversed(placed):
+        for target, backup, aside, placed in reversed(steps):
             with contextlib.suppress(OSError):
-                if backup is not None:
+                if aside:
                     os.replace(backup, target)
-                else:
+                elif placed:
                     os.unlink(target)
+                elif backup is not None:
+                    os.unlink(backup)
         for temporary in temporaries.values():
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
@@ -219,10 +234,28 @@ def publish_unit(
             what = {"pdf": "PDF", "json": "FHIR resource", "html": "HTML"}.get(what, what)
             raise PublishError(f"cannot write {what}: {problem.strerror}", where) from None
         raise
-    for _target, backup in placed:
+    for _target, backup, _aside, _placed in steps:
         if backup is not None:
             with contextlib.suppress(OSError):
                 os.unlink(backup)
+
+
+def output_file(out: Path, relative: str | Path) -> Path:
+    """``out/relative``, refusing a path (or a link on the way) that leaves ``out``,
+    and a folder standing where the file should go."""
+    relative = Path(relative)
+    target = out / relative
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise PublishError(f"output path {brief(str(relative))} is outside the output folder", out)
+    if not inside(target, out):
+        raise PublishError(
+            f"{relative.as_posix()} would be written through a link leading outside the "
+            "output folder",
+            out,
+        )
+    if target.is_dir():
+        raise PublishError(f"cannot write {target.name}: a folder is in its place", target)
+    return target
 
 
 def _temporary_name(path: Path) -> str:
@@ -259,24 +292,110 @@ def _key(entry: dict) -> tuple[str, str, str]:
     return (entry["id"], entry["lang"], entry["path"])
 
 
-def _valid(entries: object) -> list[dict]:
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+_ENTRY_TYPES = {"id": str, "lang": str, "path": str, "title": str, "sha256": str}
+
+
+def _valid_entry(entry: object, out: Path) -> bool:
+    """An entry leafletgen could have written: the right types, and every path
+    in it inside the output folder."""
+    if not isinstance(entry, dict):
+        return False
+    if any(not isinstance(entry.get(k), t) for k, t in _ENTRY_TYPES.items()):
+        return False
+    if not _ID.match(entry["id"]) or not _LANG.match(entry["lang"]):
+        return False
+    if not isinstance(entry.get("created"), (str, type(None))):
+        return False
+    if not isinstance(entry.get("draft", False), bool):
+        return False
+    html = entry.get("html")
+    for relative in (entry["path"], html) if html is not None else (entry["path"],):
+        if not isinstance(relative, str):
+            return False
+        try:
+            output_file(out, relative)
+        except PublishError:
+            return False
+    return True
+
+
+def _valid(entries: object, out: Path) -> list[dict]:
     if not isinstance(entries, list):
         return []
-    return [
-        e
-        for e in entries
-        if isinstance(e, dict)
-        and {"id", "lang", "path"} <= e.keys()
-        and all(isinstance(e[k], str) for k in ("id", "lang", "path"))
-    ]
+    return [e for e in entries if _valid_entry(e, out)]
+
+
+class ManifestState:
+    """What ``out/manifest.json`` holds: leafletgen's entries, nothing (no file),
+    a damaged file, or another application's file."""
+
+    def __init__(self, entries: list[dict], problem: str | None = None, foreign: bool = False):
+        self.entries, self.problem, self.foreign = entries, problem, foreign
+
+
+def manifest_state(out: Path) -> ManifestState:
+    """Read ``out/manifest.json`` without changing anything."""
+    path = out / MANIFEST
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(64 * 1024 * 1024 + 1)
+    except FileNotFoundError:
+        return ManifestState([])
+    except OSError as error:
+        return ManifestState([], f"cannot be read ({error.strerror})")
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return ManifestState([], "is not valid JSON")
+    generator = document.get("generator") if isinstance(document, dict) else None
+    if not (isinstance(generator, str) and generator.split(" ")[0] == GENERATOR):
+        return ManifestState([], foreign=True)
+    entries = document.get("leaflets")
+    if not isinstance(entries, list):
+        return ManifestState([], "has no list of leaflets")
+    valid = _valid(entries, out)
+    problem = None
+    if len(valid) != len(entries):
+        problem = f"has {len(entries) - len(valid)} damaged entries (left out)"
+    return ManifestState(valid, problem)
+
+
+def check_manifest(out: Path) -> bool:
+    """Before a build writes into ``out``: refuse another application's
+    ``manifest.json``; set a damaged one aside (``manifest.json.damaged``) with
+    a warning, so nothing is lost. Whether the manifest was lost (the build
+    must then list every PDF on disk afresh)."""
+    path = out / MANIFEST
+    state = manifest_state(out)
+    if state.foreign:
+        raise PublishError(
+            "this manifest.json was not written by leafletgen; it is left as it is: "
+            "build into another folder (--out) or move it away",
+            path,
+        )
+    if state.problem is None:
+        return False
+    if state.entries:
+        LOGGER.warning("%s %s; they will be built again", path, state.problem)
+        return False
+    if path.exists() and not path.is_dir():
+        kept = out / f"{MANIFEST}.damaged"
+        with contextlib.suppress(OSError):
+            os.replace(path, kept)
+        LOGGER.warning(
+            "%s %s: kept as %s; the manifest is written afresh and every PDF on disk is "
+            "built again to be listed",
+            path,
+            state.problem,
+            kept.name,
+        )
+    return True
 
 
 def _read_listed(out: Path) -> list[dict]:
-    try:
-        document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return _valid(document.get("leaflets") if isinstance(document, dict) else None)
+    return manifest_state(out).entries
 
 
 def _read_journal(path: Path) -> list[dict]:
@@ -291,7 +410,7 @@ def _read_journal(path: Path) -> list[dict]:
             entries.append(json.loads(line))
         except ValueError:
             continue
-    return _valid(entries)
+    return _valid(entries, path.parent)
 
 
 def _journals(out: Path) -> list[Path]:
@@ -328,6 +447,11 @@ def _compact(out: Path, fresh: list[dict], own: Path | None = None) -> None:
     """Fold journals and ``fresh`` entries into ``manifest.json`` (under the
     folder's lock) and remove the journals no running build still holds."""
     with _locked(out):
+        if manifest_state(out).foreign:
+            raise PublishError(
+                "this manifest.json was not written by leafletgen; it is left as it is",
+                out / MANIFEST,
+            )
         stale, live = [], []
         for journal in _journals(out):
             if journal == own:

@@ -18,7 +18,8 @@ from functools import cache
 import pyphen
 
 _WORD = re.compile(r"[^\W\d_]+(?:[’'-][^\W\d_]+)*")
-_SENTENCE = re.compile(r"[.!?]+(?:[”\"’)])?(?:\s|$)|\n+")
+# A run of stops is tried once, from its first character (linear on "?!?!?!…").
+_SENTENCE = re.compile(r"(?<![.!?])[.!?]+(?:[”\"’)])?(?:\s|$)|\n+")
 _VOWEL_GROUPS = re.compile(r"[aeiouyáéíóúüàèìòùâêîôû]+", re.IGNORECASE)
 
 METRICS = {"en": "flesch_kincaid_grade", "es": "fernandez_huerta"}

@@ -1,7 +1,12 @@
 """Leaflet -> HTML (Jinja2) -> PDF (WeasyPrint).
 
-Source text reaches the template as data and is escaped by autoescape; the
-PDF renderer fetches nothing but the project's own template and asset files.
+One escaping rule: everything that comes from a file (source text, YAML,
+catalogs) reaches the template as plain text and is escaped by autoescape
+where it is printed. Translations are never markup (the gettext callables
+return plain strings, and only ``%(name)s`` placeholders are filled: a ``%``
+anywhere else prints as ``%``); text put into CSS strings has ``<`` escaped.
+The PDF renderer fetches nothing but the project's own template and asset
+files.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import atexit
 import base64
 import datetime as dt
+import functools
 import logging
 import mimetypes
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,14 +27,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.ext import i18n as jinja_i18n
 
 from . import __version__, fonts
 from .bidi import isolate_ltr, text_direction
 from .errors import RenderError
+from .files import contained, read_regular
 from .i18n import Translator
 from .leaflets import Clinic, Leaflet
+from .readers.common import WEB_URL
 
 LOGGER = logging.getLogger(__name__)
 TEMPLATE = "leaflet.html"
@@ -52,10 +61,76 @@ class RenderOptions:
     translation_credit: dict[str, Any] | None = None
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def read_template_file(templates: Path, name: str, what: str = "template") -> tuple[str, Path]:
+    """A file of the templates folder as text: inside the folder (links too), a
+    regular file, UTF-8; anything else is a :class:`RenderError` at its line."""
+    path = contained(templates, name, what=what, error=RenderError)
+    data = read_regular(path, limit=MAX_TEMPLATE_BYTES, what=what, error=RenderError)
+    try:
+        return data.decode("utf-8"), path
+    except UnicodeDecodeError as problem:
+        line = data[: problem.start].count(b"\n") + 1
+        raise RenderError(
+            f"{what} is not valid UTF-8 (byte 0x{data[problem.start]:02x})", path, line
+        ) from None
+
+
+class _TemplateLoader(BaseLoader):
+    """Loads templates only from inside the templates folder (see :func:`read_template_file`)."""
+
+    def __init__(self, templates: Path):
+        self.templates = templates
+
+    def get_source(self, environment, template):
+        if (
+            not (self.templates / template).exists()
+            and not (self.templates / template).is_symlink()
+        ):
+            raise TemplateNotFound(template)
+        source, path = read_template_file(self.templates, template)
+        mtime = os.stat(path).st_mtime_ns
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(path).st_mtime_ns == mtime
+            except OSError:
+                return False
+
+        return source, str(path), uptodate
+
+
+def _substitute(text: str, variables: dict[str, Any]) -> str:
+    """Fill ``%(name)s`` placeholders (``%%`` is a percent sign); every other
+    ``%`` is left as it is. Never Python's ``%`` operator: a translation or a
+    licence name is text, not a format."""
+    if not variables:
+        return text
+    return _PLACEHOLDER.sub(lambda m: "%" if m[0] == "%%" else str(variables.get(m[1], m[0])), text)
+
+
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+
+
+def gettext_callables(translator: Translator) -> dict[str, Any]:
+    """``_``, ``gettext`` and ``ngettext`` for the template: plain strings out
+    (autoescape escapes them like any other text), placeholders filled."""
+
+    def gettext(message: str, **variables: Any) -> str:
+        return _substitute(translator.gettext(message), variables)
+
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+        return _substitute(translator.ngettext(singular, plural, n), {"num": n, **variables})
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
 @cache
 def _environment(templates: Path) -> Environment:
     environment = Environment(
-        loader=FileSystemLoader(templates),
+        loader=_TemplateLoader(templates),
         autoescape=True,
         undefined=StrictUndefined,
         extensions=[jinja_i18n],
@@ -67,9 +142,10 @@ def _environment(templates: Path) -> Environment:
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal (quotes, backslashes and newlines escaped)."""
+    """``text`` as a CSS string literal: quotes, backslashes, newlines and
+    ``<``, ``>``, ``&`` escaped, so it can never end the ``<style>`` element."""
     escaped = "".join(
-        ch if ch.isprintable() and ch not in '"\\' else f"\\{ord(ch):x} " for ch in text
+        ch if ch.isprintable() and ch not in '"\\<>&' else f"\\{ord(ch):x} " for ch in text
     )
     return f'"{escaped}"'
 
@@ -102,8 +178,8 @@ def _inline_css(templates: Path, lang: str) -> str:
     """The stylesheet for a standalone page: fonts are left to the browser
     (the stylesheet names fallbacks), so only the rules are inlined, with the
     language's font families first."""
-    css = (templates / STYLESHEET).read_text(encoding="utf-8")
-    css = re.sub(r"@font-face\s*\{[^}]*\}\s*", "", css)
+    css, _path = read_template_file(templates, STYLESHEET, "stylesheet")
+    css = re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css)
     css += "\n" + fonts.language_css((lang, "en"), fallback="sans-serif") + "\n"
     return css.replace("</", "<\\/")
 
@@ -262,11 +338,11 @@ def leaflet_context(
                 "publisher": document.publisher or document.id,
                 "title": document.title or document.id,
                 "language": document.source.language,
-                "url": document.url or "",
+                "url": document.url if document.url and WEB_URL.match(document.url) else "",
                 "last_reviewed": format_date(document.last_reviewed, "long", locale=lang)
                 if document.last_reviewed
                 else None,
-                "licence": licence.name if licence else None,
+                "licence": translator.gettext(licence.name) if licence else None,
             }
         )
     credit = options.translation_credit
@@ -287,7 +363,7 @@ def leaflet_context(
         "companion": {
             "lang": fonts.bcp47(companion.lang),
             "title": companion.gettext(leaflet.title),
-            "gettext": companion.gettext,
+            "gettext": gettext_callables(companion)["gettext"],
         }
         if companion
         else None,
@@ -340,13 +416,10 @@ def render_html(
     bilingual edition, with the ``companion`` language beside each part)."""
     options = options or RenderOptions(paper=clinic.paper)
     environment = _environment(Path(templates).resolve())
-    environment.install_gettext_callables(  # type: ignore[attr-defined]
-        translator.gettext, translator.ngettext, newstyle=True
-    )
     try:
         template = environment.get_template(TEMPLATE)
         context = leaflet_context(leaflet, clinic, translator, options, Path(templates), companion)
-        document = template.render(context)
+        document = template.render(context | gettext_callables(translator))
     except TemplateError as error:
         raise RenderError(
             f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)
@@ -417,6 +490,19 @@ def _shared_stylesheets(path: Path, mtime: float, langs: tuple[str, ...]):
     if local.refused:
         raise RenderError(f"stylesheet refers outside the templates: {local.refused[0]}", path)
     return (stylesheet, font_rules), font_config
+
+
+@cache
+def _fixed_font_timestamps() -> None:
+    """Same inputs, same bytes, whichever font subsetter WeasyPrint uses: when
+    it falls back to fontTools (no HarfBuzz subsetter installed), fontTools
+    stamps each subset font with the wall clock unless told to keep the
+    font's own timestamp."""
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    if getattr(pdf_fonts, "TTFont", None) is TTFont:
+        pdf_fonts.TTFont = functools.partial(TTFont, recalcTimestamp=False)
 
 
 # Drop the shared fonts while the interpreter can still clean up their temporary
@@ -520,6 +606,7 @@ def render_document(
     """
     from weasyprint import HTML
 
+    _fixed_font_timestamps()
     base = Path(base_url).resolve()
     langs = fonts.check_glyphs(html, base) if stylesheet is not None else ()
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
@@ -527,8 +614,14 @@ def render_document(
     options: dict[str, Any] = {}
     font_config = None
     if stylesheet is not None:
-        path = Path(stylesheet).resolve()
-        sheets, font_config = _shared_stylesheets(path, path.stat().st_mtime, langs)
+        path = Path(stylesheet)
+        try:
+            mtime = path.stat().st_mtime
+        except OSError as error:
+            raise RenderError(f"cannot read stylesheet: {error.strerror}", path) from None
+        if not path.resolve().is_relative_to(base):
+            raise RenderError("the stylesheet is a link leading outside the templates", path)
+        sheets, font_config = _shared_stylesheets(path.resolve(), mtime, langs)
         options["stylesheets"] = list(sheets)
     if pdf_variant:
         options["pdf_variant"] = pdf_variant

@@ -6,10 +6,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .errors import LeafletError, SourceError, raise_all
+from .errors import LeafletError, SourceError, brief, raise_all
 from .model import Checked, Document, Licence, SourceInfo
 from .readers import READERS, read_document
-from .yamlfile import LineDict, load_yaml, require_keys
+from .readers.common import WEB_URL
+from .yamlfile import LineDict, LineList, load_yaml, require_keys
 
 SOURCE_KEYS = {
     "id": str,
@@ -24,6 +25,7 @@ SOURCE_KEYS = {
     "checked": dict,
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LENGTHS = {"url": 2000, "title": 300, "permission": 1000, "file": 255}
 LICENCE_KEYS = {"name": str, "needs_permission": bool, "permission": str}
 CHECKED_KEYS = {"date": (dt.date, str), "by": str}
 
@@ -61,14 +63,32 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
     if not isinstance(entries, list):
         raise SourceError("expected a 'sources:' list", path, root.line)
     found: dict[str, SourceInfo] = {}
-    for entry in entries:
-        errors += require_keys(entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError)
-        licence = entry.get("licence")
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            line = entries.item_lines[number] if isinstance(entries, LineList) else root.line
+            errors.append(SourceError("each entry must be a mapping of keys to values", path, line))
+            continue
+        problems = require_keys(
+            entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError, max_length=LENGTHS
+        )
+        licence = entry.get("licence") if isinstance(entry, dict) else None
         if isinstance(licence, dict):
-            errors += require_keys(licence, LICENCE_KEYS, {"name"}, path, SourceError)
-        checked, problems = _checked(entry, path) if isinstance(entry, LineDict) else (None, [])
-        errors += problems
-        if errors:
+            problems += require_keys(
+                licence, LICENCE_KEYS, {"name"}, path, SourceError, max_length=LENGTHS
+            )
+        url = entry.get("url") if not problems else None
+        if isinstance(url, str) and not WEB_URL.match(url):
+            problems.append(
+                SourceError(
+                    f"url {brief(url)} must be an http:// or https:// address",
+                    path,
+                    entry.line_of("url"),
+                )
+            )
+        checked, more = _checked(entry, path) if isinstance(entry, LineDict) else (None, [])
+        problems += more
+        if problems:
+            errors += problems
             continue
         source_id = entry["id"]
         if not SOURCE_ID.match(source_id):
@@ -102,7 +122,7 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
                 )
             )
             continue
-        if not (path.parent / entry["file"]).is_file():
+        if not file.exists():  # (one that is not a regular file fails when it is read)
             errors.append(
                 SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file"))
             )
@@ -129,12 +149,31 @@ def read_source(path: str | Path, info: SourceInfo | None = None) -> Document:
     return read_document(path, info)
 
 
-def read_corpus(directory: str | Path, ids: set[str] | None = None) -> dict[str, Document]:
-    """Read the sources listed in ``sources.yaml`` (all, or just ``ids``)."""
+def read_corpus(
+    directory: str | Path,
+    ids: set[str] | None = None,
+    failed: dict[str, LeafletError] | None = None,
+) -> dict[str, Document]:
+    """Read the sources listed in ``sources.yaml`` (all, or just ``ids``).
+
+    Without ``failed``, a source that cannot be read is an error (all of them
+    together). With it, each such source's error is recorded there by id and
+    the others are returned, so a broken source only fails the leaflets that
+    use it.
+    """
     directory = Path(directory)
     infos = load_sources(directory)
-    return {
-        source_id: read_document(directory / info.file, info)
-        for source_id, info in infos.items()
-        if ids is None or source_id in ids
-    }
+    documents: dict[str, Document] = {}
+    errors: list[LeafletError] = []
+    for source_id, info in infos.items():
+        if ids is not None and source_id not in ids:
+            continue
+        try:
+            documents[source_id] = read_document(directory / info.file, info)
+        except LeafletError as error:
+            if failed is None:
+                errors.append(error)
+            else:
+                failed[source_id] = error
+    raise_all(errors)
+    return documents

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TranslationError, raise_all
-from .i18n import DOMAINS, po_path, project_relative, read_catalog, write_catalog
+from .files import read_regular
+from .i18n import (
+    DOMAINS,
+    po_path,
+    project_relative,
+    read_catalog,
+    text_problem,
+    write_catalog,
+)
 from .reviews import METHODS, add_review, fingerprint, load_record, set_translated, write_record
 
 SKELETON = """<?xml version="1.0" encoding="UTF-8"?>
@@ -121,6 +129,9 @@ class ImportResult:
     unknown: list[str] = field(default_factory=list)
 
 
+MAX_XLIFF_BYTES = 64 * 1024 * 1024
+
+
 def import_xliff(
     path: Path,
     root: Path,
@@ -146,10 +157,19 @@ def import_xliff(
 
     if method not in METHODS:
         raise TranslationError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    # A file from a translator or a translation platform: a regular file of
+    # bounded size (translate-toolkit's parser expands no entities).
+    data = read_regular(path, limit=MAX_XLIFF_BYTES, what="XLIFF file", error=TranslationError)
+    for declaration in (b"<!DOCTYPE", b"<!ENTITY"):
+        if declaration in data:
+            line = data[: data.index(declaration)].count(b"\n") + 1
+            raise TranslationError(
+                "the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+                path,
+                line,
+            )
     try:
-        store = xliff.xlifffile.parsestring(path.read_bytes())
-    except OSError as error:
-        raise TranslationError(f"cannot read: {error.strerror}", path) from None
+        store = xliff.xlifffile.parsestring(data)
     except Exception as error:  # lxml and translate-toolkit raise many kinds
         raise TranslationError(f"not an XLIFF 1.2 file: {error}", path) from None
     locales = root / "locales"
@@ -200,6 +220,10 @@ def import_xliff(
             )
             continue
         target = str(unit.target or "")
+        problem = text_problem(str(unit.source), target) if target else None
+        if problem:  # checked like every catalog: plain text only
+            errors.append(TranslationError(f"the target contains {problem}", path, line))
+            continue
         where = f"{original}:{message.lineno}"
         fuzzy = _needs_work(unit) or not target
         if target and target != (message.string or ""):

@@ -3,6 +3,11 @@
 Mappings load as :class:`LineDict` and sequences as :class:`LineList`, which
 carry the 1-based line of the value and of each key, so that any problem can
 be reported as ``file:line``.
+
+The loader does bounded work whatever the file says: aliases (``*name``,
+the "billion laughs") are refused, nesting is limited, keys must be plain
+scalars, and dates stay text (each reader checks its own dates and says
+which line is wrong).
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from typing import Any
 
 import yaml
 
-from .errors import LeafletError
+from .errors import LeafletError, brief
+from .files import MAX_CONFIG_BYTES, read_regular
+
+MAX_DEPTH = 40  # nesting of mappings and lists
 
 
 class LineDict(dict):
@@ -33,14 +41,49 @@ class LineList(list):
     item_lines: list[int]
 
 
-# libyaml's parser where PyYAML was built with it (about 5x faster on definitions),
-# else the pure-Python one; both construct values only through the safe
-# constructors below.
+# libyaml's parser where PyYAML was built with it (about 5x faster on
+# definitions), else the pure-Python one; both construct values only through
+# the safe constructors below. Aliases and nesting are bounded by a scan of the
+# tokens first (libyaml's composer would follow them in C).
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OPEN = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
 class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that records line numbers and rejects duplicate keys."""
+    """Safe loader that records line numbers, rejects duplicate keys and
+    non-scalar keys, and leaves dates as text."""
+
+
+def _check_tokens(text: str) -> None:
+    """Refuse aliases and deep nesting before anything is composed."""
+    depth = 0
+    for token in yaml.scan(text, Loader=_SafeLoader):
+        if isinstance(token, yaml.AliasToken):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed; write the value out", token.start_mark
+            )
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", token.start_mark
+                )
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+
+
+# Dates are read by the code that needs them (with a message naming the line),
+# never by YAML's timestamp resolver, whose errors have no line.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -49,10 +92,15 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be plain text, not {kind}", key_node.start_mark
+            )
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"duplicate key {brief(key)}", key_node.start_mark
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
@@ -73,6 +121,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def parse_yaml(text: str, path: str | Path, error: type[LeafletError] = LeafletError) -> Any:
     """Parse YAML text; a syntax error becomes ``error`` at its file and line."""
     try:
+        _check_tokens(text)
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
@@ -80,18 +129,17 @@ def parse_yaml(text: str, path: str | Path, error: type[LeafletError] = LeafletE
         message = problem.problem or "invalid YAML"
         if problem.context:
             message = f"{message} ({problem.context})"
-        raise error(f"invalid YAML: {message}", path, line) from None
+        raise error(f"invalid YAML: {message[:300]}", path, line) from None
     except yaml.YAMLError as problem:
-        raise error(f"invalid YAML: {problem}", path) from None
+        raise error(f"invalid YAML: {str(problem)[:300]}", path) from None
+    except (ValueError, TypeError, RecursionError) as problem:  # a value YAML cannot build
+        raise error(f"invalid YAML: {str(problem)[:300]}", path) from None
 
 
 def load_yaml(path: str | Path, error: type[LeafletError] = LeafletError) -> LineDict:
     """Read a YAML file whose top level must be a mapping."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as problem:
-        raise error(f"cannot read: {problem.strerror}", path) from None
+    data = read_regular(path, limit=MAX_CONFIG_BYTES, what="YAML file", error=error)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
@@ -102,6 +150,10 @@ def load_yaml(path: str | Path, error: type[LeafletError] = LeafletError) -> Lin
         raise error("expected a mapping of keys to values at the top level", path, 1)
     return root
 
+
+# Configuration text is short: a name, a title, a phone number. A value
+# thousands of characters long is a mistake, and would take minutes to lay out.
+MAX_TEXT = 200
 
 _TYPE_NAMES = {
     str: "text",
@@ -120,9 +172,12 @@ def require_keys(
     error: type[LeafletError] = LeafletError,
     *,
     what: str = "entry",
+    max_length: dict[str, int] | None = None,
 ) -> list[LeafletError]:
     """Every problem with one mapping: not a mapping, unknown keys (with the
-    closest valid one suggested), missing keys and values of the wrong type."""
+    closest valid one suggested), missing keys, values of the wrong type and
+    text longer than ``max_length[key]`` (default :data:`MAX_TEXT`) characters."""
+    max_length = max_length or {}
     if not isinstance(mapping, LineDict):
         line = getattr(mapping, "line", None)
         return [error(f"each {what} must be a mapping of keys to values", path, line)]
@@ -132,7 +187,7 @@ def require_keys(
             close = difflib.get_close_matches(str(key), schema, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(schema)}"
             problems.append(
-                error(f"unknown key {key!r} in {what}{hint}", path, mapping.line_of(key))
+                error(f"unknown key {brief(key)} in {what}{hint}", path, mapping.line_of(key))
             )
             continue
         expected = schema[key]
@@ -141,7 +196,15 @@ def require_keys(
             types = expected if isinstance(expected, tuple) else (expected,)
             names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
             problems.append(
-                error(f"{key!r} must be {names}, not {value!r}", path, mapping.line_of(key))
+                error(f"{key!r} must be {names}, not {brief(value)}", path, mapping.line_of(key))
+            )
+        elif isinstance(value, str) and len(value) > (limit := max_length.get(key, MAX_TEXT)):
+            problems.append(
+                error(
+                    f"{key!r} is {len(value):,} characters long; at most {limit:,} are allowed",
+                    path,
+                    mapping.line_of(key),
+                )
             )
     for key in sorted(required - set(mapping)):
         problems.append(error(f"{what} is missing {key!r}", path, mapping.line))

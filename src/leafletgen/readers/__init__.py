@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import SourceError
+from ..files import read_regular
 from ..model import Document, Notice, SourceInfo
 from ..sections import classify_heading
 from .common import (
     MAX_SOURCE_BYTES,
+    WEB_URL,
     Profile,
     Token,
     assemble,
@@ -45,14 +47,15 @@ def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
     lines = text.split("\n")
     front = read_front_matter(lines, path)
     body = [""] * front.body_start + lines[front.body_start :]
-    dates = find_review_dates(body, profile) | review_from_front_matter(front.data, path)
+    dates = find_review_dates(body, profile, path) | review_from_front_matter(front.data, path)
     tokens, title = tokenise_markdown(strip_chrome(body, profile), front.body_start, profile)
-    return _Parsed(tokens, dates, front.data, title or front.data.get("title"))
+    front_title = front.data.get("title")
+    return _Parsed(tokens, dates, front.data, title or _text(front_title))
 
 
 def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
     lines = text.split("\n")
-    dates = find_review_dates(lines, profile)
+    dates = find_review_dates(lines, profile, path)
     tokens = tokenise_scrape(strip_chrome(lines, profile), profile)
     title = None
     if _site_label_first(tokens):
@@ -60,6 +63,11 @@ def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
     if tokens and tokens[0].kind == "heading" and _can_be_title(tokens[0].text):
         title, tokens = tokens[0].text, tokens[1:]
     return _Parsed(tokens, dates, {}, title)
+
+
+def _text(value: object) -> str | None:
+    """A value of a page's front matter, if it is text (a list or a mapping is ignored)."""
+    return value if isinstance(value, str) else None
 
 
 def _site_label_first(tokens: list[Token]) -> bool:
@@ -114,9 +122,9 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
                 "patient-education page can plausibly be",
                 path,
             )
-        data = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read source: {error.strerror}", path) from None
+    data = read_regular(path, limit=MAX_SOURCE_BYTES, what="source", error=SourceError)
     text, notices = decode_source(data, path)
     fmt = info.format if info else guess_format(path, text)
     if fmt not in READERS:
@@ -133,6 +141,7 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         profile = guess_profile(text)
     parsed = READERS[fmt](text, path, profile)
 
+    meta = {key: value for key, value in parsed.meta.items() if isinstance(value, str)}
     page_title = parsed.title
     title = (info.title if info else None) or page_title
     tokens = parsed.tokens
@@ -151,11 +160,11 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
             id=path.stem,
             file=path.name,
             format=fmt,
-            publisher=profile.publisher or parsed.meta.get("source"),
+            publisher=profile.publisher or meta.get("source"),
             profile=profile.name,
             title=str(title) if title else None,
-            url=parsed.meta.get("url"),
-            language=str(parsed.meta.get("language", "en")),
+            url=meta.get("url") if WEB_URL.match(meta.get("url", "")) else None,
+            language=meta.get("language", "en"),
         )
     warnings = sorted((*notices, *dropped), key=lambda n: n.line)
     return Document(

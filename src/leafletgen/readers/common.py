@@ -24,6 +24,9 @@ from ..model import Block, Furniture, Notice, Section
 from ..sections import classify_body, classify_heading
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+# Every URL from data is a web address: a leaflet never links to a file, a
+# script or anything else.
+WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
 
 # Characters that change how text is displayed without being visible:
 # zero-width joiners/spaces and bidirectional overrides (which can make a
@@ -264,32 +267,44 @@ def visible(line: str) -> str:
     return _MD_STRONG.sub("", _MD_LINK.sub(r"\1", text)).strip()
 
 
-def find_review_dates(lines: list[str], profile: Profile) -> dict[str, dt.date]:
-    """Review dates printed on the page, by the profile's patterns.
+def find_review_dates(
+    lines: list[str], profile: Profile, path: Path | None = None
+) -> dict[str, dt.date]:
+    """Review dates printed on the page, by the profile's patterns; a date that
+    is not a real one ("31 Feb 2028") is an error at its line.
 
     A label ending in ":" may carry its date on the next non-blank line
     ("Last reviewed:" / "11 Jan 2024"), as scrapes of some pages do.
     """
     shown = [visible(line) for line in lines]
-    candidates = []
+    candidates: list[tuple[str, int]] = []
     for index, text in enumerate(shown):
         if not text:
             continue
-        candidates.append(text)
+        candidates.append((text, index + 1))
         if text.endswith(":"):
             following = next((t for t in shown[index + 1 : index + 3] if t), None)
             if following:
-                candidates.append(f"{text} {following}")
+                candidates.append((f"{text} {following}", index + 1))
     found: dict[str, dt.date] = {}
     for key, patterns in profile.review_dates.items():
+        invalid: tuple[str, int] | None = None  # a stamp no pattern's format can read
         for pattern, date_format in patterns:
-            for text in candidates:
+            for text, number in candidates:
                 match = pattern.match(text)
-                if match and (day := _parse_date(match["date"], date_format)):
+                if not match:
+                    continue
+                if day := _parse_date(match["date"], date_format):
                     found[key] = day
                     break
+                invalid = invalid or (match["date"], number)
             if key in found:
                 break
+        if key not in found and invalid:
+            what = "last review" if key == "last" else "next review"
+            raise SourceError(
+                f"{what} date {invalid[0][:40]!r} is not a real date", path, invalid[1]
+            )
     return found
 
 

@@ -12,18 +12,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from ..errors import SourceError
+from ..errors import SourceError, brief
+from ..yamlfile import LineDict, parse_yaml
 from .common import Profile, Token, normalise
 
-# An ATX heading: 1-6 "#", then its text (closing "#"s are trimmed in code, so
-# that no pattern backtracks over the line).
+# Every pattern here runs in time linear in the line: no nested or adjacent
+# quantifiers over the same characters, and the inner parts of links, images
+# and emphasis stop at the next bracket, parenthesis or star, so a line of
+# thousands of "[a](", "![" or "**" is scanned once, not once per bracket.
+# An ATX heading: 1-6 "#", then its text (closing "#"s are trimmed in code).
 _HEADING = re.compile(r"^(#{1,6})(?:\s(.*))?$")
 _ITEM = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
 _IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
 _LINK = re.compile(r"\[([^\[\]]*)\]\(([^()]*)\)")
-_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_EMPHASIS = re.compile(r"\*\*([^*]+)\*\*|__([^_]+)__")
+_DOUBLED_STOP = re.compile(r"([.!?]) *\.(\s|$)")
 
 REVIEW_MONTHS = {
     "monthly": 1,
@@ -56,13 +59,16 @@ def read_front_matter(lines: list[str], path: Path) -> FrontMatter:
     else:
         raise SourceError("front matter opened with '---' is never closed", path, 1)
     try:
-        data = yaml.safe_load("\n".join(lines[1:index])) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(error, "problem", None) or str(error)
-        raise SourceError(f"front matter is not valid YAML: {problem}", path, line) from None
-    if not isinstance(data, dict):
+        data = parse_yaml("\n".join(lines[1:index]), path, SourceError)
+    except SourceError as error:
+        # Lines of the header count from the file's second line.
+        line = error.line + 1 if error.line is not None else 1
+        message = error.message.replace("invalid YAML", "front matter is not valid YAML", 1)
+        raise SourceError(message, path, line) from None
+    if data is None:
+        data = LineDict()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, LineDict):
         raise SourceError("front matter must be a mapping of keys to values", path, 2)
     return FrontMatter(data, index + 1)
 
@@ -72,26 +78,48 @@ def review_from_front_matter(data: dict, path: Path) -> dict[str, dt.date]:
     value = data.get("lastReviewed")
     if value is None:
         return {}
+    # The header starts on the file's second line.
+    line = data.line_of("lastReviewed") + 1 if isinstance(data, LineDict) else None
     try:
-        last = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        if isinstance(value, dt.date):
+            last = value
+        elif isinstance(value, str) and len(value) == 10:
+            last = dt.date.fromisoformat(value)
+        else:
+            raise ValueError
     except ValueError:
-        raise SourceError(f"lastReviewed {value!r} is not a YYYY-MM-DD date", path) from None
+        raise SourceError(
+            f"lastReviewed {brief(value)} is not a real YYYY-MM-DD date", path, line
+        ) from None
     found = {"last": last}
-    months = REVIEW_MONTHS.get(str(data.get("reviewFrequency", "")).strip().lower())
+    frequency = data.get("reviewFrequency", "")
+    months = REVIEW_MONTHS.get(frequency.strip().lower()) if isinstance(frequency, str) else None
     if months:
-        found["next"] = _add_months(last, months)
+        next_review = _add_months(last, months)
+        if next_review is None:
+            raise SourceError(
+                f"lastReviewed {last.isoformat()} plus a {frequency.strip()} review is past "
+                "the last date the calendar can hold",
+                path,
+                line,
+            )
+        found["next"] = next_review
     return found
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def _add_months(day: dt.date, months: int) -> dt.date | None:
+    """``day`` plus ``months`` (the month's last day if it is shorter); None past year 9999."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if year > dt.MAXYEAR:
+        return None
+    for candidate in (day.day, 31, 30, 29, 28):
+        if candidate <= day.day:
+            try:
+                return dt.date(year, month, candidate)
+            except ValueError:
+                continue
+    return None
 
 
 def inline_text(text: str, profile: Profile) -> str:
@@ -107,8 +135,8 @@ def inline_text(text: str, profile: Profile) -> str:
 
     text = _LINK.sub(link, text)
     # A dropped navigation link can leave its sentence's full stop behind.
-    text = re.sub(r"([.!?])\s*\.(\s|$)", r"\1\2", text)
-    text = _EMPHASIS.sub(r"\2", text)
+    text = _DOUBLED_STOP.sub(r"\1\2", normalise(text))
+    text = _EMPHASIS.sub(lambda m: m[1] or m[2], text)
     return normalise(text)
 
 
