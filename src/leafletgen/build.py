@@ -572,14 +572,7 @@ def prepare_leaflet(
     if second := companion_language(variant):
         companion = workspace.translator(second)
         check_translations(leaflet, spec, companion, project.templates, project.root)
-    status = distribution.assess(
-        leaflet,
-        spec,
-        translator,
-        root=project.root,
-        today=workspace.today or dt.date.today(),
-        draft=draft,
-    )
+    status = _assess(workspace, leaflet, spec, translator)
     issued, review_by = leaflet_dates(leaflet)
     options = RenderOptions(
         paper=clinic.paper,
@@ -600,6 +593,25 @@ def prepare_leaflet(
         companion=companion,
     )
     return PreparedLeaflet(leaflet, translator, companion, status, options, html)
+
+
+def _assess(
+    workspace: Workspace,
+    leaflet: Leaflet,
+    spec: LeafletSpec,
+    translator: Translator,
+    extra: tuple[distribution.Reason, ...] = (),
+) -> distribution.Status:
+    """The distribution status of a leaflet built in ``workspace``."""
+    return distribution.assess(
+        leaflet,
+        spec,
+        translator,
+        root=workspace.project.root,
+        today=workspace.today or dt.date.today(),
+        draft=workspace.draft,
+        extra=extra,
+    )
 
 
 def render_leaflet(
@@ -630,14 +642,8 @@ def render_leaflet(
             f"{rendered.pages} pages, {allowed} allowed, "
             f"overflow {rendered.overflow(allowed):.1f} page"
         )
-        status = distribution.assess(
-            leaflet,
-            spec,
-            translator,
-            root=project.root,
-            today=workspace.today or dt.date.today(),
-            draft=draft,
-            extra=(distribution.Reason("page-budget", overrun),),
+        status = _assess(
+            workspace, leaflet, spec, translator, (distribution.Reason("page-budget", overrun),)
         )
         options = replace(prepared.options, distribution=distribution.printed_reasons(status))
         prepared = replace(
