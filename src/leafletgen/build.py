@@ -24,12 +24,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, distribution, executors, fhir
+from . import __version__, distribution, executors, fhir, twin
 from .errors import DefinitionError, ErrorGroup, LeafletError, raise_all
 from .i18n import (
     DOMAINS,
     SOURCE_LANGUAGE,
     Translator,
+    catalog_languages,
     check_translations,
     language_code,
     load_translator,
@@ -691,7 +692,11 @@ def render_leaflet(
         clinic,
         translator,
         templates=project.templates,
-        options=replace(prepared.options, standalone=True),
+        options=replace(
+            prepared.options,
+            standalone=True,
+            languages=(SOURCE_LANGUAGE, *catalog_languages(project.locales)),
+        ),
         companion=prepared.companion,
     )
     entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
@@ -1075,6 +1080,13 @@ def build_leaflets(
             if not any(r.error for r in same):
                 results = [r for r in results if r not in same]
                 results.append(BuildResult(entry["id"], entry["lang"], error=error))
+    # Each web page links to the same leaflet in the other languages it now has
+    # (and no longer to a page this batch replaced or removed).
+    if built := {r.id for r in results if r.entry is not None}:
+        for entry, error in twin.relink_twins(out, read_manifest(out), built):
+            same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
+            results = [r for r in results if r not in same]
+            results.append(BuildResult(entry["id"], entry["lang"], error=error))
     if fhir_bundle:
         try:
             fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")

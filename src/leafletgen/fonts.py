@@ -345,3 +345,69 @@ def check_font_names(names: Iterable[str]) -> None:
     foreign = sorted(found - allowed_font_names())
     if foreign:
         raise RenderError(f"the PDF embeds fonts that are not pinned: {', '.join(foreign)}")
+
+
+# --- fonts for the HTML twin ------------------------------------------------------
+
+
+# The name records an embedded face keeps: family and style names, version,
+# and the copyright and licence (0, 13, 14) the SIL Open Font Licence asks for.
+WEB_FONT_NAMES = (0, 1, 2, 3, 4, 5, 6, 13, 14)
+
+
+@cache
+def _font_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _web_face(face: Face, templates: Path, text: frozenset[int]) -> bytes:
+    """``face`` cut down to the characters of ``text`` by HarfBuzz's subsetter,
+    as WOFF2: every layout feature kept (Arabic joining, the Chinese glyph
+    forms), and the name table's copyright and licence with it."""
+    import uharfbuzz as hb
+    from fontTools.ttLib import woff2
+
+    source = hb.Face(hb.Blob(_font_bytes(face.path(templates))), face.index)
+    wanted = hb.SubsetInput()
+    wanted.unicode_set.update(text)
+    wanted.layout_feature_tag_set.invert()  # all of them
+    wanted.name_id_set.update(WEB_FONT_NAMES)
+    subset = hb.subset(source, wanted)
+    if subset is None:
+        raise RenderError(f"cannot subset the font for the web page: {face.file}", face.file)
+    data = io.BytesIO()
+    # The subset keeps the font's own timestamp: the same text gives the same bytes.
+    woff2.compress(io.BytesIO(bytes(subset.blob.data)), data)
+    return data.getvalue()
+
+
+def web_font_css(html: str, templates: Path, extra: Iterable[tuple[str, str]] = ()) -> str:
+    """``@font-face`` rules that embed the leaflet's fonts in a web page, each
+    face subset to the characters ``html`` prints (in its text and in the strings
+    of its stylesheets) and those of the ``extra`` (language, text) pairs (text
+    the page may print later, such as the names of its other languages), so that
+    the page reads in the same type as the PDF on any screen, with nothing
+    fetched."""
+    import base64
+
+    walker = _TextWalker()
+    walker.feed(html)
+    walker.close()
+    texts = [*walker.texts, *extra]
+    text = frozenset(ord(ch) for _lang, chunk in texts for ch in chunk) | {ord("•")}
+    langs = tuple(dict.fromkeys(lang for lang, _ in texts if lang)) or ("en",)
+    rules = []
+    for face in faces_for(langs):
+        if not face.path(templates).is_file():
+            raise RenderError(
+                "font file not found (run scripts/install-system-packages, or restore "
+                f"templates/fonts/): {face.path(templates)}",
+                face.path(templates),
+            )
+        data = base64.b64encode(_web_face(face, templates, text)).decode("ascii")
+        rules.append(
+            f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight};'
+            f" font-style: {face.style}; font-display: swap;"
+            f' src: url("data:font/woff2;base64,{data}") format("woff2"); }}'
+        )
+    return "\n".join(rules) + "\n"

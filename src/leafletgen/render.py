@@ -30,7 +30,7 @@ from babel.dates import format_date
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.ext import i18n as jinja_i18n
 
-from . import __version__, fonts
+from . import __version__, fonts, twin
 from .bidi import isolate_ltr, text_direction
 from .errors import RenderError
 from .files import contained, read_regular
@@ -53,7 +53,9 @@ class RenderOptions:
     created: dt.datetime | None = None
     issued: dt.date | None = None  # the leaflet's own dates, printed on it
     review_by: dt.date | None = None
-    standalone: bool = False  # an HTML page with the stylesheet and logo inlined
+    standalone: bool = False  # the HTML twin: a web page, stylesheet, fonts and logo inlined
+    # The languages a twin may come to link to: their names are in its fonts.
+    languages: tuple[str, ...] = ()
     # Why the leaflet is not cleared for distribution ({"code", "subject"}), printed
     # on every page; empty when cleared.
     distribution: tuple[dict[str, str], ...] = ()
@@ -138,6 +140,7 @@ def _environment(templates: Path) -> Environment:
     )
     environment.filters["css_page_label"] = page_label_css
     environment.filters["css_string"] = css_string
+    environment.filters["tel_uri"] = twin.tel_uri
     return environment
 
 
@@ -175,9 +178,9 @@ def _logo_url(logo: Path, *, inline: bool) -> str:
 
 
 def _inline_css(templates: Path, lang: str) -> str:
-    """The stylesheet for a standalone page: fonts are left to the browser
-    (the stylesheet names fallbacks), so only the rules are inlined, with the
-    language's font families first."""
+    """The stylesheet for a standalone page: its rules, with the language's
+    font families first. Its ``@font-face`` rules (files of the project) are
+    dropped: the page embeds the faces instead (:func:`fonts.web_font_css`)."""
     css, _path = read_template_file(templates, STYLESHEET, "stylesheet")
     css = re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css)
     css += "\n" + fonts.language_css((lang, "en"), fallback="sans-serif") + "\n"
@@ -383,7 +386,11 @@ def leaflet_context(
         "large_print": options.large_print,
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
+        "standalone": options.standalone,
         "inline_css": _inline_css(templates, lang) if options.standalone else None,
+        # The other languages are known once the batch has published them
+        # (twin.relink_twins fills this in).
+        "language_nav": twin.language_nav(()),
         "version": __version__,
         "issued": format_date(options.issued, "long", locale=lang) if options.issued else None,
         "review_by": format_date(options.review_by, "long", locale=lang)
@@ -419,7 +426,13 @@ def render_html(
     try:
         template = environment.get_template(TEMPLATE)
         context = leaflet_context(leaflet, clinic, translator, options, Path(templates), companion)
-        document = template.render(context | gettext_callables(translator))
+        context |= gettext_callables(translator)
+        document = template.render(context)
+        if options.standalone:
+            # Again, with the fonts cut down to the characters the page prints.
+            names = [(lang, twin.language_name(lang)) for lang in options.languages]
+            fonts_css = fonts.web_font_css(document, Path(templates).resolve(), names)
+            document = template.render(context | {"inline_css": fonts_css + context["inline_css"]})
     except TemplateError as error:
         raise RenderError(
             f"template error: {error}", Path(templates) / TEMPLATE, getattr(error, "lineno", None)

@@ -29,6 +29,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__, fhir
 from ..build import Project
+from ..twin import LanguageLink, link_order, with_language_links
 from .builds import BuildDesk, BuildJob
 from .fhirapi import make_router, outcome
 from .files import pdf_response
@@ -45,9 +46,11 @@ PAGE_POLICY = (
     "font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'self'"
 )
-# The HTML twin has its stylesheet inline and its logo as a data: URL, and no script.
+# The HTML twin has its stylesheet inline, its fonts and logo as data: URLs, and
+# no script.
 TWIN_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'self'"
 )
 # Swagger UI starts itself with an inline script.
@@ -432,13 +435,34 @@ def create_app(
         summary="A leaflet's accessible HTML twin",
         tags=["leaflets"],
     )
-    def leaflet_html(leaflet_id: str, lang: str, variant: str) -> HTMLResponse:
-        """A leaflet's accessible HTML twin, if the build wrote one (``build --html``)."""
-        _info, copy = copy_of(leaflet_id, lang, variant)
+    def leaflet_html(request: Request, leaflet_id: str, lang: str, variant: str) -> HTMLResponse:
+        """A leaflet's accessible HTML twin, if the build wrote one (``build --html``),
+        linking to its web pages in the other languages served here."""
+        info, copy = copy_of(leaflet_id, lang, variant)
         path = library.file_of(copy.entry, ".html")
         if path is None:
             raise HTTPException(404, f"leaflet {leaflet_id!r} has no web page in {lang!r}")
-        response = HTMLResponse(path.read_text(encoding="utf-8"))
+        draft = bool(copy.entry.get("draft"))
+        others = {
+            other.lang
+            for other in info.copies
+            if other.variant == variant
+            and other.lang != lang
+            and other.entry is not None
+            and bool(other.entry.get("draft")) == draft
+            and library.file_of(other.entry, ".html") is not None
+        }
+        links = [
+            LanguageLink(
+                other,
+                request.url_for(
+                    "leaflet_html", leaflet_id=leaflet_id, lang=other, variant=variant
+                ).path,
+            )
+            for other in link_order(others)
+        ]
+        html = with_language_links(path.read_text(encoding="utf-8"), links)
+        response = HTMLResponse(html)
         response.headers["Content-Security-Policy"] = TWIN_POLICY
         return response
 
