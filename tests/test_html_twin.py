@@ -91,10 +91,10 @@ def read_page(out: Path, relative: str) -> Page:
 
 @pytest.fixture(scope="module")
 def twins(project, tmp_path_factory):
-    """immunotherapy in English, Spanish and Chinese, with its HTML twins."""
+    """immunotherapy in English, Spanish, Arabic and Chinese, with its HTML twins."""
     out = tmp_path_factory.mktemp("twins") / "out"
     results = build_leaflets(
-        project, ["immunotherapy"], ["en", "es", "zh_Hans"], out, html_twin=True
+        project, ["immunotherapy"], ["en", "es", "ar", "zh_Hans"], out, html_twin=True
     )
     assert [r.error for r in results if not r.ok] == []
     return out
@@ -125,7 +125,7 @@ def test_phone_numbers_become_tel_links_only_when_they_are_numbers(written, uri)
 
 
 def test_twin_is_a_page_for_phones_with_its_fonts_embedded(twins):
-    for lang in ("en", "es", "zh_Hans"):
+    for lang in ("en", "es", "ar", "zh_Hans"):
         html = (twins / lang / "immunotherapy.html").read_text(encoding="utf-8")
         page = Page(html)
         assert page.first("meta", name="viewport") == {
@@ -153,6 +153,30 @@ def test_twin_is_a_page_for_phones_with_its_fonts_embedded(twins):
         # the numbers to dial and the other languages' pages.
         assert "file:" not in html and "<link" not in html and "<script" not in html
         assert not re.search(r"url\((?!\"data:)", "".join(page.styles))
+
+
+SHAPING = {  # per page: its own face, and the features its script needs to read right
+    "en": ("Atkinson Hyperlegible", {"kern"}),
+    "ar": ("Noto Sans Arabic", {"init", "medi", "fina", "isol", "rlig"}),  # letters joined
+    "zh_Hans": ("Noto Sans CJK SC", {"locl"}),  # the Simplified Chinese glyph forms
+}
+
+
+@pytest.mark.parametrize("lang", list(SHAPING))
+def test_embedded_fonts_keep_what_their_script_needs(twins, lang):
+    family, needed = SHAPING[lang]
+    html = (twins / lang / "immunotherapy.html").read_text(encoding="utf-8")
+    faces = [face for face in FACE.finditer(html) if face["family"] == family]
+    assert len(faces) >= 2  # regular and bold
+    for face in faces:
+        font = TTFont(io.BytesIO(base64.b64decode(face["data"])))
+        features = {
+            record.FeatureTag
+            for table in ("GSUB", "GPOS")
+            if table in font
+            for record in font[table].table.FeatureList.FeatureRecord
+        }
+        assert needed <= features, f"{family} {face['weight']} lost {sorted(needed - features)}"
 
 
 def test_clinic_numbers_dial_and_other_text_is_not_linked(twins):
@@ -212,15 +236,17 @@ def language_links(out: Path, relative: str) -> dict[str, tuple[str, str]]:
 
 def test_each_twin_links_to_the_same_leaflet_in_its_other_languages(twins):
     assert language_links(twins, "en/immunotherapy.html") == {
+        "ar": ("../ar/immunotherapy.html", "العربية"),
         "es": ("../es/immunotherapy.html", "Español"),
         "zh-Hans": ("../zh_Hans/immunotherapy.html", "中文 (简体)"),
     }
     assert language_links(twins, "es/immunotherapy.html") == {
         "en": ("../en/immunotherapy.html", "English"),
+        "ar": ("../ar/immunotherapy.html", "العربية"),
         "zh-Hans": ("../zh_Hans/immunotherapy.html", "中文 (简体)"),
     }
     # Every link leads to that language's page, named in its own language.
-    for lang in ("en", "es", "zh_Hans"):
+    for lang in ("en", "es", "ar", "zh_Hans"):
         for hreflang, (href, _text) in language_links(twins, f"{lang}/immunotherapy.html").items():
             target = (twins / lang / href).resolve()
             assert read_page(target.parent, target.name).first("html")["lang"] == hreflang
@@ -233,16 +259,16 @@ def test_language_links_follow_the_languages_the_folder_has(twins, project, tmp_
     # Vietnamese added later: the pages built before now link to it too.
     results = build_leaflets(project, ["immunotherapy"], ["vi"], out, html_twin=True)
     assert [r.error for r in results if not r.ok] == []
-    for lang in ("en", "es", "zh_Hans"):
+    for lang in ("en", "es", "ar", "zh_Hans"):
         assert language_links(out, f"{lang}/immunotherapy.html")["vi"][0] == (
             "../vi/immunotherapy.html"
         )
-    assert set(language_links(out, "vi/immunotherapy.html")) == {"en", "es", "zh-Hans"}
+    assert set(language_links(out, "vi/immunotherapy.html")) == {"en", "es", "ar", "zh-Hans"}
     assert (out / "en/immunotherapy.pdf").read_bytes() == before  # only the links changed
     # Spanish rebuilt without its web page: no page links to it any more.
     results = build_leaflets(project, ["immunotherapy"], ["es"], out, force=True)
     assert [r.error for r in results if not r.ok] == []
-    for lang in ("en", "zh_Hans", "vi"):
+    for lang in ("en", "ar", "zh_Hans", "vi"):
         assert "es" not in language_links(out, f"{lang}/immunotherapy.html")
     # Alone in its language, a page has no language links at all.
     alone = tmp_path / "alone"

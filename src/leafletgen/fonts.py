@@ -370,7 +370,9 @@ def _web_face(face: Face, templates: Path, text: frozenset[int]) -> bytes:
     source = hb.Face(hb.Blob(_font_bytes(face.path(templates))), face.index)
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(text)
-    wanted.layout_feature_tag_set.invert()  # all of them
+    features = wanted.layout_feature_tag_set
+    features.clear()  # HarfBuzz's default list, then its inverse: every feature
+    features.invert()
     wanted.name_id_set.update(WEB_FONT_NAMES)
     subset = hb.subset(source, wanted)
     if subset is None:

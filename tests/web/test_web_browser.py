@@ -164,3 +164,85 @@ def test_building_a_leaflet_from_its_page(page, project_copy, tmp_path):
         page.goto(f"{url}/leaflets/aspirin")
         expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
         checked(page, "10-not-found")
+
+
+# --- the HTML twin, as a patient opens it on a phone -----------------------------------
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def twin_out(project, tmp_path_factory) -> Path:
+    """immunotherapy in English, Spanish and Arabic, with its web pages."""
+    out = tmp_path_factory.mktemp("twins")
+    build(project, out, ids=["immunotherapy"], langs=["en", "es", "ar"], html_twin=True)
+    return out
+
+
+@pytest.fixture
+def phone(browser) -> Iterator[Page]:
+    context = browser.new_context(**PHONE, locale="en-US")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.refused = []  # what the page's policy blocked
+    page.on(
+        "console",
+        lambda message: page.refused.append(message.text) if "Refused" in message.text else None,
+    )
+    yield page
+    context.close()
+
+
+def reads_well_on_a_phone(page: Page, lang: str) -> None:
+    """The page is laid out for the phone's width (its viewport), in the
+    leaflet's own font, with the clinic's numbers ready to dial."""
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert page.evaluate("window.innerWidth") == 390  # 980 without a viewport
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    family = "Noto Sans Arabic" if lang == "ar" else "Atkinson Hyperlegible"
+    heading = page.get_by_role("heading", level=1)
+    loaded = page.evaluate(
+        'async ([family, text]) => (await document.fonts.load(`bold 28px "${family}"`, text))'
+        ".map(face => face.status)",
+        [family, heading.inner_text()],
+    )
+    assert loaded == ["loaded"], f"{family} did not load: {loaded} {page.refused}"
+    assert heading.evaluate("h => getComputedStyle(h).fontFamily").startswith(f'"{family}"')
+    call = page.get_by_role("link", name="(555) 010-0100")
+    expect(call).to_have_attribute("href", "tel:5550100100")
+    assert call.bounding_box()["height"] >= 24  # a target a finger can hit
+    expect(page.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")
+    assert page.refused == []
+
+
+def test_patient_reads_the_web_page_on_a_phone_and_switches_language(phone, twin_out):
+    page = phone
+    page.goto((twin_out / "en/immunotherapy.html").as_uri())
+    reads_well_on_a_phone(page, "en")
+    expect(page.get_by_text("Printed by", exact=False)).to_have_count(0)
+    checked(page, "11-twin-en-phone")
+
+    page.get_by_role("link", name="Español").click()
+    reads_well_on_a_phone(page, "es")
+    assert page.url.endswith("/es/immunotherapy.html")
+    checked(page, "12-twin-es-phone")
+
+    page.get_by_role("link", name="العربية").click()
+    reads_well_on_a_phone(page, "ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    checked(page, "13-twin-ar-phone")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_web_page_served_by_the_desk_keeps_its_fonts_and_links(phone, project, twin_out):
+    page = phone
+    with serving(create_app(project, twin_out)) as url:
+        page.goto(f"{url}/leaflets/immunotherapy/es/standard.html")
+        reads_well_on_a_phone(page, "es")  # fonts allowed by the page's policy
+        page.get_by_role("link", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert page.url == f"{url}/leaflets/immunotherapy/en/standard.html"
+        reads_well_on_a_phone(page, "en")
+        checked(page, "14-twin-en-served")
