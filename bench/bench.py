@@ -8,6 +8,7 @@ load average is printed with each figure.
     .venv/bin/python bench/bench.py batch   [--sizes 16,200,2000] [--rounds 2]
     .venv/bin/python bench/bench.py latency [--rounds 5]   # one leaflet: CLI vs warm process
     .venv/bin/python bench/bench.py dask    [--size 200] [--rounds 2]
+    .venv/bin/python bench/bench.py twin    [--rounds 5]   # what --html costs per language
 
 ``engine``: for every leaflet x language of the demo batch, the real job
 (plan and input hash, select, translate, distribution status, template,
@@ -30,6 +31,11 @@ from the shell against a second call in a process that already built once.
 ``dask``: the same batch through ``--executor local`` and ``--executor
 dask`` (a LocalCluster of two single-threaded workers), cold, alternated; and
 with a cluster already running.
+
+``twin``: in one warm process, one leaflet per language (en, es, ar,
+zh_Hans), forced, built with and without ``--html``, alternated; the extra
+time is the second page (template again, fonts subset and compressed, the
+language links rewritten), and the page's size.
 """
 
 from __future__ import annotations
@@ -314,6 +320,36 @@ def latency(rounds: int) -> None:
         print(f"  warm process s: {summary(warm)}   ({load()})")
 
 
+# --- twin: what the web page costs ------------------------------------------------------
+
+
+def twin(rounds: int) -> None:
+    from leafletgen.build import Project, build_leaflets
+
+    project = Project(ROOT)
+    langs = ["en", "es", "ar", "zh_Hans"]
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        build_leaflets(project, ["immunotherapy"], langs, out, html_twin=True)  # warm up
+        print(f"twin: immunotherapy, forced, with and without --html, {rounds} rounds ({load()})")
+        for lang in langs:
+            times: dict[bool, list[float]] = {False: [], True: []}
+            for round_number in range(rounds):
+                for html in (False, True) if round_number % 2 == 0 else (True, False):
+                    start = time.perf_counter()
+                    build_leaflets(
+                        project, ["immunotherapy"], [lang], out, force=True, html_twin=html
+                    )
+                    times[html].append(time.perf_counter() - start)
+            extra = [b - a for a, b in zip(times[False], times[True], strict=True)]
+            size = (out / lang / "immunotherapy.html").stat().st_size
+            print(
+                f"  {lang:8} PDF only s: median {statistics.median(times[False]):.3f}"
+                f"   with page: median {statistics.median(times[True]):.3f}"
+                f"   extra per pair: {summary(extra)}   page {size:,} bytes   ({load()})"
+            )
+
+
 # --- dask: LocalCluster against the local pool -----------------------------------------
 
 
@@ -366,7 +402,7 @@ def dask(size: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("engine", "batch", "latency", "dask"))
+    parser.add_argument("what", choices=("engine", "batch", "latency", "dask", "twin"))
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--big-rounds", type=int, default=1, help="rounds at 1,000 jobs or more")
     parser.add_argument(
@@ -382,6 +418,8 @@ def main() -> None:
         batch(sizes, args.rounds or 2, args.big_rounds, args.big_modes.split(","))
     elif args.what == "latency":
         latency(args.rounds or 5)
+    elif args.what == "twin":
+        twin(args.rounds or 5)
     else:
         dask(args.size, args.rounds or 2)
 

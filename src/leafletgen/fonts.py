@@ -362,17 +362,16 @@ def _font_bytes(path: Path) -> bytes:
 
 def _web_face(face: Face, templates: Path, text: frozenset[int]) -> bytes:
     """``face`` cut down to the characters of ``text`` by HarfBuzz's subsetter,
-    as WOFF2: every layout feature kept (Arabic joining, the Chinese glyph
-    forms), and the name table's copyright and licence with it."""
+    as WOFF2: the layout features a browser applies kept (Arabic joining, the
+    Chinese glyph forms), and the name table's copyright and licence with it."""
     import uharfbuzz as hb
     from fontTools.ttLib import woff2
 
     source = hb.Face(hb.Blob(_font_bytes(face.path(templates))), face.index)
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(text)
-    features = wanted.layout_feature_tag_set
-    features.clear()  # HarfBuzz's default list, then its inverse: every feature
-    features.invert()
+    # HarfBuzz keeps by default the layout features shapers apply (Arabic
+    # joining forms, locl, kerning, marks): all a browser uses for this text.
     wanted.name_id_set.update(WEB_FONT_NAMES)
     subset = hb.subset(source, wanted)
     if subset is None:
@@ -384,29 +383,33 @@ def _web_face(face: Face, templates: Path, text: frozenset[int]) -> bytes:
 
 
 def web_font_css(html: str, templates: Path, extra: Iterable[tuple[str, str]] = ()) -> str:
-    """``@font-face`` rules that embed the leaflet's fonts in a web page, each
-    face subset to the characters ``html`` prints (in its text and in the strings
-    of its stylesheets) and those of the ``extra`` (language, text) pairs (text
-    the page may print later, such as the names of its other languages), so that
-    the page reads in the same type as the PDF on any screen, with nothing
-    fetched."""
+    """``@font-face`` rules that embed the leaflet's fonts in a web page, so
+    that it reads in the same type as the PDF on any screen, with nothing
+    fetched. Each family is subset to the characters of the text in the
+    languages it prints: ``html``'s text and stylesheet strings, and the
+    ``extra`` (language, text) pairs, text the page may print later (the names
+    of its other languages)."""
     import base64
 
     walker = _TextWalker()
     walker.feed(html)
     walker.close()
-    texts = [*walker.texts, *extra]
-    text = frozenset(ord(ch) for _lang, chunk in texts for ch in chunk) | {ord("•")}
-    langs = tuple(dict.fromkeys(lang for lang, _ in texts if lang)) or ("en",)
+    wanted: dict[str, set[int]] = {}
+    for lang, chunk in [*walker.texts, *extra]:
+        for family in families_for(lang or "en"):
+            wanted.setdefault(family, {ord("•")}).update(map(ord, chunk))
     rules = []
-    for face in faces_for(langs):
+    for face in FACES:
+        if face.family not in wanted:
+            continue
         if not face.path(templates).is_file():
             raise RenderError(
                 "font file not found (run scripts/install-system-packages, or restore "
                 f"templates/fonts/): {face.path(templates)}",
                 face.path(templates),
             )
-        data = base64.b64encode(_web_face(face, templates, text)).decode("ascii")
+        font = _web_face(face, templates, frozenset(wanted[face.family]))
+        data = base64.b64encode(font).decode("ascii")
         rules.append(
             f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight};'
             f" font-style: {face.style}; font-display: swap;"

@@ -177,13 +177,14 @@ def _logo_url(logo: Path, *, inline: bool) -> str:
     return f"data:{kind};base64,{base64.b64encode(logo.read_bytes()).decode('ascii')}"
 
 
-def _inline_css(templates: Path, lang: str) -> str:
-    """The stylesheet for a standalone page: its rules, with the language's
-    font families first. Its ``@font-face`` rules (files of the project) are
-    dropped: the page embeds the faces instead (:func:`fonts.web_font_css`)."""
+def _inline_css(templates: Path, lang: str, others: tuple[str, ...] = ()) -> str:
+    """The stylesheet for a standalone page: its rules, with the font families
+    of its language first (and of ``others``, the languages it links to). Its
+    ``@font-face`` rules (files of the project) are dropped: the page embeds
+    the faces instead (:func:`fonts.web_font_css`)."""
     css, _path = read_template_file(templates, STYLESHEET, "stylesheet")
     css = re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css)
-    css += "\n" + fonts.language_css((lang, "en"), fallback="sans-serif") + "\n"
+    css += "\n" + fonts.language_css((lang, "en", *others), fallback="sans-serif") + "\n"
     return css.replace("</", "<\\/")
 
 
@@ -387,7 +388,9 @@ def leaflet_context(
         "draft": options.draft,
         "created": options.created.isoformat() if options.created else None,
         "standalone": options.standalone,
-        "inline_css": _inline_css(templates, lang) if options.standalone else None,
+        "inline_css": _inline_css(templates, lang, options.languages)
+        if options.standalone
+        else None,
         # The other languages are known once the batch has published them
         # (twin.relink_twins fills this in).
         "language_nav": twin.language_nav(()),

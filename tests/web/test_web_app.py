@@ -271,13 +271,20 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
 
 
 def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
-    build(project, out_copy, ids=["rituximab"], langs=["es"], html_twin=True)
+    build(project, out_copy, ids=["rituximab"], langs=["en", "es"], html_twin=True)
     client = make_client(project, out_copy)
     twin = client.get("/leaflets/rituximab/es/standard.html")
     assert twin.status_code == 200
     assert '<html lang="es"' in twin.text and "Cómo funciona" in twin.text
-    assert twin.headers["content-security-policy"].startswith("default-src 'none'")
-    assert "script-src" not in twin.headers["content-security-policy"]
+    policy = twin.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'") and "script-src" not in policy
+    assert "font-src data:" in policy  # its embedded fonts, and nothing else
+    # Its language links lead to the desk's own pages, not to the output folder's files.
+    assert (
+        '<nav class="languages"><ul><li><a href="/leaflets/rituximab/en/standard.html" '
+        'hreflang="en" lang="en" dir="ltr">English</a></li></ul></nav>'
+    ) in twin.text
+    assert "../en/rituximab.html" in (out_copy / "es/rituximab.html").read_text(encoding="utf-8")
     page = client.get("/leaflets/rituximab", params={"lang": "es"}).text
     assert 'href="/leaflets/rituximab/es/standard.html"' in page
     copy = client.get("/api/leaflets/rituximab").json()["copies"]

@@ -220,6 +220,14 @@ def test_patient_reads_the_web_page_on_a_phone_and_switches_language(phone, twin
     page.goto((twin_out / "en/immunotherapy.html").as_uri())
     reads_well_on_a_phone(page, "en")
     expect(page.get_by_text("Printed by", exact=False)).to_have_count(0)
+    # Each language is named in its own words and type, from the page's own fonts.
+    arabic = page.get_by_role("link", name="العربية")
+    assert arabic.evaluate("a => getComputedStyle(a).fontFamily").startswith('"Noto Sans Arabic"')
+    loaded = page.evaluate(
+        "async () => (await document.fonts.load('bold 16px \"Noto Sans Arabic\"', 'العربية'))"
+        ".map(face => face.status)"
+    )
+    assert loaded == ["loaded"]
     checked(page, "11-twin-en-phone")
 
     page.get_by_role("link", name="Español").click()
