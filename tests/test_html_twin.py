@@ -265,9 +265,11 @@ def test_language_links_follow_the_languages_the_folder_has(twins, project, tmp_
         )
     assert set(language_links(out, "vi/immunotherapy.html")) == {"en", "es", "ar", "zh-Hans"}
     assert (out / "en/immunotherapy.pdf").read_bytes() == before  # only the links changed
-    # Spanish rebuilt without its web page: no page links to it any more.
+    # Spanish rebuilt without its web page: the old page, no longer the PDF's
+    # twin, is gone, and no page links to it any more.
     results = build_leaflets(project, ["immunotherapy"], ["es"], out, force=True)
     assert [r.error for r in results if not r.ok] == []
+    assert not (out / "es/immunotherapy.html").exists()
     for lang in ("en", "ar", "zh_Hans", "vi"):
         assert "es" not in language_links(out, f"{lang}/immunotherapy.html")
     # Alone in its language, a page has no language links at all.

@@ -13,6 +13,7 @@ matches the files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -763,6 +764,13 @@ def publish_rendered(
     if not entry.draft:  # the final replaces its draft: files and manifest entry
         remove_stale_draft(out, entry.id, entry.lang, entry.variant)
     publish_unit(out, files, entry, journal)
+    if not entry.html:
+        # Rebuilt without its web page: the one from before no longer says what
+        # the PDF says. Removed, so that no portal goes on serving it.
+        twin_file = out / (entry.path.removesuffix(".pdf") + ".html")
+        with contextlib.suppress(OSError):
+            if twin_file.is_file() and not twin_file.is_symlink():
+                twin_file.unlink()
     if fhir.is_original(record):
         originals[entry.id] = record
     return entry
