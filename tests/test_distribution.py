@@ -26,9 +26,14 @@ CONTENT_PO = "locales/es/LC_MESSAGES/content.po"
 NORMAL_FUNCTION = "Como parte de su función normal"
 
 
+T_CELL_ENGAGER = "This type of mAb is called a T cell engager"
+
+
 def make_clearable(root) -> None:
-    """Record, as a clinic would, permission for every licence that needs one
-    and its own check of every source against the publisher's page."""
+    """Record, as a clinic would, permission for every licence that needs one,
+    its own check of every source against the publisher's page, and that it
+    read the T cell engager passage whose lead-in CRUK's page lost and keeps
+    it as published."""
     sources = root / "sources" / "sources.yaml"
     text = sources.read_text(encoding="utf-8")
     text = text.replace(
@@ -41,6 +46,16 @@ def make_clearable(root) -> None:
         text,
     )
     sources.write_text(text, encoding="utf-8")
+    drugs = root / "leaflets" / "drugs.yaml"
+    text = drugs.read_text(encoding="utf-8")
+    for drug in ("blinatumomab", "teclistamab"):
+        text = re.sub(
+            rf"(\n  - name: {drug}\n(?:    [^\n]*\n)*)",
+            rf'\1    keep: "{T_CELL_ENGAGER}"\n',
+            text,
+            count=1,
+        )
+    drugs.write_text(text, encoding="utf-8")
 
 
 def cli(capsys, *args) -> tuple[int, str]:

@@ -23,8 +23,9 @@ from conftest import squash
 from leafletgen import build as build_module
 from leafletgen.build import Project, build_leaflets, leaflet_dates, select_leaflets
 from leafletgen.cli import main
+from leafletgen.errors import LeafletError
 from leafletgen.i18n import po_path, read_catalog
-from leafletgen.leaflets import load_clinic
+from leafletgen.leaflets import dangling_references, load_clinic
 from test_build import pdf_text
 
 LANGS = ("en", "es")
@@ -254,6 +255,54 @@ def test_drug_passage_brings_what_it_depends_on(sheet, drug):
     how, expect = text.index("Howitworks"), text.index(squash(CLASS_HEADINGS["en"][0]))
     for sentence in DRUG_NEEDS[drug]:
         assert squash(sentence) in text[how:expect], sentence
+
+
+def test_passage_pointing_back_to_withheld_text_is_reported(project, capsys):
+    """CRUK's "This type of mAb is called a T cell engager ..." follows a
+    sentence the reader withholds (a link's words lost, line 27): the two
+    T cell engager leaflets print it as published, and say so."""
+    chosen = select_leaflets(project, None, include_drugs=True)
+    found = {spec.id: dangling_references(leaflet) for spec, leaflet in chosen}
+    assert {k for k, v in found.items() if v} == {"blinatumomab", "teclistamab"}
+    ((where, message),) = found["teclistamab"]
+    assert where == f"{project.sources / 'cruk-monoclonal-antibodies.txt'}:28"
+    assert message.startswith(
+        "leaflet 'teclistamab' prints 'This type of mAb is called a T cell engager and it can "
+        "attach to more than one target.', which points back to text the source does not "
+        "print (line 27: dropped-link artifact"
+    )
+    # check lists it, and --strict fails on it.
+    assert main(["check", "--project", str(project.root), "--lang", "en"]) == 0
+    assert f"warning: {where}: leaflet 'teclistamab'" in capsys.readouterr().out
+    assert main(["check", "--strict", "--project", str(project.root), "--lang", "en"]) == 1
+    assert f"error: {where}: leaflet 'teclistamab'" in capsys.readouterr().out
+
+
+def test_a_drug_keeps_a_passage_it_has_read_and_a_stale_phrase_is_an_error(project_copy):
+    drugs = project_copy.root / "leaflets" / "drugs.yaml"
+    text = drugs.read_text(encoding="utf-8")
+    kept = text.replace(
+        "  - name: teclistamab\n    class: monoclonal-antibodies\n",
+        "  - name: teclistamab\n    class: monoclonal-antibodies\n"
+        '    keep: "called a T cell engager"\n',
+    )
+    assert kept != text
+    drugs.write_text(kept, encoding="utf-8")
+    chosen = dict(
+        select_leaflets(project_copy, ["teclistamab", "blinatumomab"], include_drugs=True)
+    )
+    found = {spec.id: dangling_references(leaflet) for spec, leaflet in chosen.items()}
+    assert found["teclistamab"] == [] and len(found["blinatumomab"]) == 1
+    # A phrase that quotes nothing to keep (mistyped, or the page changed) is an
+    # error at its line, never a silent pass.
+    drugs.write_text(kept.replace("called a T cell engager", "a T cell engagement"), "utf-8")
+    line = 1 + kept.splitlines().index('    keep: "called a T cell engager"') - 2  # the entry's
+    with pytest.raises(LeafletError) as error:
+        select_leaflets(project_copy, ["teclistamab"], include_drugs=True)
+    assert str(error.value).startswith(
+        f"{drugs}:{line}: keep phrase 'a T cell engagement' quotes no flagged line or passage "
+        "opening of passages naming 'teclistamab' (lines to quote there: 'This type of mAb is"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -175,7 +175,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             errors = getattr(result.error, "errors", [result.error])
             print(_indent("\n".join(shown(e) for e in errors)), file=sys.stderr)
-    for finding in _furniture_findings(project, args.ids, include_drugs=args.all):
+    for finding in _printed_findings(project, args.ids, include_drugs=args.all):
         print(f"warning: {finding}", file=sys.stderr)
     built = sum(1 for r in results if r.entry)
     skipped = [r for r in results if r.skipped]
@@ -191,9 +191,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[furniture.Finding]:
-    """Lines the chosen leaflets print that look like web furniture (the build
-    reports its own errors; a definition that fails here is left to it)."""
+def _printed_findings(project: Project, ids, *, include_drugs: bool) -> list[furniture.Finding]:
+    """What the chosen leaflets print that a person must look at: web furniture,
+    passages pointing back to text not printed (the build reports its own
+    errors; a definition that fails here is left to it)."""
     failed: dict[str, LeafletError] = {}
     try:
         specs = choose_specs(
@@ -215,7 +216,7 @@ def _furniture_findings(project: Project, ids, *, include_drugs: bool) -> list[f
             leaflets.append(select_sections(spec, documents))
         except LeafletError:
             continue
-    return furniture.furniture_findings(leaflets, clinic)
+    return furniture.printed_findings(leaflets, clinic)
 
 
 def distribution_summary(entries: list[dict]) -> str:
@@ -471,7 +472,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
             findings[line] = users
     clinic = load_clinic(project.clinic_file)
-    for finding in furniture.furniture_findings([leaflet for _, leaflet in chosen], clinic):
+    for finding in furniture.printed_findings([leaflet for _, leaflet in chosen], clinic):
         findings.setdefault(str(finding), []).append(finding.leaflet)
     for line, users in findings.items():
         shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")

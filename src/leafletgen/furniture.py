@@ -5,6 +5,9 @@ The reader flags them (``Document.furniture``, patterns in
 ``data/profiles.yaml``); here they become findings for the leaflets that
 print them, unless a selector keeps them on purpose (``keep:``). ``inspect``,
 ``build`` and ``check`` report them; ``check --strict`` fails on them.
+:func:`printed_findings` adds the other text a person must look at before
+a leaflet goes out: drug passages that point back to text the source does
+not print.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .leaflets import Clinic, Leaflet, kept_on_purpose
+from .leaflets import Clinic, Leaflet, dangling_references, kept_on_purpose
 from .readers.common import load_profiles
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A printed line that looks like web furniture, where it is and why."""
+    """A printed line a person must look at (web furniture, a passage pointing
+    back to text not printed), where it is and why."""
 
     where: str  # file:line
     message: str
@@ -76,4 +80,16 @@ def furniture_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) ->
                                 leaflet.id,
                             )
                         )
+    return findings
+
+
+def printed_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) -> list[Finding]:
+    """Everything the leaflets print that must not go out unremarked: web
+    furniture (:func:`furniture_findings`), and passages that point back to
+    text their source does not print."""
+    findings = furniture_findings(leaflets, clinic)
+    for leaflet in leaflets:
+        findings += [
+            Finding(where, message, leaflet.id) for where, message in dangling_references(leaflet)
+        ]
     return findings

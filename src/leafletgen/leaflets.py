@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .errors import DefinitionError, LeafletError, raise_all
+from .errors import DefinitionError, LeafletError, brief, raise_all
 from .files import inside, read_regular
 from .model import SECTION_KINDS, Block, Document, Section
 from .readers.common import normalise
@@ -118,6 +118,9 @@ class Passage:
     blocks: tuple[Block, ...]
     keep: tuple[str, ...] = ()  # flagged lines the definition prints on purpose
     line: int | None = None  # the selector's line in the definition
+    # Blocks whose first words point back to text the reader withheld (a drug
+    # passage cannot bring it along): (block's line, the withheld lines).
+    dangling: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -401,7 +404,10 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
         passages = []
         for selector in section.selectors:
             if selector.drug:
-                found = find_drug_passages(selector.drug, spec.drug_names, documents)
+                found = [
+                    replace(passage, keep=selector.keep, line=selector.line)
+                    for passage in find_drug_passages(selector.drug, spec.drug_names, documents)
+                ]
                 if not found:
                     errors.append(
                         DefinitionError(
@@ -410,6 +416,10 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
                             selector.line,
                         )
                     )
+                try:
+                    _check_drug_keep(selector, found, documents)
+                except LeafletError as error:
+                    errors.append(DefinitionError(error.message, spec.path, selector.line))
                 passages += found
                 continue
             document = documents.get(selector.source)
@@ -473,6 +483,30 @@ def _check_keep(selector: Selector, blocks: tuple[Block, ...], document: Documen
             raise DefinitionError(
                 f"keep phrase {phrase!r} quotes no flagged line of {selector.describe()} in "
                 f"{document.id!r} (flagged lines there: {shown})"
+            )
+
+
+def _check_drug_keep(
+    selector: Selector, passages: list[Passage], documents: dict[str, Document]
+) -> None:
+    """A drug's ``keep:`` phrase must quote a flagged line of its passages or
+    a passage opening that points back to text not printed."""
+    quoted = []
+    for passage in passages:
+        flagged = {(f.line, f.text) for f in documents[passage.source].furniture}
+        opening = {line for line, _withheld in passage.dangling}
+        quoted += [
+            text
+            for block in passage.blocks
+            for text, line in block.units
+            if (line, text) in flagged or block.line in opening
+        ]
+    for phrase in selector.keep:
+        if not any(kept_on_purpose(text, (phrase,)) for text in quoted):
+            shown = "; ".join(brief(t) for t in quoted) or "none"
+            raise DefinitionError(
+                f"keep phrase {phrase!r} quotes no flagged line or passage opening of "
+                f"{selector.describe()} (lines to quote there: {shown})"
             )
 
 
@@ -564,7 +598,14 @@ def _resolve_range(selector: Selector, document: Document) -> tuple[Block, ...]:
 
 # --- per-drug leaflets -------------------------------------------------------
 
-DRUG_KEYS = {"name": str, "brands": list, "class": str, "build": bool, "reason": str}
+DRUG_KEYS = {
+    "name": str,
+    "brands": list,
+    "class": str,
+    "build": bool,
+    "reason": str,
+    "keep": (str, list),
+}
 CLASS_KEYS = {"leaflet": str, "name": str}
 DRUGS_FILE_KEYS = {"classes": dict, "drugs": list}
 
@@ -632,6 +673,15 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
             problems.append(
                 DefinitionError("'brands' must be a list of names", path, entry.line_of("brands"))
             )
+        if not problems and "keep" in entry and not _keep_phrases(entry["keep"]):
+            problems.append(
+                DefinitionError(
+                    "'keep' must be a phrase, or a list of phrases, quoting the lines "
+                    "the drug's passages print on purpose",
+                    path,
+                    entry.line_of("keep"),
+                )
+            )
         if not problems and entry.get("build") is False and not entry.get("reason"):
             problems.append(
                 DefinitionError("'build: false' needs a 'reason'", path, entry.line_of("build"))
@@ -651,9 +701,9 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
         base, class_name = classes[entry["class"]]
         brands = [str(b) for b in entry.get("brands", [])]
         title = name[:1].upper() + name[1:] + (f" ({', '.join(brands)})" if brands else "")
-        how = SectionSpec(
-            "how_it_works", None, (Selector(source="", line=entry.line, drug=name),), entry.line
-        )
+        keep = _keep_phrases(entry.get("keep", []))
+        drug_selector = Selector(source="", line=entry.line, drug=name, keep=keep)
+        how = SectionSpec("how_it_works", None, (drug_selector,), entry.line)
         # Shared sections speak of the whole class, and say so in their heading.
         shared = tuple(
             replace(s, class_name=class_name) for s in base.sections if s.kind != "how_it_works"
@@ -721,8 +771,68 @@ def find_drug_passages(
             chosen[key] = document.sections[key[0]].blocks[key[1]]
         if chosen:
             blocks = tuple(chosen[key] for key in sorted(chosen))
-            passages.append(Passage(document.id, blocks))
+            dangling = _dangling(document, chosen, dropped, name, names)
+            passages.append(Passage(document.id, blocks, dangling=dangling))
     return passages
+
+
+def _dangling(
+    document: Document,
+    chosen: dict[tuple[int, int], Block],
+    dropped: set[int],
+    name: str,
+    names: tuple[str, ...],
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """The chosen blocks that open a run by pointing back to text left out of
+    the document ("This type of mAb ..." after a withheld sentence), with the
+    lines left out: printed as published, but never without saying so."""
+    found = []
+    for s, b in sorted(chosen):
+        if b == 0 or (s, b - 1) in chosen:
+            continue
+        block, previous = chosen[(s, b)], document.sections[s].blocks[b - 1]
+        first = _sentence_with(block, name, names)
+        refers = first is not None and bool(_REFERS_BACK.search(first))
+        if not (refers or _leans_on_previous(block, previous)):
+            continue
+        lines = tuple(sorted(line for line in dropped if previous.line < line < block.line))
+        if lines:
+            found.append((block.line, lines))
+    return tuple(found)
+
+
+def _cut(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def dangling_references(leaflet: Leaflet) -> list[tuple[str, str]]:
+    """Where a leaflet prints a passage that points back to text its source
+    left out (withheld as damaged), as ``(file:line, message)``: the reader
+    would meet "This type of ..." with nothing before it."""
+    found = []
+    for section in leaflet.sections:
+        for passage in section.passages:
+            if not passage.dangling:
+                continue
+            document = leaflet.document(passage.source)
+            notices = {notice.line: notice.message for notice in document.warnings}
+            for line, withheld in passage.dangling:
+                block = next(b for b in passage.blocks if b.line == line)
+                if any(kept_on_purpose(text, passage.keep) for text, _ in block.units):
+                    continue  # read and kept on purpose by the definition
+                opening = block.units[0][0]
+                opening = re.split(r"(?<=[.!?])\s+", opening, maxsplit=1)[0]
+                why = "; ".join(f"line {n}: {_cut(notices[n])}" for n in withheld if n in notices)
+                found.append(
+                    (
+                        f"{document.path}:{line}",
+                        f"leaflet {leaflet.id!r} prints {brief(opening, 90)}, which points back "
+                        f"to text the source does not print ({why}); read the passage: quote it "
+                        "under the drug's 'keep:' in drugs.yaml if it reads right as it is, "
+                        "or hold the leaflet back with 'build: false' and a 'reason'",
+                    )
+                )
+    return found
 
 
 def _leans_on_previous(block: Block, previous: Block) -> bool:
