@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-packages
 	touch $@
 
 demo: install
-	$(BIN)/leafletgen build --all --lang $(LANGS) --out out
+	$(BIN)/leafletgen build --all --lang $(LANGS) --html --out out
 
 test: install
 	$(BIN)/python -m pytest
