@@ -477,13 +477,17 @@ def _check_keep(selector: Selector, blocks: tuple[Block, ...], document: Documen
     a stale or mistyped phrase never silently keeps nothing."""
     flagged = {(f.line, f.text) for f in document.furniture}
     units = [text for block in blocks for text, line in block.units if (line, text) in flagged]
-    for phrase in selector.keep:
-        if not any(kept_on_purpose(text, (phrase,)) for text in units):
-            shown = "; ".join(repr(t) for t in units) or "none"
-            raise DefinitionError(
-                f"keep phrase {phrase!r} quotes no flagged line of {selector.describe()} in "
-                f"{document.id!r} (flagged lines there: {shown})"
-            )
+    if (phrase := _unquoting(selector.keep, units)) is not None:
+        shown = "; ".join(repr(t) for t in units) or "none"
+        raise DefinitionError(
+            f"keep phrase {phrase!r} quotes no flagged line of {selector.describe()} in "
+            f"{document.id!r} (flagged lines there: {shown})"
+        )
+
+
+def _unquoting(keep: tuple[str, ...], quotable: list[str]) -> str | None:
+    """The first ``keep:`` phrase that quotes none of ``quotable``."""
+    return next((p for p in keep if not any(kept_on_purpose(t, (p,)) for t in quotable)), None)
 
 
 def _check_drug_keep(
@@ -501,13 +505,12 @@ def _check_drug_keep(
             for text, line in block.units
             if (line, text) in flagged or block.line in opening
         ]
-    for phrase in selector.keep:
-        if not any(kept_on_purpose(text, (phrase,)) for text in quoted):
-            shown = "; ".join(brief(t) for t in quoted) or "none"
-            raise DefinitionError(
-                f"keep phrase {phrase!r} quotes no flagged line or passage opening of "
-                f"{selector.describe()} (lines to quote there: {shown})"
-            )
+    if (phrase := _unquoting(selector.keep, quoted)) is not None:
+        shown = "; ".join(brief(t) for t in quoted) or "none"
+        raise DefinitionError(
+            f"keep phrase {phrase!r} quotes no flagged line or passage opening of "
+            f"{selector.describe()} (lines to quote there: {shown})"
+        )
 
 
 def _outline(document: Document) -> str:
