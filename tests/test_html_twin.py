@@ -116,6 +116,7 @@ def twins(project, tmp_path_factory):
         ("(555) 010-0100 (option 2)", None),
         ("Ask the operator for oncology", None),
         ("HELP", None),
+        ("CALL 911", None),  # letters before the digits are words, not a vanity number
         ("1", None),
         ("+1 555 010 0100 0100 0100 01", None),  # more digits than any phone number
     ],

@@ -39,7 +39,9 @@ from .publish import output_file, write_atomic
 # optional extension. Anything else in the string ("option 2", "ask for
 # Maria") means the text is not only a number, and it is printed without a
 # link: a patient must never dial a number the clinic did not write.
-NUMBER = re.compile(r"\s*\+?[0-9A-Z\s().\-/]*[0-9][0-9A-Z\s().\-/]*")
+NUMBER = re.compile(
+    r"\s*\+?[\s(]*[0-9][0-9A-Z\s().\-/]*"
+)  # starts with a digit: "CALL 911" is words
 EXTENSION = re.compile(r"[\s,;]*(?:ext\.?|extension|x)\s*([0-9]{1,8})\s*$", re.IGNORECASE)
 # The letters of a telephone keypad (ITU-T E.161).
 KEYPAD = str.maketrans(
