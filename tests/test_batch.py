@@ -3,6 +3,7 @@ reproducible builds, parallel workers, interruption."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import squash
+from leafletgen import publish
 from leafletgen.build import build_leaflets, load_specs, select_leaflets
 from leafletgen.leaflets import find_drug_passages
 from test_build import pdf_text
@@ -165,3 +167,58 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
 def test_select_leaflets_leaves_out_drugs_not_built(project):
     ids = [spec.id for spec, _ in select_leaflets(project, include_drugs=True)]
     assert "trastuzumab" not in ids and "trastuzumab-emtansine" in ids
+
+
+KILLED_WHILE_PUBLISHING = """
+import os, signal, sys
+from pathlib import Path
+from leafletgen import publish
+
+moves = []
+real_replace = os.replace
+
+def replace(source, target):
+    real_replace(source, target)
+    moves.append(target)
+    if len(moves) == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)  # as a power cut would, mid-unit
+
+os.replace = replace
+publish.publish_unit(
+    Path(sys.argv[1]),
+    {"en/immunotherapy.pdf": b"%PDF-new", "en/immunotherapy.fhir.json": b"{}"},
+)
+"""
+
+
+@pytest.mark.parametrize("moves", [1, 2, 3])
+def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
+    project, tmp_path, moves
+):
+    out = tmp_path / "out"
+    assert build_leaflets(project, ["immunotherapy"], ["en"], out)[0].entry
+    before = {p: p.read_bytes() for p in (out / "en").iterdir()}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_PUBLISHING, str(out), str(moves)], check=False
+    )
+    assert killed.returncode == -signal.SIGKILL
+    leftovers = sorted(p.name for p in (out / "en").iterdir() if p.name.startswith("."))
+    assert leftovers and all(name.endswith((".part", ".old")) for name in leftovers)
+    # A running build's temporary file is never touched.
+    running = out / "en" / f".rituximab.pdf.{publish._host()}-{os.getpid()}.abc123.part"
+    running.write_bytes(b"being written")
+
+    results = build_leaflets(project, ["immunotherapy"], ["en"], out)
+    assert [r.error for r in results if not r.ok] == []
+    assert sorted(p.name for p in (out / "en").iterdir() if p.name.startswith(".")) == [
+        running.name
+    ]
+    if moves == 1:  # only the PDF had been moved aside: put back, so nothing to rebuild
+        assert results[0].skipped == "unchanged"
+        assert {p: p.read_bytes() for p in (out / "en").iterdir() if p != running} == before
+    else:  # the new PDF was in place, unrecorded: its hash says "build again"
+        assert results[0].entry is not None
+    manifest = json.loads((out / "manifest.json").read_text())["leaflets"]
+    pdf = (out / "en/immunotherapy.pdf").read_bytes()
+    assert len(PdfReader(out / "en/immunotherapy.pdf").pages) >= 1
+    assert manifest[0]["sha256"] == hashlib.sha256(pdf).hexdigest()

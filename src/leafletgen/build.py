@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import socket
 import uuid
@@ -55,10 +56,13 @@ from .publish import (
     manifest_record,
     publish_unit,
     read_manifest,
+    sweep_leftovers,
 )
 from .readability import readability
 from .render import STYLESHEET, RenderedPdf, RenderOptions, render_document, render_html
 from .sources import read_corpus
+
+LOGGER = logging.getLogger("leafletgen")
 
 if TYPE_CHECKING:
     from .executors import Backend
@@ -966,6 +970,8 @@ def build_leaflets(
         today=today,
     )
     lost = check_manifest(out)
+    for line in sweep_leftovers(out):
+        LOGGER.warning("%s", line)
     variants = ["standard"] + (
         ["large-print"] if large_print or workspace.clinic.large_print else []
     )

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -114,10 +115,72 @@ def manifest_record(entry: ManifestEntry) -> dict:
     return asdict(entry) | {"translation": entry.translation}
 
 
+# --- temporary files, and what a killed build leaves of them -------------------------
+
+# ".<file>.<host>-<pid>.<random>.part" (new data) or ".old" (the file it
+# replaces, moved aside): the writer's host and process are in the name, so
+# that a later build can tell a killed build's leftovers from a running one's.
+LEFTOVER = re.compile(
+    r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9-]+)-(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.(?P<kind>part|old)$"
+)
+
+
+def _host() -> str:
+    return re.sub("[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}.{_host()}-{os.getpid()}."
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
+
+
+def sweep_leftovers(out: Path) -> list[str]:
+    """Undo what a build killed half-way through putting a leaflet's files in
+    place (SIGKILL, power loss) left behind: its temporary files are removed,
+    and a file it had moved aside is put back where nothing replaced it (the
+    manifest still describes that file). Only files of processes of this host
+    that no longer run are touched. What was done, one line each."""
+    if not out.is_dir():
+        return []
+    folders = [out, *sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())]
+    done = []
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            found = LEFTOVER.match(path.name)
+            if (
+                found is None
+                or found["host"] != _host()
+                or _running(int(found["pid"]))
+                or path.is_symlink()
+                or not path.is_file()
+            ):
+                continue
+            target = folder / found["target"]
+            with contextlib.suppress(OSError):
+                if found["kind"] == "old" and not target.exists():
+                    os.replace(path, target)
+                    done.append(f"put back {target}, moved aside by a build that was stopped")
+                else:
+                    path.unlink()
+                    done.append(f"removed {path}, left by a build that was stopped")
+    return done
+
+
 def _write_temporary(path: Path, data: bytes) -> str:
     """``data`` in a synced temporary file beside ``path``; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, temporary = tempfile.mkstemp(
+        prefix=_temporary_prefix(path), suffix=".part", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -259,7 +322,7 @@ def output_file(out: Path, relative: str | Path) -> Path:
 
 
 def _temporary_name(path: Path) -> str:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
+    fd, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".old", dir=path.parent)
     os.close(fd)
     return temporary
 
