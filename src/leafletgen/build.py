@@ -692,7 +692,7 @@ def render_leaflet(
     )
     if not workspace.html_twin:
         return entry, rendered.data, None
-    twin = render_html(
+    page = render_html(
         leaflet,
         clinic,
         translator,
@@ -704,8 +704,8 @@ def render_leaflet(
         ),
         companion=prepared.companion,
     )
-    entry = replace(entry, html=entry.path.removesuffix(".pdf") + ".html")
-    return entry, rendered.data, twin
+    entry = replace(entry, html=twin.page_path(entry.path))
+    return entry, rendered.data, page
 
 
 def run_job(job: Job) -> Rendered:
@@ -771,7 +771,7 @@ def publish_rendered(
     if not entry.html:
         # Rebuilt without its web page: the one from before no longer says what
         # the PDF says. Removed, so that no portal goes on serving it.
-        twin_file = out / (entry.path.removesuffix(".pdf") + ".html")
+        twin_file = out / twin.page_path(entry.path)
         with contextlib.suppress(OSError):
             if twin_file.is_file() and not twin_file.is_symlink():
                 twin_file.unlink()
@@ -825,6 +825,16 @@ def _rebased(error: LeafletError, worker_root: str, root: Path) -> LeafletError:
 
 
 # --- the batch --------------------------------------------------------------------
+
+
+def _failed(results: list[BuildResult], entry: dict, error: LeafletError) -> list[BuildResult]:
+    """``results`` with the leaflet of manifest ``entry`` reported as failed with
+    ``error``, after the batch (one that failed already keeps its first error)."""
+    same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
+    if any(r.error for r in same):
+        return results
+    others = [r for r in results if r not in same]
+    return [*others, BuildResult(entry["id"], entry["lang"], error=error)]
 
 
 def _up_to_date(
@@ -1079,10 +1089,12 @@ def build_leaflets(
     # A translation published before its English original was rebuilt relates
     # to the original's old id: those leaflets' resources are brought up to date
     # (files already right are left alone).
+    built = {r.id for r in results if r.entry is not None}
+    listed = read_manifest(out) if stale or fhir_bundle or built else []
     if stale or fhir_bundle:
         unwritten: list[tuple[dict, LeafletError]] = []
         resources = fhir.publish_resources(
-            read_manifest(out),
+            listed,
             out,
             inline=fhir_inline,
             recorded=recorded,
@@ -1090,17 +1102,12 @@ def build_leaflets(
             failed=unwritten,
         )
         for entry, error in unwritten:  # that leaflet failed; the batch ends with its summary
-            same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
-            if not any(r.error for r in same):
-                results = [r for r in results if r not in same]
-                results.append(BuildResult(entry["id"], entry["lang"], error=error))
+            results = _failed(results, entry, error)
     # Each web page links to the same leaflet in the other languages it now has
     # (and no longer to a page this batch replaced or removed).
-    if built := {r.id for r in results if r.entry is not None}:
-        for entry, error in twin.relink_twins(out, read_manifest(out), built):
-            same = [r for r in results if (r.id, r.lang) == (entry["id"], entry["lang"])]
-            results = [r for r in results if r not in same]
-            results.append(BuildResult(entry["id"], entry["lang"], error=error))
+    if built:
+        for entry, error in twin.relink_twins(out, listed, built):
+            results = _failed(results, entry, error)
     if fhir_bundle:
         try:
             fhir.write_json(fhir.bundle(resources, fhir_bundle), out / "fhir-bundle.json")

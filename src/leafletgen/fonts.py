@@ -131,14 +131,7 @@ def _family_list(families: tuple[str, ...]) -> str:
 def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = None) -> str:
     """``@font-face`` rules for the faces ``langs`` need, a ``:lang()`` rule per
     language, and the page's margin boxes in the root language's fonts."""
-    missing = [face.path(templates) for face in faces_for(langs)]
-    missing = [path for path in missing if not path.is_file()]
-    if missing:
-        raise RenderError(
-            "font file not found (run scripts/install-system-packages, or restore "
-            f"templates/fonts/): {', '.join(map(str, missing))}",
-            missing[0],
-        )
+    _require_files(faces_for(langs), templates)
     rules = []
     for face in faces_for(langs):
         url = face.path(templates).as_uri()
@@ -154,6 +147,18 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
         )
         rules.append(f"@page {{ {boxes} }}")
     return "\n".join(rules) + "\n"
+
+
+def _require_files(faces: Iterable[Face], templates: Path) -> None:
+    """Fail, naming them, if font files of ``faces`` are not on this machine."""
+    missing = [face.path(templates) for face in faces]
+    missing = [path for path in dict.fromkeys(missing) if not path.is_file()]
+    if missing:
+        raise RenderError(
+            "font file not found (run scripts/install-system-packages, or restore "
+            f"templates/fonts/): {', '.join(map(str, missing))}",
+            missing[0],
+        )
 
 
 def language_css(langs: tuple[str, ...], fallback: str = "") -> str:
@@ -398,16 +403,10 @@ def web_font_css(html: str, templates: Path, extra: Iterable[tuple[str, str]] = 
     for lang, chunk in [*walker.texts, *extra]:
         for family in families_for(lang or "en"):
             wanted.setdefault(family, {ord("•")}).update(map(ord, chunk))
+    faces = [face for face in FACES if face.family in wanted]
+    _require_files(faces, templates)
     rules = []
-    for face in FACES:
-        if face.family not in wanted:
-            continue
-        if not face.path(templates).is_file():
-            raise RenderError(
-                "font file not found (run scripts/install-system-packages, or restore "
-                f"templates/fonts/): {face.path(templates)}",
-                face.path(templates),
-            )
+    for face in faces:
         font = _web_face(face, templates, frozenset(wanted[face.family]))
         data = base64.b64encode(font).decode("ascii")
         rules.append(

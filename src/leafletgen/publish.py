@@ -152,13 +152,14 @@ def sweep_leftovers(out: Path) -> list[str]:
     if not out.is_dir():
         return []
     folders = [out, *sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())]
+    host = _host()
     done = []
     for folder in folders:
         for path in sorted(folder.iterdir()):
             found = LEFTOVER.match(path.name)
             if (
                 found is None
-                or found["host"] != _host()
+                or found["host"] != host
                 or _running(int(found["pid"]))
                 or path.is_symlink()
                 or not path.is_file()

@@ -75,6 +75,12 @@ def tel_uri(number: str) -> str | None:
     )
 
 
+def page_path(pdf: str) -> str:
+    """Where a PDF's web page stands, relative to the output folder:
+    ``es/rituximab.pdf`` -> ``es/rituximab.html``."""
+    return pdf.removesuffix(".pdf") + ".html"
+
+
 # --- links to the other languages ---------------------------------------------------
 
 MAX_TWIN_BYTES = 64 * 1024 * 1024  # a twin with embedded Chinese fonts is well under 1 MB
