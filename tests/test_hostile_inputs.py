@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -112,12 +113,17 @@ def append(relative: str, content: str) -> Callable[[Path], None]:
     return apply
 
 
-def steps(*actions: Callable[[Path], None]) -> Callable[[Path], None]:
-    def apply(project: Path) -> None:
-        for action in actions:
-            action(project)
+def in_turn(*calls: Callable[[Any], None]) -> Callable[[Any], None]:
+    """One callable that calls each of ``calls`` with its argument, in order."""
 
-    return apply
+    def call(value: Any) -> None:
+        for one in calls:
+            one(value)
+
+    return call
+
+
+steps = in_turn  # set-up actions on the project, in the table's words
 
 
 def link(relative: str, target: str) -> Callable[[Path], None]:
@@ -268,12 +274,7 @@ def bundle_lists_only(run: Run, *paths: str) -> None:
     assert "outside" not in json.dumps(bundle)
 
 
-def all_of(*checks: Callable[[Run], None]) -> Callable[[Run], None]:
-    def check(run: Run) -> None:
-        for one in checks:
-            one(run)
-
-    return check
+all_of = in_turn  # checks on a run, in the table's words
 
 
 def unchanged(relative: str, content: str) -> Callable[[Run], None]:

@@ -27,6 +27,7 @@ from leafletgen.errors import LeafletError
 from leafletgen.i18n import po_path, read_catalog
 from leafletgen.leaflets import dangling_references, load_clinic
 from test_build import pdf_text
+from test_portal import outline_titles
 
 LANGS = ("en", "es")
 PAPERS = ("letter", "A4")
@@ -235,17 +236,7 @@ PLAIN_HEADINGS = {
 
 def outline(path) -> list[str]:
     """Every title of the PDF's outline (the leaflet's title, its section headings)."""
-    titles: list[str] = []
-
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                titles.append(item.title)
-
-    walk(PdfReader(path).outline)
-    return titles
+    return outline_titles(PdfReader(path))
 
 
 @pytest.mark.parametrize("drug", sorted(DRUG_NEEDS))
