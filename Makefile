@@ -6,16 +6,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANGS ?= en,es,ar,zh_Hans,vi
 
-.PHONY: install demo test lint catalogs clean
+.PHONY: install lock demo test check lint catalogs clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/install-system-packages
+# Exact versions with hashes (requirements.lock): every machine gets the same
+# packages, so the same inputs give the same bytes. `make lock` refreshes the
+# lock on purpose; nothing else changes it.
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/install-system-packages
 	scripts/install-system-packages
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --upgrade \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	  --custom-compile-command 'make lock' -o requirements.lock
 
 demo: install
 	$(BIN)/leafletgen build --all --lang $(LANGS) --html --out out
