@@ -91,14 +91,15 @@ def engine(rounds: int) -> None:
 
     from weasyprint import HTML
 
-    from leafletgen import build, fonts, render
-    from leafletgen.publish import ManifestJournal
+    from leafletgen.batch import build
+    from leafletgen.publish.unit import ManifestJournal
+    from leafletgen.render import fonts, pdf
 
     project = build.Project(ROOT)
     today = None
     workspace = build.load_workspace(project, include_drugs=True)
     build.install_workspace(workspace)
-    stylesheet = project.templates / render.STYLESHEET
+    stylesheet = project.templates / pdf.STYLESHEET
     specs = [s for s in workspace.specs.values() if not s.skip_reason]
     cases = []
     for spec in specs:
@@ -106,7 +107,7 @@ def engine(rounds: int) -> None:
             prepared = build.prepare_leaflet(workspace, spec, lang, variant="standard")
             langs = fonts.check_glyphs(prepared.html, project.templates.resolve())
             path = stylesheet.resolve()
-            sheets, font_config = render._shared_stylesheets(path, path.stat().st_mtime, langs)
+            sheets, font_config = pdf._shared_stylesheets(path, path.stat().st_mtime, langs)
             cases.append((spec, lang, prepared.html, sheets, font_config))
 
     digests = build.InputDigests(project.root)  # shared by a batch's jobs, as in a build
@@ -298,7 +299,7 @@ def batch(sizes: list[int], rounds: int, big_rounds: int, big_modes: list[str]) 
 
 
 def latency(rounds: int) -> None:
-    from leafletgen.build import Project, build_leaflets
+    from leafletgen.batch.build import Project, build_leaflets
 
     project = Project(ROOT)
     with tempfile.TemporaryDirectory() as scratch:
@@ -324,7 +325,7 @@ def latency(rounds: int) -> None:
 
 
 def twin(rounds: int) -> None:
-    from leafletgen.build import Project, build_leaflets
+    from leafletgen.batch.build import Project, build_leaflets
 
     project = Project(ROOT)
     langs = ["en", "es", "ar", "zh_Hans"]
@@ -354,8 +355,8 @@ def twin(rounds: int) -> None:
 
 
 def dask(size: int, rounds: int) -> None:
-    from leafletgen.build import Project, build_leaflets
-    from leafletgen.executors import DaskCluster, LocalPool
+    from leafletgen.batch.build import Project, build_leaflets
+    from leafletgen.batch.executors import DaskCluster, LocalPool
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from leafletgen.build import Project, build_leaflets  # noqa: E402
+from leafletgen.batch.build import Project, build_leaflets  # noqa: E402
 from leafletgen.web import previews  # noqa: E402
 from leafletgen.web.app import create_app  # noqa: E402
 

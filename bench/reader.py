@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CODE = r"""
 import sys, time
 from pathlib import Path
-from leafletgen.sources import read_corpus, read_source
+from leafletgen.read.sources import read_corpus, read_source
 sources = Path(sys.argv[1])
 pages = sorted(p for p in Path(sys.argv[2]).glob("*/*") if p.suffix in (".txt", ".md"))
 def once():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.build import Project
-from leafletgen.sources import read_corpus
+from leafletgen.batch.build import Project
+from leafletgen.read.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

@@ -14,9 +14,9 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen import publish
-from leafletgen.build import build_leaflets, load_specs, select_leaflets
-from leafletgen.leaflets import find_drug_passages
+from leafletgen.batch.build import build_leaflets, load_specs, select_leaflets
+from leafletgen.publish import unit
+from leafletgen.select.leaflets import find_drug_passages
 from test_build import pdf_text
 
 DRUG_PASSAGES = {
@@ -184,7 +184,7 @@ def replace(source, target):
         os.kill(os.getpid(), signal.SIGKILL)  # as a power cut would, mid-unit
 
 os.replace = replace
-publish.publish_unit(
+unit.publish_unit(
     Path(sys.argv[1]),
     {"en/immunotherapy.pdf": b"%PDF-new", "en/immunotherapy.fhir.json": b"{}"},
 )
@@ -205,7 +205,7 @@ def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
     leftovers = sorted(p.name for p in (out / "en").iterdir() if p.name.startswith("."))
     assert leftovers and all(name.endswith((".part", ".old")) for name in leftovers)
     # A running build's temporary file is never touched.
-    running = out / "en" / f".rituximab.pdf.{publish._host()}-{os.getpid()}.abc123.part"
+    running = out / "en" / f".rituximab.pdf.{unit._host()}-{os.getpid()}.abc123.part"
     running.write_bytes(b"being written")
 
     results = build_leaflets(project, ["immunotherapy"], ["en"], out)

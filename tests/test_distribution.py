@@ -14,11 +14,12 @@ from fhir.resources.R4B.provenance import Provenance
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen import distribution, qa, reviews
-from leafletgen.build import build_leaflets, select_leaflets
+from leafletgen import clearance
+from leafletgen.batch.build import build_leaflets, select_leaflets
 from leafletgen.cli import main
-from leafletgen.i18n import load_translator
-from leafletgen.xliff import export_xliff, import_xliff
+from leafletgen.translate import qa, reviews
+from leafletgen.translate.catalogs import load_translator
+from leafletgen.translate.xliff import export_xliff, import_xliff
 
 TODAY = dt.date(2026, 11, 23)
 REVIEWER = ["--reviewer", "María López", "--qualification", "ATA-certified medical translator"]
@@ -206,14 +207,14 @@ def test_past_clinic_check_gives_the_overdue_reason(project_copy):
     make_clearable(project_copy.root)
     ((spec, leaflet),) = select_leaflets(project_copy, ["immunotherapy"])
     english = load_translator(project_copy.locales, "en")
-    status = distribution.assess(
+    status = clearance.assess(
         leaflet, spec, english, root=project_copy.root, today=dt.date(2027, 11, 3)
     )
     assert [r.code for r in status.reasons] == ["review-overdue", "review-overdue"]
     assert "review was due 2027-11-02 (checked 2026-11-02 by Riverside pharmacy, A. Chen)" in (
         status.reasons[0].message
     )
-    status = distribution.assess(leaflet, spec, english, root=project_copy.root, today=TODAY)
+    status = clearance.assess(leaflet, spec, english, root=project_copy.root, today=TODAY)
     assert status.cleared
 
 
@@ -324,7 +325,7 @@ def test_xliff_approved_in_the_file_clears_the_same_entries(project_copy, tmp_pa
     # The same entries are reviewed for every leaflet.
     translator = load_translator(project_copy.locales, "es")
     for spec, leaflet in select_leaflets(project_copy, include_drugs=True):
-        review = distribution.review_translation(leaflet, spec, translator, root)
+        review = clearance.review_translation(leaflet, spec, translator, root)
         assert review.complete and not review.findings
 
 
@@ -380,10 +381,10 @@ def test_xliff_machine_translation_is_recorded_as_such(project_copy, tmp_path, c
     again = export_xliff(root, "es").decode()
     assert again.count('state-qualifier="mt-suggestion"') == 1
     ((spec, leaflet),) = select_leaflets(project_copy, ["immunotherapy"])
-    status = distribution.assess(
+    status = clearance.assess(
         leaflet, spec, load_translator(project_copy.locales, "es"), root=root, today=TODAY
     )
-    assert distribution.credit(status)["translators"] == [
+    assert clearance.credit(status)["translators"] == [
         {"method": "translator", "by": "leafletgen maintainers"},
         {"method": "machine", "by": "Example MT 2.1"},
     ]

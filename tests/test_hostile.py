@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen import publish
-from leafletgen.build import build_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import LeafletError, SourceError
-from leafletgen.sources import load_sources, read_source
+from leafletgen.publish import unit
+from leafletgen.read.sources import load_sources, read_source
 from test_build import pdf_text
 
 
@@ -190,7 +190,7 @@ def test_full_disk_leaves_no_partial_pdf(project, tmp_path, monkeypatch):
     def no_space(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.os, "fsync", no_space)
+    monkeypatch.setattr(unit.os, "fsync", no_space)
     with pytest.raises(LeafletError):
         build_leaflets(project, ["immunotherapy"], ["en"], tmp_path)
     assert [p.name for p in tmp_path.rglob("*") if p.is_file() and p.name != ".manifest.lock"] == []
@@ -212,10 +212,10 @@ def test_interrupted_build_leaves_no_partial_pdf_and_a_true_manifest(
                 raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(publish.os, "replace", interrupt_second)
+    monkeypatch.setattr(unit.os, "replace", interrupt_second)
     with pytest.raises(KeyboardInterrupt):
         build_leaflets(project, None, ["en"], tmp_path)
-    monkeypatch.setattr(publish.os, "replace", real_replace)
+    monkeypatch.setattr(unit.os, "replace", real_replace)
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf"))
     assert files == ["en/immunotherapy.pdf"]
     assert not list(tmp_path.rglob("*.part"))

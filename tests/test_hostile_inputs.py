@@ -1278,10 +1278,10 @@ def _alive(pid: int) -> bool:
 def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, corpus):
     """Defence in depth: a translation reaching the template is escaped, and
     only ``%(name)s`` placeholders are filled."""
-    from leafletgen.build import load_specs
-    from leafletgen.i18n import Entry, Translator
-    from leafletgen.leaflets import load_clinic, select_sections
-    from leafletgen.render import RenderOptions, render_html
+    from leafletgen.batch.build import load_specs
+    from leafletgen.render.pdf import RenderOptions, render_html
+    from leafletgen.select.leaflets import load_clinic, select_sections
+    from leafletgen.translate.catalogs import Entry, Translator
 
     spec = load_specs(project)["immunotherapy"]
     leaflet = select_sections(spec, corpus)
@@ -1305,7 +1305,7 @@ def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, co
 
 
 def test_css_strings_never_end_the_style_element():
-    from leafletgen.render import css_string, page_label_css
+    from leafletgen.render.pdf import css_string, page_label_css
 
     assert "<" not in css_string("</style><script>") and ">" not in css_string("a>b")
     assert page_label_css("{page} / {pages} <") == 'counter(page) " / " counter(pages) " \\3c "'
@@ -1314,7 +1314,8 @@ def test_css_strings_never_end_the_style_element():
 def test_an_unexpected_error_in_one_leaflet_never_takes_down_the_batch(
     project, tmp_path, monkeypatch, capsys
 ):
-    from leafletgen import build, cli
+    from leafletgen import cli
+    from leafletgen.batch import build
 
     real = build.render_leaflet
 
@@ -1335,7 +1336,7 @@ def test_an_unexpected_error_in_one_leaflet_never_takes_down_the_batch(
 
 
 def test_a_unit_interrupted_half_way_puts_the_previous_files_back(tmp_path, monkeypatch):
-    from leafletgen import publish
+    from leafletgen.publish import unit
 
     (tmp_path / "en").mkdir()
     (tmp_path / "en/x.pdf").write_bytes(b"old pdf")
@@ -1349,10 +1350,10 @@ def test_a_unit_interrupted_half_way_puts_the_previous_files_back(tmp_path, monk
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(publish.os, "replace", interrupt_third)
+    monkeypatch.setattr(unit.os, "replace", interrupt_third)
     with pytest.raises(KeyboardInterrupt):
-        publish.publish_unit(tmp_path, {"en/x.pdf": b"new pdf", "en/x.fhir.json": b"new fhir"})
-    monkeypatch.setattr(publish.os, "replace", real_replace)
+        unit.publish_unit(tmp_path, {"en/x.pdf": b"new pdf", "en/x.fhir.json": b"new fhir"})
+    monkeypatch.setattr(unit.os, "replace", real_replace)
     assert (tmp_path / "en/x.pdf").read_bytes() == b"old pdf"
     assert (tmp_path / "en/x.fhir.json").read_bytes() == b"old fhir"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["en", "x.fhir.json", "x.pdf"]
@@ -1364,10 +1365,10 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
     from fontTools.misc import timeTools
     from weasyprint.pdf import fonts
 
-    from leafletgen.build import load_specs
-    from leafletgen.i18n import Translator
-    from leafletgen.leaflets import load_clinic, select_sections
-    from leafletgen.render import STYLESHEET, RenderOptions, render_html, render_pdf
+    from leafletgen.batch.build import load_specs
+    from leafletgen.render.pdf import STYLESHEET, RenderOptions, render_html, render_pdf
+    from leafletgen.select.leaflets import load_clinic, select_sections
+    from leafletgen.translate.catalogs import Translator
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
@@ -1433,7 +1434,7 @@ def test_every_pattern_over_untrusted_lines_is_linear():
     seconds, a backtracking one would run for hours."""
     script = """
 import re, sys, json
-from leafletgen.readers import common, markdown, scrape
+from leafletgen.read.document import common, markdown, scrape
 from leafletgen import readability, sections
 lines = json.loads(sys.stdin.read())
 def collect(value, found):

@@ -20,9 +20,9 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.build import build_leaflets
-from leafletgen.i18n import po_path
-from leafletgen.twin import LanguageLink, relative_href, tel_uri, with_language_links
+from leafletgen.batch.build import build_leaflets
+from leafletgen.render.twin import LanguageLink, relative_href, tel_uri, with_language_links
+from leafletgen.translate.catalogs import po_path
 
 CLINIC_LINKS = {  # leaflets/clinic.yaml's numbers, as a phone dials them
     "(555) 010-0100": "tel:5550100100",

@@ -14,10 +14,10 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen import i18n
-from leafletgen.build import build_leaflets, select_leaflets
+from leafletgen.batch.build import build_leaflets, select_leaflets
 from leafletgen.errors import LeafletError, TranslationError
-from leafletgen.leaflets import load_clinic
+from leafletgen.select.leaflets import load_clinic
+from leafletgen.translate import catalogs
 from test_build import pdf_text
 
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
@@ -31,21 +31,21 @@ def pseudo(text: str) -> str:
 
 
 def make_pseudo_locale(project, lang: str) -> None:
-    for domain in i18n.DOMAINS:
+    for domain in catalogs.DOMAINS:
         with (project.locales / f"{domain}.pot").open("rb") as handle:
             catalog = read_po(handle, locale=lang)
         for message in catalog:
             if message.id:
                 message.string = pseudo(message.id)
-        path = i18n.po_path(project.locales, lang, domain)
+        path = catalogs.po_path(project.locales, lang, domain)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, catalog)
 
 
 def test_catalog_round_trip(project):
-    path = i18n.po_path(project.locales, "es", "content")
-    catalog = i18n.read_catalog(path)
+    path = catalogs.po_path(project.locales, "es", "content")
+    catalog = catalogs.read_catalog(path)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=79, include_previous=True)
     assert buffer.getvalue() == path.read_bytes()
@@ -57,24 +57,24 @@ def test_catalog_round_trip(project):
 def test_templates_are_up_to_date(project):
     """The committed .pot files are what extraction gives today."""
     chosen = select_leaflets(project, include_drugs=True)
-    content = i18n.extract_content(project.root, [leaflet for _, leaflet in chosen])
-    messages = i18n.extract_messages(project.root)
-    assert i18n.template_is_current(content, project.locales / "content.pot")
-    assert i18n.template_is_current(messages, project.locales / "messages.pot")
+    content = catalogs.extract_content(project.root, [leaflet for _, leaflet in chosen])
+    messages = catalogs.extract_messages(project.root)
+    assert catalogs.template_is_current(content, project.locales / "content.pot")
+    assert catalogs.template_is_current(messages, project.locales / "messages.pot")
 
 
 @pytest.mark.parametrize("leaflet_id", ["immunotherapy", "monoclonal-antibodies"])
 def test_spanish_is_complete_for_every_shipped_leaflet(project, leaflet_id):
-    translator = i18n.load_translator(project.locales, "es")
+    translator = catalogs.load_translator(project.locales, "es")
     for spec, leaflet in select_leaflets(project, [leaflet_id]):
-        needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
-        progress = i18n.translation_progress(needs, translator)
+        needs = catalogs.leaflet_needs(leaflet, spec, project.templates, project.root)
+        progress = catalogs.translation_progress(needs, translator)
         assert progress.complete, progress
 
 
 def test_glossary_terms_are_used(project):
-    catalog = i18n.read_catalog(i18n.po_path(project.locales, "es", "content"))
-    messages = i18n.read_catalog(i18n.po_path(project.locales, "es", "messages"))
+    catalog = catalogs.read_catalog(catalogs.po_path(project.locales, "es", "content"))
+    messages = catalogs.read_catalog(catalogs.po_path(project.locales, "es", "messages"))
     assert messages.get("What to expect").string == "Qué esperar"
     assert messages.get("Page {page} of {pages}").string == "Página {page} de {pages}"
     spanish = " ".join(m.string for m in catalog if m.id).lower()
@@ -158,11 +158,11 @@ def test_changed_english_turns_fuzzy_and_blocks_the_build(project_copy, tmp_path
     new = "Outpatient means you do not stay the night in the hospital."
     source.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     chosen = select_leaflets(project_copy)
-    content = i18n.extract_content(project_copy.root, [leaflet for _, leaflet in chosen])
-    assert i18n.write_template(content, project_copy.locales / "content.pot")
-    i18n.update_catalogs(project_copy.locales, ["es"])
+    content = catalogs.extract_content(project_copy.root, [leaflet for _, leaflet in chosen])
+    assert catalogs.write_template(content, project_copy.locales / "content.pot")
+    catalogs.update_catalogs(project_copy.locales, ["es"])
 
-    catalog = i18n.read_catalog(i18n.po_path(project_copy.locales, "es", "content"))
+    catalog = catalogs.read_catalog(catalogs.po_path(project_copy.locales, "es", "content"))
     changed = next(m for m in catalog if m.id and m.id.startswith("You may receive immunotherapy"))
     assert changed.fuzzy and changed.string  # old translation kept for review
     assert catalog.get("fever").string == "fiebre" and not catalog.get("fever").fuzzy
@@ -188,25 +188,25 @@ def test_changed_english_turns_fuzzy_and_blocks_the_build(project_copy, tmp_path
 
 def test_missing_catalog_is_a_clear_error(project_copy, tmp_path):
     with pytest.raises(TranslationError, match="no messages catalog for 'de'"):
-        i18n.load_translator(project_copy.locales, "de")
+        catalogs.load_translator(project_copy.locales, "de")
     with pytest.raises(TranslationError, match="unknown language code 'xx-nope'"):
-        i18n.load_translator(project_copy.locales, "xx-nope")
+        catalogs.load_translator(project_copy.locales, "xx-nope")
 
 
 def test_broken_catalogs(project_copy):
-    path = i18n.po_path(project_copy.locales, "es", "messages")
+    path = catalogs.po_path(project_copy.locales, "es", "messages")
     text = path.read_text(encoding="utf-8")
     broken = text.replace('msgstr "Llame a %(clinic)s"', 'msgstr "Llame a %(clínica)s"')
     assert broken != text
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(LeafletError, match="unknown named placeholder"):
-        i18n.load_translator(project_copy.locales, "es")
+        catalogs.load_translator(project_copy.locales, "es")
     lines = text.splitlines()
     number = lines.index('msgid "Sources"') + 1
     lines.insert(number, "this is not PO syntax")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(TranslationError) as caught:
-        i18n.load_translator(project_copy.locales, "es")
+        catalogs.load_translator(project_copy.locales, "es")
     assert (caught.value.path, caught.value.line) == (str(path), number + 1)
     assert "malformed catalog: Unknown or misformatted keyword" in caught.value.message
 
@@ -217,11 +217,11 @@ def test_status_counts_and_strict_exit(project, project_copy, capsys):
     assert main(["i18n", "status", "--strict", "--project", str(project.root)]) == 0
     out = capsys.readouterr().out
     assert "[es]" in out and "INCOMPLETE" not in out and "fernandez_huerta" in out
-    path = i18n.po_path(project_copy.locales, "es", "content")
-    catalog = i18n.read_catalog(path)
+    path = catalogs.po_path(project_copy.locales, "es", "content")
+    catalog = catalogs.read_catalog(path)
     catalog.get("fever").string = ""
     catalog.get("nausea").flags.add("fuzzy")
-    i18n.write_catalog(catalog, path)
+    catalogs.write_catalog(catalog, path)
     assert main(["i18n", "status", "--strict", "--project", str(project_copy.root)]) == 1
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if "monoclonal-antibodies" in x and "INCOMPLETE" in x)

@@ -20,12 +20,12 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen import build as build_module
-from leafletgen.build import Project, build_leaflets, leaflet_dates, select_leaflets
+from leafletgen.batch import build as build_module
+from leafletgen.batch.build import Project, build_leaflets, leaflet_dates, select_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
-from leafletgen.i18n import po_path, read_catalog
-from leafletgen.leaflets import dangling_references, load_clinic
+from leafletgen.select.leaflets import dangling_references, load_clinic
+from leafletgen.translate.catalogs import po_path, read_catalog
 from test_build import pdf_text
 from test_portal import outline_titles
 

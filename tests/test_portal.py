@@ -15,7 +15,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.provenance import Provenance
 from pypdf import PdfReader
 
-from leafletgen.build import build_leaflets
+from leafletgen.batch.build import build_leaflets
 
 # "When to call" opens page 1; the other sections follow in the definition's order.
 HEADINGS = {

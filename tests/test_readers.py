@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from leafletgen.errors import SourceError
-from leafletgen.sources import read_source
+from leafletgen.read.sources import read_source
 
 # (heading, kind, [list item counts in order]) per document.
 OUTLINES = {

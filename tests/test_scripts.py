@@ -15,12 +15,12 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen import fonts
-from leafletgen.bidi import isolate_ltr, isolate_text, ltr_runs, text_direction
-from leafletgen.build import build_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import LeafletError, RenderError
-from leafletgen.i18n import po_path
-from leafletgen.render import render_pdf
+from leafletgen.render import fonts
+from leafletgen.render.bidi import isolate_ltr, isolate_text, ltr_runs, text_direction
+from leafletgen.render.pdf import render_pdf
+from leafletgen.translate.catalogs import po_path
 
 LANGS = ["ar", "zh_Hans", "vi"]
 CLINIC_NUMBERS = ["(555) 010-0100", "(555) 010-0199", "911"]
@@ -365,10 +365,10 @@ def test_font_names_are_checked_against_the_pinned_families():
 
 
 def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
-    from leafletgen.i18n import load_translator
-    from leafletgen.leaflets import load_clinic, load_definitions, select_sections
-    from leafletgen.render import RenderOptions, render_html
-    from leafletgen.sources import read_corpus
+    from leafletgen.read.sources import read_corpus
+    from leafletgen.render.pdf import RenderOptions, render_html
+    from leafletgen.select.leaflets import load_clinic, load_definitions, select_sections
+    from leafletgen.translate.catalogs import load_translator
 
     english = "Immunotherapy helps the immune system to better act against cancer."
     _set_translation(project_copy, "ar", "content", english, "")

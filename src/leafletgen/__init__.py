@@ -1,9 +1,9 @@
 """leafletgen: print-ready, multilingual patient leaflets from trusted sources.
 
-The pipeline, one module a stage: :mod:`~leafletgen.sources` reads documents,
-:mod:`~leafletgen.leaflets` selects sections, :mod:`~leafletgen.i18n`
-translates, :mod:`~leafletgen.render` makes the PDF and
-:mod:`~leafletgen.publish` writes it. :func:`build_leaflets` runs them all.
+The pipeline, one module a stage: :mod:`~leafletgen.read.sources` reads documents,
+:mod:`~leafletgen.select.leaflets` selects sections, :mod:`~leafletgen.translate.catalogs`
+translates, :mod:`~leafletgen.render.pdf` makes the PDF and
+:mod:`~leafletgen.publish.unit` writes it. :func:`build_leaflets` runs them all.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,9 +13,9 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
-from .errors import LeafletError
-from .model import Block, Document, Section, SourceInfo
-from .sources import load_sources, read_corpus, read_source
+from leafletgen.errors import LeafletError
+from leafletgen.model import Block, Document, Section, SourceInfo
+from leafletgen.read.sources import load_sources, read_corpus, read_source
 
 __all__ = [
     "Block",

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, distribution, furniture, i18n, reviews, xliff
-from .build import (
+from leafletgen import __version__, clearance
+from leafletgen.batch.build import (
     Project,
     build_leaflets,
     choose_specs,
@@ -27,12 +27,14 @@ from .build import (
     select_leaflets,
     uses_broken_source,
 )
-from .errors import LeafletError, TranslationError, shown
-from .leaflets import load_clinic, select_sections
-from .model import Document
-from .publish import read_manifest
-from .readability import readability
-from .sources import load_sources, read_corpus, read_source
+from leafletgen.errors import LeafletError, TranslationError, shown
+from leafletgen.model import Document
+from leafletgen.publish.unit import read_manifest
+from leafletgen.read.sources import load_sources, read_corpus, read_source
+from leafletgen.select import furniture
+from leafletgen.select.leaflets import load_clinic, select_sections
+from leafletgen.select.readability import readability
+from leafletgen.translate import catalogs, reviews, xliff
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -221,11 +223,11 @@ def _printed_findings(project: Project, ids, *, include_drugs: bool) -> list[fur
 
 def distribution_summary(entries: list[dict]) -> str:
     """The end of ``build``: which PDFs are not cleared for distribution, and why."""
-    summary = distribution.summarise(entries)
+    summary = clearance.summarise(entries)
     if not summary.by_reason:
         return f"all {summary.total} PDF(s) cleared for distribution"
     count = sum(
-        1 for e in entries if (e.get("distribution") or {}).get("status") != distribution.CLEARED
+        1 for e in entries if (e.get("distribution") or {}).get("status") != clearance.CLEARED
     )
     lines = [f"{count} of {summary.total} PDF(s) not cleared for distribution:"]
     for message, paths in sorted(summary.by_reason.items(), key=lambda kv: -len(kv[1])):
@@ -255,36 +257,36 @@ class Progress:
 def cmd_i18n(args: argparse.Namespace) -> int:
     project = find_project(args.project)
     locales = project.locales
-    langs = [i18n.language_code(lang) for lang in languages(args.lang)]
-    langs = langs or i18n.catalog_languages(locales)
+    langs = [catalogs.language_code(lang) for lang in languages(args.lang)]
+    langs = langs or catalogs.catalog_languages(locales)
     if args.action == "extract":
         chosen = select_leaflets(project, include_drugs=True)
         templates = {
-            "messages": i18n.extract_messages(project.root),
-            "content": i18n.extract_content(project.root, [leaflet for _, leaflet in chosen]),
+            "messages": catalogs.extract_messages(project.root),
+            "content": catalogs.extract_content(project.root, [leaflet for _, leaflet in chosen]),
         }
         for domain, catalog in templates.items():
             path = locales / f"{domain}.pot"
-            state = "written" if i18n.write_template(catalog, path) else "unchanged"
+            state = "written" if catalogs.write_template(catalog, path) else "unchanged"
             print(f"{path}: {len(catalog)} messages ({state})")
         return 0
     if args.action == "update":
-        for path, catalog in i18n.update_catalogs(locales, langs):
+        for path, catalog in catalogs.update_catalogs(locales, langs):
             fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
             untranslated = sum(1 for m in catalog if m.id and not m.string)
             print(f"{path}: {len(catalog)} messages, {fuzzy} fuzzy, {untranslated} untranslated")
         return 0
     if args.action == "compile":
-        for path in i18n.compile_catalogs(locales, langs):
+        for path in catalogs.compile_catalogs(locales, langs):
             print(f"compiled {path}")
         return 0
     if args.action == "glossary":
         for lang in langs:
-            terms = distribution.glossary(locales, lang)
+            terms = clearance.glossary(locales, lang)
             if terms.path is None:
                 continue
             target = terms.path.with_suffix(".tbx")
-            from .publish import write_atomic
+            from leafletgen.publish.unit import write_atomic
 
             write_atomic(target, qa_tbx(terms))
             print(f"{target}: {len(terms.terms)} terms")
@@ -294,7 +296,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     if args.action == "export":
         lang = _one_lang(langs, args)
         target = Path(args.output or f"{lang}.xlf")
-        from .publish import write_atomic
+        from leafletgen.publish.unit import write_atomic
 
         write_atomic(target, xliff.export_xliff(project.root, lang))
         print(f'wrote {target} (XLIFF 1.2; approved="yes" on reviewed entries)')
@@ -305,14 +307,14 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 
 def qa_tbx(terms) -> bytes:
-    from .qa import glossary_tbx
+    from leafletgen.translate.qa import glossary_tbx
 
     return glossary_tbx(terms)
 
 
 def _one_lang(langs: list[str], args: argparse.Namespace) -> str:
-    chosen = [i18n.language_code(lang) for lang in languages(args.lang)]
-    if len(chosen) != 1 or chosen[0] == i18n.SOURCE_LANGUAGE:
+    chosen = [catalogs.language_code(lang) for lang in languages(args.lang)]
+    if len(chosen) != 1 or chosen[0] == catalogs.SOURCE_LANGUAGE:
         raise LeafletError(f"i18n {args.action} needs one translated language: --lang LANG")
     return chosen[0]
 
@@ -323,17 +325,17 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
         raise LeafletError("i18n review needs --reviewer NAME and --qualification TEXT")
     if args.leaflet:
         chosen = select_leaflets(project, args.leaflet, include_drugs=True)
-        translator = i18n.load_translator(project.locales, lang, draft=True)
+        translator = catalogs.load_translator(project.locales, lang, draft=True)
         entries = {
             e.key: e
             for spec, leaflet in chosen
-            for e in distribution.printed_entries(leaflet, spec, translator, project.root)
+            for e in clearance.printed_entries(leaflet, spec, translator, project.root)
         }
     else:
         entries = {e.key: e for e in reviews.catalog_entries(project.locales, lang, project.root)}
     if not entries:
         raise TranslationError(f"nothing translated to review in {lang!r}", project.locales / lang)
-    record = distribution.review_record(project.locales, lang)
+    record = clearance.review_record(project.locales, lang)
     before = sum(1 for key in entries if record.review_of(key))
     record = reviews.add_review(
         record,
@@ -348,7 +350,7 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
         f"{(args.date or dt.date.today()).isoformat()}: {len(entries)} entries approved "
         f"as they now stand ({before} were already approved)"
     )
-    findings = distribution.entry_findings(list(entries.values()), lang, project.root)
+    findings = clearance.entry_findings(list(entries.values()), lang, project.root)
     for finding in findings:
         print(f"warning: {finding}")
     if findings:
@@ -384,21 +386,21 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
     incomplete = 0
     findings: dict[str, None] = {}
     for lang in ["en", *[lang for lang in langs if lang != "en"]]:
-        translator = i18n.load_translator(project.locales, lang, draft=True)
+        translator = catalogs.load_translator(project.locales, lang, draft=True)
         print(f"[{lang}]")
-        if lang != i18n.SOURCE_LANGUAGE:
-            record = distribution.review_record(project.locales, lang)
+        if lang != catalogs.SOURCE_LANGUAGE:
+            record = clearance.review_record(project.locales, lang)
             made = ", ".join(f"{t.by} ({t.method})" for t in record.translated) or "not recorded"
             reviewers = ", ".join(
                 f"{r.reviewer} ({r.qualification}) on {r.date}" for r in record.reviews
             )
             print(
-                f"  review record: {i18n.project_relative(record.path, project.root)}: "
+                f"  review record: {catalogs.project_relative(record.path, project.root)}: "
                 f"translated by {made}; reviewed by {reviewers or 'nobody yet'}"
             )
         for spec, leaflet in chosen:
-            needs = i18n.leaflet_needs(leaflet, spec, project.templates, project.root)
-            progress = i18n.translation_progress(needs, translator)
+            needs = catalogs.leaflet_needs(leaflet, spec, project.templates, project.root)
+            progress = catalogs.translation_progress(needs, translator)
             score = readability(leaflet_text(leaflet, translator), lang)
             if score.get("metric"):
                 shown = f"{score['metric']} {score['score']}"
@@ -407,8 +409,8 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
             mark = "ok" if progress.complete else "INCOMPLETE"
             incomplete += not progress.complete
             reviewed = ""
-            if lang != i18n.SOURCE_LANGUAGE:
-                review = distribution.review_translation(leaflet, spec, translator, project.root)
+            if lang != catalogs.SOURCE_LANGUAGE:
+                review = clearance.review_translation(leaflet, spec, translator, project.root)
                 reviewed = f"{review.reviewed}/{progress.total} reviewed, "
                 findings |= dict.fromkeys(str(f) for f in review.findings)
             print(
@@ -429,21 +431,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     project = find_project(args.project)
     today = args.today or dt.date.today()
     chosen = select_leaflets(project, include_drugs=True)
-    langs = [i18n.language_code(lang) for lang in languages(args.lang)]
-    langs = langs or [i18n.SOURCE_LANGUAGE, *i18n.catalog_languages(project.locales)]
+    langs = [catalogs.language_code(lang) for lang in languages(args.lang)]
+    langs = langs or [catalogs.SOURCE_LANGUAGE, *catalogs.catalog_languages(project.locales)]
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
     for document in documents.values():
         for warning in document.warnings:
             print(f"note: {document.path}:{warning.line}: {warning.message}")
     level = "error" if args.strict else "warning"
     findings: dict[str, list[str]] = {}
-    statuses: dict[tuple[str, str], distribution.Status] = {}
+    statuses: dict[tuple[str, str], clearance.Status] = {}
     for lang in langs:
-        translator = i18n.load_translator(project.locales, lang, draft=True)
+        translator = catalogs.load_translator(project.locales, lang, draft=True)
         unreviewed: dict[str, None] = {}
         users: list[str] = []
         for spec, leaflet in chosen:
-            status = distribution.assess(leaflet, spec, translator, root=project.root, today=today)
+            status = clearance.assess(leaflet, spec, translator, root=project.root, today=today)
             statuses[(spec.id, lang)] = status
             for reason in status.reasons:
                 if reason.code == "translation-not-reviewed":
@@ -495,7 +497,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if args.strict and (findings or stale) else 0
 
 
-def _stale_manifest(out: Path, statuses: dict[tuple[str, str], distribution.Status]) -> list[str]:
+def _stale_manifest(out: Path, statuses: dict[tuple[str, str], clearance.Status]) -> list[str]:
     """Built PDFs whose recorded status is not the one they would get now."""
     problems = []
     for entry in read_manifest(out):
@@ -512,7 +514,7 @@ def _stale_manifest(out: Path, statuses: dict[tuple[str, str], distribution.Stat
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .web.app import serve
+    from leafletgen.web.app import serve
 
     project = Project.find(args.project)
     serve(project, host=args.host, port=args.port, out=args.out)

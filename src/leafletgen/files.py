@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import LeafletError
+from leafletgen.errors import LeafletError
 
 # Configuration files (clinic.yaml, definitions, sources.yaml, catalogs) are
 # small; anything larger is not what it claims to be.

@@ -129,7 +129,7 @@ class Document:
     def furniture(self) -> tuple[Furniture, ...]:
         """Every printed line that looks like web furniture (found when first asked:
         a batch that only renders never pays for it)."""
-        from .readers.common import find_furniture
+        from leafletgen.read.common import find_furniture
 
         return find_furniture(self.sections)
 

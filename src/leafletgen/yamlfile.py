@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from .errors import LeafletError, brief
-from .files import MAX_CONFIG_BYTES, read_regular
+from leafletgen.errors import LeafletError, brief
+from leafletgen.files import MAX_CONFIG_BYTES, read_regular
 
 MAX_DEPTH = 40  # nesting of mappings and lists
 

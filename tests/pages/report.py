@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from leafletgen.sources import read_source
+from leafletgen.read.sources import read_source
 
 PAGES = Path(__file__).resolve().parent
 

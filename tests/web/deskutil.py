@@ -11,7 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
-from leafletgen.build import Project, build_leaflets
+from leafletgen.batch.build import Project, build_leaflets
 from leafletgen.web.app import create_app
 
 with warnings.catch_warnings():

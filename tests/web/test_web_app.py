@@ -22,7 +22,12 @@ from deskutil import build, make_client
 from pypdf import PdfReader
 
 from leafletgen.cli import make_parser
-from leafletgen.i18n import catalog_languages, load_translator, read_catalog, write_catalog
+from leafletgen.translate.catalogs import (
+    catalog_languages,
+    load_translator,
+    read_catalog,
+    write_catalog,
+)
 from leafletgen.web import app as web_app
 from leafletgen.web.builds import INTERNAL_ERROR, BuildDesk
 from leafletgen.web.files import safe_name
@@ -609,7 +614,7 @@ def test_concurrent_requests_share_one_build(project_copy):
     def slow_build(*args, **options):
         calls.append(args[1:3])
         release.wait(30)
-        from leafletgen.build import build_leaflets
+        from leafletgen.batch.build import build_leaflets
 
         return build_leaflets(*args, **options)
 

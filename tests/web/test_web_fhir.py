@@ -16,7 +16,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhirpy import SyncFHIRClient
 
-from leafletgen.fhir import resource_id
+from leafletgen.publish.fhir import resource_id
 
 FHIR = "application/fhir+json"
 

@@ -27,15 +27,16 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from .. import __version__, fhir
-from ..build import Project
-from ..twin import LanguageLink, link_order, with_language_links
-from .builds import BuildDesk, BuildJob
-from .fhirapi import make_router, outcome
-from .files import pdf_response
-from .interface import Interface
-from .library import Copy, LeafletInfo, Library, search, variants_for
-from .previews import page_png
+from leafletgen import __version__
+from leafletgen.batch.build import Project
+from leafletgen.publish import fhir
+from leafletgen.render.twin import LanguageLink, link_order, with_language_links
+from leafletgen.web.builds import BuildDesk, BuildJob
+from leafletgen.web.fhirapi import make_router, outcome
+from leafletgen.web.files import pdf_response
+from leafletgen.web.interface import Interface
+from leafletgen.web.library import Copy, LeafletInfo, Library, search, variants_for
+from leafletgen.web.previews import page_png
 
 LOGGER = logging.getLogger(__name__)
 LANGUAGE_COOKIE = "desk_lang"

@@ -2,7 +2,7 @@
 
 A request names a leaflet, a language and a variant. Requests wait in one
 queue and one worker thread builds them in turn, through the same
-:func:`~leafletgen.build.build_leaflets` the command line calls: one build
+:func:`~leafletgen.batch.build.build_leaflets` the command line calls: one build
 at a time (a 2-core clinic server stays responsive, and a leaflet is never
 built twice at once), and a request for a leaflet already waiting or being
 built joins that build instead of starting another. A failing build reports
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import BuildResult, Project, build_leaflets, companion_language
-from ..errors import LeafletError, error_lines
+from leafletgen.batch.build import BuildResult, Project, build_leaflets, companion_language
+from leafletgen.errors import LeafletError, error_lines
 
 LOGGER = logging.getLogger(__name__)
 KEEP_FINISHED = 200  # finished builds remembered for their status pages

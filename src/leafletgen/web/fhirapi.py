@@ -18,9 +18,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from .. import __version__, fhir
-from .files import pdf_response
-from .library import Library, fold
+from leafletgen import __version__
+from leafletgen.publish import fhir
+from leafletgen.web.files import pdf_response
+from leafletgen.web.library import Library, fold
 
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"

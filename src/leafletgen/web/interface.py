@@ -21,9 +21,16 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import i18n as jinja_i18n
 
-from ..build import WEB_TEMPLATES, Project
-from ..errors import LeafletError
-from ..i18n import DOMAINS, KEYWORDS, TEMPLATE_METHOD, catalog_languages, load_translator, po_path
+from leafletgen.batch.build import WEB_TEMPLATES, Project
+from leafletgen.errors import LeafletError
+from leafletgen.translate.catalogs import (
+    DOMAINS,
+    KEYWORDS,
+    TEMPLATE_METHOD,
+    catalog_languages,
+    load_translator,
+    po_path,
+)
 
 SOURCE_LANGUAGE = "en"
 # The leaflet's own partials the desk uses, so a status reads the same on the

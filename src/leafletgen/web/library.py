@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..build import (
+from leafletgen.batch.build import (
     BILINGUAL,
     VARIANTS,
     InputDigests,
@@ -29,11 +29,11 @@ from ..build import (
     input_hash,
     load_specs,
 )
-from ..errors import LeafletError, error_lines
-from ..i18n import catalog_languages, load_translator
-from ..leaflets import LeafletSpec, load_clinic, select_sections
-from ..publish import MANIFEST, read_manifest
-from ..sources import read_corpus
+from leafletgen.errors import LeafletError, error_lines
+from leafletgen.publish.unit import MANIFEST, read_manifest
+from leafletgen.read.sources import read_corpus
+from leafletgen.select.leaflets import LeafletSpec, load_clinic, select_sections
+from leafletgen.translate.catalogs import catalog_languages, load_translator
 
 SOURCE_LANGUAGE = "en"
 

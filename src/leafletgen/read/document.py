@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import SourceError
-from ..files import read_regular
-from ..model import Document, Notice, SourceInfo
-from ..sections import classify_heading
-from .common import (
+from leafletgen.errors import SourceError
+from leafletgen.files import read_regular
+from leafletgen.model import Document, Notice, SourceInfo
+from leafletgen.read.classify import classify_heading
+from leafletgen.read.common import (
     MAX_SOURCE_BYTES,
     WEB_URL,
     Profile,
@@ -28,8 +28,8 @@ from .common import (
     load_profiles,
     strip_chrome,
 )
-from .markdown import read_front_matter, review_from_front_matter, tokenise_markdown
-from .scrape import tokenise_scrape
+from leafletgen.read.markdown import read_front_matter, review_from_front_matter, tokenise_markdown
+from leafletgen.read.scrape import tokenise_scrape
 
 __all__ = ["READERS", "guess_format", "read_document"]
 

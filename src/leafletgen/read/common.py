@@ -19,9 +19,9 @@ from typing import Literal
 
 import yaml
 
-from ..errors import SourceError
-from ..model import Block, Furniture, Notice, Section
-from ..sections import classify_body, classify_heading
+from leafletgen.errors import SourceError
+from leafletgen.model import Block, Furniture, Notice, Section
+from leafletgen.read.classify import classify_body, classify_heading
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 # Every URL from data is a web address: a leaflet never links to a file, a

@@ -18,9 +18,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import TranslationError, raise_all
-from .files import read_regular
-from .i18n import (
+from leafletgen.errors import TranslationError, raise_all
+from leafletgen.files import read_regular
+from leafletgen.translate.catalogs import (
     DOMAINS,
     po_path,
     project_relative,
@@ -28,7 +28,14 @@ from .i18n import (
     text_problem,
     write_catalog,
 )
-from .reviews import METHODS, add_review, fingerprint, load_record, set_translated, write_record
+from leafletgen.translate.reviews import (
+    METHODS,
+    add_review,
+    fingerprint,
+    load_record,
+    set_translated,
+    write_record,
+)
 
 SKELETON = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">

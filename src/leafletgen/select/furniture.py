@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .leaflets import Clinic, Leaflet, dangling_references, kept_on_purpose
-from .readers.common import load_profiles
+from leafletgen.read.common import load_profiles
+from leafletgen.select.leaflets import Clinic, Leaflet, dangling_references, kept_on_purpose
 
 
 @dataclass(frozen=True)

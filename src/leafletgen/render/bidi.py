@@ -25,7 +25,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 from markupsafe import escape
 
-from .fonts import VOID_ELEMENTS
+from leafletgen.render.fonts import VOID_ELEMENTS
 
 _TAG = re.compile(r"(<[^>]*>)")
 _START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b([^>]*)>")

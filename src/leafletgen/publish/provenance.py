@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from . import __version__
+from leafletgen import __version__
 
 _NAMESPACE = uuid.UUID("0d7c2f4e-5b1a-4f0e-9a7e-3c6f1b2d8e41")
 PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"

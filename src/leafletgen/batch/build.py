@@ -3,7 +3,7 @@
 ``build_leaflets`` loads the project once, decides which leaflet x language
 jobs need work (inputs changed, or ``force``), and hands those to an
 executor (this process, a local process pool, or a Dask cluster: see
-:mod:`leafletgen.executors`). Workers select, translate and render, and send
+:mod:`leafletgen.batch.executors`). Workers select, translate and render, and send
 back the PDF bytes with their manifest entry; this process alone writes
 files. A failing job is recorded and the others go on; each PDF is recorded
 in the batch's manifest journal as soon as it is in place and the manifest
@@ -26,29 +26,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, distribution, executors, fhir, twin
-from .errors import DefinitionError, ErrorGroup, LeafletError, raise_all
-from .i18n import (
-    DOMAINS,
-    SOURCE_LANGUAGE,
-    Translator,
-    catalog_languages,
-    check_translations,
-    language_code,
-    load_translator,
-    po_path,
-)
-from .leaflets import (
-    Clinic,
-    Leaflet,
-    LeafletSpec,
-    load_clinic,
-    load_definitions,
-    load_drugs,
-    select_sections,
-)
-from .model import Document
-from .publish import (
+from leafletgen import __version__, clearance
+from leafletgen.batch import executors
+from leafletgen.errors import DefinitionError, ErrorGroup, LeafletError, raise_all
+from leafletgen.model import Document
+from leafletgen.publish import fhir
+from leafletgen.publish.unit import (
     ManifestEntry,
     ManifestJournal,
     check_manifest,
@@ -58,14 +41,40 @@ from .publish import (
     read_manifest,
     sweep_leftovers,
 )
-from .readability import readability
-from .render import STYLESHEET, RenderedPdf, RenderOptions, render_document, render_html
-from .sources import read_corpus
+from leafletgen.read.sources import read_corpus
+from leafletgen.render import twin
+from leafletgen.render.pdf import (
+    STYLESHEET,
+    RenderedPdf,
+    RenderOptions,
+    render_document,
+    render_html,
+)
+from leafletgen.select.leaflets import (
+    Clinic,
+    Leaflet,
+    LeafletSpec,
+    load_clinic,
+    load_definitions,
+    load_drugs,
+    select_sections,
+)
+from leafletgen.select.readability import readability
+from leafletgen.translate.catalogs import (
+    DOMAINS,
+    SOURCE_LANGUAGE,
+    Translator,
+    catalog_languages,
+    check_translations,
+    language_code,
+    load_translator,
+    po_path,
+)
 
 LOGGER = logging.getLogger("leafletgen")
 
 if TYPE_CHECKING:
-    from .executors import Backend
+    from leafletgen.batch.executors import Backend
 
 # Tagged, accessible PDF: structure tree, /Lang, /MarkInfo, title shown in the
 # title bar, alternative text for images.
@@ -310,7 +319,7 @@ def input_hash(
             "id": spec.id,
             "variant": variant,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
-            "sources": distribution.source_codes(leaflet, today or dt.date.today()),
+            "sources": clearance.source_codes(leaflet, today or dt.date.today()),
         },
         sort_keys=True,
     )
@@ -356,7 +365,7 @@ def leaflet_dates(leaflet: Leaflet) -> tuple[dt.date | None, dt.date | None]:
     issued = created.date() if created else None
     # Each source's next review as the distribution status counts it (the
     # publisher's date or cycle, or the clinic's own check of the page).
-    nexts = [distribution.source_review(d).next for d in leaflet.documents]
+    nexts = [clearance.source_review(d).next for d in leaflet.documents]
     candidates = [n for n in nexts if n]
     if issued and None in nexts:
         candidates.append(_one_year_after(issued))
@@ -557,7 +566,7 @@ class PreparedLeaflet:
     leaflet: Leaflet
     translator: Translator
     companion: Translator | None  # the second language of a bilingual edition
-    status: distribution.Status
+    status: clearance.Status
     options: RenderOptions
     html: str
 
@@ -587,8 +596,8 @@ def prepare_leaflet(
         created=creation_date(leaflet),
         issued=issued,
         review_by=review_by,
-        distribution=distribution.printed_reasons(status),
-        translation_credit=distribution.credit(status),
+        distribution=clearance.printed_reasons(status),
+        translation_credit=clearance.credit(status),
     )
     html = render_html(
         leaflet,
@@ -606,10 +615,10 @@ def _assess(
     leaflet: Leaflet,
     spec: LeafletSpec,
     translator: Translator,
-    extra: tuple[distribution.Reason, ...] = (),
-) -> distribution.Status:
+    extra: tuple[clearance.Reason, ...] = (),
+) -> clearance.Status:
     """The distribution status of a leaflet built in ``workspace``."""
-    return distribution.assess(
+    return clearance.assess(
         leaflet,
         spec,
         translator,
@@ -649,9 +658,9 @@ def render_leaflet(
             f"overflow {rendered.overflow(allowed):.1f} page"
         )
         status = _assess(
-            workspace, leaflet, spec, translator, (distribution.Reason("page-budget", overrun),)
+            workspace, leaflet, spec, translator, (clearance.Reason("page-budget", overrun),)
         )
-        options = replace(prepared.options, distribution=distribution.printed_reasons(status))
+        options = replace(prepared.options, distribution=clearance.printed_reasons(status))
         prepared = replace(
             prepared,
             status=status,
@@ -680,8 +689,8 @@ def render_leaflet(
         variant=variant,
         created=created.isoformat() if created else None,
         distribution=status.as_json(),
-        translators=distribution.translator_json(status),
-        reviewers=distribution.reviewer_json(status),
+        translators=clearance.translator_json(status),
+        reviewers=clearance.reviewer_json(status),
     )
     entry = replace(
         entry,
@@ -930,7 +939,7 @@ def build_leaflets(
     ``"local"`` (the default: this process for one job or ``jobs`` <= 1, else
     a pool of ``jobs`` processes), ``"dask"`` (a Dask cluster of ``jobs``
     workers on this machine), ``"dask://HOST:PORT"`` (an existing Dask
-    scheduler), or a :class:`~leafletgen.executors.Backend`. Whichever it
+    scheduler), or a :class:`~leafletgen.batch.executors.Backend`. Whichever it
     is, the same inputs give the same bytes, and only this process writes
     files. A failure stops only its own leaflet; a job whose worker died is
     given to another. ``on_result`` is called after each leaflet with the

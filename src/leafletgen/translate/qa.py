@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import TranslationError, raise_all
-from .yamlfile import load_yaml
+from leafletgen.errors import TranslationError, raise_all
+from leafletgen.yamlfile import load_yaml
 
 # translate-toolkit checkers used, by the name they report under.
 TOOLKIT_CHECKS = (

@@ -26,11 +26,11 @@ from urllib.parse import quote
 from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
-from .bidi import text_direction
-from .errors import LeafletError
-from .files import read_regular
-from .fonts import bcp47
-from .publish import output_file, write_atomic
+from leafletgen.errors import LeafletError
+from leafletgen.files import read_regular
+from leafletgen.publish.unit import output_file, write_atomic
+from leafletgen.render.bidi import text_direction
+from leafletgen.render.fonts import bcp47
 
 # --- phone numbers ------------------------------------------------------------------
 

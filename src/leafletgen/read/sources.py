@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .errors import LeafletError, SourceError, brief, raise_all
-from .model import Checked, Document, Licence, SourceInfo
-from .readers import READERS, read_document
-from .readers.common import WEB_URL
-from .yamlfile import LineDict, LineList, load_yaml, require_keys
+from leafletgen.errors import LeafletError, SourceError, brief, raise_all
+from leafletgen.model import Checked, Document, Licence, SourceInfo
+from leafletgen.read.common import WEB_URL
+from leafletgen.read.document import READERS, read_document
+from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 SOURCE_KEYS = {
     "id": str,
@@ -145,7 +145,7 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
 
 
 def read_source(path: str | Path, info: SourceInfo | None = None) -> Document:
-    """Read one source file; see :func:`leafletgen.readers.read_document`."""
+    """Read one source file; see :func:`leafletgen.read.document.read_document`."""
     return read_document(path, info)
 
 

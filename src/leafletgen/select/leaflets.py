@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .errors import DefinitionError, LeafletError, brief, raise_all
-from .files import inside, read_regular
-from .model import SECTION_KINDS, Block, Document, Section
-from .readers.common import normalise
-from .yamlfile import LineDict, LineList, load_yaml, require_keys
+from leafletgen.errors import DefinitionError, LeafletError, brief, raise_all
+from leafletgen.files import inside, read_regular
+from leafletgen.model import SECTION_KINDS, Block, Document, Section
+from leafletgen.read.common import normalise
+from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 LEAFLET_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PAPER_SIZES = ("letter", "A4")

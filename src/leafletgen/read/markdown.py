@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SourceError, brief
-from ..yamlfile import LineDict, parse_yaml
-from .common import Profile, Token, normalise
+from leafletgen.errors import SourceError, brief
+from leafletgen.read.common import Profile, Token, normalise
+from leafletgen.yamlfile import LineDict, parse_yaml
 
 # Every pattern here runs in time linear in the line: no nested or adjacent
 # quantifiers over the same characters, and the inner parts of links, images

@@ -7,7 +7,7 @@ on every page of the PDF, the manifest's ``distribution`` key, the FHIR
 
 * every translated string it prints was approved, as it now stands, by a
   named, qualified reviewer (``locales/<lang>/reviews.yaml``) and passes
-  translation QA (:mod:`leafletgen.qa`);
+  translation QA (:mod:`leafletgen.translate.qa`);
 * every source's licence is recorded and, where it needs one, the clinic's
   permission is recorded (``licence.permission`` in ``sources.yaml``);
 * every source has a next review date that has not passed: the publisher's
@@ -27,8 +27,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DefinitionError, LeafletError
-from .i18n import (
+from leafletgen.errors import DefinitionError, LeafletError
+from leafletgen.model import Document
+from leafletgen.select.leaflets import Leaflet, LeafletSpec
+from leafletgen.translate.catalogs import (
     DOMAINS,
     SOURCE_LANGUAGE,
     Need,
@@ -38,11 +40,16 @@ from .i18n import (
     project_relative,
     read_catalog,
 )
-from .leaflets import Leaflet, LeafletSpec
-from .model import Document
-from .qa import Finding, Glossary, check_entry, load_glossary
-from .reviews import Printed, Review, ReviewRecord, Translated, fingerprint, load_record
-from .yamlfile import LineDict, load_yaml
+from leafletgen.translate.qa import Finding, Glossary, check_entry, load_glossary
+from leafletgen.translate.reviews import (
+    Printed,
+    Review,
+    ReviewRecord,
+    Translated,
+    fingerprint,
+    load_record,
+)
+from leafletgen.yamlfile import LineDict, load_yaml
 
 CLEARED = "cleared"
 NOT_CLEARED = "not-cleared"
@@ -303,7 +310,7 @@ def printed_entries(
 
 @cache
 def _publishers(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    from .sources import load_sources
+    from leafletgen.read.sources import load_sources
 
     try:
         infos = load_sources(path.parent).values()

@@ -8,7 +8,7 @@ from importlib import resources
 
 import yaml
 
-from .model import SECTION_KINDS
+from leafletgen.model import SECTION_KINDS
 
 
 def _load() -> dict:

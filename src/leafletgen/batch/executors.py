@@ -4,7 +4,7 @@ Every backend is a ``concurrent.futures`` executor and :func:`run_jobs` is
 the one loop that feeds it: this process (:class:`InProcess`), a local
 process pool (:class:`LocalPool`), or a Dask cluster (:class:`DaskCluster`,
 whose ``Client.get_executor()`` is such an executor). A worker receives a
-:class:`~leafletgen.build.Job` naming a workspace it already holds and
+:class:`~leafletgen.batch.build.Job` naming a workspace it already holds and
 returns the PDF bytes and manifest entry; only the calling process writes
 files. A job whose worker died is given to a new worker (up to
 :data:`ATTEMPTS` times), so one crash does not lose the batch.
@@ -24,10 +24,10 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
-from .errors import LeafletError
+from leafletgen.errors import LeafletError
 
 if TYPE_CHECKING:
-    from .build import Job, Rendered, Workspace
+    from leafletgen.batch.build import Job, Rendered, Workspace
 
 ATTEMPTS = 3  # a job whose worker dies this many times fails
 RECYCLE_AFTER = 100  # jobs per local worker process before it is replaced (memory stays flat)
@@ -77,7 +77,7 @@ class InProcess(Backend):
 
     @contextlib.contextmanager
     def executor(self, workspace: Workspace) -> Iterator[Executor]:
-        from .build import install_workspace, remove_workspace
+        from leafletgen.batch.build import install_workspace, remove_workspace
 
         install_workspace(workspace)
         try:
@@ -89,8 +89,8 @@ class InProcess(Backend):
 def _init_local_worker(parent: int, workspace: Workspace) -> None:
     """Set up a pool worker: watch the parent, install the workspace, and
     parse the stylesheet and its fonts before the first job."""
-    from .build import install_workspace
-    from .render import STYLESHEET, warm_renderer
+    from leafletgen.batch.build import install_workspace
+    from leafletgen.render.pdf import STYLESHEET, warm_renderer
 
     # Ctrl-C reaches the whole process group; the batch's own process decides
     # what stops (and ends its workers), so a worker never dies mid-job of it.
@@ -119,7 +119,7 @@ def _die_with_parent(parent: int) -> None:
 
 # Imported by the fork server before it forks any worker: every worker starts
 # with WeasyPrint loaded instead of importing it (about 0.7 s) itself.
-_PRELOAD = ["leafletgen.build", "leafletgen.render", "weasyprint"]
+_PRELOAD = ["leafletgen.batch.build", "leafletgen.render.pdf", "weasyprint"]
 
 
 class LocalPool(Backend):
@@ -178,13 +178,13 @@ class DaskCluster(Backend):
     ``address`` (``HOST:PORT``).
 
     Workers need no shared disk: the project's input files travel once per
-    worker as a content-addressed snapshot (see :mod:`leafletgen.cluster`).
+    worker as a content-addressed snapshot (see :mod:`leafletgen.batch.cluster`).
     Dask gives the jobs of a worker that dies to the others; the nanny starts
     a replacement, which receives the snapshot when it joins.
     """
 
     def __init__(self, address: str | None = None, *, workers: int = 2):
-        from . import cluster
+        from leafletgen.batch import cluster
 
         self.workers = max(1, workers)
         self.client, self._cluster = cluster.connect(address, workers=self.workers)
@@ -194,7 +194,7 @@ class DaskCluster(Backend):
 
     @contextlib.contextmanager
     def executor(self, workspace: Workspace) -> Iterator[Executor]:
-        from . import cluster
+        from leafletgen.batch import cluster
 
         with cluster.workspace_on_workers(self.client, workspace):
             yield self.client.get_executor(pure=False)
@@ -269,7 +269,7 @@ def _feed(
     publish: Callable[[Rendered], None],
     interrupted: threading.Event,
 ) -> None:
-    from .build import Rendered, run_job
+    from leafletgen.batch.build import Rendered, run_job
 
     queue = deque(jobs)
     attempts: Counter[Job] = Counter()

@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .errors import LeafletError, PublishError
-from .publish import ManifestEntry, output_file, write_atomic
+from leafletgen.errors import LeafletError, PublishError
+from leafletgen.publish.unit import ManifestEntry, output_file, write_atomic
 
 # LOINC 34895-3 "Education note"; SNOMED CT 311401005 "Patient education".
 DOCUMENT_TYPE = {
@@ -40,7 +40,7 @@ def resource_id(entry: ManifestEntry | dict) -> str:
 
 def doc_status(entry: dict) -> str:
     """``final`` only for a leaflet cleared for distribution (see
-    :mod:`leafletgen.distribution`); anything else, or no status, is
+    :mod:`leafletgen.clearance`); anything else, or no status, is
     ``preliminary``."""
     distribution = entry.get("distribution") or {}
     cleared = distribution.get("status") == "cleared" and not entry.get("draft")
@@ -143,7 +143,7 @@ def resources_of(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """An entry's DocumentReference and Provenance, related to its English
     ``original`` if it has one."""
-    from .provenance import provenance
+    from leafletgen.publish.provenance import provenance
 
     original_id = resource_id(original) if original else None
     reference = document_reference(entry, out, inline=inline, original=original_id, content=content)

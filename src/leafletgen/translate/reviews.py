@@ -25,9 +25,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import LeafletError, TranslationError, raise_all
-from .publish import write_atomic
-from .yamlfile import load_yaml, require_keys
+from leafletgen.errors import LeafletError, TranslationError, raise_all
+from leafletgen.publish.unit import write_atomic
+from leafletgen.yamlfile import load_yaml, require_keys
 
 RECORD = "reviews.yaml"
 DOMAINS = ("messages", "content")
@@ -325,7 +325,7 @@ class Printed:
 
 def catalog_entries(locales: Path, lang: str, root: Path) -> list[Printed]:
     """Every translated, not fuzzy entry of the language's catalogs."""
-    from .i18n import po_path, project_relative, read_catalog
+    from leafletgen.translate.catalogs import po_path, project_relative, read_catalog
 
     entries = []
     for domain in DOMAINS:

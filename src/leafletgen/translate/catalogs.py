@@ -33,12 +33,12 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 
-from . import __version__
-from .errors import LeafletError, TranslationError, brief, raise_all
-from .files import MAX_CONFIG_BYTES, contained, read_regular
-from .leaflets import Leaflet, LeafletSpec
-from .publish import write_atomic
-from .yamlfile import LineDict, parse_yaml
+from leafletgen import __version__
+from leafletgen.errors import LeafletError, TranslationError, brief, raise_all
+from leafletgen.files import MAX_CONFIG_BYTES, contained, read_regular
+from leafletgen.publish.unit import write_atomic
+from leafletgen.select.leaflets import Leaflet, LeafletSpec
+from leafletgen.yamlfile import LineDict, parse_yaml
 
 SOURCE_LANGUAGE = "en"
 DOMAINS = ("messages", "content")

@@ -30,13 +30,14 @@ from babel.dates import format_date
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.ext import i18n as jinja_i18n
 
-from . import __version__, fonts, twin
-from .bidi import isolate_ltr, text_direction
-from .errors import RenderError
-from .files import contained, read_regular
-from .i18n import Translator
-from .leaflets import Clinic, Leaflet
-from .readers.common import WEB_URL
+from leafletgen import __version__
+from leafletgen.errors import RenderError
+from leafletgen.files import contained, read_regular
+from leafletgen.read.common import WEB_URL
+from leafletgen.render import fonts, twin
+from leafletgen.render.bidi import isolate_ltr, text_direction
+from leafletgen.select.leaflets import Clinic, Leaflet
+from leafletgen.translate.catalogs import Translator
 
 LOGGER = logging.getLogger(__name__)
 TEMPLATE = "leaflet.html"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .common import Profile, Token, normalise
+from leafletgen.read.common import Profile, Token, normalise
 
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+)(.*)$")
 _SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")

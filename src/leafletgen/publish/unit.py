@@ -31,10 +31,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import __version__
-from .errors import PublishError, brief
-from .files import inside
-from .model import Document
+from leafletgen import __version__
+from leafletgen.errors import PublishError, brief
+from leafletgen.files import inside
+from leafletgen.model import Document
 
 MANIFEST = "manifest.json"
 GENERATOR = "leafletgen"

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin
 
-from . import __version__
-from .executors import ExecutorError
+from leafletgen import __version__
+from leafletgen.batch.executors import ExecutorError
 
 if TYPE_CHECKING:
-    from .build import Workspace
+    from leafletgen.batch.build import Workspace
 
 FOLDERS = ("sources", "leaflets", "templates", "locales")
 CONNECT_TIMEOUT = "5s"
@@ -93,8 +93,8 @@ class WorkspacePlugin(WorkerPlugin):
         await asyncio.get_running_loop().run_in_executor(None, self._install)
 
     def _install(self) -> None:
-        from .build import Project, install_workspace, load_workspace
-        from .render import STYLESHEET, warm_renderer
+        from leafletgen.batch.build import Project, install_workspace, load_workspace
+        from leafletgen.render.pdf import STYLESHEET, warm_renderer
 
         if self.version != __version__:
             raise ExecutorError(
@@ -110,7 +110,7 @@ class WorkspacePlugin(WorkerPlugin):
         warm_renderer(project.templates / STYLESHEET)
 
     def teardown(self, worker) -> None:
-        from .build import remove_workspace
+        from leafletgen.batch.build import remove_workspace
 
         remove_workspace(self.key)
         if self.folder is not None:

@@ -31,7 +31,7 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import RenderError
+from leafletgen.errors import RenderError
 
 CJK_FOLDER = Path("/usr/share/fonts/opentype/noto")
 
@@ -311,7 +311,7 @@ def check_glyphs(html: str, templates: Path) -> tuple[str, ...]:
                 )
             )
     if problems:
-        from .errors import raise_all
+        from leafletgen.errors import raise_all
 
         raise_all(problems)
     return langs

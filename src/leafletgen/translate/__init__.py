@@ -1,0 +1,1 @@
+"""Translate: gettext catalogs, translation QA, translation reviews, XLIFF."""
