@@ -172,7 +172,7 @@ def test_select_leaflets_leaves_out_drugs_not_built(project):
 KILLED_WHILE_PUBLISHING = """
 import os, signal, sys
 from pathlib import Path
-from leafletgen import publish
+from leafletgen.publish import unit
 
 moves = []
 real_replace = os.replace

@@ -1434,8 +1434,9 @@ def test_every_pattern_over_untrusted_lines_is_linear():
     seconds, a backtracking one would run for hours."""
     script = """
 import re, sys, json
-from leafletgen.read.document import common, markdown, scrape
-from leafletgen import readability, sections
+from leafletgen.read import common, markdown, scrape
+from leafletgen.read import classify as sections
+from leafletgen.select import readability
 lines = json.loads(sys.stdin.read())
 def collect(value, found):
     # every compiled pattern a profile holds, however it is nested
