@@ -57,6 +57,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Run the app; on shutdown, stop the build queue."""
         yield
         await asyncio.to_thread(state.builds.close)  # the build under way finishes first
 

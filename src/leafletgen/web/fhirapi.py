@@ -200,6 +200,7 @@ def searchset(
     params = [(f"{n}:{m}" if m else n, v) for n, m, v in criteria]
 
     def link(relation: str, start: int) -> dict[str, str]:
+        """A link to the page of matches starting at ``start``."""
         query = urlencode([*params, ("_count", str(count)), ("_offset", str(start))])
         return {"relation": relation, "url": f"{base}/DocumentReference?{query}"}
 
