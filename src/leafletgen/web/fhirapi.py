@@ -157,7 +157,8 @@ def _matches(resource: dict[str, Any], name: str, modifier: str, wanted: str) ->
 def search_criteria(params: QueryParams) -> tuple[list[Criterion], list[str]]:
     """The supported search parameters of a query as ``(name, modifier, value)``,
     and the names of those ignored (unsupported, control parameters aside)."""
-    criteria, ignored = [], []
+    criteria: list[Criterion] = []
+    ignored: list[str] = []
     for key, value in params.multi_items():
         name, _, modifier = key.partition(":")
         if name in SEARCH_PARAMETERS and modifier in ("", "contains", "exact", "not"):
