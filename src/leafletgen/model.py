@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Literal
 
 SectionKind = Literal[
@@ -120,18 +119,12 @@ class Document:
     last_reviewed: dt.date | None = None
     next_review: dt.date | None = None
     warnings: tuple[Notice, ...] = field(default=())
+    # Every printed line that looks like web furniture, found by the reader.
+    furniture: tuple[Furniture, ...] = field(default=())
 
     @property
     def id(self) -> str:
         return self.source.id
-
-    @cached_property
-    def furniture(self) -> tuple[Furniture, ...]:
-        """Every printed line that looks like web furniture (found when first asked:
-        a batch that only renders never pays for it)."""
-        from leafletgen.read.common import find_furniture
-
-        return find_furniture(self.sections)
 
     @property
     def publisher(self) -> str | None:

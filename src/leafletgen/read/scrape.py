@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 
-from leafletgen.read.common import Profile, Token, normalise
+from leafletgen.read.profiles import Profile
+from leafletgen.read.text import Token, normalise
 
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+)(.*)$")
 _SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leafletgen.read.common import load_profiles
+from leafletgen.read.profiles import load_profiles
 from leafletgen.select.leaflets import Clinic, Leaflet, dangling_references, kept_on_purpose
 
 

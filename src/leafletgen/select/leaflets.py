@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 from leafletgen.errors import DefinitionError, LeafletError, brief, raise_all
 from leafletgen.files import inside, read_regular
 from leafletgen.model import SECTION_KINDS, Block, Document, Section
-from leafletgen.read.common import normalise
+from leafletgen.read.text import normalise
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 LEAFLET_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
