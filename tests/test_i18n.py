@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from conftest import squash
 from leafletgen.batch.build import build_leaflets, select_leaflets
 from leafletgen.errors import LeafletError, TranslationError
-from leafletgen.select.leaflets import load_clinic
+from leafletgen.select.clinic import load_clinic
 from leafletgen.translate import catalogs
 from test_build import pdf_text
 

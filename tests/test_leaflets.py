@@ -8,12 +8,9 @@ import textwrap
 import pytest
 
 from leafletgen.errors import DefinitionError, LeafletError
-from leafletgen.select.leaflets import (
-    load_clinic,
-    load_definition,
-    load_definitions,
-    select_sections,
-)
+from leafletgen.select.clinic import load_clinic
+from leafletgen.select.definitions import load_definition, load_definitions
+from leafletgen.select.selection import select_sections
 
 
 def write(tmp_path, text: str, name: str = "leaflet.yaml"):
@@ -192,7 +189,7 @@ def test_range_ending_on_a_lead_in_without_its_list_is_refused(tmp_path, corpus)
 
 
 def test_drug_passage_brings_the_definition_of_a_term_it_uses(corpus):
-    from leafletgen.select.leaflets import find_drug_passages
+    from leafletgen.select.passages import find_drug_passages
 
     names = ("bevacizumab", "trastuzumab emtansine")
     ((passage,),) = [find_drug_passages("bevacizumab", names, corpus)]
@@ -202,7 +199,7 @@ def test_drug_passage_brings_the_definition_of_a_term_it_uses(corpus):
 
 
 def test_drug_passage_brings_what_its_first_words_point_back_to(corpus):
-    from leafletgen.select.leaflets import find_drug_passages
+    from leafletgen.select.passages import find_drug_passages
 
     names = ("trastuzumab", "trastuzumab emtansine")
     ((passage,),) = [find_drug_passages("trastuzumab emtansine", names, corpus)]

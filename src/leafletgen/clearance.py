@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from leafletgen.errors import DefinitionError, LeafletError
-from leafletgen.model import Document
-from leafletgen.select.leaflets import Leaflet, LeafletSpec
+from leafletgen.model import Document, Leaflet
+from leafletgen.select.definitions import LeafletSpec
+from leafletgen.select.drugs import read_drugs
 from leafletgen.translate.catalogs import (
     DOMAINS,
     SOURCE_LANGUAGE,
@@ -49,7 +50,6 @@ from leafletgen.translate.reviews import (
     fingerprint,
     load_record,
 )
-from leafletgen.yamlfile import LineDict, load_yaml
 
 CLEARED = "cleared"
 NOT_CLEARED = "not-cleared"
@@ -224,26 +224,11 @@ def _catalog_lines(path: Path, mtime_ns: int) -> dict[str, int]:
     return {m.id: m.lineno for m in read_catalog(path) if m.id and isinstance(m.id, str)}
 
 
-@cache
-def _drug_names(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    try:
-        data = load_yaml(path, DefinitionError)
-    except DefinitionError:
-        return ()
-    names = []
-    for entry in data.get("drugs") or ():
-        if isinstance(entry, LineDict) and isinstance(entry.get("name"), str):
-            names.append(entry["name"])
-            names += [str(b) for b in entry.get("brands") or () if isinstance(b, str)]
-    return tuple(names)
-
-
 def drug_names(root: Path) -> tuple[str, ...]:
     """Every drug and brand name ``leaflets/drugs.yaml`` lists."""
-    path = root / "leaflets" / "drugs.yaml"
     try:
-        return _drug_names(path, path.stat().st_mtime_ns)
-    except OSError:
+        return read_drugs(root / "leaflets" / "drugs.yaml").names
+    except DefinitionError:
         return ()
 
 

@@ -32,8 +32,9 @@ from leafletgen.model import Document
 from leafletgen.publish.unit import read_manifest
 from leafletgen.read.sources import load_sources, read_corpus, read_source
 from leafletgen.select import furniture
-from leafletgen.select.leaflets import load_clinic, select_sections
+from leafletgen.select.clinic import load_clinic
 from leafletgen.select.readability import readability
+from leafletgen.select.selection import select_sections
 from leafletgen.translate import catalogs, reviews, xliff
 
 

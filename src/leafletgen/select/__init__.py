@@ -1,2 +1,2 @@
 """Select: clinic, leaflet definitions and drugs.yaml; a definition and the
-corpus -> a :class:`~leafletgen.select.leaflets.Leaflet`."""
+corpus -> a :class:`~leafletgen.model.Leaflet`."""

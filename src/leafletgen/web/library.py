@@ -32,7 +32,9 @@ from leafletgen.batch.build import (
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.publish.unit import MANIFEST, read_manifest
 from leafletgen.read.sources import read_corpus
-from leafletgen.select.leaflets import LeafletSpec, load_clinic, select_sections
+from leafletgen.select.clinic import load_clinic
+from leafletgen.select.definitions import LeafletSpec
+from leafletgen.select.selection import select_sections
 from leafletgen.translate.catalogs import catalog_languages, load_translator
 
 SOURCE_LANGUAGE = "en"
