@@ -18,7 +18,7 @@ from leafletgen import clearance
 from leafletgen.batch.build import build_leaflets, select_leaflets
 from leafletgen.cli import main
 from leafletgen.translate import qa, reviews
-from leafletgen.translate.catalogs import load_translator
+from leafletgen.translate.translator import load_translator
 from leafletgen.translate.xliff import export_xliff, import_xliff
 
 TODAY = dt.date(2026, 11, 23)

@@ -1282,7 +1282,7 @@ def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, co
     from leafletgen.render.pdf import RenderOptions, render_html
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
-    from leafletgen.translate.catalogs import Entry, Translator
+    from leafletgen.translate.translator import Entry, Translator
 
     spec = load_specs(project)["immunotherapy"]
     leaflet = select_sections(spec, corpus)
@@ -1370,7 +1370,7 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
     from leafletgen.render.pdf import STYLESHEET, RenderOptions, render_html, render_pdf
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
-    from leafletgen.translate.catalogs import Translator
+    from leafletgen.translate.translator import Translator
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)

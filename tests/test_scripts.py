@@ -370,7 +370,7 @@ def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.definitions import load_definitions
     from leafletgen.select.selection import select_sections
-    from leafletgen.translate.catalogs import load_translator
+    from leafletgen.translate.translator import load_translator
 
     english = "Immunotherapy helps the immune system to better act against cancer."
     _set_translation(project_copy, "ar", "content", english, "")

@@ -34,9 +34,6 @@ from leafletgen.select.drugs import read_drugs
 from leafletgen.translate.catalogs import (
     DOMAINS,
     SOURCE_LANGUAGE,
-    Need,
-    Translator,
-    leaflet_needs,
     po_path,
     project_relative,
     read_catalog,
@@ -50,6 +47,7 @@ from leafletgen.translate.reviews import (
     fingerprint,
     load_record,
 )
+from leafletgen.translate.translator import Need, Translator, leaflet_needs
 
 CLEARED = "cleared"
 NOT_CLEARED = "not-cleared"

@@ -58,13 +58,11 @@ from leafletgen.select.selection import select_sections
 from leafletgen.translate.catalogs import (
     DOMAINS,
     SOURCE_LANGUAGE,
-    Translator,
     catalog_languages,
-    check_translations,
     language_code,
-    load_translator,
     po_path,
 )
+from leafletgen.translate.translator import Translator, check_translations, load_translator
 
 LOGGER = logging.getLogger("leafletgen")
 

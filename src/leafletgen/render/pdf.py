@@ -38,7 +38,7 @@ from leafletgen.read.text import WEB_URL
 from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import isolate_ltr, text_direction
 from leafletgen.select.clinic import Clinic
-from leafletgen.translate.catalogs import Translator
+from leafletgen.translate.translator import Translator
 
 LOGGER = logging.getLogger(__name__)
 TEMPLATE = "leaflet.html"

@@ -35,7 +35,8 @@ from leafletgen.read.sources import read_corpus
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.selection import select_sections
-from leafletgen.translate.catalogs import catalog_languages, load_translator
+from leafletgen.translate.catalogs import catalog_languages
+from leafletgen.translate.translator import load_translator
 
 SOURCE_LANGUAGE = "en"
 
