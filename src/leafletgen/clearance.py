@@ -27,8 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from leafletgen.errors import DefinitionError, LeafletError
 from leafletgen.model import Document, Leaflet
+from leafletgen.read.sources import load_sources
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.drugs import read_drugs
 from leafletgen.translate.catalogs import (
@@ -223,11 +223,12 @@ def _catalog_lines(path: Path, mtime_ns: int) -> dict[str, int]:
 
 
 def drug_names(root: Path) -> tuple[str, ...]:
-    """Every drug and brand name ``leaflets/drugs.yaml`` lists."""
-    try:
-        return read_drugs(root / "leaflets" / "drugs.yaml").names
-    except DefinitionError:
+    """Every drug and brand name ``leaflets/drugs.yaml`` lists (none without
+    the file); a broken file is its own error, never an empty list."""
+    path = root / "leaflets" / "drugs.yaml"
+    if not path.exists():
         return ()
+    return read_drugs(path).names
 
 
 @cache
@@ -273,11 +274,10 @@ def printed_entries(
         catalogs[domain] = (project_relative(path, root), lines)
     entries, seen = [], set()
     for need in needs:
-        if (need.domain, need.msgid) in seen or translator.state(need.domain, need.msgid) != (
-            "translated"
-        ):
+        key = (need.domain, need.msgid)
+        if key in seen or translator.state(*key) != "translated":
             continue
-        seen.add((need.domain, need.msgid))
+        seen.add(key)
         table = translator.messages if need.domain == "messages" else translator.content_entries
         msgstr = table[need.msgid].text
         relative, lines = catalogs[need.domain]
@@ -293,20 +293,17 @@ def printed_entries(
 
 @cache
 def _publishers(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    from leafletgen.read.sources import load_sources
-
-    try:
-        infos = load_sources(path.parent).values()
-    except LeafletError:
-        return ()
+    infos = load_sources(path.parent).values()
     return tuple(sorted({info.publisher for info in infos if info.publisher}))
 
 
 def kept_names(root: Path) -> tuple[str, ...]:
     """Names a translation keeps as they are: every publisher of sources.yaml
-    and every drug and brand name of drugs.yaml."""
+    and every drug and brand name of drugs.yaml. A broken file is its own
+    error: the checks that use these names never pass by default."""
     path = root / "sources" / "sources.yaml"
-    return tuple(sorted(set(_publishers(path, _mtime(path))) | set(drug_names(root))))
+    publishers = _publishers(path, _mtime(path)) if path.exists() else ()
+    return tuple(sorted(set(publishers) | set(drug_names(root))))
 
 
 def entry_findings(entries: list[Printed], lang: str, root: Path) -> list[Finding]:
@@ -461,10 +458,7 @@ def printed_reasons(status: Status) -> tuple[dict[str, str], ...]:
     for reason in status.reasons:
         seen.setdefault(
             (reason.code, reason.subject or ""),
-            {
-                "code": reason.code,
-                "subject": reason.subject or "",
-            },
+            {"code": reason.code, "subject": reason.subject or ""},
         )
     return tuple(seen.values())
 
