@@ -71,6 +71,7 @@ class Reason:
     details: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
+        """The reason as the manifest records it."""
         data: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.subject:
             data["subject"] = self.subject
@@ -107,10 +108,12 @@ class Status:
 
     @property
     def status(self) -> str:
+        """``cleared`` or ``not-cleared``."""
         return NOT_CLEARED if self.reasons else CLEARED
 
     @property
     def cleared(self) -> bool:
+        """Whether nothing keeps the output from patients."""
         return not self.reasons
 
     def as_json(self) -> dict[str, Any]:
@@ -223,8 +226,7 @@ def _catalog_lines(path: Path, mtime_ns: int) -> dict[str, int]:
 
 
 def drug_names(root: Path) -> tuple[str, ...]:
-    """Every drug and brand name ``leaflets/drugs.yaml`` lists (none without
-    the file); a broken file is its own error, never an empty list."""
+    """Every drug and brand name ``leaflets/drugs.yaml`` lists; a broken file is an error."""
     path = root / "leaflets" / "drugs.yaml"
     if not path.exists():
         return ()
@@ -254,6 +256,7 @@ def review_record(locales: Path, lang: str) -> ReviewRecord:
 
 
 def glossary(locales: Path, lang: str) -> Glossary:
+    """The language's glossary (re-read when the file changes)."""
     return _glossary(locales, lang, _mtime(locales / lang / "glossary.yaml"))
 
 
@@ -283,11 +286,8 @@ def printed_entries(
         relative, lines = catalogs[need.domain]
         line = lines.get(need.msgid)
         where = relative + (f":{line}" if line else "")
-        entries.append(
-            Printed(
-                need.domain, need.msgid, msgstr, where, fingerprint(need.domain, need.msgid, msgstr)
-            )
-        )
+        printed = fingerprint(need.domain, need.msgid, msgstr)
+        entries.append(Printed(need.domain, need.msgid, msgstr, where, printed))
     return entries
 
 
@@ -298,9 +298,7 @@ def _publishers(path: Path, mtime_ns: int) -> tuple[str, ...]:
 
 
 def kept_names(root: Path) -> tuple[str, ...]:
-    """Names a translation keeps as they are: every publisher of sources.yaml
-    and every drug and brand name of drugs.yaml. A broken file is its own
-    error: the checks that use these names never pass by default."""
+    """Names a translation keeps as they are: sources.yaml's publishers, drugs.yaml's names."""
     path = root / "sources" / "sources.yaml"
     publishers = _publishers(path, _mtime(path)) if path.exists() else ()
     return tuple(sorted(set(publishers) | set(drug_names(root))))
@@ -358,6 +356,7 @@ def _listed(items: tuple[str, ...] | list[str], limit: int = 3) -> str:
 
 
 def translation_reasons(review: TranslationReview) -> list[Reason]:
+    """Why the translation keeps the leaflet from patients (missing, unreviewed, QA)."""
     reasons = []
     missing = review.total - review.translated
     if missing:
@@ -464,6 +463,7 @@ def printed_reasons(status: Status) -> tuple[dict[str, str], ...]:
 
 
 def translator_json(status: Status) -> tuple[dict[str, str], ...]:
+    """Who translated the printed strings, as the manifest records it."""
     review = status.translation
     if review is None:
         return ()
@@ -471,6 +471,7 @@ def translator_json(status: Status) -> tuple[dict[str, str], ...]:
 
 
 def reviewer_json(status: Status) -> tuple[dict[str, str], ...]:
+    """Who reviewed the printed strings, as the manifest records it."""
     review = status.translation
     if review is None:
         return ()

@@ -106,6 +106,7 @@ class Furniture:
 
     @property
     def message(self) -> str:
+        """What the reader reports about the line."""
         return f"looks like web furniture ({', '.join(self.kinds)}): {self.text!r}"
 
 
@@ -125,14 +126,17 @@ class Document:
 
     @property
     def id(self) -> str:
+        """The source's id (``sources.yaml``)."""
         return self.source.id
 
     @property
     def publisher(self) -> str | None:
+        """The source's publisher."""
         return self.source.publisher
 
     @property
     def url(self) -> str | None:
+        """The source's web address."""
         return self.source.url
 
 

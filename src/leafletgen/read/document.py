@@ -34,7 +34,7 @@ class _Parsed:
 
     def __init__(
         self, tokens: list[Token], dates: dict[str, dt.date], meta: dict, title: str | None
-    ):
+    ) -> None:
         self.tokens, self.dates, self.meta, self.title = tokens, dates, meta, title
 
 

@@ -43,7 +43,7 @@ def _indent(line: str) -> int:
 class _Lines:
     """The page's lines with the questions the tokeniser asks of them."""
 
-    def __init__(self, lines: list[str], profile: Profile):
+    def __init__(self, lines: list[str], profile: Profile) -> None:
         self.lines, self.profile = lines, profile
 
     def text(self, index: int) -> str:

@@ -45,6 +45,7 @@ class Selector:
     keep: tuple[str, ...] = ()  # phrases of flagged lines printed on purpose
 
     def describe(self) -> str:
+        """What the selector selects, as error messages name it."""
         if self.drug:
             return f"passages naming {self.drug!r}"
         if self.kind:

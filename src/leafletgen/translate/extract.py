@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir, extract_from_file
@@ -29,7 +30,12 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 TEMPLATE_METHOD = "jinja2"
 
 
-def extract_yaml(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
+def extract_yaml(
+    fileobj: IO[bytes] | IO[str],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extraction method for leaflet definitions (``leaflets/*.yaml``).
 
     Yields the title, description and section headings of a definition, and

@@ -28,9 +28,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leafletgen.errors import TranslationError, raise_all
 from leafletgen.yamlfile import load_yaml
+
+if TYPE_CHECKING:  # translate-toolkit is imported only when a check runs
+    from translate.filters.checks import StandardChecker
 
 # translate-toolkit checkers used, by the name they report under.
 TOOLKIT_CHECKS = (
@@ -97,6 +101,7 @@ class Glossary:
 
 
 def glossary_path(locales: Path, lang: str) -> Path:
+    """``locales/<lang>/glossary.yaml``."""
     return locales / lang / GLOSSARY
 
 
@@ -245,7 +250,7 @@ def check_glossary(english: str, translation: str, glossary: Glossary) -> list[s
 
 
 @cache
-def _checker(lang: str, keep: tuple[str, ...]):
+def _checker(lang: str, keep: tuple[str, ...]) -> StandardChecker:
     from translate.filters import checks
 
     config = checks.CheckerConfig(targetlanguage=lang, notranslatewords=list(keep))

@@ -55,6 +55,7 @@ class Translated:
     line: int | None = None
 
     def covers(self, key: str) -> bool:
+        """Whether this record is about the entry with fingerprint ``key``."""
         return self.entries is None or key in self.entries
 
 
@@ -80,6 +81,7 @@ class ReviewRecord:
 
     @property
     def exists(self) -> bool:
+        """Whether the record file exists."""
         return self.path.is_file()
 
     def translation_of(self, key: str) -> Translated | None:
@@ -330,6 +332,7 @@ class Printed:
     key: str  # its fingerprint
 
     def describe(self) -> str:
+        """``where: [domain] 'msgid'``, the msgid shortened to one line."""
         short = " ".join(self.msgid.split())
         short = short if len(short) <= 70 else short[:69] + "…"
         return f"{self.where}: [{self.domain}] {short!r}"

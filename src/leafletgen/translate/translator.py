@@ -52,6 +52,7 @@ class Translator:
 
     @property
     def is_source(self) -> bool:
+        """Whether the language is the source language (English)."""
         return self.lang == SOURCE_LANGUAGE
 
     def _lookup(self, table: dict[str, Entry], text: str) -> str | None:
@@ -61,11 +62,13 @@ class Translator:
         return entry.text
 
     def gettext(self, message: str) -> str:
+        """A ``messages`` string in the language (English while it has no usable translation)."""
         if self.is_source:
             return message
         return self._lookup(self.messages, message) or message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural ``messages`` string for ``n``."""
         return self.gettext(singular if n == 1 else plural)
 
     def content(self, text: str) -> tuple[str, bool]:
@@ -199,10 +202,12 @@ class Progress:
 
     @property
     def total(self) -> int:
+        """Every distinct string the leaflet prints."""
         return self.translated + self.fuzzy + self.missing
 
     @property
     def complete(self) -> bool:
+        """Nothing fuzzy and nothing missing."""
         return self.fuzzy == 0 and self.missing == 0
 
 

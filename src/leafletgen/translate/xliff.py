@@ -41,6 +41,7 @@ from leafletgen.translate.reviews import (
 )
 
 if TYPE_CHECKING:  # translate-toolkit is imported when a file is read or written
+    from lxml import etree
     from translate.storage.xliff import xlifffile, xliffunit
 
 SKELETON = """<?xml version="1.0" encoding="UTF-8"?>
@@ -106,11 +107,11 @@ NEEDS_WORK = {
 }
 
 
-def _target_node(unit):
+def _target_node(unit: xliffunit) -> etree._Element | None:
     return unit.xmlelement.find("{*}target")
 
 
-def _set_state(unit, state: str) -> None:
+def _set_state(unit: xliffunit, state: str) -> None:
     node = _target_node(unit)
     if node is not None:
         node.set("state", state)
@@ -120,12 +121,12 @@ def _set_state(unit, state: str) -> None:
 MACHINE = {"mt-suggestion", "leveraged-mt"}
 
 
-def _machine(unit) -> bool:
+def _machine(unit: xliffunit) -> bool:
     node = _target_node(unit)
     return node is not None and node.get("state-qualifier") in MACHINE
 
 
-def _needs_work(unit) -> bool:
+def _needs_work(unit: xliffunit) -> bool:
     """Whether a unit's target is marked as not ready (its ``state``; translate-
     toolkit's ``isfuzzy`` also counts plain "translated" as unreviewed)."""
     node = _target_node(unit)
