@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from conftest import squash
 from leafletgen.batch.build import build_leaflets, load_specs, select_leaflets
 from leafletgen.publish import unit
-from leafletgen.select.leaflets import find_drug_passages
+from leafletgen.select.passages import find_drug_passages
 from test_build import pdf_text
 
 DRUG_PASSAGES = {

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from conftest import squash
 from leafletgen.batch.build import build_leaflets
 from leafletgen.render.pdf import LocalFetcher, render_pdf
-from leafletgen.select.leaflets import load_clinic
+from leafletgen.select.clinic import load_clinic
 from test_readers import CHROME
 
 # Key sentences each leaflet must print, from each source it chose.

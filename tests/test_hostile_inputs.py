@@ -1280,8 +1280,9 @@ def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, co
     only ``%(name)s`` placeholders are filled."""
     from leafletgen.batch.build import load_specs
     from leafletgen.render.pdf import RenderOptions, render_html
-    from leafletgen.select.leaflets import load_clinic, select_sections
-    from leafletgen.translate.catalogs import Entry, Translator
+    from leafletgen.select.clinic import load_clinic
+    from leafletgen.select.selection import select_sections
+    from leafletgen.translate.translator import Entry, Translator
 
     spec = load_specs(project)["immunotherapy"]
     leaflet = select_sections(spec, corpus)
@@ -1367,8 +1368,9 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
 
     from leafletgen.batch.build import load_specs
     from leafletgen.render.pdf import STYLESHEET, RenderOptions, render_html, render_pdf
-    from leafletgen.select.leaflets import load_clinic, select_sections
-    from leafletgen.translate.catalogs import Translator
+    from leafletgen.select.clinic import load_clinic
+    from leafletgen.select.selection import select_sections
+    from leafletgen.translate.translator import Translator
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)

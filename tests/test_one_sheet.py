@@ -24,7 +24,8 @@ from leafletgen.batch import build as build_module
 from leafletgen.batch.build import Project, build_leaflets, leaflet_dates, select_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
-from leafletgen.select.leaflets import dangling_references, load_clinic
+from leafletgen.select.clinic import load_clinic
+from leafletgen.select.passages import dangling_references
 from leafletgen.translate.catalogs import po_path, read_catalog
 from test_build import pdf_text
 from test_portal import outline_titles

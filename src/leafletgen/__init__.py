@@ -1,7 +1,7 @@
 """leafletgen: print-ready, multilingual patient leaflets from trusted sources.
 
 The pipeline, one module a stage: :mod:`~leafletgen.read.sources` reads documents,
-:mod:`~leafletgen.select.leaflets` selects sections, :mod:`~leafletgen.translate.catalogs`
+:mod:`~leafletgen.select.selection` selects sections, :mod:`~leafletgen.translate.catalogs`
 translates, :mod:`~leafletgen.render.pdf` makes the PDF and
 :mod:`~leafletgen.publish.unit` writes it. :func:`build_leaflets` runs them all.
 """

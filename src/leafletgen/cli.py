@@ -32,9 +32,11 @@ from leafletgen.model import Document
 from leafletgen.publish.unit import read_manifest
 from leafletgen.read.sources import load_sources, read_corpus, read_source
 from leafletgen.select import furniture
-from leafletgen.select.leaflets import load_clinic, select_sections
+from leafletgen.select.clinic import load_clinic
 from leafletgen.select.readability import readability
-from leafletgen.translate import catalogs, reviews, xliff
+from leafletgen.select.selection import select_sections
+from leafletgen.translate import catalogs, extract, reviews, xliff
+from leafletgen.translate.translator import leaflet_needs, load_translator, translation_progress
 
 
 def document_json(document: Document) -> dict[str, Any]:
@@ -262,8 +264,8 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     if args.action == "extract":
         chosen = select_leaflets(project, include_drugs=True)
         templates = {
-            "messages": catalogs.extract_messages(project.root),
-            "content": catalogs.extract_content(project.root, [leaflet for _, leaflet in chosen]),
+            "messages": extract.extract_messages(project.root),
+            "content": extract.extract_content(project.root, [leaflet for _, leaflet in chosen]),
         }
         for domain, catalog in templates.items():
             path = locales / f"{domain}.pot"
@@ -325,7 +327,7 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
         raise LeafletError("i18n review needs --reviewer NAME and --qualification TEXT")
     if args.leaflet:
         chosen = select_leaflets(project, args.leaflet, include_drugs=True)
-        translator = catalogs.load_translator(project.locales, lang, draft=True)
+        translator = load_translator(project.locales, lang, draft=True)
         entries = {
             e.key: e
             for spec, leaflet in chosen
@@ -386,7 +388,7 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
     incomplete = 0
     findings: dict[str, None] = {}
     for lang in ["en", *[lang for lang in langs if lang != "en"]]:
-        translator = catalogs.load_translator(project.locales, lang, draft=True)
+        translator = load_translator(project.locales, lang, draft=True)
         print(f"[{lang}]")
         if lang != catalogs.SOURCE_LANGUAGE:
             record = clearance.review_record(project.locales, lang)
@@ -399,8 +401,8 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
                 f"translated by {made}; reviewed by {reviewers or 'nobody yet'}"
             )
         for spec, leaflet in chosen:
-            needs = catalogs.leaflet_needs(leaflet, spec, project.templates, project.root)
-            progress = catalogs.translation_progress(needs, translator)
+            needs = leaflet_needs(leaflet, spec, project.templates, project.root)
+            progress = translation_progress(needs, translator)
             score = readability(leaflet_text(leaflet, translator), lang)
             if score.get("metric"):
                 shown = f"{score['metric']} {score['score']}"
@@ -441,7 +443,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings: dict[str, list[str]] = {}
     statuses: dict[tuple[str, str], clearance.Status] = {}
     for lang in langs:
-        translator = catalogs.load_translator(project.locales, lang, draft=True)
+        translator = load_translator(project.locales, lang, draft=True)
         unreviewed: dict[str, None] = {}
         users: list[str] = []
         for spec, leaflet in chosen:

@@ -22,12 +22,8 @@ from deskutil import build, make_client
 from pypdf import PdfReader
 
 from leafletgen.cli import make_parser
-from leafletgen.translate.catalogs import (
-    catalog_languages,
-    load_translator,
-    read_catalog,
-    write_catalog,
-)
+from leafletgen.translate.catalogs import catalog_languages, read_catalog, write_catalog
+from leafletgen.translate.translator import load_translator
 from leafletgen.web import app as web_app
 from leafletgen.web.builds import INTERNAL_ERROR, BuildDesk
 from leafletgen.web.files import safe_name

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from leafletgen import __version__, clearance
 from leafletgen.batch import executors
 from leafletgen.errors import DefinitionError, ErrorGroup, LeafletError, raise_all
-from leafletgen.model import Document
+from leafletgen.model import Document, Leaflet
 from leafletgen.publish import fhir
 from leafletgen.publish.unit import (
     ManifestEntry,
@@ -50,26 +50,19 @@ from leafletgen.render.pdf import (
     render_document,
     render_html,
 )
-from leafletgen.select.leaflets import (
-    Clinic,
-    Leaflet,
-    LeafletSpec,
-    load_clinic,
-    load_definitions,
-    load_drugs,
-    select_sections,
-)
+from leafletgen.select.clinic import Clinic, load_clinic
+from leafletgen.select.definitions import LeafletSpec, load_definitions
+from leafletgen.select.drugs import load_drugs
 from leafletgen.select.readability import readability
+from leafletgen.select.selection import select_sections
 from leafletgen.translate.catalogs import (
     DOMAINS,
     SOURCE_LANGUAGE,
-    Translator,
     catalog_languages,
-    check_translations,
     language_code,
-    load_translator,
     po_path,
 )
+from leafletgen.translate.translator import Translator, check_translations, load_translator
 
 LOGGER = logging.getLogger("leafletgen")
 

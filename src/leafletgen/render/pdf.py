@@ -33,11 +33,12 @@ from jinja2.ext import i18n as jinja_i18n
 from leafletgen import __version__
 from leafletgen.errors import RenderError
 from leafletgen.files import contained, read_regular
-from leafletgen.read.common import WEB_URL
+from leafletgen.model import Leaflet
+from leafletgen.read.text import WEB_URL
 from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import isolate_ltr, text_direction
-from leafletgen.select.leaflets import Clinic, Leaflet
-from leafletgen.translate.catalogs import Translator
+from leafletgen.select.clinic import Clinic
+from leafletgen.translate.translator import Translator
 
 LOGGER = logging.getLogger(__name__)
 TEMPLATE = "leaflet.html"

@@ -24,14 +24,9 @@ from jinja2.ext import i18n as jinja_i18n
 
 from leafletgen.batch.build import WEB_TEMPLATES, Project
 from leafletgen.errors import LeafletError
-from leafletgen.translate.catalogs import (
-    DOMAINS,
-    KEYWORDS,
-    TEMPLATE_METHOD,
-    catalog_languages,
-    load_translator,
-    po_path,
-)
+from leafletgen.translate.catalogs import DOMAINS, catalog_languages, po_path
+from leafletgen.translate.extract import KEYWORDS, TEMPLATE_METHOD
+from leafletgen.translate.translator import load_translator
 
 SOURCE_LANGUAGE = "en"
 # The leaflet's own partials the desk uses, so a status reads the same on the

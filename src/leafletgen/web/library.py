@@ -32,8 +32,11 @@ from leafletgen.batch.build import (
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.publish.unit import MANIFEST, read_manifest
 from leafletgen.read.sources import read_corpus
-from leafletgen.select.leaflets import LeafletSpec, load_clinic, select_sections
-from leafletgen.translate.catalogs import catalog_languages, load_translator
+from leafletgen.select.clinic import load_clinic
+from leafletgen.select.definitions import LeafletSpec
+from leafletgen.select.selection import select_sections
+from leafletgen.translate.catalogs import catalog_languages
+from leafletgen.translate.translator import load_translator
 
 SOURCE_LANGUAGE = "en"
 
