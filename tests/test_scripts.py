@@ -366,7 +366,7 @@ def test_font_names_are_checked_against_the_pinned_families():
 
 def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
     from leafletgen.read.sources import read_corpus
-    from leafletgen.render.pdf import RenderOptions, render_html
+    from leafletgen.render.html import RenderOptions, render_html
     from leafletgen.select.leaflets import load_clinic, load_definitions, select_sections
     from leafletgen.translate.catalogs import load_translator
 
