@@ -128,9 +128,11 @@ def render_document(
 
     weasy.fixed_font_timestamps()
     base = Path(base_url).resolve()
-    langs = fonts.check_glyphs(html, base) if stylesheet is not None else ()
     local = LocalFetcher(roots=(base, *(Path(a).resolve() for a in assets)))
     document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local.fetcher())
+    # Parsed once: the glyph check reads the tree the renderer lays out.
+    tree = weasy.parsed_tree(document)
+    langs = fonts.check_glyphs(tree, base) if stylesheet is not None else ()
     options: dict[str, Any] = {}
     font_config = None
     if stylesheet is not None:

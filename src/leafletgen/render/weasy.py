@@ -22,6 +22,9 @@ major version:
   and anchors, not its content.
 * :func:`font_names` reads the names of the fonts a written document embeds
   from ``Document.fonts`` (public) and their ``Font.name`` (not documented).
+* :func:`parsed_tree` reads the tree WeasyPrint parsed an HTML document into
+  (``HTML.etree_element``, not documented), so that the glyph check reads the
+  document the renderer lays out instead of parsing it a second time.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
+from xml.etree.ElementTree import Element
 
 from leafletgen.errors import RenderError
 
@@ -117,6 +121,12 @@ def page_usage(page: Any) -> tuple[float, bool]:
     return fill, all(in_sources for _, in_sources in lines)
 
 
+def parsed_tree(document: Any) -> Element:
+    """The element tree of a ``weasyprint.HTML`` document, as WeasyPrint parsed it."""
+    check_version()
+    return document.etree_element
+
+
 def font_names(document: Any) -> Iterable[str]:
     """The PDF names (``/ABCDEF+Family-Style``) of the fonts a laid-out document uses."""
     return [font.name.decode() for font in document.fonts.values()]
@@ -145,5 +155,6 @@ __all__ = [
     "fixed_font_timestamps",
     "font_names",
     "page_usage",
+    "parsed_tree",
     "tag_languages",
 ]
