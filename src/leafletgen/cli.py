@@ -125,16 +125,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 class Progress:
     """A one-line progress bar for a terminal."""
 
-    def __init__(self, stream, width: int = 30):
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
         self.stream, self.width = stream, width
 
     def show(self, done: int, total: int, label: str) -> None:
+        """Redraw the bar: ``done`` of ``total``, and what was done last."""
         filled = self.width * done // max(total, 1)
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
         self.stream.flush()
 
     def close(self) -> None:
+        """End the bar's line."""
         self.stream.write("\n")
         self.stream.flush()
 
@@ -278,9 +280,8 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Every leaflet in every language: its distribution status and why, each
-    finding once; and whether the PDFs of ``--out`` carry the status they
-    would get now."""
+    """``check``: every leaflet in every language, its distribution status and why,
+    each finding once; and whether the PDFs of ``--out`` are up to date."""
     project = find_project(args.project)
     today = args.today or dt.date.today()
     chosen = select_leaflets(project, include_drugs=True)
@@ -298,14 +299,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Imported here: the web stack loads only for the command that serves it.
     from leafletgen.web.app import serve
 
-    project = Project.find(args.project)
-    serve(project, host=args.host, port=args.port, out=args.out)
+    serve(Project.find(args.project), host=args.host, port=args.port, out=args.out)
     return 0
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The ``leafletgen`` argument parser: one subcommand each for inspect,
-    build, check, serve and i18n."""
+    """The ``leafletgen`` argument parser, a subcommand each (see ``_add_*``)."""
     parser = argparse.ArgumentParser(
         prog="leafletgen", description="Print-ready patient leaflets from trusted sources."
     )
@@ -479,6 +478,7 @@ def _setup_logging() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``leafletgen`` with ``argv``: the exit status (1 on an input error)."""
     args = make_parser().parse_args(argv)
     _setup_logging()
     try:

@@ -29,9 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element
 
-from leafletgen.errors import RenderError
+from leafletgen.errors import RenderError, raise_all
 
 CJK_FOLDER = Path("/usr/share/fonts/opentype/noto")
 
@@ -47,6 +48,7 @@ class Face:
     index: int = 0  # the face in a font collection (.ttc), for reading its character map
 
     def path(self, templates: Path) -> Path:
+        """The font file, absolute."""
         return (templates / self.file).resolve()
 
 
@@ -110,6 +112,7 @@ def bcp47(lang: str) -> str:
 
 
 def families_for(lang: str) -> tuple[str, ...]:
+    """The font families a language prints with, in the order they are tried."""
     return FAMILIES.get(primary(lang), DEFAULT_FAMILIES)
 
 
@@ -265,7 +268,7 @@ def _css_strings_of(css: str) -> tuple[str, ...]:
 
     found = []
 
-    def walk(tokens):
+    def walk(tokens: list[Any]) -> None:
         for token in tokens:
             if token.type == "string":
                 found.append(token.value)
@@ -320,8 +323,6 @@ def check_glyphs(document: str | Element, templates: Path) -> tuple[str, ...]:
                 )
             )
     if problems:
-        from leafletgen.errors import raise_all
-
         raise_all(problems)
     return langs
 

@@ -55,7 +55,7 @@ def read_template_file(templates: Path, name: str, what: str = "template") -> tu
 class _TemplateLoader(BaseLoader):
     """Loads templates only from inside the templates folder (see :func:`read_template_file`)."""
 
-    def __init__(self, templates: Path):
+    def __init__(self, templates: Path) -> None:
         self.templates = templates
 
     def get_source(

@@ -34,6 +34,7 @@ class LocalFetcher:
     refused: list[str] = field(default_factory=list)
 
     def allows(self, url: str) -> Path | None:
+        """The file a ``file:`` URL names, if it is one the fetcher may serve."""
         parts = urlsplit(url)
         if parts.scheme != "file":
             return None
@@ -42,13 +43,14 @@ class LocalFetcher:
             return path
         return None
 
-    def fetcher(self):  # -> weasyprint.urls.URLFetcher
+    def fetcher(self) -> Any:  # a weasyprint.urls.URLFetcher
+        """The fetcher to give WeasyPrint (it records what it refuses here)."""
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         local = self
 
         class _Fetcher(URLFetcher):
-            def fetch(self, url, headers=None):
+            def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
                 path = local.allows(url)
                 if path is None:
                     local.refused.append(url)
@@ -62,7 +64,9 @@ class LocalFetcher:
 
 
 @cache
-def _shared_stylesheets(path: Path, mtime: float, langs: tuple[str, ...]):
+def _shared_stylesheets(
+    path: Path, mtime: float, langs: tuple[str, ...]
+) -> tuple[tuple[Any, Any], Any]:
     """The leaflet stylesheet and the pinned fonts of ``langs`` (root language
     first), parsed once per process and set of languages, with the font
     configuration their ``@font-face`` rules filled: reused for every document
