@@ -93,13 +93,13 @@ def engine(rounds: int) -> None:
 
     from leafletgen.batch import build
     from leafletgen.publish.unit import ManifestJournal
-    from leafletgen.render import fonts, pdf
+    from leafletgen.render import fonts, html, pdf
 
     project = build.Project(ROOT)
     today = None
     workspace = build.load_workspace(project, include_drugs=True)
     build.install_workspace(workspace)
-    stylesheet = project.templates / pdf.STYLESHEET
+    stylesheet = project.templates / html.STYLESHEET
     specs = [s for s in workspace.specs.values() if not s.skip_reason]
     cases = []
     for spec in specs:

@@ -1279,7 +1279,7 @@ def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, co
     """Defence in depth: a translation reaching the template is escaped, and
     only ``%(name)s`` placeholders are filled."""
     from leafletgen.batch.build import load_specs
-    from leafletgen.render.pdf import RenderOptions, render_html
+    from leafletgen.render.html import RenderOptions, render_html
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
     from leafletgen.translate.translator import Entry, Translator
@@ -1306,7 +1306,7 @@ def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, co
 
 
 def test_css_strings_never_end_the_style_element():
-    from leafletgen.render.pdf import css_string, page_label_css
+    from leafletgen.render.html import css_string, page_label_css
 
     assert "<" not in css_string("</style><script>") and ">" not in css_string("a>b")
     assert page_label_css("{page} / {pages} <") == 'counter(page) " / " counter(pages) " \\3c "'
@@ -1367,7 +1367,8 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
     from weasyprint.pdf import fonts
 
     from leafletgen.batch.build import load_specs
-    from leafletgen.render.pdf import STYLESHEET, RenderOptions, render_html, render_pdf
+    from leafletgen.render.html import STYLESHEET, RenderOptions, render_html
+    from leafletgen.render.pdf import render_pdf
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
     from leafletgen.translate.translator import Translator

@@ -43,13 +43,8 @@ from leafletgen.publish.unit import (
 )
 from leafletgen.read.sources import read_corpus
 from leafletgen.render import twin
-from leafletgen.render.pdf import (
-    STYLESHEET,
-    RenderedPdf,
-    RenderOptions,
-    render_document,
-    render_html,
-)
+from leafletgen.render.html import STYLESHEET, RenderOptions, render_html
+from leafletgen.render.pdf import RenderedPdf, render_document
 from leafletgen.select.clinic import Clinic, load_clinic
 from leafletgen.select.definitions import LeafletSpec, load_definitions
 from leafletgen.select.drugs import load_drugs

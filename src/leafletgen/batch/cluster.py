@@ -94,7 +94,8 @@ class WorkspacePlugin(WorkerPlugin):
 
     def _install(self) -> None:
         from leafletgen.batch.build import Project, install_workspace, load_workspace
-        from leafletgen.render.pdf import STYLESHEET, warm_renderer
+        from leafletgen.render.html import STYLESHEET
+        from leafletgen.render.pdf import warm_renderer
 
         if self.version != __version__:
             raise ExecutorError(

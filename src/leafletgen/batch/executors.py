@@ -90,7 +90,8 @@ def _init_local_worker(parent: int, workspace: Workspace) -> None:
     """Set up a pool worker: watch the parent, install the workspace, and
     parse the stylesheet and its fonts before the first job."""
     from leafletgen.batch.build import install_workspace
-    from leafletgen.render.pdf import STYLESHEET, warm_renderer
+    from leafletgen.render.html import STYLESHEET
+    from leafletgen.render.pdf import warm_renderer
 
     # Ctrl-C reaches the whole process group; the batch's own process decides
     # what stops (and ends its workers), so a worker never dies mid-job of it.

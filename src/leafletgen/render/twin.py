@@ -95,6 +95,7 @@ class LanguageLink:
 
     @property
     def name(self) -> str:
+        """The language's own name for itself."""
         return language_name(self.lang)
 
 
