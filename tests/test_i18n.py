@@ -43,12 +43,18 @@ def make_pseudo_locale(project, lang: str) -> None:
             write_po(handle, catalog)
 
 
+def ours(po: bytes) -> bytes:
+    """A catalog without Babel's ``Generated-By`` header line: which Babel wrote
+    a file is Babel's wording, not something leafletgen decides."""
+    return re.sub(rb'(?m)^"Generated-By: [^"\n]*\\n"\n', b"", po)
+
+
 def test_catalog_round_trip(project):
     path = catalogs.po_path(project.locales, "es", "content")
     catalog = catalogs.read_catalog(path)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=79, include_previous=True)
-    assert buffer.getvalue() == path.read_bytes()
+    assert ours(buffer.getvalue()) == ours(path.read_bytes())
     message = catalog.get("fever")
     assert message.string == "fiebre"
     assert ("sources/nci-monoclonal-antibodies.md", 108) in message.locations
@@ -59,8 +65,10 @@ def test_templates_are_up_to_date(project):
     chosen = select_leaflets(project, include_drugs=True)
     content = catalogs.extract_content(project.root, [leaflet for _, leaflet in chosen])
     messages = catalogs.extract_messages(project.root)
-    assert catalogs.template_is_current(content, project.locales / "content.pot")
-    assert catalogs.template_is_current(messages, project.locales / "messages.pot")
+    for catalog, name in ((content, "content.pot"), (messages, "messages.pot")):
+        buffer = io.BytesIO()
+        write_po(buffer, catalog, width=79, include_previous=True)
+        assert ours(buffer.getvalue()) == ours((project.locales / name).read_bytes()), name
 
 
 @pytest.mark.parametrize("leaflet_id", ["immunotherapy", "monoclonal-antibodies"])
