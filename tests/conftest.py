@@ -3,6 +3,7 @@ the main test data; broken inputs live under ``tests/data/``."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -40,3 +41,12 @@ def squash(text: str) -> str:
     """Text with white space and hyphens removed, for matching text that PDF
     layout broke across lines or hyphenated."""
     return re.sub(r"[\s\-\u2010\u00ad]+", "", text)
+
+
+def child_env() -> dict[str, str]:
+    """This environment for a leafletgen child process, without
+    ``PYTHONUNBUFFERED``: a test that reads the child's output line by line
+    then passes only where the program flushes its own lines."""
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    return env

@@ -13,7 +13,7 @@ import sys
 import pytest
 from pypdf import PdfReader
 
-from conftest import squash
+from conftest import child_env, squash
 from leafletgen.batch.build import build_leaflets, load_specs, select_leaflets
 from leafletgen.publish import unit
 from leafletgen.select.leaflets import find_drug_passages
@@ -144,6 +144,7 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=child_env(),
     )
     # Wait for the first leaflet to be written (drugs not built by choice are
     # reported before any work starts).

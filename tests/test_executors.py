@@ -15,6 +15,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
+from conftest import child_env
 from leafletgen import yamlfile
 from leafletgen.batch.build import build_leaflets
 from leafletgen.batch.cluster import Snapshot
@@ -156,7 +157,12 @@ def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_comp
     command = [sys.executable, "-m", "leafletgen.cli", "build", "--all", "-j", "2"]
     command += ["--project", str(project.root), "--out", str(tmp_path), "--lang", "en"]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=child_env(),
     )
     built = 0
     for line in process.stdout:

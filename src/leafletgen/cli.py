@@ -144,9 +144,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress.show(done, total, f"{result.id} [{result.lang}]")
         elif result.entry:
             entry = result.entry
-            print(f"built    {out / entry.path}  ({entry.pages} pages, {entry.bytes:,} bytes)")
+            print(
+                f"built    {out / entry.path}  ({entry.pages} pages, {entry.bytes:,} bytes)",
+                flush=True,
+            )
         elif result.skipped:
-            print(f"skipped  {result.id} [{result.lang}]: {result.skipped}")
+            print(f"skipped  {result.id} [{result.lang}]: {result.skipped}", flush=True)
 
     results = build_leaflets(
         project,
