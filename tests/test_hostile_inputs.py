@@ -1243,6 +1243,8 @@ def test_hostile_input(case: Case, tmp_path):
 
 
 def test_killing_the_parent_of_a_parallel_batch_ends_its_workers(tmp_path):
+    """Every process the batch started (the pool's workers are the fork
+    server's children, the batch's grandchildren) ends with it."""
     project = _copy_project(tmp_path)
     parent = subprocess.Popen(
         [sys.executable, "-m", "leafletgen", "build", "--all", "--lang", "en,es", "-j2", "--force"],
@@ -1252,27 +1254,30 @@ def test_killing_the_parent_of_a_parallel_batch_ends_its_workers(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    tree: dict[int, str] = {}
     try:
-        workers: list[int] = []
         deadline = time.monotonic() + 120
-        while len(workers) < 2 and time.monotonic() < deadline:
+        while len(_workers(tree)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-            workers = _children(parent.pid)
-        assert len(workers) >= 2, "the batch never started its workers"
+            tree = _descendants(parent.pid)
+        assert len(_workers(tree)) >= 2, f"the batch never started its workers: {tree}"
         parent.kill()
         parent.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
             time.sleep(0.2)
-        assert not [pid for pid in workers if _alive(pid)], "workers outlived their parent"
+        survivors = {pid: command for pid, command in tree.items() if _alive(pid)}
+        assert not survivors, f"outlived the batch that started them: {survivors}"
     finally:
-        for pid in [parent.pid, *_children(parent.pid)]:
+        for pid in [parent.pid, *tree, *_descendants(parent.pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _descendants(pid: int) -> dict[int, str]:
+    """Every live process below ``pid`` (children, grandchildren, ...), by
+    id, with its command line; read from /proc."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -1280,9 +1285,28 @@ def _children(pid: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
+        parents[int(entry.name)] = int(fields[1])
+    found: dict[int, str] = {}
+    below = {pid}
+    while below:
+        below = {child for child, parent in parents.items() if parent in below}
+        for child in below:
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                command = b""
+            found[child] = command.decode(errors="replace").strip()
     return found
+
+
+def _workers(tree: dict[int, str]) -> list[int]:
+    """The processes of ``tree`` that render: those with no children of their
+    own (the fork server has the workers), other than the resource tracker."""
+    return [
+        pid
+        for pid, command in tree.items()
+        if "resource_tracker" not in command and not _descendants(pid)
+    ]
 
 
 def _alive(pid: int) -> bool:
