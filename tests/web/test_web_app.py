@@ -8,7 +8,6 @@ import io
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deskutil import build, make_client
+from deskutil import Output, build, make_client
 from pypdf import PdfReader
 
 from leafletgen.cli import make_parser
@@ -431,22 +430,18 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
 
 
 def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", str(port)]
+    # Port 0: the system gives the desk a free port and the desk announces it,
+    # so no port is chosen here and raced for.
+    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", "0"]
     command += ["--out", str(built_out), "--project", str(project.root)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = Output(server.stdout)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.2)
+        announced = output.wait_for(r"running on (http://\S+):(\d+)")
+        assert announced, "the server did not start: " + "".join(output.lines)
+        assert announced[1] == "http://127.0.0.1", announced[0]
+        port = int(announced[2])
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status_code == 200 and "Find a leaflet" in page.text
         metadata = httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=5)
         assert metadata.json()["resourceType"] == "CapabilityStatement"
@@ -457,8 +452,8 @@ def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
         assert foreign.status_code == 400
     finally:
         server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=60)[0]
-    assert f"http://127.0.0.1:{port}" in output
+        server.wait(timeout=60)
+    assert f"http://127.0.0.1:{port}" in output.text()
 
 
 # --- interface languages ------------------------------------------------------------
