@@ -10,6 +10,10 @@ inside the test's folder) and asserts, besides the row's own expectations:
   the command is meant to write);
 * no markup from data in the HTML twin, and the exact error message.
 
+A row's command runs in a process of its own, forked from the test process
+so that it need not start Python and import WeasyPrint again (a new
+interpreter for shell pipelines and for builds that may start a pool).
+
 ``HOSTILE_SRC=/path/to/src`` runs the table against another checkout's code
 (how the "before" column of the hardening notes was measured).
 """
@@ -19,20 +23,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import locale
+import logging
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from pypdf import PdfReader
+
+from leafletgen import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180  # seconds; a regex or YAML blow-up takes hours, a real build seconds
@@ -1167,6 +1178,19 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _run(project: Path, args: tuple[str, ...], shell: str | None = None, env=None) -> Run:
+    """``leafletgen ARGS`` (or a shell pipeline) run in ``project`` as its own process."""
+    if shell or os.environ.get("HOSTILE_SRC") or _may_start_a_pool(args):
+        return _run_command(project, args, shell, env)
+    return _run_forked(project, args, env)
+
+
+def _may_start_a_pool(args: tuple[str, ...]) -> bool:
+    """A build without ``-j1`` may start a process pool, whose fork server must
+    belong to a fresh interpreter, not to a copy of this one."""
+    return args[:1] == ("build",) and "-j1" not in args
+
+
+def _run_command(project: Path, args: tuple[str, ...], shell: str | None, env) -> Run:
     command = shell if shell else [sys.executable, "-m", "leafletgen", *args]
     try:
         done = subprocess.run(
@@ -1183,6 +1207,82 @@ def _run(project: Path, args: tuple[str, ...], shell: str | None = None, env=Non
     except subprocess.TimeoutExpired:
         pytest.fail(f"hangs: no answer after {TIMEOUT} s")
     return Run(project, done.returncode, done.stdout, done.stderr)
+
+
+def _run_forked(project: Path, args: tuple[str, ...], env) -> Run:
+    """The command line's ``main`` in a child forked from this process: as
+    separate as a new process (its own folder, environment, session and
+    output; killed if it hangs), without starting Python and importing
+    WeasyPrint again for every row."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:
+            _child(cli.main, project, args, _environment(env), out.fileno(), err.fileno())
+        with contextlib.closing(_PidFile(pid)) as child:
+            status = child.wait(TIMEOUT)
+        if status is None:
+            pytest.fail(f"hangs: no answer after {TIMEOUT} s")
+        outputs = []
+        for stream in (out, err):
+            stream.seek(0)
+            outputs.append(stream.read().decode(ENCODING, "replace"))
+    return Run(project, os.waitstatus_to_exitcode(status), *outputs)
+
+
+ENCODING = locale.getpreferredencoding(False)  # what a new process writes to a pipe
+
+
+class _PidFile:
+    """A child process to wait for with a time limit (Linux ``pidfd``)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.fd = os.pidfd_open(pid)
+
+    def wait(self, timeout: float) -> int | None:
+        """The child's wait status; None (and the child's session killed) if
+        it did not end within ``timeout`` seconds."""
+        if not select.select([self.fd], [], [], timeout)[0]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            return None
+        return os.waitpid(self.pid, 0)[1]
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _child(main, project: Path, args, env: dict[str, str], out: int, err: int) -> NoReturn:
+    """Run ``main(args)`` as a process of its own would, then exit (never returns)."""
+    code = 1
+    try:
+        os.setsid()
+        os.chdir(project)
+        os.environ.clear()
+        os.environ.update(env)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        sys.stdin = open(0, encoding=ENCODING, closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding=ENCODING, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding=ENCODING, errors="backslashreplace", closefd=False)  # noqa: SIM115
+        # the command line's log handler, if an earlier test made one, writes
+        # to that test's streams: the child makes its own
+        logging.getLogger("leafletgen").handlers.clear()
+        code = main(list(args))
+    except SystemExit as exit:
+        if isinstance(exit.code, int) or exit.code is None:
+            code = exit.code or 0
+        else:
+            print(exit.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
 
 
 def _copy_project(tmp_path: Path) -> Path:
