@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from leafletgen.batch.build import Project
+from leafletgen.batch.build import BuildResult, Project, build_leaflets
 from leafletgen.read.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +26,29 @@ def project() -> Project:
 @pytest.fixture(scope="session")
 def corpus(project):
     return read_corpus(project.sources)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The shared build: its output folder and every leaflet's result."""
+
+    out: Path
+    results: list[BuildResult]
+
+    def built(self, lang: str) -> dict[str, BuildResult]:
+        """The results in ``lang`` that wrote files, by leaflet id."""
+        return {r.id: r for r in self.results if r.lang == lang and r.entry}
+
+
+@pytest.fixture(scope="session")
+def demo(project, tmp_path_factory) -> Demo:
+    """Every leaflet, topic and drug, in English and Spanish, built once for
+    the session by the local pool (two workers). Tests only READ it: a test
+    that writes into an output folder builds or copies its own."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    results = build_leaflets(project, None, ["en", "es"], out, include_drugs=True, jobs=2)
+    assert [str(r.error) for r in results if not r.ok] == []
+    return Demo(out, results)
 
 
 @pytest.fixture

@@ -44,11 +44,9 @@ def assert_manifest_true(out: Path, entries: list[dict]) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_batch(project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    results = build_leaflets(project, None, LANGS, out, include_drugs=True, jobs=2)
-    assert [r.error for r in results if not r.ok] == []
-    return out, results
+def local_batch(demo):
+    """Every leaflet in LANGS by the local pool: the session's shared build."""
+    return demo.out, demo.results
 
 
 @pytest.fixture(scope="module")

@@ -98,11 +98,9 @@ def test_glossary_terms_are_used(project):
 
 
 @pytest.fixture(scope="module")
-def spanish(project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("es")
-    results = build_leaflets(project, langs=["es"], out=out)
-    assert [r.error for r in results if not r.ok] == []
-    return out, {r.id: r for r in results}
+def spanish(demo):
+    """The Spanish leaflets of the shared build, by id."""
+    return demo.out, demo.built("es")
 
 
 @pytest.mark.parametrize("leaflet_id", ["immunotherapy", "monoclonal-antibodies"])
