@@ -84,6 +84,7 @@ def test_drug_title_and_class_sections(drug_batch):
     assert squash("Monoclonal antibodies can cause mild to severe allergic reactions") in text
 
 
+@pytest.mark.slow
 def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
     project_copy, tmp_path
 ):
@@ -106,6 +107,7 @@ def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
     assert forced[0].entry is not None
 
 
+@pytest.mark.slow
 def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, tmp_path):
     _out, results = drug_batch
     serial = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=1)
@@ -122,6 +124,7 @@ def test_manifest_records_inputs_translation_and_readability(drug_batch):
         assert entry["readability"]["metric"] == "flesch_kincaid_grade"
 
 
+@pytest.mark.slow
 def test_sigint_leaves_no_partial_pdf(project, tmp_path):
     process = subprocess.Popen(
         [

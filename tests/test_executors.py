@@ -56,6 +56,7 @@ def dask_cluster():
     backend.close()
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_pdfs_and_manifest_as_the_local_pool(
     project, local_batch, dask_cluster, tmp_path
 ):
@@ -81,6 +82,7 @@ def test_pages_come_from_the_layout_and_match_the_pdf(local_batch):
         assert entry["pages"] == len(PdfReader(out / entry["path"]).pages)
 
 
+@pytest.mark.slow
 def test_a_local_worker_killed_mid_batch_and_every_pdf_is_still_built(
     project, local_batch, tmp_path
 ):
@@ -103,6 +105,7 @@ def test_a_local_worker_killed_mid_batch_and_every_pdf_is_still_built(
     assert_manifest_true(tmp_path, read_manifest(tmp_path))
 
 
+@pytest.mark.slow
 def test_a_dask_worker_killed_mid_batch_and_every_pdf_is_still_built(
     project, local_batch, dask_cluster, tmp_path
 ):
@@ -132,6 +135,7 @@ def test_a_dask_worker_killed_mid_batch_and_every_pdf_is_still_built(
     assert pdfs_on_disk(tmp_path) == pdfs_on_disk(local_out)
 
 
+@pytest.mark.slow
 def test_interrupted_batch_leaves_complete_files_and_a_true_manifest(project, tmp_path):
     def interrupt_after_three(result, done, total):
         if sum(1 for _ in tmp_path.rglob("*.pdf")) >= 3:
@@ -148,6 +152,7 @@ def test_interrupted_batch_leaves_complete_files_and_a_true_manifest(project, tm
     assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
 
 
+@pytest.mark.slow
 def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_compacts_it(
     project, local_batch, tmp_path
 ):
@@ -184,6 +189,7 @@ def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_comp
     assert pdfs_on_disk(tmp_path) == expected
 
 
+@pytest.mark.slow
 def test_the_manifest_is_written_once_per_batch(project, tmp_path, monkeypatch):
     writes = []
     real_replace = os.replace
@@ -215,6 +221,7 @@ def test_yaml_is_parsed_by_libyaml_where_available():
         yamlfile.parse_yaml("a: [1\nb: 2\n", "t.yaml")
 
 
+@pytest.mark.slow
 def test_executor_names(project):
     assert isinstance(backend_for("local", jobs=2, batch=10), LocalPool)
     with pytest.raises(LeafletError, match="unknown executor 'ray'"):

@@ -243,6 +243,7 @@ def test_interrupted_build_leaves_no_partial_pdf_and_a_true_manifest(
         PdfReader(tmp_path / path)  # complete, parseable
 
 
+@pytest.mark.slow
 def test_two_builds_into_one_folder_at_once(project, tmp_path):
     command = [sys.executable, "-m", "leafletgen.cli", "build", "--project", str(project.root)]
     runs = [

@@ -131,6 +131,7 @@ def in_turn(*calls: Callable[[Any], None]) -> Callable[[Any], None]:
         for one in calls:
             one(value)
 
+    call.builds = any(getattr(one, "builds", False) for one in calls)  # type: ignore[attr-defined]
     return call
 
 
@@ -180,6 +181,7 @@ def prebuild(*args: str) -> Callable[[Path], None]:
         run = _run(project, ("build", *args))
         assert run.returncode == 0, run.stderr
 
+    apply.builds = True  # type: ignore[attr-defined]
     return apply
 
 
@@ -1309,7 +1311,17 @@ def _snapshot(folder: Path) -> dict[str, tuple]:
     return found
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def _renders(case: Case) -> bool:
+    """Whether a row renders a leaflet (a build that writes a PDF, or a set-up
+    that builds first): seconds each, where a refused input takes a fraction."""
+    writes_a_pdf = case.rc == 0 or " built," in (case.stdout_line or "")
+    return (case.args[:1] == ("build",) and writes_a_pdf) or getattr(case.setup, "builds", False)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(case, id=case.id, marks=[pytest.mark.slow] * _renders(case)) for case in CASES],
+)
 def test_hostile_input(case: Case, tmp_path):
     project = _copy_project(tmp_path)
     case.setup(project)
@@ -1342,6 +1354,7 @@ def test_hostile_input(case: Case, tmp_path):
 # --- cases that need more than one command ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_killing_the_parent_of_a_parallel_batch_ends_its_workers(tmp_path):
     """Every process the batch started (the pool's workers are the fork
     server's children, the batch's grandchildren) ends with it."""
@@ -1573,6 +1586,7 @@ PATHOLOGICAL = [
 ]
 
 
+@pytest.mark.slow
 def test_every_pattern_over_untrusted_lines_is_linear():
     """Every pattern of the readers, the profiles and the heading kinds, run
     over long pathological lines in a subprocess: linear patterns finish in

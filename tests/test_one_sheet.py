@@ -29,6 +29,8 @@ from leafletgen.translate.catalogs import po_path, read_catalog
 from test_build import pdf_text
 from test_portal import outline_titles
 
+pytestmark = pytest.mark.slow  # renders many leaflets
+
 LANGS = ("en", "es")
 PAPERS = ("letter", "A4")
 LABELS = {

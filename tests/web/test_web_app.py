@@ -274,6 +274,7 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
     assert client.get("/fhir/DocumentReference", params={"_id": rid}).json()["total"] == 0
 
 
+@pytest.mark.slow
 def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
     build(project, out_copy, ids=["rituximab"], langs=["en", "es"], html_twin=True)
     client = make_client(project, out_copy)
@@ -429,6 +430,7 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
     assert any(m.cls.__name__ == "TrustedHostMiddleware" for m in seen["app"].user_middleware)
 
 
+@pytest.mark.slow
 def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
     # Port 0: the system gives the desk a free port and the desk announces it,
     # so no port is chosen here and raced for.
@@ -554,6 +556,7 @@ def test_json_api_builds_large_print(project_copy):
     assert entry(out, "immunotherapy", "en", "large-print")["path"] == "en/immunotherapy.large.pdf"
 
 
+@pytest.mark.slow
 def test_a_bilingual_edition_on_request(project_copy):
     out = project_copy.root / "out"
     client = make_client(project_copy, out)
