@@ -13,7 +13,7 @@ import sys
 import pytest
 from pypdf import PdfReader
 
-from conftest import squash
+from conftest import child_env, squash
 from leafletgen.batch.build import build_leaflets, load_specs, select_leaflets
 from leafletgen.publish import unit
 from leafletgen.select.passages import find_drug_passages
@@ -34,10 +34,9 @@ DRUG_PASSAGES = {
 
 
 @pytest.fixture(scope="module")
-def drug_batch(project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("drugs")
-    results = build_leaflets(project, None, ["en"], out, include_drugs=True, jobs=2)
-    return out, results
+def drug_batch(demo):
+    """Every leaflet with the drugs, by two workers (the shared build; its English results)."""
+    return demo.out, [r for r in demo.results if r.lang == "en"]
 
 
 def test_drugs_file_lists_every_drug_the_sources_name(project):
@@ -85,6 +84,7 @@ def test_drug_title_and_class_sections(drug_batch):
     assert squash("Monoclonal antibodies can cause mild to severe allergic reactions") in text
 
 
+@pytest.mark.slow
 def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
     project_copy, tmp_path
 ):
@@ -107,6 +107,7 @@ def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
     assert forced[0].entry is not None
 
 
+@pytest.mark.slow
 def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, tmp_path):
     _out, results = drug_batch
     serial = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=1)
@@ -117,12 +118,13 @@ def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, 
 def test_manifest_records_inputs_translation_and_readability(drug_batch):
     out, _ = drug_batch
     manifest = json.loads((out / "manifest.json").read_text())
-    for entry in manifest["leaflets"]:
+    for entry in [e for e in manifest["leaflets"] if e["lang"] == "en"]:  # the shared build has es
         assert len(entry["input_hash"]) == 64
         assert entry["translation"] == "source"
         assert entry["readability"]["metric"] == "flesch_kincaid_grade"
 
 
+@pytest.mark.slow
 def test_sigint_leaves_no_partial_pdf(project, tmp_path):
     process = subprocess.Popen(
         [
@@ -144,6 +146,7 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=child_env(),
     )
     # Wait for the first leaflet to be written (drugs not built by choice are
     # reported before any work starts).

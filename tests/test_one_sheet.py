@@ -65,6 +65,7 @@ def sheet(request, project, tmp_path_factory):
     return request.param, out, manifest
 
 
+@pytest.mark.slow
 def test_every_leaflet_fits_its_page_budget(sheet):
     paper, out, manifest = sheet
     width = {"letter": 612, "A4": 595}[paper]
@@ -80,6 +81,7 @@ def test_every_leaflet_fits_its_page_budget(sheet):
     assert over == []
 
 
+@pytest.mark.slow
 def test_clinic_phones_on_page_one(sheet, project):
     _, out, manifest = sheet
     clinic = load_clinic(project.clinic_file)
@@ -106,6 +108,7 @@ def _hyphenated_words(project: Project, manifest: list[dict]) -> set[str]:
     return words
 
 
+@pytest.mark.slow
 def test_no_word_is_broken_by_hyphenation(sheet, project):
     _, out, manifest = sheet
     compounds = _hyphenated_words(project, manifest)
@@ -125,6 +128,7 @@ def test_no_word_is_broken_by_hyphenation(sheet, project):
     assert sorted(set(broken)) == []
 
 
+@pytest.mark.slow
 def test_issued_and_review_by_printed_and_in_manifest(sheet):
     _, out, manifest = sheet
     for entry in manifest:
@@ -137,6 +141,7 @@ def test_issued_and_review_by_printed_and_in_manifest(sheet):
             assert squash(f"{label}: {formatted}") in text, (entry["path"], label)
 
 
+@pytest.mark.slow
 def test_sources_share_the_last_page(sheet, project):
     _, out, manifest = sheet
     clinic = load_clinic(project.clinic_file)
@@ -241,6 +246,7 @@ def outline(path) -> list[str]:
 
 
 @pytest.mark.parametrize("drug", sorted(DRUG_NEEDS))
+@pytest.mark.slow
 def test_drug_passage_brings_what_it_depends_on(sheet, drug):
     _, out, _ = sheet
     text = squash(pdf_text(out / "en" / f"{drug}.pdf"))
@@ -299,6 +305,7 @@ def test_a_drug_keeps_a_passage_it_has_read_and_a_stale_phrase_is_an_error(proje
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("drug", sorted(DRUG_NEEDS))
+@pytest.mark.slow
 def test_class_sections_carry_the_class_heading(sheet, drug, lang):
     _, out, _ = sheet
     titles = outline(out / lang / f"{drug}.pdf")
@@ -309,12 +316,14 @@ def test_class_sections_carry_the_class_heading(sheet, drug, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.slow
 def test_topic_leaflet_keeps_plain_headings(sheet, lang):
     _, out, _ = sheet
     titles = outline(out / lang / "monoclonal-antibodies.pdf")
     assert all(heading in titles for heading in PLAIN_HEADINGS[lang])
 
 
+@pytest.mark.slow
 def test_no_leaflet_selects_the_uk_advice_line(sheet):
     _, out, manifest = sheet
     for entry in manifest:

@@ -258,6 +258,7 @@ def pseudo_bidi(text: str) -> str:
     return re.sub(r"%\([a-z_]+\)s|\{[a-z_]+\}|[^\s]+", word, text)
 
 
+@pytest.mark.slow
 def test_pseudo_bidi_locale_keeps_left_to_right_runs_whole(project_copy, tmp_path):
     for domain in ("messages", "content"):
         path = po_path(project_copy.locales, "ar", domain)
