@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.batch.build import Project
+from leafletgen.project import Project
 from leafletgen.read.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]

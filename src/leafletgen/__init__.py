@@ -3,7 +3,8 @@
 The pipeline, one module a stage: :mod:`~leafletgen.read.sources` reads documents,
 :mod:`~leafletgen.select.leaflets` selects sections, :mod:`~leafletgen.translate.catalogs`
 translates, :mod:`~leafletgen.render.pdf` makes the PDF and
-:mod:`~leafletgen.publish.unit` writes it. :func:`build_leaflets` runs them all.
+:mod:`~leafletgen.publish.writer` writes it. :func:`~leafletgen.batch.build.build`
+runs them all.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -17,22 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from leafletgen import __version__, clearance
-from leafletgen.batch.build import (
-    Project,
-    build_leaflets,
-    choose_specs,
-    leaflet_text,
-    load_specs,
-    page_budget_warning,
-    select_leaflets,
-    uses_broken_source,
-)
+from leafletgen.batch.build import build
+from leafletgen.batch.plan import BuildOptions
+from leafletgen.batch.worker import leaflet_text
 from leafletgen.errors import LeafletError, TranslationError, shown
 from leafletgen.model import Document
-from leafletgen.publish.unit import read_manifest
-from leafletgen.read.sources import load_sources, read_corpus, read_source
+from leafletgen.project import Project, load_inputs, select_leaflets
+from leafletgen.publish.manifest import ManifestEntry, page_budget_warning, read_manifest
+from leafletgen.read.sources import load_sources, read_source
 from leafletgen.select import furniture
-from leafletgen.select.leaflets import load_clinic, select_sections
+from leafletgen.select.leaflets import select_sections
 from leafletgen.select.readability import readability
 from leafletgen.translate import catalogs, reviews, xliff
 
@@ -148,11 +142,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         elif result.skipped:
             print(f"skipped  {result.id} [{result.lang}]: {result.skipped}")
 
-    results = build_leaflets(
-        project,
-        args.ids,
-        langs or ["en"],
-        out,
+    options = BuildOptions(
+        ids=tuple(args.ids or ()),
+        langs=tuple(langs or ["en"]),
+        out=out,
         draft=args.draft,
         include_drugs=args.all,
         jobs=args.jobs or os.cpu_count() or 1,
@@ -163,9 +156,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
         bilingual=args.bilingual,
-        on_result=report,
         today=args.today,
     )
+    results = build(project, options, on_result=report)
     if progress:
         progress.close()
     for result in results:
@@ -188,7 +181,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{len(skipped) - unchanged} not built by choice), {failed} failed"
     )
     done = {(r.id, r.lang) for r in results if r.entry or r.skipped == "unchanged"}
-    entries = [e for e in read_manifest(out) if (e["id"], e["lang"]) in done]
+    entries = [e for e in read_manifest(out) if (e.id, e.lang) in done]
     print(distribution_summary(entries))
     return 1 if failed else 0
 
@@ -197,38 +190,30 @@ def _printed_findings(project: Project, ids, *, include_drugs: bool) -> list[fur
     """What the chosen leaflets print that a person must look at: web furniture,
     passages pointing back to text not printed (the build reports its own
     errors; a definition that fails here is left to it)."""
-    failed: dict[str, LeafletError] = {}
     try:
-        specs = choose_specs(
-            load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
-        )
-        clinic = load_clinic(project.clinic_file)
-    except LeafletError:
-        return []
-    broken: dict[str, LeafletError] = {}  # (a source that cannot be read fails its leaflets)
-    try:
-        documents = read_corpus(project.sources, failed=broken)
+        inputs = load_inputs(project, include_drugs=include_drugs)
+        specs = inputs.choose(ids)
     except LeafletError:
         return []
     leaflets = []
     for spec in specs:
-        if spec.skip_reason or uses_broken_source(spec, broken):
+        # (a source that cannot be read fails its leaflets)
+        if spec.skip_reason or inputs.broken_source(spec):
             continue
         try:
-            leaflets.append(select_sections(spec, documents))
+            leaflets.append(select_sections(spec, inputs.documents))
         except LeafletError:
             continue
+    clinic = inputs.clinic
     return furniture.printed_findings(leaflets, clinic)
 
 
-def distribution_summary(entries: list[dict]) -> str:
+def distribution_summary(entries: list[ManifestEntry]) -> str:
     """The end of ``build``: which PDFs are not cleared for distribution, and why."""
     summary = clearance.summarise(entries)
     if not summary.by_reason:
         return f"all {summary.total} PDF(s) cleared for distribution"
-    count = sum(
-        1 for e in entries if (e.get("distribution") or {}).get("status") != clearance.CLEARED
-    )
+    count = sum(1 for e in entries if e.status != clearance.CLEARED)
     lines = [f"{count} of {summary.total} PDF(s) not cleared for distribution:"]
     for message, paths in sorted(summary.by_reason.items(), key=lambda kv: -len(kv[1])):
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
@@ -286,7 +271,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
             if terms.path is None:
                 continue
             target = terms.path.with_suffix(".tbx")
-            from leafletgen.publish.unit import write_atomic
+            from leafletgen.files import write_atomic
 
             write_atomic(target, qa_tbx(terms))
             print(f"{target}: {len(terms.terms)} terms")
@@ -296,7 +281,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     if args.action == "export":
         lang = _one_lang(langs, args)
         target = Path(args.output or f"{lang}.xlf")
-        from leafletgen.publish.unit import write_atomic
+        from leafletgen.files import write_atomic
 
         write_atomic(target, xliff.export_xliff(project.root, lang))
         print(f'wrote {target} (XLIFF 1.2; approved="yes" on reviewed entries)')
@@ -430,7 +415,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     would get now."""
     project = find_project(args.project)
     today = args.today or dt.date.today()
-    chosen = select_leaflets(project, include_drugs=True)
+    inputs = load_inputs(project, include_drugs=True)
+    chosen = inputs.select()
     langs = [catalogs.language_code(lang) for lang in languages(args.lang)]
     langs = langs or [catalogs.SOURCE_LANGUAGE, *catalogs.catalog_languages(project.locales)]
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
@@ -473,8 +459,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"review by a qualified reviewer as they now stand: {shown}"
             )
             findings[line] = users
-    clinic = load_clinic(project.clinic_file)
-    for finding in furniture.printed_findings([leaflet for _, leaflet in chosen], clinic):
+    for finding in furniture.printed_findings([leaflet for _, leaflet in chosen], inputs.clinic):
         findings.setdefault(str(finding), []).append(finding.leaflet)
     for line, users in findings.items():
         shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
@@ -482,7 +467,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     stale = _stale_manifest(Path(args.out), statuses)
     # Leaflets built longer than their page budget (one sheet; large print two).
     stale += [
-        f"{Path(args.out) / str(entry['path'])}: {warning}"
+        f"{Path(args.out) / entry.path}: {warning}"
         for entry in read_manifest(Path(args.out))
         if (warning := page_budget_warning(entry))
     ]
@@ -501,14 +486,13 @@ def _stale_manifest(out: Path, statuses: dict[tuple[str, str], clearance.Status]
     """Built PDFs whose recorded status is not the one they would get now."""
     problems = []
     for entry in read_manifest(out):
-        status = statuses.get((entry["id"], entry["lang"]))
-        if status is None or entry.get("draft"):
+        status = statuses.get((entry.id, entry.lang))
+        if status is None or entry.draft:
             continue
-        recorded = (entry.get("distribution") or {}).get("status", "none recorded")
+        recorded = entry.status or "none recorded"
         if recorded != status.status:
             problems.append(
-                f"{out / str(entry['path'])}: built as {recorded}, now {status.status}; "
-                "build it again"
+                f"{out / entry.path}: built as {recorded}, now {status.status}; build it again"
             )
     return problems
 

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from leafletgen import __version__
-from leafletgen.batch.build import Project
+from leafletgen.project import Project
 from leafletgen.publish import fhir
 from leafletgen.render.twin import LanguageLink, link_order, with_language_links
 from leafletgen.web.builds import BuildDesk, BuildJob
@@ -232,7 +232,7 @@ def create_app(
         return info, copy
 
     def copy_model(request: Request, copy: Copy) -> CopyModel:
-        entry = copy.entry or {}
+        entry = copy.entry
         urls: dict[str, str | None] = {"pdf": None, "html": None, "document_reference": None}
         if copy.entry is not None:
             ids = {"leaflet_id": copy.leaflet_id, "lang": copy.lang, "variant": copy.variant}
@@ -254,8 +254,8 @@ def create_app(
             review_by=copy.review_by,
             pages=copy.pages,
             bytes=copy.bytes,
-            sha256=entry.get("sha256"),
-            created=entry.get("created"),
+            sha256=entry.sha256 if entry else None,
+            created=entry.created if entry else None,
             **urls,
         )
 
@@ -428,7 +428,7 @@ def create_app(
             raise HTTPException(409, "the PDF no longer matches the manifest; rebuild it")
         suffix = "" if variant == "standard" else f"-{variant}"
         name = f"{leaflet_id}-{lang}{suffix}.pdf"
-        return pdf_response(request, data, copy.entry["sha256"], name, download=download)
+        return pdf_response(request, data, copy.entry.sha256, name, download=download)
 
     @app.get(
         "/leaflets/{leaflet_id}/{lang}/{variant}.html",
@@ -443,14 +443,14 @@ def create_app(
         path = library.file_of(copy.entry, ".html")
         if path is None:
             raise HTTPException(404, f"leaflet {leaflet_id!r} has no web page in {lang!r}")
-        draft = bool(copy.entry.get("draft"))
+        draft = copy.entry.draft
         others = {
             other.lang
             for other in info.copies
             if other.variant == variant
             and other.lang != lang
             and other.entry is not None
-            and bool(other.entry.get("draft")) == draft
+            and other.entry.draft == draft
             and library.file_of(other.entry, ".html") is not None
         }
         links = [
@@ -477,7 +477,7 @@ def create_app(
         data = library.read(copy.entry)
         if data is None:
             raise HTTPException(409, "the PDF no longer matches the manifest; rebuild it")
-        png = page_png(data, copy.entry["sha256"], number)
+        png = page_png(data, copy.entry.sha256, number)
         if png is None:
             raise HTTPException(404, f"the leaflet has no page {number}")
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from leafletgen import __version__
 from leafletgen.publish import fhir
+from leafletgen.publish.manifest import ManifestEntry
 from leafletgen.web.files import pdf_response
 from leafletgen.web.library import Library, fold
 
@@ -66,7 +67,7 @@ class FhirStore:
     def __init__(self, library: Library):
         self.library = library
 
-    def references(self, base: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    def references(self, base: str) -> list[tuple[dict[str, Any], ManifestEntry]]:
         found = []
         for entry in self.library.entries():
             if not self.library.intact(entry):
@@ -77,7 +78,7 @@ class FhirStore:
             found.append((resource, entry))
         return found
 
-    def _written(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def _written(self, entry: ManifestEntry) -> dict[str, Any]:
         """The resource the build wrote beside the PDF; made afresh if it is missing
         or does not describe this entry."""
         path = self.library.fhir_file_of(entry)
@@ -94,7 +95,7 @@ class FhirStore:
                 pass
         return fhir.document_reference(entry, self.library.out)
 
-    def find(self, resource_id: str, base: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def find(self, resource_id: str, base: str) -> tuple[dict[str, Any], ManifestEntry] | None:
         return next(((r, e) for r, e in self.references(base) if r["id"] == resource_id), None)
 
 
@@ -221,7 +222,7 @@ def make_router(library: Library) -> APIRouter:
             return outcome(
                 409,
                 "conflict",
-                f"{entry['path']} no longer matches the manifest; rebuild the leaflet",
+                f"{entry.path} no longer matches the manifest; rebuild the leaflet",
             )
         wants = request.query_params.get("_format", "") + request.headers.get("accept", "")
         if "fhir+json" in wants or request.query_params.get("_format") == "json":
@@ -233,8 +234,8 @@ def make_router(library: Library) -> APIRouter:
                     "data": base64.b64encode(data).decode("ascii"),
                 }
             )
-        name = f"{entry['id']}-{entry['lang']}-{entry['path'].rsplit('/', 1)[-1]}"
-        return pdf_response(request, data, entry["sha256"], name)
+        name = f"{entry.id}-{entry.lang}-{entry.path.rsplit('/', 1)[-1]}"
+        return pdf_response(request, data, entry.sha256, name)
 
     @router.get("/{resource_type}", include_in_schema=False)
     @router.get("/{resource_type}/{rest:path}", include_in_schema=False)

@@ -21,8 +21,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import i18n as jinja_i18n
 
-from leafletgen.batch.build import WEB_TEMPLATES, Project
 from leafletgen.errors import LeafletError
+from leafletgen.project import WEB_TEMPLATES, Project
 from leafletgen.translate.catalogs import (
     DOMAINS,
     KEYWORDS,
