@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def build(
     batch.report([*_failed_definitions(workspace, options), *known], total=len(todo))
     batch.run(todo)
     results = _after_batch(options, batch)
-    order = {(s.id, lang): n for n, (s, lang) in enumerate(_pairs(specs, options.langs))}
+    order = {(s.id, lang): n for n, (s, lang) in enumerate(product(specs, options.langs))}
     return sorted(results, key=lambda r: order.get((r.id, r.lang), -1))
 
 
@@ -99,10 +100,6 @@ def build_leaflets(
     (the desk's builder and the tests call it so)."""
     chosen = BuildOptions(ids=tuple(ids or ()), langs=tuple(langs), out=Path(out), **options)
     return build(project, chosen, on_result)
-
-
-def _pairs(specs: Iterable, langs: Iterable[str]) -> Iterable[tuple]:
-    return ((s, lang) for s in specs for lang in langs)
 
 
 def check_output_folder(project: Project, out: Path) -> None:
