@@ -193,6 +193,7 @@ def _printed_findings(project: Project, ids, *, include_drugs: bool) -> list[fur
     try:
         inputs = load_inputs(project, include_drugs=include_drugs)
         specs = inputs.choose(ids)
+        clinic = inputs.clinic
     except LeafletError:
         return []
     leaflets = []
@@ -204,7 +205,6 @@ def _printed_findings(project: Project, ids, *, include_drugs: bool) -> list[fur
             leaflets.append(select_sections(spec, inputs.documents))
         except LeafletError:
             continue
-    clinic = inputs.clinic
     return furniture.printed_findings(leaflets, clinic)
 
 

@@ -183,17 +183,26 @@ class Inputs:
     """A project's parsed inputs, with the problems of each file (a frozen value:
     nobody changes the mappings once loaded; plain dicts, so it pickles).
 
-    ``failed``: definitions that could not be loaded, by file stem
-    (``drugs`` for drugs.yaml); ``broken``: sources that could not be read,
-    by source id (only the leaflets using them fail).
+    ``clinic_yaml``: clinic.yaml as read, or why it could not be (raised by
+    :attr:`clinic`, for whoever needs it); ``failed``: definitions that could
+    not be loaded, by file stem (``drugs`` for drugs.yaml); ``broken``:
+    sources that could not be read, by source id (only the leaflets using
+    them fail).
     """
 
     project: Project
-    clinic: Clinic
+    clinic_yaml: Clinic | LeafletError
     specs: Mapping[str, LeafletSpec]
     documents: Mapping[str, Document]
     failed: Mapping[str, LeafletError] = field(default_factory=dict)
     broken: Mapping[str, LeafletError] = field(default_factory=dict)
+
+    @property
+    def clinic(self) -> Clinic:
+        """The clinic's configuration; its error if clinic.yaml cannot be read."""
+        if isinstance(self.clinic_yaml, LeafletError):
+            raise self.clinic_yaml
+        return self.clinic_yaml
 
     def check_definitions(self) -> None:
         """Raise the definitions' errors as loading them strictly would: the
@@ -256,9 +265,14 @@ def load_inputs(project: Project, *, include_drugs: bool = False) -> Inputs:
     ``include_drugs`` one per drug of drugs.yaml) and the corpus.
 
     A definition that fails to load goes to ``failed``, a source that cannot
-    be read to ``broken``; a broken clinic.yaml or sources.yaml is an error.
+    be read to ``broken``, a broken clinic.yaml is raised by ``clinic``; a
+    broken sources.yaml is an error.
     """
-    clinic = load_clinic(project.clinic_file)
+    clinic: Clinic | LeafletError
+    try:
+        clinic = load_clinic(project.clinic_file)
+    except LeafletError as error:
+        clinic = error
     failed: dict[str, LeafletError] = {}
     specs = load_definitions(project.leaflets, failed)
     if include_drugs and project.drugs_file.exists():

@@ -125,9 +125,12 @@ def load_workspace(
     """The project's inputs (see :func:`~leafletgen.project.load_inputs`: a
     definition or a source that cannot be read is carried in them) with a
     build's options, under ``key`` (a new one by default)."""
+    inputs = load_inputs(project, include_drugs=include_drugs)
+    if isinstance(inputs.clinic_yaml, LeafletError):  # a batch needs it, before any work
+        raise inputs.clinic_yaml
     return Workspace(
         key=key or uuid.uuid4().hex,
-        inputs=load_inputs(project, include_drugs=include_drugs),
+        inputs=inputs,
         draft=draft,
         html_twin=html_twin,
         include_drugs=include_drugs,

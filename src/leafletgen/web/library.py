@@ -224,6 +224,7 @@ def _load_inputs(project: Project) -> _Inputs:
     languages = (SOURCE_LANGUAGE, *(x for x in catalog_languages(project.locales) if x != "en"))
     try:
         inputs = load_inputs(project, include_drugs=True)
+        clinic = inputs.clinic
         inputs.check_sources()  # the desk lists every leaflet: any broken source is the project's
     except LeafletError as error:
         return _Inputs((), languages, {}, tuple(error_lines(error, project.root)))
@@ -242,7 +243,7 @@ def _load_inputs(project: Project) -> _Inputs:
         leaflets.append(
             LeafletInfo(id=name, title=name, problems=tuple(error_lines(error, project.root)))
         )
-    return _Inputs(tuple(leaflets), languages, hashes, clinic_name=inputs.clinic.name)
+    return _Inputs(tuple(leaflets), languages, hashes, clinic_name=clinic.name)
 
 
 def _hash_copies(
