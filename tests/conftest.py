@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.batch.build import BuildResult, Project, build_leaflets
+from leafletgen.batch.build import build_leaflets
+from leafletgen.batch.plan import BuildResult
+from leafletgen.project import Project
 from leafletgen.read.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
 
 from conftest import child_env, squash
-from leafletgen.batch.build import build_leaflets, load_specs, select_leaflets
-from leafletgen.publish import unit
+from leafletgen.batch import worker
+from leafletgen.batch.build import build_leaflets
+from leafletgen.batch.plan import BuildOptions, is_current
+from leafletgen.files import host_name
+from leafletgen.project import load_inputs, select_leaflets
+from leafletgen.publish.manifest import ManifestEntry, manifest_bytes, read_manifest
 from leafletgen.select.passages import find_drug_passages
 from test_build import pdf_text
 
@@ -40,7 +46,7 @@ def drug_batch(demo):
 
 
 def test_drugs_file_lists_every_drug_the_sources_name(project):
-    specs = load_specs(project, include_drugs=True)
+    specs = load_inputs(project, include_drugs=True).specs
     drugs = {spec.drug for spec in specs.values() if spec.drug}
     assert drugs == set(DRUG_PASSAGES)
     assert specs["blinatumomab"].title == "Blinatumomab (Blincyto®)"
@@ -175,7 +181,7 @@ def test_select_leaflets_leaves_out_drugs_not_built(project):
 KILLED_WHILE_PUBLISHING = """
 import os, signal, sys
 from pathlib import Path
-from leafletgen.publish import unit
+from leafletgen.publish import writer
 
 moves = []
 real_replace = os.replace
@@ -187,7 +193,7 @@ def replace(source, target):
         os.kill(os.getpid(), signal.SIGKILL)  # as a power cut would, mid-unit
 
 os.replace = replace
-unit.publish_unit(
+writer.publish_unit(
     Path(sys.argv[1]),
     {"en/immunotherapy.pdf": b"%PDF-new", "en/immunotherapy.fhir.json": b"{}"},
 )
@@ -208,7 +214,7 @@ def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
     leftovers = sorted(p.name for p in (out / "en").iterdir() if p.name.startswith("."))
     assert leftovers and all(name.endswith((".part", ".old")) for name in leftovers)
     # A running build's temporary file is never touched.
-    running = out / "en" / f".rituximab.pdf.{unit._host()}-{os.getpid()}.abc123.part"
+    running = out / "en" / f".rituximab.pdf.{host_name()}-{os.getpid()}.abc123.part"
     running.write_bytes(b"being written")
 
     results = build_leaflets(project, ["immunotherapy"], ["en"], out)
@@ -225,3 +231,47 @@ def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
     pdf = (out / "en/immunotherapy.pdf").read_bytes()
     assert len(PdfReader(out / "en/immunotherapy.pdf").pages) >= 1
     assert manifest[0]["sha256"] == hashlib.sha256(pdf).hexdigest()
+
+
+def test_the_manifest_reads_back_as_the_entries_it_was_written_from(drug_batch):
+    out, results = drug_batch
+    entries = read_manifest(out)
+    assert all(isinstance(e, ManifestEntry) for e in entries)
+    assert {e.key: e for e in entries} == {r.entry.key: r.entry for r in results if r.entry}
+    assert manifest_bytes(entries) == (out / "manifest.json").read_bytes()
+
+
+def test_current_means_intact_and_of_the_shape_the_build_asks_for(drug_batch):
+    out, results = drug_batch
+    entry = next(r.entry for r in results if r.entry)
+    plain = BuildOptions(out=out)
+    assert is_current(entry, out, entry.input_hash, plain)
+    assert not is_current(entry, out, "another input hash", plain)
+    assert not is_current(entry, out, entry.input_hash, replace(plain, fhir_inline=True))
+    assert not is_current(entry, out, entry.input_hash, replace(plain, html_twin=True))
+
+
+def test_a_bug_in_one_job_is_logged_with_its_traceback_and_the_batch_goes_on(
+    project, tmp_path, monkeypatch, caplog
+):
+    real = worker.render_leaflet
+
+    def buggy(workspace, spec, lang, **kwargs):
+        if spec.id == "immunotherapy":
+            raise ZeroDivisionError("simulated bug")
+        return real(workspace, spec, lang, **kwargs)
+
+    monkeypatch.setattr(worker, "render_leaflet", buggy)
+    monkeypatch.setattr(logging.getLogger("leafletgen"), "propagate", True)
+    with caplog.at_level(logging.ERROR, logger="leafletgen"):
+        results = build_leaflets(
+            project, ["immunotherapy", "monoclonal-antibodies"], ["en"], tmp_path, jobs=1
+        )
+    failed, built = results
+    assert "internal error (ZeroDivisionError: simulated bug)" in str(failed.error)
+    assert built.id == "monoclonal-antibodies" and built.entry is not None
+    assert (tmp_path / built.entry.path).is_file()
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(logged) == 1 and "immunotherapy [en]" in logged[0].getMessage()
+    assert "Traceback (most recent call last)" in logged[0].getMessage()
+    assert 'raise ZeroDivisionError("simulated bug")' in logged[0].getMessage()

@@ -21,8 +21,8 @@ from leafletgen.batch.build import build_leaflets
 from leafletgen.batch.cluster import Snapshot
 from leafletgen.batch.executors import DaskCluster, LocalPool, backend_for
 from leafletgen.errors import LeafletError
-from leafletgen.publish import unit
-from leafletgen.publish.unit import read_manifest
+from leafletgen.project import OutputLayout
+from leafletgen.publish.manifest import read_manifest
 
 LANGS = ["en", "es"]
 
@@ -102,7 +102,7 @@ def test_a_local_worker_killed_mid_batch_and_every_pdf_is_still_built(
     assert [r.error for r in results if not r.ok] == []
     assert sum(1 for r in results if r.entry) == 16
     assert pdfs_on_disk(tmp_path) == pdfs_on_disk(local_out)
-    assert_manifest_true(tmp_path, read_manifest(tmp_path))
+    assert_manifest_true(tmp_path, [e.to_json() for e in read_manifest(tmp_path)])
 
 
 @pytest.mark.slow
@@ -149,7 +149,7 @@ def test_interrupted_batch_leaves_complete_files_and_a_true_manifest(project, tm
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert 3 <= len(manifest["leaflets"]) < 16
     assert_manifest_true(tmp_path, manifest["leaflets"])
-    assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
+    assert not list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
 
 
 @pytest.mark.slow
@@ -174,15 +174,15 @@ def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_comp
             break
     os.killpg(process.pid, signal.SIGKILL)  # no chance to write the manifest
     process.communicate(timeout=60)
-    assert list(tmp_path.glob(unit.JOURNAL_GLOB))
-    listed = read_manifest(tmp_path)  # manifest + journal
+    assert list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
+    listed = [e.to_json() for e in read_manifest(tmp_path)]  # manifest + journal
     assert len(listed) >= 2
     assert_manifest_true(tmp_path, listed)
 
     results = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=2)
     unchanged = sum(1 for r in results if r.skipped == "unchanged")
     assert unchanged == len(listed)  # what the killed batch finished is not built again
-    assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
+    assert not list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert_manifest_true(tmp_path, manifest["leaflets"])
     expected = {k: v for k, v in pdfs_on_disk(local_out).items() if k.startswith("en/")}
@@ -198,7 +198,7 @@ def test_the_manifest_is_written_once_per_batch(project, tmp_path, monkeypatch):
         writes.append(Path(dst).name)
         real_replace(src, dst)
 
-    monkeypatch.setattr(unit.os, "replace", counting)
+    monkeypatch.setattr(os, "replace", counting)
     chosen = ["immunotherapy", "rituximab", "bevacizumab"]
     build_leaflets(project, chosen, LANGS, tmp_path, include_drugs=True)
     assert writes.count("manifest.json") == 1
@@ -207,7 +207,7 @@ def test_the_manifest_is_written_once_per_batch(project, tmp_path, monkeypatch):
     again = build_leaflets(project, chosen, LANGS, tmp_path, include_drugs=True)
     assert not any(r.entry for r in again)
     assert writes == []  # nothing changed, nothing written
-    assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
+    assert not list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
 
 
 def test_yaml_is_parsed_by_libyaml_where_available():

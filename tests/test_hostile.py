@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from conftest import squash
 from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import LeafletError, SourceError
-from leafletgen.publish import unit
+from leafletgen.publish import writer as unit
 from leafletgen.read.sources import load_sources, read_source
 from test_build import pdf_text
 

@@ -1436,13 +1436,13 @@ def _alive(pid: int) -> bool:
 def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, corpus):
     """Defence in depth: a translation reaching the template is escaped, and
     only ``%(name)s`` placeholders are filled."""
-    from leafletgen.batch.build import load_specs
+    from leafletgen.project import load_inputs
     from leafletgen.render.html import RenderOptions, render_html
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
     from leafletgen.translate.translator import Entry, Translator
 
-    spec = load_specs(project)["immunotherapy"]
+    spec = load_inputs(project).specs["immunotherapy"]
     leaflet = select_sections(spec, corpus)
     hostile = {
         "Sources": Entry("<h1>INJECTED</h1><script>alert(1)</script>100% r", False),
@@ -1474,7 +1474,7 @@ def test_an_unexpected_error_in_one_leaflet_never_takes_down_the_batch(
     project, tmp_path, monkeypatch, capsys
 ):
     from leafletgen import cli
-    from leafletgen.batch import build
+    from leafletgen.batch import worker as build
 
     real = build.render_leaflet
 
@@ -1495,7 +1495,7 @@ def test_an_unexpected_error_in_one_leaflet_never_takes_down_the_batch(
 
 
 def test_a_unit_interrupted_half_way_puts_the_previous_files_back(tmp_path, monkeypatch):
-    from leafletgen.publish import unit
+    from leafletgen.publish import writer as unit
 
     (tmp_path / "en").mkdir()
     (tmp_path / "en/x.pdf").write_bytes(b"old pdf")
@@ -1524,7 +1524,7 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
     from fontTools.misc import timeTools
     from weasyprint.pdf import fonts
 
-    from leafletgen.batch.build import load_specs
+    from leafletgen.project import load_inputs
     from leafletgen.render.html import STYLESHEET, RenderOptions, render_html
     from leafletgen.render.pdf import render_pdf
     from leafletgen.select.clinic import load_clinic
@@ -1533,7 +1533,7 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
-    leaflet = select_sections(load_specs(project)["immunotherapy"], corpus)
+    leaflet = select_sections(load_inputs(project).specs["immunotherapy"], corpus)
     html = render_html(
         leaflet,
         load_clinic(project.clinic_file),

@@ -14,8 +14,9 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.batch.build import build_leaflets, select_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import LeafletError, TranslationError
+from leafletgen.project import select_leaflets
 from leafletgen.select.clinic import load_clinic
 from leafletgen.translate import catalogs, extract
 from leafletgen.translate.translator import leaflet_needs, load_translator, translation_progress

@@ -20,10 +20,12 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.batch import build as build_module
-from leafletgen.batch.build import Project, build_leaflets, leaflet_dates, select_leaflets
+from leafletgen.batch import worker as build_module
+from leafletgen.batch.build import build_leaflets
+from leafletgen.batch.worker import leaflet_dates
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
+from leafletgen.project import Project, select_leaflets
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.passages import dangling_references
 from leafletgen.translate.catalogs import po_path, read_catalog

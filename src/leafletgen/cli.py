@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from leafletgen import __version__, clearance, report
-from leafletgen.batch.build import BuildResult, Project, build_leaflets, select_leaflets
+from leafletgen.batch.build import build
+from leafletgen.batch.plan import BuildOptions, BuildResult
 from leafletgen.errors import LeafletError, TranslationError, shown
+from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
-from leafletgen.publish.unit import write_atomic
+from leafletgen.project import Project, select_leaflets
 from leafletgen.read.sources import load_sources, read_source
 from leafletgen.select.clinic import load_clinic
 from leafletgen.translate import catalogs, extract, reviews, xliff
@@ -93,11 +95,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     langs = languages(args.lang)
     out = Path(args.out)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
-    results = build_leaflets(
-        project,
-        args.ids,
-        langs or ["en"],
-        out,
+    options = BuildOptions(
+        ids=tuple(args.ids or ()),
+        langs=tuple(langs or ["en"]),
+        out=out,
         draft=args.draft,
         include_drugs=args.all,
         jobs=args.jobs or os.cpu_count() or 1,
@@ -108,9 +109,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         fhir_bundle=args.fhir_bundle,
         html_twin=args.html,
         bilingual=args.bilingual,
-        on_result=_progress_printer(out, progress),
         today=args.today,
     )
+    results = build(project, options, on_result=_progress_printer(out, progress))
     if progress:
         progress.close()
     _print_lines(report.budget_warnings(results), file=sys.stderr)

@@ -13,21 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from leafletgen import clearance
-from leafletgen.batch.build import (
-    BuildResult,
-    Project,
-    choose_specs,
-    leaflet_text,
-    load_specs,
-    page_budget_warning,
-    uses_broken_source,
-)
+from leafletgen.batch.plan import BuildResult
+from leafletgen.batch.worker import leaflet_text
 from leafletgen.errors import LeafletError, shown
 from leafletgen.model import Document, Leaflet
-from leafletgen.publish.unit import read_manifest
-from leafletgen.read.sources import read_corpus
+from leafletgen.project import Project, load_inputs
+from leafletgen.publish.manifest import ManifestEntry, page_budget_warning, read_manifest
 from leafletgen.select import furniture
-from leafletgen.select.clinic import Clinic, load_clinic
+from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
 from leafletgen.select.selection import select_sections
@@ -107,20 +100,18 @@ class BuildSummary:
         )
 
 
-def current_entries(results: Iterable[BuildResult], out: Path) -> list[dict]:
+def current_entries(results: Iterable[BuildResult], out: Path) -> list[ManifestEntry]:
     """The manifest entries of the outputs a build made or found up to date."""
     done = {(r.id, r.lang) for r in results if r.entry or r.skipped == "unchanged"}
-    return [e for e in read_manifest(out) if (e["id"], e["lang"]) in done]
+    return [e for e in read_manifest(out) if (e.id, e.lang) in done]
 
 
-def distribution_summary(entries: list[dict]) -> str:
+def distribution_summary(entries: list[ManifestEntry]) -> str:
     """The end of ``build``: which PDFs are not cleared for distribution, and why."""
     summary = clearance.summarise(entries)
     if not summary.by_reason:
         return f"all {summary.total} PDF(s) cleared for distribution"
-    count = sum(
-        1 for e in entries if (e.get("distribution") or {}).get("status") != clearance.CLEARED
-    )
+    count = sum(1 for e in entries if e.status != clearance.CLEARED)
     lines = [f"{count} of {summary.total} PDF(s) not cleared for distribution:"]
     for message, paths in sorted(summary.by_reason.items(), key=lambda kv: -len(kv[1])):
         listed = _first(paths, 3, ", ", " and {} more")
@@ -135,25 +126,19 @@ def printed_findings(
     """What the chosen leaflets print that a person must look at: web furniture,
     passages pointing back to text not printed (the build reports its own
     errors; a definition that fails here is left to it)."""
-    failed: dict[str, LeafletError] = {}
     try:
-        specs = choose_specs(
-            load_specs(project, include_drugs=include_drugs, failed=failed), ids, failed
-        )
-        clinic = load_clinic(project.clinic_file)
-    except LeafletError:
-        return []
-    broken: dict[str, LeafletError] = {}  # (a source that cannot be read fails its leaflets)
-    try:
-        documents = read_corpus(project.sources, failed=broken)
+        inputs = load_inputs(project, include_drugs=include_drugs)
+        specs = inputs.choose(ids)
+        clinic = inputs.clinic
     except LeafletError:
         return []
     leaflets = []
     for spec in specs:
-        if spec.skip_reason or uses_broken_source(spec, broken):
+        # (a source that cannot be read fails its leaflets)
+        if spec.skip_reason or inputs.broken_source(spec):
             continue
         try:
-            leaflets.append(select_sections(spec, documents))
+            leaflets.append(select_sections(spec, inputs.documents))
         except LeafletError:
             continue
     return furniture.printed_findings(leaflets, clinic)
@@ -267,17 +252,16 @@ def stale_outputs(out: Path, statuses: Mapping[tuple[str, str], clearance.Status
     problems = []
     entries = read_manifest(out)
     for entry in entries:
-        status = statuses.get((entry["id"], entry["lang"]))
-        if status is None or entry.get("draft"):
+        status = statuses.get((entry.id, entry.lang))
+        if status is None or entry.draft:
             continue
-        recorded = (entry.get("distribution") or {}).get("status", "none recorded")
+        recorded = entry.status or "none recorded"
         if recorded != status.status:
             problems.append(
-                f"{out / str(entry['path'])}: built as {recorded}, now {status.status}; "
-                "build it again"
+                f"{out / entry.path}: built as {recorded}, now {status.status}; build it again"
             )
     problems += [
-        f"{out / str(entry['path'])}: {warning}"
+        f"{out / entry.path}: {warning}"
         for entry in entries
         if (warning := page_budget_warning(entry))
     ]

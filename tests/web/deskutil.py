@@ -12,7 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
-from leafletgen.batch.build import Project, build_leaflets
+from leafletgen.batch.build import build_leaflets
+from leafletgen.project import Project
 from leafletgen.web.app import create_app
 
 with warnings.catch_warnings():

@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leafletgen.batch.build import BuildResult, Project, build_leaflets, companion_language
+from leafletgen.batch.build import BuildResult, build_leaflets
 from leafletgen.errors import LeafletError, error_lines
+from leafletgen.project import Project, companion_language
 
 LOGGER = logging.getLogger(__name__)
 KEEP_FINISHED = 200  # finished builds remembered for their status pages

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 
 from leafletgen import __version__
 from leafletgen.publish import fhir
+from leafletgen.publish.manifest import ManifestEntry
 from leafletgen.web.library import Library, fold
 
 FHIR_JSON = "application/fhir+json"
@@ -43,7 +44,7 @@ SEARCH_PARAMETERS = {
 CONTROL_PARAMETERS = {"_count", "_offset", "_format"}
 
 Criterion = tuple[str, str, str]  # (name, modifier, value) of one search parameter
-Found = tuple[dict[str, Any], dict[str, Any]]  # (DocumentReference, its manifest entry)
+Found = tuple[dict[str, Any], ManifestEntry]  # (DocumentReference, its manifest entry)
 
 
 class FhirResponse(JSONResponse):
@@ -84,7 +85,7 @@ class FhirStore:
             found.append((resource, entry))
         return found
 
-    def _written(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def _written(self, entry: ManifestEntry) -> dict[str, Any]:
         """The resource the build wrote beside the PDF; made afresh if it is missing
         or does not describe this entry."""
         path = self.library.fhir_file_of(entry)

@@ -22,8 +22,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import i18n as jinja_i18n
 
-from leafletgen.batch.build import WEB_TEMPLATES, Project
 from leafletgen.errors import LeafletError
+from leafletgen.project import WEB_TEMPLATES, Project
 from leafletgen.translate.catalogs import DOMAINS, catalog_languages, po_path
 from leafletgen.translate.extract import KEYWORDS, TEMPLATE_METHOD
 from leafletgen.translate.translator import load_translator

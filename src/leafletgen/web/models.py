@@ -85,7 +85,6 @@ class BuildModel(BaseModel):
 
 def copy_model(request: Request, library: Library, copy: Copy) -> CopyModel:
     """A copy as the API shows it, with the URLs of its files if it was built."""
-    entry = copy.entry or {}
     urls: dict[str, str | None] = {"pdf": None, "html": None, "document_reference": None}
     if copy.entry is not None:
         ids = {"leaflet_id": copy.leaflet_id, "lang": copy.lang, "variant": copy.variant}
@@ -107,8 +106,8 @@ def copy_model(request: Request, library: Library, copy: Copy) -> CopyModel:
         review_by=copy.review_by,
         pages=copy.pages,
         bytes=copy.bytes,
-        sha256=entry.get("sha256"),
-        created=entry.get("created"),
+        sha256=copy.entry.sha256 if copy.entry else None,
+        created=copy.entry.created if copy.entry else None,
         **urls,
     )
 

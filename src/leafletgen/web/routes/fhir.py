@@ -93,13 +93,13 @@ def read_binary(resource_id: str, request: Request, desk: Desk) -> Response:
         return outcome(
             409,
             "conflict",
-            f"{entry['path']} no longer matches the manifest; rebuild the leaflet",
+            f"{entry.path} no longer matches the manifest; rebuild the leaflet",
         )
     wants = request.query_params.get("_format", "") + request.headers.get("accept", "")
     if "fhir+json" in wants or request.query_params.get("_format") == "json":
         return FhirResponse(binary(resource_id, data))
-    name = f"{entry['id']}-{entry['lang']}-{entry['path'].rsplit('/', 1)[-1]}"
-    return pdf_response(request, data, entry["sha256"], name)
+    name = f"{entry.id}-{entry.lang}-{entry.path.rsplit('/', 1)[-1]}"
+    return pdf_response(request, data, entry.sha256, name)
 
 
 @router.get("/{resource_type}", include_in_schema=False)

@@ -78,7 +78,7 @@ def leaflet_pdf(
     data = _pdf(desk, copy)
     suffix = "" if variant == "standard" else f"-{variant}"
     name = f"{leaflet_id}-{lang}{suffix}.pdf"
-    return pdf_response(request, data, copy.entry["sha256"], name, download=download)
+    return pdf_response(request, data, copy.entry.sha256, name, download=download)
 
 
 @router.get(
@@ -120,7 +120,7 @@ def leaflet_preview(desk: Desk, leaflet_id: str, lang: str, variant: str, number
     """Page ``number`` of a leaflet's PDF as a picture."""
     _info, copy = desk.copy_of(leaflet_id, lang, variant)
     data = _pdf(desk, copy)
-    png = page_png(data, copy.entry["sha256"], number)
+    png = page_png(data, copy.entry.sha256, number)
     if png is None:
         raise HTTPException(404, f"the leaflet has no page {number}")
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
@@ -136,13 +136,13 @@ def _pdf(desk: DeskState, copy: Copy) -> bytes:
 
 def _twin_languages(desk: DeskState, info: LeafletInfo, copy: Copy) -> set[str]:
     """The other languages with a web page of the same variant and draft state as ``copy``."""
-    draft = bool(copy.entry.get("draft"))
+    draft = bool(copy.entry.draft)
     return {
         other.lang
         for other in info.copies
         if other.variant == copy.variant
         and other.lang != copy.lang
         and other.entry is not None
-        and bool(other.entry.get("draft")) == draft
+        and bool(other.entry.draft) == draft
         and desk.library.file_of(other.entry, ".html") is not None
     }
