@@ -142,14 +142,11 @@ def _with_web_fonts(
 ) -> str:
     """A filled web page with its fonts embedded: the faces cut down to the
     characters the page prints (and the names of the languages it may link
-    to), put in front of its stylesheet."""
+    to), put in front of its stylesheet, wherever the template printed it."""
     names = [(lang, twin.language_name(lang)) for lang in languages]
     fonts_css = fonts.web_font_css(document, templates, names)
-    # The head, and so this stylesheet, comes before any text of the page.
-    marker = f"<style>{inline_css}</style>"
-    if marker not in document:  # pragma: no cover - the template prints it in <head>
-        raise RenderError("the web page template prints no stylesheet", templates / TEMPLATE)
-    return document.replace(marker, f"<style>{fonts_css}{inline_css}</style>", 1)
+    # The stylesheet cannot occur in the page's text: there, quotes and < are escaped.
+    return document.replace(inline_css, fonts_css + inline_css)
 
 
 def render_html(
