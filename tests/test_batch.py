@@ -233,8 +233,8 @@ def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
     assert manifest[0]["sha256"] == hashlib.sha256(pdf).hexdigest()
 
 
-def test_the_manifest_reads_back_as_the_entries_it_was_written_from(drug_batch):
-    out, results = drug_batch
+def test_the_manifest_reads_back_as_the_entries_it_was_written_from(demo):
+    out, results = demo.out, demo.results
     entries = read_manifest(out)
     assert all(isinstance(e, ManifestEntry) for e in entries)
     assert {e.key: e for e in entries} == {r.entry.key: r.entry for r in results if r.entry}
