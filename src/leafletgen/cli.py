@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +25,7 @@ from leafletgen.model import SourceInfo
 from leafletgen.project import Project, select_leaflets
 from leafletgen.read.sources import load_sources, read_source
 from leafletgen.select.clinic import load_clinic
+from leafletgen.terminal import Progress, setup_logging
 from leafletgen.translate import catalogs, extract, reviews, xliff
 from leafletgen.translate.qa import glossary_tbx
 from leafletgen.translate.translator import load_translator
@@ -122,25 +122,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(summary.line())
     print(report.distribution_summary(report.current_entries(results, out)))
     return 1 if summary.failed else 0
-
-
-class Progress:
-    """A one-line progress bar for a terminal."""
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream, self.width = stream, width
-
-    def show(self, done: int, total: int, label: str) -> None:
-        """Redraw the bar: ``done`` of ``total``, and what was done last."""
-        filled = self.width * done // max(total, 1)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total} {label[:40]:<40}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the bar's line."""
-        self.stream.write("\n")
-        self.stream.flush()
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
@@ -461,28 +442,10 @@ def _add_i18n(commands: Any) -> None:
     i18n.set_defaults(run=cmd_i18n)
 
 
-class _WarningFormatter(logging.Formatter):
-    """``warning: <message>``, like the errors."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
-
-
-def _setup_logging() -> None:
-    logger = logging.getLogger("leafletgen")
-    if not any(getattr(h, "_leafletgen", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_WarningFormatter())
-        handler._leafletgen = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.propagate = False
-    logger.setLevel(logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``leafletgen`` with ``argv``: the exit status (1 on an input error)."""
     args = make_parser().parse_args(argv)
-    _setup_logging()
+    setup_logging()
     try:
         return args.run(args)
     except LeafletError as error:
