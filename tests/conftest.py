@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from leafletgen.batch.build import BuildResult, Project, build_leaflets
+from leafletgen.model import Document
 from leafletgen.read.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,11 +21,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session")
 def project() -> Project:
+    """This checkout's project: its sources, definitions, templates and catalogs."""
     return Project(ROOT)
 
 
 @pytest.fixture(scope="session")
-def corpus(project):
+def corpus(project: Project) -> dict[str, Document]:
+    """Every source document of the project, read once, by id."""
     return read_corpus(project.sources)
 
 
@@ -41,7 +44,7 @@ class Demo:
 
 
 @pytest.fixture(scope="session")
-def demo(project, tmp_path_factory) -> Demo:
+def demo(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """Every leaflet, topic and drug, in English and Spanish, built once for
     the session by the local pool (two workers). Tests only READ it: a test
     that writes into an output folder builds or copies its own."""
@@ -52,7 +55,7 @@ def demo(project, tmp_path_factory) -> Demo:
 
 
 @pytest.fixture
-def project_copy(tmp_path) -> Project:
+def project_copy(tmp_path: Path) -> Project:
     """A writable copy of the project's inputs (sources, leaflets, templates, locales)."""
     for name in ("sources", "leaflets", "templates", "locales"):
         if (ROOT / name).exists():
