@@ -13,6 +13,7 @@ import pytest
 
 from leafletgen.batch.build import build_leaflets
 from leafletgen.batch.plan import BuildResult
+from leafletgen.model import Document
 from leafletgen.project import Project
 from leafletgen.read.sources import read_corpus
 
@@ -22,11 +23,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session")
 def project() -> Project:
+    """This checkout's project: its sources, definitions, templates and catalogs."""
     return Project(ROOT)
 
 
 @pytest.fixture(scope="session")
-def corpus(project):
+def corpus(project: Project) -> dict[str, Document]:
+    """Every source document of the project, read once, by id."""
     return read_corpus(project.sources)
 
 
@@ -43,7 +46,7 @@ class Demo:
 
 
 @pytest.fixture(scope="session")
-def demo(project, tmp_path_factory) -> Demo:
+def demo(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """Every leaflet, topic and drug, in English and Spanish, built once for
     the session by the local pool (two workers). Tests only READ it: a test
     that writes into an output folder builds or copies its own."""
@@ -54,7 +57,7 @@ def demo(project, tmp_path_factory) -> Demo:
 
 
 @pytest.fixture
-def project_copy(tmp_path) -> Project:
+def project_copy(tmp_path: Path) -> Project:
     """A writable copy of the project's inputs (sources, leaflets, templates, locales)."""
     for name in ("sources", "leaflets", "templates", "locales"):
         if (ROOT / name).exists():
