@@ -32,7 +32,7 @@ from leafletgen.batch.build import Project
 from leafletgen.publish import fhir
 from leafletgen.render.twin import LanguageLink, link_order, with_language_links
 from leafletgen.web.builds import BuildDesk, BuildJob
-from leafletgen.web.fhirapi import make_router, outcome
+from leafletgen.web.fhirapi import issue_code, make_router, outcome
 from leafletgen.web.files import pdf_response
 from leafletgen.web.interface import Interface
 from leafletgen.web.library import Copy, LeafletInfo, Library, search, variants_for
@@ -316,7 +316,7 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
         if request.url.path.startswith("/fhir/"):
-            return outcome(error.status_code, "not-found", str(error.detail))
+            return outcome(error.status_code, issue_code(error.status_code), str(error.detail))
         if wants_html(request) and error.status_code in (403, 404, 409):
             return page(
                 request,

@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from leafletgen import __version__
@@ -45,6 +45,42 @@ class FhirResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+# The OperationOutcome issue code (FHIR R4 IssueType) that goes with each
+# HTTP status this server answers with.
+ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    409: "conflict",
+    410: "deleted",
+    413: "too-costly",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+}
+# The formats this server answers in (``_format``): JSON only.
+JSON_FORMATS = {"json", "application/json", "application/fhir+json", "fhir+json"}
+
+
+def issue_code(status: int) -> str:
+    """The issue code of an OperationOutcome answered with HTTP ``status``."""
+    return ISSUE_CODES.get(status, "exception" if status >= 500 else "processing")
+
+
+def served_format(request: Request) -> None:
+    """Refuse (406) a ``_format`` this server does not answer in, e.g. XML:
+    answering it with JSON and 200 would tell the client it got what it asked."""
+    wanted = request.query_params.getlist("_format")
+    refused = [f for f in wanted if f.strip().lower() not in JSON_FORMATS]
+    if refused:
+        raise HTTPException(
+            406, f"_format {refused[0]!r} is not served here; this server answers in JSON only"
+        )
 
 
 def outcome(status: int, code: str, message: str, severity: str = "error") -> FhirResponse:
@@ -147,7 +183,9 @@ def _matches(resource: dict[str, Any], name: str, modifier: str, wanted: str) ->
 def make_router(library: Library) -> APIRouter:
     """The FHIR routes, under ``/fhir``."""
     store = FhirStore(library)
-    router = APIRouter(prefix="/fhir", tags=["FHIR R4 (read-only)"])
+    router = APIRouter(
+        prefix="/fhir", tags=["FHIR R4 (read-only)"], dependencies=[Depends(served_format)]
+    )
 
     @router.get(
         "/metadata",
@@ -183,8 +221,8 @@ def make_router(library: Library) -> APIRouter:
             offset = max(int(request.query_params.get("_offset", 0)), 0)
         except ValueError:
             return outcome(400, "invalid", "_count and _offset must be whole numbers")
-        if count < 0:
-            return outcome(400, "invalid", "_count must not be negative")
+        if count < 1:  # a page of nothing would link to itself as "next" for ever
+            return outcome(400, "invalid", f"_count must be between 1 and {MAX_COUNT}")
         matches = [
             resource
             for resource, _entry in store.references(base)
