@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
 from leafletgen.batch import executors
+from leafletgen.epoch import source_date_epoch
 from leafletgen.errors import DefinitionError, ErrorGroup, LeafletError, raise_all
 from leafletgen.model import Document
 from leafletgen.publish import fhir
@@ -341,9 +342,8 @@ def _midnight(day: dt.date) -> str:
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:
     """The PDF's creation date: ``SOURCE_DATE_EPOCH`` if set, else the newest review
     date of the sources it prints, so the same inputs give the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    if (epoch := source_date_epoch()) is not None:
+        return epoch
     dates = [d.last_reviewed for d in leaflet.documents if d.last_reviewed]
     if not dates:
         return None
@@ -959,6 +959,7 @@ def build_leaflets(
     """
     out = Path(out)
     check_output_folder(project, out)
+    source_date_epoch()  # a value no leaflet can carry is one error before any work
     # An unknown language, or a catalog that is not where it should be, is one
     # error before any work.
     langs = list(dict.fromkeys(language_code(lang) for lang in langs))
