@@ -6,6 +6,9 @@ throwaway copy of the project, no traceback, nothing changed outside
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import pytest
 
 from test_hostile_inputs import BUILD_EN, Case, edit, html_has, no_pdf
@@ -98,6 +101,43 @@ CASES = [
         1,
         f"  locales/es/reviews.yaml:19: {UNPRINTABLE}",
     ),
+    # -------------------------------------------------------- dates of records
+    *(
+        Case(
+            f"review-dated-{day}",
+            edit(
+                "locales/es/reviews.yaml",
+                "reviews: []",
+                f"reviews:\n- reviewer: Ana\n  qualification: ATA\n  date: '{day}'\n  approved: []",
+            ),
+            ("build", "immunotherapy", "--lang", "es", "-j1"),
+            1,
+            f"  locales/es/reviews.yaml:20: review date {day} is {why}",
+        )
+        for day, why in [
+            ("2999-12-31", "in the future (today is {today})"),
+            ("1900-01-01", "before 2000-01-01"),
+        ]
+    ),
+    Case(
+        "review-command-dated-in-the-future",
+        lambda project: None,
+        (
+            "i18n",
+            "review",
+            "--lang",
+            "es",
+            "--reviewer",
+            "Ana",
+            "--qualification",
+            "ATA",
+            "--date",
+            "2999-12-31",
+        ),
+        1,
+        "locales/es/reviews.yaml: review date 2999-12-31 is in the future (today is {today})",
+        writes=(),
+    ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(
         Case(
@@ -140,4 +180,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_round_three(case, tmp_path):
+    today = dt.date.today().isoformat()
+    if case.message:
+        case = dataclasses.replace(case, message=case.message.replace("{today}", today))
     run_case(case, tmp_path)

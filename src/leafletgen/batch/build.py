@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
 from leafletgen.batch import executors
-from leafletgen.epoch import source_date_epoch
+from leafletgen.dates import source_date_epoch
 from leafletgen.errors import DefinitionError, ErrorGroup, LeafletError, raise_all
 from leafletgen.model import Document
 from leafletgen.publish import fhir

@@ -37,10 +37,11 @@ from leafletgen.render.fonts import bcp47
 # A number as clinics write one: an optional leading "+", groups of digits
 # (one may stand in parentheses before more digits: "(555) 010-0100", the
 # trunk "(0)" of "+44 (0)20 ..."), separated by spaces, dots or hyphens, then
-# optionally the capital letters of a vanity number ("1-800-4-CANCER") and an
-# extension; vanity letters follow a hyphen ("555-0100 FAX" is a word). Anything else ("(24/7)", "/ 112", "OR 0199", "(FREE)", "option
-# 2") means the text is more than one number, and it is printed without a
-# link: a patient must never dial a number the clinic did not write.
+# optionally the capital letters of a vanity number after a hyphen
+# ("1-800-4-CANCER"; "555-0100 FAX" is a word) and an extension. Anything
+# else ("(24/7)", "/ 112", "OR 0199", "(FREE)", "option 2") means the text is
+# more than one number, and it is printed without a link: a patient must
+# never dial a number the clinic did not write.
 _TOKENS = re.compile(r"(\+)|([0-9]+)|(\([0-9]{1,5}\))|([A-Z]+)|([ \t.\-]+)|(.)", re.DOTALL)
 EXTENSION = re.compile(r"[\s,;]*(?:ext\.?|extension|x)\s*([0-9]{1,8})\s*$", re.IGNORECASE)
 # The letters of a telephone keypad (ITU-T E.161).

@@ -1,6 +1,7 @@
-"""``SOURCE_DATE_EPOCH``: the one date a reproducible build may be told.
+"""Dates a person or a build states: ``SOURCE_DATE_EPOCH`` and the dates of
+records (a review, a check of a source against the publisher's page).
 
-The reproducible-builds convention: a whole number of seconds since
+``SOURCE_DATE_EPOCH`` follows the reproducible-builds convention: a whole number of seconds since
 1970-01-01 UTC. A leaflet prints it as its "Issued" date, so a value that
 is not such a number, or whose date no leaflet can carry (1970, year 9999),
 is one clear error before any work, never ignored and never a crash.
@@ -37,3 +38,20 @@ def source_date_epoch() -> dt.datetime | None:
             f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()})"
         )
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+# No record of leafletgen's can be older than this; an earlier date
+# ("1900-01-01") is a typing mistake or an invention, never a record.
+EARLIEST_RECORD = dt.date(2000, 1, 1)
+
+
+def record_date_problem(day: dt.date, what: str, today: dt.date | None = None) -> str | None:
+    """Why ``day`` cannot be the date of a ``what`` ("review", "check") recorded
+    now, if it cannot: a record is made on or after the day it happened, so it
+    never lies ahead of the machine's today."""
+    today = today or dt.date.today()
+    if day > today:
+        return f"{what} date {day.isoformat()} is in the future (today is {today.isoformat()})"
+    if day < EARLIEST_RECORD:
+        return f"{what} date {day.isoformat()} is before {EARLIEST_RECORD.isoformat()}"
+    return None
