@@ -20,6 +20,7 @@ import yaml
 
 from leafletgen.errors import LeafletError, brief
 from leafletgen.files import MAX_CONFIG_BYTES, read_regular
+from leafletgen.text import unprintable
 
 MAX_DEPTH = 40  # nesting of mappings and lists
 
@@ -60,10 +61,22 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     non-scalar keys, and leaves dates as text."""
 
 
+class _Unprintable(Exception):
+    """A value (or key) with text that must never be printed or recorded."""
+
+    def __init__(self, problem: str, line: int):
+        super().__init__(problem)
+        self.line = line
+
+
 def _check_tokens(text: str) -> None:
-    """Refuse aliases and deep nesting before anything is composed."""
+    """Refuse aliases, deep nesting and unprintable text (every key and value,
+    escapes included: :func:`leafletgen.text.unprintable`) before anything is
+    composed."""
     depth = 0
     for token in yaml.scan(text, Loader=_SafeLoader):
+        if isinstance(token, yaml.ScalarToken) and (problem := unprintable(token.value)):
+            raise _Unprintable(problem, token.start_mark.line + 1)
         if isinstance(token, yaml.AliasToken):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; write the value out", token.start_mark
@@ -123,6 +136,8 @@ def parse_yaml(text: str, path: str | Path, error: type[LeafletError] = LeafletE
     try:
         _check_tokens(text)
         return yaml.load(text, Loader=_Loader)
+    except _Unprintable as problem:
+        raise error(f"text with {problem}", path, problem.line) from None
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
         line = mark.line + 1 if mark else None

@@ -31,6 +31,7 @@ from leafletgen.batch.plan import (
     relist,
 )
 from leafletgen.batch.worker import Job, Rendered, Workspace, load_workspace
+from leafletgen.dates import source_date_epoch
 from leafletgen.errors import ErrorGroup, LeafletError
 from leafletgen.project import Project
 from leafletgen.publish import fhir
@@ -62,6 +63,7 @@ def build(
     the done / total counts. Every entry gets its distribution status.
     """
     check_output_folder(project, Path(options.out))
+    source_date_epoch()  # a value no leaflet can carry is one error before any work
     options = options.checked(project)
     workspace = load_workspace(
         project,

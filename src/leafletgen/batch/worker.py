@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from leafletgen import clearance
+from leafletgen.dates import source_date_epoch
 from leafletgen.errors import LeafletError
 from leafletgen.model import Document, Leaflet
 from leafletgen.project import Inputs, OutputLayout, Project, companion_language, load_inputs
@@ -226,9 +227,8 @@ def run_job(job: Job) -> Rendered:
 def creation_date(leaflet: Leaflet) -> dt.datetime | None:
     """The PDF's creation date: ``SOURCE_DATE_EPOCH`` if set, else the newest review
     date of the sources it prints, so the same inputs give the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    if (epoch := source_date_epoch()) is not None:
+        return epoch
     dates = [d.last_reviewed for d in leaflet.documents if d.last_reviewed]
     if not dates:
         return None

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from leafletgen.dates import record_date_problem
 from leafletgen.errors import LeafletError, SourceError, brief, raise_all
 from leafletgen.model import Checked, Document, Licence, SourceInfo
 from leafletgen.read.document import READERS, read_document
@@ -49,6 +50,8 @@ def _checked(entry: LineDict, path: Path) -> tuple[Checked | None, list[LeafletE
             ]
     if isinstance(date, dt.datetime):
         date = date.date()
+    if problem := record_date_problem(date, "check"):
+        return None, [SourceError(problem, path, checked.line_of("date"))]
     if not checked["by"].strip():
         return None, [SourceError("'by' must name who checked", path, checked.line_of("by"))]
     return Checked(date, checked["by"].strip()), []

@@ -29,14 +29,15 @@ from leafletgen.render.fonts import bcp47
 
 # --- phone numbers ------------------------------------------------------------------
 
-# A number as clinics write one: digits, an optional leading "+", the usual
-# separators, capital letters of a vanity number ("1-800-4-CANCER"), and an
-# optional extension. Anything else in the string ("option 2", "ask for
-# Maria") means the text is not only a number, and it is printed without a
-# link: a patient must never dial a number the clinic did not write.
-NUMBER = re.compile(
-    r"\s*\+?[\s(]*[0-9][0-9A-Z\s().\-/]*"
-)  # starts with a digit: "CALL 911" is words
+# A number as clinics write one: an optional leading "+", groups of digits
+# (one may stand in parentheses before more digits: "(555) 010-0100", the
+# trunk "(0)" of "+44 (0)20 ..."), separated by spaces, dots or hyphens, then
+# optionally the capital letters of a vanity number after a hyphen
+# ("1-800-4-CANCER"; "555-0100 FAX" is a word) and an extension. Anything
+# else ("(24/7)", "/ 112", "OR 0199", "(FREE)", "option 2") means the text is
+# more than one number, and it is printed without a link: a patient must
+# never dial a number the clinic did not write.
+_TOKENS = re.compile(r"(\+)|([0-9]+)|(\([0-9]{1,5}\))|([A-Z]+)|([ \t.\-]+)|(.)", re.DOTALL)
 EXTENSION = re.compile(r"[\s,;]*(?:ext\.?|extension|x)\s*([0-9]{1,8})\s*$", re.IGNORECASE)
 # The letters of a telephone keypad (ITU-T E.161).
 KEYPAD = str.maketrans(
@@ -46,24 +47,55 @@ KEYPAD = str.maketrans(
 )  # fmt: skip
 
 
+def _dialled(written: str) -> tuple[bool, str] | None:
+    """``(international, the digits and vanity letters in order)`` of a text
+    that is exactly one number, else ``None``."""
+    international, groups, letters, pending_paren = False, [], False, False
+    separator = ""
+    for plus, digits, paren, vanity, between, other in _TOKENS.findall(written.strip()):
+        if between:
+            separator = between
+            continue
+        if other or (plus and (groups or international)):
+            return None
+        if plus:
+            international = True
+        elif digits or paren:
+            if letters:  # digits after the letters: "555-0100 OR 0199"
+                return None
+            pending_paren = bool(paren)
+            value = (paren or digits).strip("()")
+            separator = ""
+            if not (international and paren == "(0)"):  # the trunk prefix of +44 (0)20
+                groups.append(value)
+        elif vanity:
+            if not groups or pending_paren or (separator and separator.strip(" \t") != "-"):
+                return None  # "CALL 911", "555-0100 FAX": words, not a vanity number
+            letters, separator = True, ""
+            groups.append(vanity)
+    if not groups or pending_paren:
+        return None
+    return international, "".join(groups)
+
+
 def tel_uri(number: str) -> str | None:
     """The ``tel:`` URI (RFC 3966) that dials ``number`` as the clinic wrote it,
-    or ``None`` when the text is more than a phone number.
+    or ``None`` when the text is more than one phone number.
 
     ``"(555) 010-0100"`` -> ``tel:5550100100``; ``"+44 (0)20 7946 0000"`` ->
     ``tel:+442079460000``; ``"1-800-4-CANCER"`` -> ``tel:18004226237``;
-    ``"555 0100 ext. 12"`` -> ``tel:5550100;ext=12``; ``"911"`` -> ``tel:911``.
+    ``"555 0100 ext. 12"`` -> ``tel:5550100;ext=12``; ``"911"`` -> ``tel:911``;
+    ``"(555) 010-0100 (24/7)"``, ``"911 / 112"`` -> ``None``.
     A number without ``+`` stays as written: a local call, as on the page.
     """
     extension = EXTENSION.search(number)
     written = number[: extension.start()] if extension else number
-    if NUMBER.fullmatch(written) is None or len(re.findall("[0-9]", written)) < 2:
+    dialled = _dialled(written)
+    if dialled is None:
         return None
-    international = written.strip().startswith("+")
-    if international:  # the trunk prefix written for callers at home: +44 (0)20 ...
-        written = written.replace("(0)", "", 1)
-    digits = re.sub("[^0-9A-Z]", "", written).translate(KEYPAD)
-    if len(digits) > 15:  # E.164: at most 15 digits
+    international, characters = dialled
+    digits = characters.translate(KEYPAD)
+    if len(re.findall("[0-9]", written)) < 2 or len(digits) > 15:  # E.164: at most 15
         return None
     return f"tel:{'+' if international else ''}{digits}" + (
         f";ext={extension[1]}" if extension else ""

@@ -31,6 +31,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from leafletgen import __version__
 from leafletgen.errors import TranslationError, brief, raise_all
 from leafletgen.files import MAX_CONFIG_BYTES, contained, read_regular, write_atomic
+from leafletgen.text import unprintable
 
 SOURCE_LANGUAGE = "en"
 DOMAINS = ("messages", "content")
@@ -150,23 +151,16 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
     write_atomic(path, po_bytes(catalog))
 
 
-# Translations are checked like sources: no control characters, no invisible
-# or direction-overriding characters (they make printed text read differently
-# from the reviewed text), and no markup the English does not have. Marks that
-# RTL and other scripts need (LRM, RLM, ALM, ZWJ, ZWNJ, isolates) are allowed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_OVERRIDE = re.compile("[\u200b\u202a-\u202e\u2060-\u2064\ufeff]")
+# Translations are checked like every text that is printed (leafletgen.text:
+# no control, invisible or direction-overriding characters) and have no
+# markup the English does not have.
 _MARKUP = re.compile(r"</?[A-Za-z!][^<>]{0,40}>?|&#?\w+;")
 
 
 def text_problem(msgid: str, text: str) -> str | None:
     """What makes a translation of ``msgid`` unprintable as plain text, if anything."""
-    if control := _CONTROL.search(text):
-        return f"a control character (U+{ord(control[0]):04X}); remove it"
-    if override := _OVERRIDE.search(text):
-        return (
-            f"an invisible or direction-overriding character (U+{ord(override[0]):04X}); remove it"
-        )
+    if problem := unprintable(text):
+        return problem
     for markup in _MARKUP.finditer(text):
         tag = markup[0] if markup[0].startswith("&") else re.match(r"</?[!\w]*", markup[0])[0]
         if tag not in msgid:

@@ -18,6 +18,7 @@ having to remember to say so. The record never names a reviewer that
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from leafletgen.dates import record_date_problem
 from leafletgen.errors import LeafletError, TranslationError, raise_all
 from leafletgen.files import write_atomic
 from leafletgen.translate.catalogs import DOMAINS, po_path, project_relative, read_catalog
@@ -103,16 +105,19 @@ def record_path(locales: Path, lang: str) -> Path:
 
 
 def _date(value: object, path: Path, line: int) -> tuple[dt.date | None, list[LeafletError]]:
+    day = None
     if isinstance(value, dt.datetime):
-        return value.date(), []
-    if isinstance(value, dt.date):
-        return value, []
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value), []
-        except ValueError:
-            pass
-    return None, [TranslationError(f"date must be YYYY-MM-DD, not {value!r}", path, line)]
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(value)
+    if day is None:
+        return None, [TranslationError(f"date must be YYYY-MM-DD, not {value!r}", path, line)]
+    if problem := record_date_problem(day, "review"):
+        return None, [TranslationError(problem, path, line)]
+    return day, []
 
 
 def _fingerprints(value: object, path: Path, line: int) -> tuple[frozenset[str], list]:
@@ -275,6 +280,8 @@ def add_review(
     reviewer, qualification = reviewer.strip(), qualification.strip()
     if not reviewer or not qualification:
         raise TranslationError("a review needs the reviewer's name and qualification")
+    if problem := record_date_problem(date, "review"):
+        raise TranslationError(problem, record.path)
     reviews = list(record.reviews)
     for index, review in enumerate(reviews):
         if (review.reviewer, review.qualification, review.date) == (

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import HTTPException, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 
@@ -55,6 +56,43 @@ class FhirResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         """The resource's JSON bytes."""
         return json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+# The OperationOutcome issue code (FHIR R4 IssueType) that goes with each
+# HTTP status this server answers with.
+ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    409: "conflict",
+    410: "deleted",
+    413: "too-costly",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+}
+# The formats this server answers in (``_format``): JSON only.
+JSON_FORMATS = {"json", "application/json", "application/fhir+json", "fhir+json"}
+
+
+def issue_code(status: int) -> str:
+    """The issue code of an OperationOutcome answered with HTTP ``status``."""
+    return ISSUE_CODES.get(status, "exception" if status >= 500 else "processing")
+
+
+def served_format(request: Request) -> None:
+    """Refuse (406) a ``_format`` this server does not answer in, e.g. XML:
+    answering it with JSON and 200 would tell the client it got what it asked."""
+    refused = [
+        f for f in request.query_params.getlist("_format") if f.strip().lower() not in JSON_FORMATS
+    ]
+    if refused:
+        raise HTTPException(
+            406, f"_format {refused[0]!r} is not served here; this server answers in JSON only"
+        )
 
 
 def outcome(status: int, code: str, message: str, severity: str = "error") -> FhirResponse:

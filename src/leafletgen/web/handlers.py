@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leafletgen.web.fhirapi import outcome
+from leafletgen.web.fhirapi import issue_code, outcome
 from leafletgen.web.pages import render_page
 from leafletgen.web.state import state_of
 
@@ -30,7 +30,7 @@ def wants_html(request: Request) -> bool:
 async def http_error(request: Request, error: StarletteHTTPException) -> Response:
     """A 4xx or 5xx error: a page (403, 404, 409 in a browser), FHIR's outcome, or JSON."""
     if request.url.path.startswith("/fhir/"):
-        return outcome(error.status_code, "not-found", str(error.detail))
+        return outcome(error.status_code, issue_code(error.status_code), str(error.detail))
     if wants_html(request) and error.status_code in (403, 404, 409):
         return render_page(
             request,

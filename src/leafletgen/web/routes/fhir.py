@@ -4,7 +4,7 @@ reading DocumentReferences, and reading a Binary (the PDF). Their logic is
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from leafletgen.web.fhirapi import (
@@ -17,11 +17,14 @@ from leafletgen.web.fhirapi import (
     outcome,
     search_criteria,
     searchset,
+    served_format,
 )
 from leafletgen.web.files import pdf_response
 from leafletgen.web.state import Desk
 
-router = APIRouter(prefix="/fhir", tags=["FHIR R4 (read-only)"])
+router = APIRouter(
+    prefix="/fhir", tags=["FHIR R4 (read-only)"], dependencies=[Depends(served_format)]
+)
 
 
 def fhir_base(request: Request) -> str:
@@ -56,8 +59,8 @@ def search_references(request: Request, desk: Desk) -> FhirResponse:
         offset = max(int(request.query_params.get("_offset", 0)), 0)
     except ValueError:
         return outcome(400, "invalid", "_count and _offset must be whole numbers")
-    if count < 0:
-        return outcome(400, "invalid", "_count must not be negative")
+    if count < 1:  # a page of nothing would link to itself as next, for ever
+        return outcome(400, "invalid", f"_count must be between 1 and {MAX_COUNT}")
     resources = [resource for resource, _entry in desk.fhir.references(base)]
     matches = matching(resources, criteria)
     return FhirResponse(searchset(base, criteria, matches, count, offset, ignored))

@@ -1,0 +1,186 @@
+"""Hostile inputs, round three: the numbers a patient dials and the text that
+reaches a page or a record. Each case is a row run exactly like the main
+hostile table (tests/test_hostile_inputs.py): the real command line on a
+throwaway copy of the project, no traceback, nothing changed outside
+``out/``, the exact message."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from test_hostile_inputs import BUILD_EN, Case, edit, html_has, no_pdf
+from test_hostile_inputs import test_hostile_input as run_case
+
+CLINIC = "leaflets/clinic.yaml"
+
+
+def no_html_link(relative: str, *links: str):
+    def check(run):
+        text = (run.out / relative).read_text(encoding="utf-8")
+        for link in links:
+            assert link not in text, link
+
+    return check
+
+
+def both(*checks):
+    def check(run):
+        for one in checks:
+            one(run)
+
+    return check
+
+
+UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
+
+CASES = [
+    # ------------------------------------------------------ numbers a patient dials
+    *(
+        Case(
+            f"tel-{name}",
+            edit(CLINIC, 'phone: "(555) 010-0100"', f'phone: "{written}"'),
+            (*BUILD_EN, "--html"),
+            0,
+            check=both(
+                html_has("en/immunotherapy.html", written.replace("&", "&amp;")),
+                no_html_link("en/immunotherapy.html", f"tel:{folded}"),
+            ),
+        )
+        for name, written, folded in [
+            ("hours-after-number", "(555) 010-0100 (24/7)", "5550100100247"),
+            ("two-numbers", "911 / 112", "911112"),
+            ("word-after-number", "0800 123 4567 (FREE)", "080012345673733"),
+            ("or-another", "555-0100 OR 0199", "5550100670199"),
+        ]
+    ),
+    # --------------------------------------------- one text rule for every file
+    Case(
+        "clinic-phone-rtl-override",
+        edit(CLINIC, 'phone: "(555) 010-0100"', 'phone: "(555) \\u202e010-0100"'),
+        BUILD_EN,
+        1,
+        f"{CLINIC}:5: {UNPRINTABLE}",
+        check=no_pdf,
+    ),
+    Case(
+        "clinic-name-rtl-override",
+        edit(CLINIC, "name: Riverside Cancer Center", 'name: "Riverside \\u202eCancer Center"'),
+        BUILD_EN,
+        1,
+        f"{CLINIC}:4: {UNPRINTABLE}",
+        check=no_pdf,
+    ),
+    Case(
+        "sources-title-zero-width-space",
+        edit("sources/sources.yaml", "title: Monoclonal Antibodies", 'title: "Mono\\u200bclonal"'),
+        BUILD_EN,
+        1,
+        "sources/sources.yaml:13: text with an invisible or direction-overriding character "
+        "(U+200B); remove it",
+    ),
+    Case(
+        "drugs-brand-override",
+        edit("leaflets/drugs.yaml", "brands: [Blincyto®]", 'brands: ["Blin\\u202dcyto®"]'),
+        ("build", "--all", "--lang", "en", "-j1"),
+        1,
+        "  leaflets/drugs.yaml:20: text with an invisible or direction-overriding character "
+        "(U+202D); remove it",
+    ),
+    Case(
+        "review-qualification-override",
+        edit(
+            "locales/es/reviews.yaml",
+            "reviews: []",
+            'reviews:\n- reviewer: Ana\n  qualification: "ATA \\u202e2024"\n'
+            "  date: '2026-01-01'\n  approved: []",
+        ),
+        ("build", "immunotherapy", "--lang", "es", "-j1"),
+        1,
+        f"  locales/es/reviews.yaml:19: {UNPRINTABLE}",
+    ),
+    # -------------------------------------------------------- dates of records
+    *(
+        Case(
+            f"review-dated-{day}",
+            edit(
+                "locales/es/reviews.yaml",
+                "reviews: []",
+                f"reviews:\n- reviewer: Ana\n  qualification: ATA\n  date: '{day}'\n  approved: []",
+            ),
+            ("build", "immunotherapy", "--lang", "es", "-j1"),
+            1,
+            f"  locales/es/reviews.yaml:20: review date {day} is {why}",
+        )
+        for day, why in [
+            ("2999-12-31", "in the future (today is {today})"),
+            ("1900-01-01", "before 2000-01-01"),
+        ]
+    ),
+    Case(
+        "review-command-dated-in-the-future",
+        lambda project: None,
+        (
+            "i18n",
+            "review",
+            "--lang",
+            "es",
+            "--reviewer",
+            "Ana",
+            "--qualification",
+            "ATA",
+            "--date",
+            "2999-12-31",
+        ),
+        1,
+        "locales/es/reviews.yaml: review date 2999-12-31 is in the future (today is {today})",
+        writes=(),
+    ),
+    # ------------------------------------------------------------ SOURCE_DATE_EPOCH
+    *(
+        Case(
+            f"epoch-{name}",
+            lambda project: None,
+            BUILD_EN,
+            1,
+            message,
+            check=no_pdf,
+            extra_env={"SOURCE_DATE_EPOCH": value},
+        )
+        for name, value, message in [
+            (
+                "zero",
+                "0",
+                "SOURCE_DATE_EPOCH=0 is outside the dates a leaflet can be issued on "
+                "(2000-01-01 to 9998-12-31)",
+            ),
+            (
+                "year-9999",
+                "253402300800",
+                "SOURCE_DATE_EPOCH=253402300800 is outside the dates a leaflet can be issued on "
+                "(2000-01-01 to 9998-12-31)",
+            ),
+            (
+                "arabic-indic-digit",
+                "٣",
+                "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, not '٣'",
+            ),
+            (
+                "not-a-number",
+                "yesterday",
+                "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, "
+                "not 'yesterday'",
+            ),
+        ]
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_round_three(case, tmp_path):
+    today = dt.date.today().isoformat()
+    if case.message:
+        case = dataclasses.replace(case, message=case.message.replace("{today}", today))
+    run_case(case, tmp_path)
