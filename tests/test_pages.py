@@ -1,6 +1,6 @@
 """The real-page corpus: pages of every publisher a clinic is likely to save,
 in both scrape layouts and as Markdown, each with the outline a person
-reading it sees (tests/pages/<publisher>/<page>.yaml beside the page).
+reading it sees (tests/pages/dev/<publisher>/<page>.yaml beside the page).
 
 Each expected outline gives the title, every section heading with its kind
 and the sizes of its lists, the review dates printed on the page, strings
@@ -20,7 +20,7 @@ from leafletgen.readers.common import normalise
 from leafletgen.sources import read_source
 
 PAGES = Path(__file__).resolve().parent / "pages"
-PAGE_FILES = sorted(p for p in PAGES.glob("*/*") if p.suffix in (".txt", ".md"))
+PAGE_FILES = sorted(p for p in (PAGES / "dev").glob("*/*") if p.suffix in (".txt", ".md"))
 
 
 def expected_outline(page: Path) -> dict:
