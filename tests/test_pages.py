@@ -33,6 +33,12 @@ NOT_YET_READ = [
     "e-r-squibb/opdivo-medication-guide.txt",
     "e-r-squibb/opdivo-medication-guide-earlier.txt",
     "genentech/rituxan-medication-guide.txt",
+    "md-anderson/es-inmunoterapia.md",
+    "md-anderson/immunotherapy.txt",
+    "mskcc/about-your-implanted-port.txt",
+    "mskcc/es-informacion-sobre-su-puerto-implantado.txt",
+    "oncolink/managing-fatigue.txt",
+    "oncolink/nivolumab-opdivo.md",
 ]
 
 
