@@ -72,12 +72,16 @@ def printed_text(document) -> str:
 
 def test_corpus_is_large_and_varied():
     publishers = {page.parent.name for page in PAGE_FILES}
-    assert len(PAGE_FILES) >= 24
-    assert len(publishers) >= 8
+    assert len(PAGE_FILES) >= 41
+    assert len(publishers) >= 16
     assert {p.suffix for p in PAGE_FILES} == {".txt", ".md"}
+    assert sum(p.suffix == ".md" for p in PAGE_FILES) >= 7
     texts = [p.read_text(encoding="utf-8") for p in PAGE_FILES if p.suffix == ".txt"]
     no_blank_lines = [t for t in texts if "\n\n" not in t.strip()]
-    assert len(no_blank_lines) >= 6  # one line per block, as many scrapes are saved
+    assert len(no_blank_lines) >= 14  # one line per block, as many scrapes are saved
+    languages = [expected_outline(p).get("language", "en") for p in PAGE_FILES]
+    assert languages.count("es") >= 6
+    assert sum("MEDICATION GUIDE" in t for t in texts) >= 3  # FDA guides as DailyMed prints them
     for marker in ("\n  • ", "\n- ", "\n* "):
         assert any(marker in t for t in texts), marker
 
