@@ -45,7 +45,7 @@ def document_json(document: Document) -> dict[str, Any]:
         "title": document.title,
         "publisher": document.publisher,
         "url": document.url,
-        "language": document.source.language,
+        "language": document.language,
         "last_reviewed": document.last_reviewed.isoformat() if document.last_reviewed else None,
         "next_review": document.next_review.isoformat() if document.next_review else None,
         "sections": [

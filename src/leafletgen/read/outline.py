@@ -52,7 +52,7 @@ def assemble(
     notices: list[Notice] = []
     raw = _gather(tokens, profile)
     _withhold(raw, profile, notices)
-    _classify(raw, title)
+    _classify(raw, title, profile.language)
     return _sections(raw, notices), notices
 
 
@@ -66,7 +66,7 @@ def _gather(tokens: list[Token], profile: Profile) -> list[_Raw]:
         if token.kind == "heading":
             raw.append(_Raw(Token("heading", text, token.line, token.level), []))
         elif token.kind == "item":
-            if blocks and blocks[-1].type == "list":
+            if blocks and blocks[-1].type == "list" and not token.new_list:
                 last = blocks[-1]
                 blocks[-1] = Block(
                     "list",
@@ -143,20 +143,22 @@ def _first_sentence(blocks: list[Block]) -> str:
     return ""
 
 
-def _classify(raw: list[_Raw], title: str | None) -> None:
+def _classify(raw: list[_Raw], title: str | None, language: str) -> None:
     """Each section's kind: from its heading, else its first sentence; and
-    side effects for the subsections of a side-effects section or page."""
-    side_effects_page = bool(title) and classify_heading(title) == "side_effects"
+    side effects for the subsections of a side-effects section or page (the
+    text above the first heading too, unless it says what something is)."""
+    side_effects_page = bool(title) and classify_heading(title, language) == "side_effects"
     open_level: int | None = None  # Markdown level of the side-effects section still open
     open_scrape = False  # a scrape's side-effects section announced subsections
     for section in raw:
         heading = section.heading
         if heading is None:
-            section.kind = "side_effects" if side_effects_page else "other"
+            defines = classify_body(_first_sentence(section.blocks), language) == "what_it_is"
+            section.kind = "side_effects" if side_effects_page and not defines else "other"
             continue
-        own = classify_heading(heading.text)
+        own = classify_heading(heading.text, language)
         if own == "other":
-            own = classify_body(_first_sentence(section.blocks))
+            own = classify_body(_first_sentence(section.blocks), language)
         question = heading.text.endswith("?")
         if heading.level and open_level is not None and heading.level <= open_level:
             open_level = None

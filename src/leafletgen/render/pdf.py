@@ -343,7 +343,7 @@ def leaflet_context(
                 "ref": refs[document.id],
                 "publisher": document.publisher or document.id,
                 "title": document.title or document.id,
-                "language": document.source.language,
+                "language": document.language,
                 "url": document.url if document.url and WEB_URL.match(document.url) else "",
                 "last_reviewed": format_date(document.last_reviewed, "long", locale=lang)
                 if document.last_reviewed

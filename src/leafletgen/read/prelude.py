@@ -1,0 +1,127 @@
+"""The page's title, and the site chrome printed above it.
+
+A saved page opens with whatever the site prints before its text: skip
+links, the site's name, menus, a breadcrumb, a section label, then the
+title, perhaps a byline or a date, then the text. The rule, the same for
+every publisher: the body starts at the first sentence of text; the title
+is the heading the body follows, looking back past what is not a title
+(metadata, dates, section questions, links); everything before the title is
+the site's, not printed, and reported in one notice.
+
+Where the last heading before the body names a section ("Overview", "Your
+Care Instructions" over a definition) it is the page's first section, and
+the title is the heading above it when that is the only other one; where
+the same heading stood earlier too, the lines between are the page's
+contents list, and the title is above them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from leafletgen.model import Notice
+from leafletgen.read.classify import classify_body, classify_heading
+from leafletgen.read.profiles import Profile
+from leafletgen.read.text import Token, split_sentences, visible
+
+_SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")
+_CLOSING = re.compile(r"[.!:;][”\"’)]?$")  # a title may be a question, not a sentence
+_MIN_BODY_WORDS = 1
+_MAX_TITLE_WORDS = 15
+# A breadcrumb trail on one line: "Home > Treatment > Immunotherapy", "Home » Support »".
+_BREADCRUMB = re.compile(r"^[^.!?]{1,80}?\s[>›»](?:\s[^.!?]{0,160})?$")
+# A page title is not a section question: "When should I call the doctor?" at
+# the top of a scrape is a heading whose page title the scrape lost.
+SECTION_QUESTION = re.compile(
+    r"^¿|^(what|how|when|why|who|where|which|can|could|should|is|are|do|does|will)\b.*\?$",
+    re.IGNORECASE,
+)
+
+
+def can_be_title(text: str) -> bool:
+    """Whether a heading could be a page's title (a section question cannot)."""
+    return not SECTION_QUESTION.match(text)
+
+
+def _is_body(token: Token, profile: Profile) -> bool:
+    """The first text of the page: a sentence of a few words, not a link."""
+    if token.kind not in ("para", "item") or not _SENTENCE_END.search(token.text):
+        return False
+    if token.kind == "item" and token.text.endswith(":"):
+        return False
+    first = split_sentences(token.text)[0]
+    if profile.nav_sentences is not None and profile.nav_sentences.match(first):
+        return False
+    return len(token.text.split()) >= _MIN_BODY_WORDS
+
+
+def _title_like(token: Token) -> bool:
+    text = token.text
+    if token.kind not in ("heading", "para") or not text or not can_be_title(text):
+        return False
+    if not (text[0].isupper() or text[0].isdigit()) or _CLOSING.search(text):
+        return False
+    return len(text.split()) <= _MAX_TITLE_WORDS and not _BREADCRUMB.match(text)
+
+
+def _kind_of(tokens: list[Token], index: int, language: str) -> str:
+    """The kind a heading names, or the first sentence under it names."""
+    kind = classify_heading(tokens[index].text, language)
+    if kind == "other" and index + 1 < len(tokens) and tokens[index + 1].kind == "para":
+        kind = classify_body(split_sentences(tokens[index + 1].text)[0], language)
+    return kind
+
+
+def _choose(tokens: list[Token], candidates: list[int], language: str) -> int:
+    """Which candidate heading is the title (see the module)."""
+    last = candidates[-1]
+    text = tokens[last].text.casefold()
+    earlier = [i for i in candidates[:-1] if tokens[i].text.casefold() == text]
+    if earlier:  # a contents list: the title stands above it
+        before = [i for i in candidates if i < earlier[0]]
+        return before[-1] if before else last
+    if len(candidates) == 2 and _kind_of(tokens, last, language) != "other":
+        return candidates[0]
+    return last
+
+
+def split_prelude(
+    tokens: list[Token], lines: list[str], profile: Profile
+) -> tuple[str | None, list[Token], list[Notice]]:
+    """The page title, the tokens from the title on, and a notice for the
+    chrome before it; ``(None, tokens, [])`` when no line before the body can
+    be the title."""
+    body = next((i for i, t in enumerate(tokens) if _is_body(t, profile)), len(tokens))
+    start = _after_breadcrumb(tokens[:body], lines)
+    levels = [i for i in range(start, body) if tokens[i].kind == "heading" and tokens[i].level == 1]
+    if levels:
+        chosen = levels[0]
+    else:
+        candidates = [i for i in range(start, body) if _title_like(tokens[i])]
+        if not candidates:
+            return None, tokens, []
+        chosen = _choose(tokens, candidates, profile.language)
+    notices = []
+    if chosen:
+        first, last = tokens[0].line, tokens[chosen - 1].line
+        notices.append(
+            Notice(
+                first,
+                f"site navigation before the title, not printed (lines {first}-{last}): "
+                f"{', '.join(repr(t.text[:40]) for t in tokens[:chosen][:6])}"
+                + (", ..." if chosen > 6 else ""),
+            )
+        )
+    return tokens[chosen].text, tokens[chosen + 1 :], notices
+
+
+def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int:
+    """The first token after the last breadcrumb line before the body (the
+    breadcrumb itself is chrome, already gone from the tokens)."""
+    if not prelude:
+        return 0
+    end = prelude[-1].line
+    crumbs = [n for n in range(1, end) if _BREADCRUMB.match(visible(lines[n - 1]))]
+    if not crumbs:
+        return 0
+    return next((i for i, t in enumerate(prelude) if t.line > crumbs[-1]), len(prelude))
