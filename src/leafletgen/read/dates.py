@@ -70,7 +70,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def _is_short_label(text: str) -> bool:
     """A line of a few words without closing punctuation: a stamp's label."""
-    return len(text.split()) <= 4 and not text[-1] in ".!?"
+    return len(text.split()) <= 4 and text[-1] not in ".!?"
 
 
 def _in_english(text: str, profile: Profile) -> str:

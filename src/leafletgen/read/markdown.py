@@ -156,6 +156,7 @@ def tokenise_markdown(
     paragraph: list[str] = []
     paragraph_line = 0
     pending_heading: int | None = None  # level of an empty "##" awaiting its text
+    item_indent = 0  # indent of the last top-level list item's marker
 
     def flush() -> None:
         nonlocal paragraph
@@ -191,8 +192,12 @@ def tokenise_markdown(
         if item := _ITEM.match(line):
             flush()
             text = inline_text(item[1], profile)
-            if text:
+            indent = len(line) - len(line.lstrip())
+            if text and tokens and tokens[-1].kind in ("item", "cont") and indent > item_indent:
+                tokens.append(Token("cont", text, number))  # a nested item stays with its item
+            elif text:
                 tokens.append(Token("item", text, number))
+                item_indent = indent
             continue
         if _IMAGE.fullmatch(stripped):
             flush()

@@ -72,17 +72,18 @@ def _kind_of(tokens: list[Token], index: int, language: str) -> str:
     return kind
 
 
-def _choose(tokens: list[Token], candidates: list[int], language: str) -> int:
-    """Which candidate heading is the title (see the module)."""
+def _choose(tokens: list[Token], candidates: list[int], language: str) -> tuple[int, int]:
+    """Which candidate heading is the title (see the module), and the token
+    the text resumes at after it (past a contents list)."""
     last = candidates[-1]
     text = tokens[last].text.casefold()
     earlier = [i for i in candidates[:-1] if tokens[i].text.casefold() == text]
     if earlier:  # a contents list: the title stands above it
         before = [i for i in candidates if i < earlier[0]]
-        return before[-1] if before else last
+        return (before[-1], last) if before else (last, last + 1)
     if len(candidates) == 2 and _kind_of(tokens, last, language) != "other":
-        return candidates[0]
-    return last
+        return candidates[0], last
+    return last, last + 1
 
 
 def split_prelude(
@@ -95,12 +96,12 @@ def split_prelude(
     start = _after_breadcrumb(tokens[:body], lines)
     levels = [i for i in range(start, body) if tokens[i].kind == "heading" and tokens[i].level == 1]
     if levels:
-        chosen = levels[0]
+        chosen, resume, candidates = levels[0], levels[0] + 1, levels
     else:
         candidates = [i for i in range(start, body) if _title_like(tokens[i])]
         if not candidates:
             return None, tokens, []
-        chosen = _choose(tokens, candidates, profile.language)
+        chosen, resume = _choose(tokens, candidates, profile.language)
     notices = []
     if chosen:
         first, last = tokens[0].line, tokens[chosen - 1].line
@@ -112,7 +113,13 @@ def split_prelude(
                 + (", ..." if chosen > 6 else ""),
             )
         )
-    return tokens[chosen].text, tokens[chosen + 1 :], notices
+    if resume > chosen + 1:
+        notices.append(Notice(tokens[chosen + 1].line, "the page's list of contents, not printed"))
+    rest = tokens[resume:]
+    if resume == candidates[-1] and rest[0].kind == "para":
+        # the heading the text follows, where the scrape's layout hid it
+        rest[0] = Token("heading", rest[0].text, rest[0].line, rest[0].level)
+    return tokens[chosen].text, rest, notices
 
 
 def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int:

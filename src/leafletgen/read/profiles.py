@@ -60,6 +60,7 @@ class Profile:
     months: tuple[str, ...] = ()  # the language's month names, for review dates
     heading_suffix: re.Pattern[str] | None = None  # "Back to top" glued to a heading
     link_mark: re.Pattern[str] | None = None  # the "»" of a heading that is a link
+    emergency_call: re.Pattern[str] | None = None  # "Call 911": a `number` group
     weekdays: tuple[str, ...] = ()
 
 
@@ -178,10 +179,14 @@ def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
         language=generic.get("language", "en"),
         not_label_headings=_patterns(generic.get("not_label_headings")),
         metadata=_union(both("metadata")),
-        publisher_lines=_patterns(both("publisher_lines"), re.MULTILINE),
+        publisher_lines=_patterns(
+            list(spec.get("publisher_lines", [])) + list(generic.get("publisher_lines", [])),
+            re.MULTILINE,
+        ),
         months=tuple(generic.get("months", ())),
         heading_suffix=_optional(generic.get("heading_suffix")),
         link_mark=_optional(generic.get("link_mark")),
+        emergency_call=_optional(generic.get("emergency_call")),
         weekdays=tuple(generic.get("weekdays", ())),
     )
 

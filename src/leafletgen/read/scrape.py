@@ -98,7 +98,8 @@ class _Lines:
 
     def looks_like_heading(self, index: int) -> bool:
         text = self.text(index)
-        if not text or self.is_bullet(index) or not (text[0].isupper() or text[0].isdigit()):
+        first = text.lstrip("¿¡")[:1]
+        if not text or self.is_bullet(index) or not (first.isupper() or first.isdigit()):
             return False
         if any(p.search(text) for p in self.profile.not_headings) and not text.endswith("?"):
             return False
@@ -183,10 +184,17 @@ def _nested(tokens: list[Token], item_column: int | None, line: str, text: str) 
     if _indent(line) >= item_column:
         return True
     last = tokens[-1]
-    if last.kind == "cont" and last.text[:1].islower():
-        lead = next((t for t in reversed(tokens) if t.kind != "cont"), None)
-        return bool(lead) and lead.kind == "item" and _has_lead_in(tokens, lead)
-    return last.kind == "item" and last.text.endswith(":") and text[:1].islower()
+    if not text[:1].islower() or last.kind not in ("item", "cont"):
+        return False
+    if last.text.endswith(":"):
+        return True
+    lead = next((t for t in reversed(tokens) if t.kind != "cont"), None)
+    return (
+        last.kind == "cont"
+        and last.text[:1].islower()
+        and bool(lead)
+        and _has_lead_in(tokens, lead)
+    )
 
 
 def _has_lead_in(tokens: list[Token], item: Token) -> bool:
