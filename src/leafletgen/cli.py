@@ -179,8 +179,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"FAILED   {result.id} [{result.lang}]", file=sys.stderr)
             errors = getattr(result.error, "errors", [result.error])
             print(_indent("\n".join(shown(e) for e in errors)), file=sys.stderr)
-    for finding in _printed_findings(project, args.ids, include_drugs=args.all):
-        print(f"warning: {finding}", file=sys.stderr)
+    for line in dict.fromkeys(
+        map(str, _printed_findings(project, args.ids, include_drugs=args.all))
+    ):
+        print(f"warning: {line}", file=sys.stderr)
     built = sum(1 for r in results if r.entry)
     skipped = [r for r in results if r.skipped]
     unchanged = sum(1 for r in skipped if r.skipped == "unchanged")

@@ -141,6 +141,18 @@ def inline_text(text: str, profile: Profile) -> str:
     return normalise(text)
 
 
+def _list_item(tokens: list[Token], text: str, line: str, number: int, item_indent: int) -> int:
+    """A list item, or a nested item kept with the item above it (indented
+    further); returns the indent of the current top-level item."""
+    indent = len(line) - len(line.lstrip())
+    if text and tokens and tokens[-1].kind in ("item", "cont") and indent > item_indent:
+        tokens.append(Token("cont", text, number))
+    elif text:
+        tokens.append(Token("item", text, number))
+        return indent
+    return item_indent
+
+
 _THEMATIC_BREAK = re.compile(r"^[-*_](?:\s*[-*_]){2,}$")
 
 
@@ -192,12 +204,7 @@ def tokenise_markdown(
         if item := _ITEM.match(line):
             flush()
             text = inline_text(item[1], profile)
-            indent = len(line) - len(line.lstrip())
-            if text and tokens and tokens[-1].kind in ("item", "cont") and indent > item_indent:
-                tokens.append(Token("cont", text, number))  # a nested item stays with its item
-            elif text:
-                tokens.append(Token("item", text, number))
-                item_indent = indent
+            item_indent = _list_item(tokens, text, line, number, item_indent)
             continue
         if _IMAGE.fullmatch(stripped):
             flush()

@@ -124,6 +124,11 @@ def load_definition(path: str | Path) -> LeafletSpec:
     )
 
 
+# Section kinds the leaflet has no canonical, translated heading for: a
+# leaflet section of one of them names its own heading.
+UNHEADED_KINDS = ("other", "most_important", "before_treatment")
+
+
 def _unknown_kind(kind: object, path: Path, line: int) -> DefinitionError:
     return DefinitionError(
         f"unknown section kind {kind!r}; known: {', '.join(SECTION_KINDS)}", path, line
@@ -141,9 +146,10 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
     kind = raw["kind"]
     if kind not in SECTION_KINDS:
         errors.append(_unknown_kind(kind, path, raw.line_of("kind")))
-    if kind == "other" and "heading" not in raw:
+    if kind in UNHEADED_KINDS and "heading" not in raw:
+        # (the leaflet template has canonical headings for the other kinds only)
         errors.append(
-            DefinitionError("a section of kind 'other' needs a 'heading'", path, raw.line)
+            DefinitionError(f"a section of kind {kind!r} needs a 'heading'", path, raw.line)
         )
     selectors = []
     for entry in raw["select"]:
