@@ -21,7 +21,7 @@ from leafletgen.read.furniture import find_furniture
 from leafletgen.read.language import detect_language
 from leafletgen.read.markdown import read_front_matter, review_from_front_matter, tokenise_markdown
 from leafletgen.read.outline import assemble
-from leafletgen.read.prelude import split_prelude
+from leafletgen.read.prelude import split_footer, split_prelude
 from leafletgen.read.profiles import Profile, guess_profile, load_profiles
 from leafletgen.read.scrape import tokenise_scrape
 from leafletgen.read.text import WEB_URL, Token, visible
@@ -100,10 +100,11 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     profile = _profile(info, text, path, language)
     parsed = READERS[fmt](text, path, profile)
     title, tokens = _title(parsed, info)
+    tokens, footer = split_footer(tokens)
     sections, dropped = assemble(tokens, profile, title)
     if info is None:
         info = _guessed_info(path, fmt, profile, title, parsed.meta, text)
-    warnings = sorted((*notices, *parsed.notices, *dropped), key=lambda n: n.line)
+    warnings = sorted((*notices, *parsed.notices, *footer, *dropped), key=lambda n: n.line)
     return Document(
         source=info,
         path=str(path),

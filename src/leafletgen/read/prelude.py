@@ -132,3 +132,32 @@ def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int:
     if not crumbs:
         return 0
     return next((i for i, t in enumerate(prelude) if t.line > crumbs[-1]), len(prelude))
+
+
+_MAX_FOOTER_WORDS = 10
+
+
+def split_footer(tokens: list[Token]) -> tuple[list[Token], list[Notice]]:
+    """The tokens without the site's footer: the run of short lines that are
+    not sentences ("Support services", "View our publications") and headings
+    over nothing else, after the page's last sentence or list; reported in
+    one notice."""
+    end = len(tokens)
+    while end and _is_footer(tokens[end - 1]):
+        end -= 1
+    if end == len(tokens) or not end:
+        return tokens, []
+    footer = tokens[end:]
+    shown = ", ".join(repr(t.text[:40]) for t in footer[:6]) + (", ..." if len(footer) > 6 else "")
+    notice = Notice(footer[0].line, f"site footer after the text, not printed: {shown}")
+    return tokens[:end], [notice]
+
+
+def _is_footer(token: Token) -> bool:
+    if token.kind == "heading":
+        return True
+    return (
+        token.kind == "para"
+        and len(token.text.split()) <= _MAX_FOOTER_WORDS
+        and not _SENTENCE_END.search(token.text)
+    )
