@@ -641,3 +641,16 @@ def test_link_sentences_in_any_language_are_dropped(tmp_path):
         "Obtenga más información sobre los ensayos clínicos.\n\nMore text.\n",
     )
     assert all_text(document) == "Intro text here.\nMore text."
+
+
+def test_banners_above_the_title_and_the_footer_below_the_text_are_not_printed(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "We use cookies to give you the best experience.\n\nSite Name\n\nHair loss\n\n"
+        "Some treatments make your hair fall out.\n\nWoman sitting at computer\n\n"
+        "Support services\n\nCancer information\n\nView our publications\n",
+    )
+    assert document.title == "Hair loss"
+    assert outline == [(None, "other", [])]
+    assert all_text(document) == "Some treatments make your hair fall out."
+    assert any("site footer" in w.message for w in document.warnings)

@@ -52,6 +52,8 @@ def _is_body(token: Token, profile: Profile) -> bool:
     first = split_sentences(token.text)[0]
     if profile.nav_sentences is not None and profile.nav_sentences.match(first):
         return False
+    if profile.any_furniture is not None and profile.any_furniture.search(token.text):
+        return False  # a cookie, donation or helpline banner above the title
     return len(token.text.split()) >= _MIN_BODY_WORDS
 
 
