@@ -28,6 +28,7 @@ SELECTOR_KEYS = {
     "from": str,
     "to": str,
     "keep": (str, list),
+    "language": str,
 }
 
 
@@ -43,6 +44,9 @@ class Selector:
     end: str | None = None
     drug: str | None = None  # every printed passage naming this drug, in any source
     keep: tuple[str, ...] = ()  # phrases of flagged lines printed on purpose
+    # The source's language, where it is not the leaflet's (English): the
+    # definition takes text in another language on purpose.
+    language: str | None = None
 
     def describe(self) -> str:
         """What the selector selects, as error messages name it."""
@@ -166,6 +170,7 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
                 start=entry.get("from"),
                 end=entry.get("to"),
                 keep=keep_phrases(entry.get("keep", [])),
+                language=entry.get("language"),
             )
         )
     if not raw["select"]:
