@@ -58,33 +58,41 @@ def assemble(
 
 def _gather(tokens: list[Token], profile: Profile) -> list[_Raw]:
     """Tokens -> sections of blocks: items join the list before them, a
-    continuation joins the last item."""
+    continuation joins the last item (lists grow in place: linear in the page)."""
     raw: list[_Raw] = [_Raw(None, [])]
+    current: _ListBlock | None = None  # the list the next item joins
     for token in tokens:
         text = _strip_inline(token.text, profile)
-        blocks = raw[-1].blocks
         if token.kind == "heading":
             raw.append(_Raw(Token("heading", text, token.line, token.level), []))
+            current = None
         elif token.kind == "item":
-            if blocks and blocks[-1].type == "list" and not token.new_list:
-                last = blocks[-1]
-                blocks[-1] = Block(
-                    "list",
-                    last.line,
-                    items=(*last.items, text),
-                    item_lines=(*last.item_lines, token.line),
-                )
-            else:
-                blocks.append(Block("list", token.line, items=(text,), item_lines=(token.line,)))
-        elif token.kind == "cont" and blocks and blocks[-1].type == "list":
-            last = blocks[-1]
-            items = (*last.items[:-1], f"{last.items[-1]}\n{text}")
-            blocks[-1] = Block("list", last.line, items=items, item_lines=last.item_lines)
-        else:
-            text = _drop_nav_sentences(text, profile)
-            if text:
-                blocks.append(Block("paragraph", token.line, text=text))
+            if current is None or token.new_list:
+                current = _ListBlock(token.line)
+                raw[-1].blocks.append(current)  # type: ignore[arg-type]
+            current.items.append([text])
+            current.lines.append(token.line)
+        elif token.kind == "cont" and current is not None:
+            current.items[-1].append(text)
+        elif text := _drop_nav_sentences(text, profile):
+            raw[-1].blocks.append(Block("paragraph", token.line, text=text))
+            current = None
+    for section in raw:
+        section.blocks = [b.freeze() if isinstance(b, _ListBlock) else b for b in section.blocks]
     return raw
+
+
+class _ListBlock:
+    """A list block still being gathered: each item's lines, and its line."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.items: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def freeze(self) -> Block:
+        items = tuple("\n".join(parts) for parts in self.items)
+        return Block("list", self.line, items=items, item_lines=tuple(self.lines))
 
 
 def _withhold(raw: list[_Raw], profile: Profile, notices: list[Notice]) -> None:

@@ -144,6 +144,7 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
     tokens: list[Token] = []
     item_column: int | None = None  # a list is open: lines indented this far continue its item
     run = 0  # items since the last blank line
+    lead_open = False  # the open item, or a line of it, ends in ":"
     index = 0
     while index < len(lines):
         line, number, stripped = lines[index], index + 1, lines[index].strip()
@@ -152,19 +153,21 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
             continue
         if bullet := _BULLET.match(line):
             text = normalise(bullet[1])
-            if _nested(tokens, item_column, line, text):
+            if _nested(item_column, lead_open, line, text):
                 tokens.append(Token("cont", text, number))
+                lead_open = lead_open or text.endswith(":")
             elif text:  # an empty bullet is layout, not an item
                 after_blank = not page.text(index - 1)
                 new_list = after_blank and bool(tokens) and tokens[-1].kind != "para" and run > 1
                 run = 1 if after_blank else run + 1
                 tokens.append(Token("item", text, number, new_list=new_list))
-                item_column = bullet.start(1)
+                item_column, lead_open = bullet.start(1), text.endswith(":")
             index += 1
             continue
         run = 0
         if item_column is not None and _indent(line) >= max(item_column, 3):
             tokens.append(Token("cont", normalise(stripped), number))
+            lead_open = lead_open or stripped.endswith(":")
             index += 1
             continue
         item_column = None
@@ -176,31 +179,13 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
     return tokens
 
 
-def _nested(tokens: list[Token], item_column: int | None, line: str, text: str) -> bool:
+def _nested(item_column: int | None, lead_open: bool, line: str, text: str) -> bool:
     """Whether a bullet is a nested item of the list item before it: indented
-    under its text, or a lower-case item after an item ending in ":"."""
-    if item_column is None or not tokens:
+    under its text, or a lower-case item while that item's lead-in (a line of
+    it ending in ":") is open."""
+    if item_column is None:
         return False
-    if _indent(line) >= item_column:
-        return True
-    last = tokens[-1]
-    if not text[:1].islower() or last.kind not in ("item", "cont"):
-        return False
-    if last.text.endswith(":"):
-        return True
-    lead = next((t for t in reversed(tokens) if t.kind != "cont"), None)
-    return (
-        last.kind == "cont"
-        and last.text[:1].islower()
-        and bool(lead)
-        and _has_lead_in(tokens, lead)
-    )
-
-
-def _has_lead_in(tokens: list[Token], item: Token) -> bool:
-    """Whether an item's own text, or a line continuing it, ends in ":"."""
-    start = tokens.index(item)
-    return any(t.text.endswith(":") for t in tokens[start:] if t.kind in ("item", "cont"))
+    return _indent(line) >= item_column or (lead_open and text[:1].islower())
 
 
 def _paragraph(page: _Lines, index: int, tokens: list[Token]) -> int:
