@@ -73,7 +73,7 @@ def document_text(document: Document) -> str:
     """A readable outline of a parsed document."""
     lines = [
         f"{document.title or '(untitled)'} — {document.publisher or 'unknown publisher'}",
-        f"  url: {document.url or '-'}",
+        f"  url: {document.url or '-'}   language: {document.language}",
         f"  last reviewed: {document.last_reviewed or '-'}"
         f"   next review: {document.next_review or '-'}",
     ]
