@@ -428,6 +428,19 @@ def _status(project: Project, langs: list[str], *, strict: bool) -> int:
     return 1 if strict and (incomplete or findings) else 0
 
 
+def _print_findings(findings: dict[str, list[str]], leaflets, clinic, level: str) -> None:
+    """Every finding with the leaflets it affects; what the leaflets print that
+    a person must look at joins them, except the reader's warnings about a
+    printed section, which are shown as warnings and fail nothing by themselves."""
+    advisories: dict[str, list[str]] = {}
+    for finding in furniture.printed_findings(leaflets, clinic):
+        found = findings if finding.blocking else advisories
+        found.setdefault(str(finding), []).append(finding.leaflet)
+    for line, users in [*findings.items(), *advisories.items()]:
+        shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
+        print(f"{level if line in findings else 'warning'}: {line}\n    affects {shown}")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Every leaflet in every language: its distribution status and why, each
     finding once; and whether the PDFs of ``--out`` carry the status they
@@ -478,11 +491,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
             findings[line] = users
     clinic = load_clinic(project.clinic_file)
-    for finding in furniture.printed_findings([leaflet for _, leaflet in chosen], clinic):
-        findings.setdefault(str(finding), []).append(finding.leaflet)
-    for line, users in findings.items():
-        shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
-        print(f"{level}: {line}\n    affects {shown}")
+    _print_findings(findings, [leaflet for _, leaflet in chosen], clinic, level)
     stale = _stale_manifest(Path(args.out), statuses)
     # Leaflets built longer than their page budget (one sheet; large print two).
     stale += [

@@ -33,6 +33,9 @@ class Finding:
     where: str  # file:line
     message: str
     leaflet: str  # the leaflet that prints it
+    # Whether ``check --strict`` fails on it; a reader warning about a printed
+    # section is shown for a person to read, and is not a failure by itself.
+    blocking: bool = True
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -139,6 +142,7 @@ def reader_findings(leaflets: list[Leaflet]) -> list[Finding]:
                             f"doubted text: {warning.message}; read the printed section "
                             "against the source",
                             leaflet.id,
+                            blocking=False,
                         ),
                     )
     return list(findings.values())
