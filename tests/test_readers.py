@@ -654,3 +654,28 @@ def test_banners_above_the_title_and_the_footer_below_the_text_are_not_printed(t
     assert outline == [(None, "other", [])]
     assert all_text(document) == "Some treatments make your hair fall out."
     assert any("site footer" in w.message for w in document.warnings)
+
+
+def test_a_medication_guide_without_blank_lines(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "MEDICATION GUIDE\nWhat is the most important information I should know about X?\n"
+        "X can cause problems. Call your healthcare provider right away if you have:\n"
+        "Lung problems\ncough\nchest pain\nLiver problems\ndark urine\nWhat is X?\n"
+        "X is a prescription medicine.\nBefore receiving X, tell your healthcare provider "
+        "about all of your medical conditions, including if you:\nare pregnant\nhave had a "
+        "transplant\nHow will I receive X?\nInto a vein.\n",
+    )
+    assert document.title == "MEDICATION GUIDE"
+    assert outline == [
+        ("What is the most important information I should know about X?", "most_important", [2]),
+        ("What is X?", "what_it_is", []),
+        (
+            "Before receiving X, tell your healthcare provider about all of your medical "
+            "conditions, including if you:",
+            "before_treatment",
+            [2],
+        ),
+        ("How will I receive X?", "what_to_expect", []),
+    ]
+    assert document.sections[0].blocks[-1].items[0] == "Lung problems\ncough\nchest pain"

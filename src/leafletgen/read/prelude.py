@@ -118,7 +118,8 @@ def split_prelude(
     if resume > chosen + 1:
         notices.append(Notice(tokens[chosen + 1].line, "the page's list of contents, not printed"))
     rest = tokens[resume:]
-    if resume == candidates[-1] and rest[0].kind == "para":
+    question = bool(rest) and rest[0].text.endswith("?") and len(rest[0].text.split()) <= 15
+    if rest and rest[0].kind == "para" and (resume == candidates[-1] or question):
         # the heading the text follows, where the scrape's layout hid it
         rest[0] = Token("heading", rest[0].text, rest[0].line, rest[0].level)
     return tokens[chosen].text, rest, notices

@@ -58,6 +58,7 @@ class _Lines:
 
     def __init__(self, lines: list[str], profile: Profile) -> None:
         self.lines, self.profile = lines, profile
+        self.bare_items: set[int] = set()  # lines read as items of a list without bullets
 
     def text(self, index: int) -> str:
         """The line as a reader sees it, without a "Back to top" or "»" glued to it."""
@@ -110,7 +111,13 @@ class _Lines:
 
     def starts_block(self, index: int) -> bool:
         """Nothing before it, or a blank line, a list item or a finished sentence."""
-        return not self.text(index - 1) or self.is_bullet(index - 1) or self.is_sentence(index - 1)
+        before = index - 1
+        return (
+            not self.text(before)
+            or self.is_bullet(before)
+            or self.is_sentence(before)
+            or before in self.bare_items
+        )
 
     def text_follows(self, index: int) -> bool:
         """The next line is text a heading could stand over."""
@@ -130,8 +137,8 @@ class _Lines:
         if not self.looks_like_heading(index) or _indent(self.lines[index]) > _WRAPPED_INDENT:
             return False
         isolated = not self.text(index - 1) and not self.text(index + 1)
-        if isolated:
-            return True
+        if isolated or (text.endswith("?") and self.starts_block(index) and self.text(index + 1)):
+            return True  # (a question that starts a block heads what follows it)
         after_blank = not self.text(index + 1) and any(
             self.text(i) for i in range(index + 2, len(self.lines))
         )
@@ -172,8 +179,11 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
             continue
         item_column = None
         if page.is_heading(index):
-            tokens.append(Token("heading", normalise(page.text(index)), number))
+            heading = normalise(page.text(index))
+            tokens.append(Token("heading", heading, number))
             index += 1
+            if heading.endswith(":"):  # a heading that announces a list
+                index = _bare_list(page, index, tokens)
             continue
         index = _paragraph(page, index, tokens)
     return tokens
@@ -240,9 +250,20 @@ def _bare_list(page: _Lines, start: int, tokens: list[Token]) -> int:
         lower = all(not page.text(i)[0].isupper() for i in run[:-1])
         if lower and last[0].isupper() and page.looks_like_heading(run[-1]):
             run.pop()  # the heading after the list
+    page.bare_items.update(run)
     for item in run:
-        tokens.append(Token("item", normalise(page.text(item)), item + 1))
+        nested = page.text(item)[0].islower() and _labels_over_items(page, run)
+        tokens.append(Token("cont" if nested else "item", normalise(page.text(item)), item + 1))
     return run[-1] + 1 if run else start
+
+
+def _labels_over_items(page: _Lines, run: list[int]) -> bool:
+    """Whether a bare list is capitalised labels each over lower-case items
+    ("Lung problems" / "cough" / "chest pain" / "Liver problems" / ...)."""
+    upper = [page.text(i)[0].isupper() for i in run]
+    if not upper[0] or all(upper):
+        return False
+    return all(not (a and b) for a, b in zip(upper, [*upper[1:], True], strict=True))
 
 
 _MAX_LABEL_WORDS = 8
@@ -265,6 +286,7 @@ def _labelled_items(page: _Lines, index: int, tokens: list[Token]) -> int:
             break
         tokens.append(Token("item", normalise(label), index + 1))
         tokens.extend(Token("cont", normalise(page.text(i)), i + 1) for i in run)
+        page.bare_items.update(run)
         end = run[-1] + 1
         index = _next_text(page, end)
     return end
