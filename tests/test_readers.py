@@ -679,3 +679,13 @@ def test_a_medication_guide_without_blank_lines(tmp_path):
         ("How will I receive X?", "what_to_expect", []),
     ]
     assert document.sections[0].blocks[-1].items[0] == "Lung problems\ncough\nchest pain"
+
+
+def test_a_sites_name_above_a_title_that_names_a_kind_is_not_the_title(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Skip to content\n\nCancer Council NSW\n\nSide effects of immunotherapy\n\n"
+        "Immunotherapy can cause side effects.\n\nRadiation therapy\n\nOverview\n\nText.\n",
+    )
+    assert document.title == "Side effects of immunotherapy"
+    assert outline[0] == (None, "side_effects", [])

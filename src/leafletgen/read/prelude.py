@@ -10,7 +10,9 @@ the site's, not printed, and reported in one notice.
 
 Where the last heading before the body names a section ("Overview", "Your
 Care Instructions" over a definition) it is the page's first section, and
-the title is the heading above it when that is the only other one; where
+the title is the heading above it when that is the only other one and the
+section's name is one no page is titled (``section_names``) or shares a word
+with it ("Chemotherapy: Care Instructions"; a site's name does not); where
 the same heading stood earlier too, the lines between are the page's
 contents list, and the title is above them.
 """
@@ -74,7 +76,15 @@ def _kind_of(tokens: list[Token], index: int, language: str) -> str:
     return kind
 
 
-def _choose(tokens: list[Token], candidates: list[int], language: str) -> tuple[int, int]:
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _words(text: str) -> set[str]:
+    """The longer words of a line, singular, to compare two headings."""
+    return {word.rstrip("s") for word in _WORD.findall(text.casefold())}
+
+
+def _choose(tokens: list[Token], candidates: list[int], profile: Profile) -> tuple[int, int]:
     """Which candidate heading is the title (see the module), and the token
     the text resumes at after it (past a contents list)."""
     last = candidates[-1]
@@ -83,8 +93,11 @@ def _choose(tokens: list[Token], candidates: list[int], language: str) -> tuple[
     if earlier:  # a contents list: the title stands above it
         before = [i for i in candidates if i < earlier[0]]
         return (before[-1], last) if before else (last, last + 1)
-    if len(candidates) == 2 and _kind_of(tokens, last, language) != "other":
-        return candidates[0], last
+    first, text = tokens[candidates[0]].text, tokens[last].text
+    if len(candidates) == 2 and _kind_of(tokens, last, profile.language) != "other":
+        named = any(p.search(text) for p in profile.section_names)
+        if named or _words(first) & _words(text):  # a site's name shares no word
+            return candidates[0], last
     return last, last + 1
 
 
@@ -103,7 +116,7 @@ def split_prelude(
         candidates = [i for i in range(start, body) if _title_like(tokens[i])]
         if not candidates:
             return None, tokens, []
-        chosen, resume = _choose(tokens, candidates, profile.language)
+        chosen, resume = _choose(tokens, candidates, profile)
     notices = []
     if chosen:
         first, last = tokens[0].line, tokens[chosen - 1].line

@@ -55,6 +55,7 @@ class Profile:
     any_furniture: re.Pattern[str] | None = None  # all furniture patterns, as one
     language: str = "en"
     not_label_headings: tuple[re.Pattern[str], ...] = ()
+    section_names: tuple[re.Pattern[str], ...] = ()  # never a page's title ("Overview")
     metadata: tuple[re.Pattern[str], ...] = ()  # "Field: value" lines, dates and stamps
     publisher_lines: tuple[re.Pattern[str], ...] = ()  # each with a `publisher` group
     months: tuple[str, ...] = ()  # the language's month names, for review dates
@@ -111,7 +112,7 @@ def _with_language(generic: dict, language: str) -> dict:
     merged = dict(generic, language=language)
     for key, values in extra.get("chrome", {}).items():
         merged[key] = list(generic.get(key, [])) + list(values)
-    for key in ("not_label_headings", "months", "weekdays"):
+    for key in ("not_label_headings", "section_names", "months", "weekdays"):
         merged[key] = extra.get(key, [])
     return merged
 
@@ -178,6 +179,7 @@ def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
         ),
         language=generic.get("language", "en"),
         not_label_headings=_patterns(generic.get("not_label_headings")),
+        section_names=_patterns(generic.get("section_names"), re.IGNORECASE),
         metadata=_union(both("metadata")),
         publisher_lines=_patterns(
             list(spec.get("publisher_lines", [])) + list(generic.get("publisher_lines", [])),
