@@ -10,6 +10,7 @@ import pytest
 from leafletgen.errors import DefinitionError, LeafletError
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.definitions import load_definition, load_definitions
+from leafletgen.select.drugs import read_drugs
 from leafletgen.select.selection import select_sections
 
 
@@ -249,3 +250,13 @@ def test_a_source_in_another_language_is_taken_only_on_purpose(tmp_path, corpus)
     )
     leaflet = select_sections(load_definition(path), documents)
     assert leaflet.sections[0].passages[0].source == "es-page"
+
+
+def test_drugs_yaml_is_parsed_once_and_again_when_it_changes(tmp_path):
+    text = "classes: {}\ndrugs:\n  - {name: alfamab, brands: [Alfa]}\n"
+    path = write(tmp_path, text, "drugs.yaml")
+    first = read_drugs(path)
+    assert read_drugs(path) is first  # the drug leaflets and the QA checks share it
+    assert first.names == ("alfamab", "Alfa")
+    path.write_text("classes: {}\ndrugs:\n  - {name: betamab}\n", encoding="utf-8")
+    assert read_drugs(path).names == ("betamab",)
