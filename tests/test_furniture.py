@@ -119,3 +119,41 @@ def test_build_warns_about_printed_furniture(project_copy, tmp_path, capsys):
     assert code == 0
     assert "warning: " in err
     assert "nci-immunotherapy.txt:106: leaflet 'trials' prints text that looks like web" in err
+
+
+def test_another_countrys_emergency_number_and_withheld_text_reach_check(project_copy, capsys):
+    page = project_copy.sources / "uk-page.txt"
+    page.write_text(
+        "After your treatment\n\nCall 999 if you cannot breathe. Call 911 if you faint.\n\n"
+        "Side effects\n\nYou may feel tired. These include:\n\nMore text about side effects.\n",
+        encoding="utf-8",
+    )
+    with (project_copy.sources / "sources.yaml").open("a", encoding="utf-8") as catalog:
+        catalog.write(
+            "\n  - id: uk-page\n    file: uk-page.txt\n    format: scrape\n"
+            "    publisher: A UK publisher\n    title: After your treatment\n    language: en\n"
+            "    licence:\n      name: public domain\n      needs_permission: false\n"
+        )
+    only_leaflet(
+        project_copy,
+        """\
+        title: After treatment
+        sections:
+          - kind: side_effects
+            select:
+              - source: uk-page
+                kind: side_effects
+          - kind: when_to_call
+            select:
+              - source: uk-page
+                kind: other
+        """,
+    )
+    root = str(project_copy.root)
+    _, out, _ = run(capsys, "check", "--project", root, "--today", "2026-01-01")
+    assert "uk-page.txt:3: leaflet 'trials' prints the emergency number 999" in out
+    assert "the clinic's is 911" in out
+    assert "uk-page.txt:7: a section a leaflet prints, where the reader withheld" in out
+    assert "lead-in without its list" in out
+    _, _, err = run(capsys, "build", "--project", root, "--out", str(project_copy.root / "o"))
+    assert "uk-page.txt:7: a section a leaflet prints, where the reader withheld" in err

@@ -1596,7 +1596,8 @@ def test_every_pattern_over_untrusted_lines_is_linear():
     seconds, a backtracking one would run for hours."""
     script = """
 import re, sys, json
-from leafletgen.read import chrome, decode, markdown, profiles, scrape, text
+from leafletgen.read import chrome, dates, decode, language, markdown, prelude, profiles
+from leafletgen.read import scrape, text
 from leafletgen.read import classify as sections
 from leafletgen.select import readability
 lines = json.loads(sys.stdin.read())
@@ -1614,20 +1615,23 @@ def collect(value, found):
         for name in value.__dataclass_fields__:
             collect(getattr(value, name), found)
 patterns = []
-for profile in profiles.load_profiles().values():
-    collect(profile, patterns)
-
-for _kind, found in sections.load_kind_patterns():
-    patterns += found
-for module in (chrome, decode, text, markdown, scrape, readability):
+for lang in language.load_languages():
+    for profile in profiles.load_profiles(lang).values():
+        collect(profile, patterns)
+    for _kind, found in sections.load_kind_patterns(lang) + sections.load_body_patterns(lang):
+        patterns += found
+modules = (chrome, dates, decode, language, markdown, prelude, scrape, text, readability)
+for module in modules:
     patterns += [v for v in vars(module).values() if isinstance(v, re.Pattern)]
 patterns = list({(p.pattern, p.flags): p for p in patterns}.values())  # each once
+nci = profiles.load_profiles()["nci"]
 for line in lines:
     for pattern in patterns:
         pattern.search(line); pattern.search(line.strip()); list(pattern.finditer(line))
-    markdown.inline_text(line, profiles.load_profiles()["nci"])
+    markdown.inline_text(line, nci)
     markdown._HEADING.match(line.strip())
     sections.classify_heading(line)
+    sections.classify_heading(line, "es")
     readability.readability(line, "en")
 print(len(patterns))
 """

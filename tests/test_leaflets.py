@@ -209,6 +209,49 @@ def test_drug_passage_brings_what_its_first_words_point_back_to(corpus):
     assert texts[1].startswith("The mAb finds the cancer cells")
 
 
+def test_a_source_in_another_language_is_taken_only_on_purpose(tmp_path, corpus):
+    from leafletgen.read.sources import read_source
+
+    page = tmp_path / "es-page.txt"
+    page.write_text(
+        "Inmunoterapia\n\nLa inmunoterapia es un tipo de tratamiento del cáncer que usa las "
+        "defensas de su cuerpo.\n\nEfectos secundarios\n\nLos efectos secundarios son "
+        "distintos en cada persona y su equipo de atención médica le dirá qué esperar.\n",
+        encoding="utf-8",
+    )
+    documents = dict(corpus, **{"es-page": read_source(page)})
+    assert documents["es-page"].language == "es"
+    path = write(
+        tmp_path,
+        """
+        title: T
+        sections:
+          - kind: side_effects
+            select:
+              - source: es-page
+                kind: side_effects
+        """,
+    )
+    with pytest.raises(LeafletError) as caught:
+        select_sections(load_definition(path), documents)
+    [(line, message)] = messages(caught.value)
+    assert line == 5 and "is in 'es'" in message and "'language: es'" in message
+    path = write(
+        tmp_path,
+        """
+        title: T
+        sections:
+          - kind: side_effects
+            select:
+              - source: es-page
+                kind: side_effects
+                language: es
+        """,
+    )
+    leaflet = select_sections(load_definition(path), documents)
+    assert leaflet.sections[0].passages[0].source == "es-page"
+
+
 def test_drugs_yaml_is_parsed_once_and_again_when_it_changes(tmp_path):
     text = "classes: {}\ndrugs:\n  - {name: alfamab, brands: [Alfa]}\n"
     path = write(tmp_path, text, "drugs.yaml")

@@ -524,3 +524,168 @@ def test_an_abbreviated_month_is_read_by_the_pattern_that_fits_it(tmp_path):
         tmp_path, "Some page\n\nText of the page.\n\nPage last updated: 26 Feb 2025\n"
     )
     assert document.last_reviewed == dt.date(2025, 2, 26)
+
+
+# Rules of page shape (issue 21): each on a small page of its own.
+
+
+def test_title_is_the_heading_the_text_follows_past_menus_and_metadata(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Skip to main content\nSite Name\nHome\nAbout Us\nHome > Care > Port\nYour Port\n"
+        "Author: Editorial Team\nLast Reviewed: March 11, 2024\n"
+        "A port is a small device under the skin.\nWhen to call\nCall us if you have a fever.\n",
+    )
+    assert document.title == "Your Port"
+    assert outline == [(None, "other", []), ("When to call", "when_to_call", [])]
+    assert document.last_reviewed == dt.date(2024, 3, 11)
+    assert (7, "Author: Editorial Team") in document.metadata
+    assert "Site Name" not in all_text(document)
+    assert any("before the title" in w.message for w in document.warnings)
+
+
+def test_a_section_name_above_the_text_is_a_section_not_the_title(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Skip to main content\n\nChemotherapy: Care Instructions\n\nYour Care Instructions\n\n"
+        "Chemotherapy is a treatment for cancer that uses medicines.\n",
+    )
+    assert document.title == "Chemotherapy: Care Instructions"
+    assert outline == [("Your Care Instructions", "what_it_is", [])]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The side effects of your treatment can be different for each person. " * 3, "en"),
+        ("Los efectos secundarios de la inmunoterapia son distintos en cada persona. " * 3, "es"),
+        ("Hola", "en"),  # too few words to tell: English
+    ],
+)
+def test_language_is_read_from_the_text(text, language):
+    from leafletgen.read.language import detect_language
+
+    assert detect_language(text) == language
+
+
+def test_a_spanish_page_is_read_with_spanish_rules(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Ir al contenido principal\n\nInmunoterapia\n\nLa inmunoterapia es un tipo de "
+        "tratamiento del cáncer que usa las defensas del cuerpo.\n\n"
+        "¿Qué efectos secundarios pueden aparecer?\n\nLos efectos secundarios son distintos "
+        "en cada persona.\n\nCuándo llamar a su equipo de atención médica\n\n"
+        "Llame de inmediato si tiene fiebre.\n\nActualización más reciente: 1 de febrero de 2024\n",
+    )
+    assert document.language == "es"
+    assert document.title == "Inmunoterapia"
+    assert outline == [
+        (None, "other", []),
+        ("¿Qué efectos secundarios pueden aparecer?", "side_effects", []),
+        ("Cuándo llamar a su equipo de atención médica", "when_to_call", []),
+    ]
+    assert document.last_reviewed == dt.date(2024, 2, 1)
+
+
+def test_label_headings_and_glued_back_to_top(tmp_path):
+    _, outline = outline_of(
+        tmp_path,
+        "Nivolumab\nThis page is about one medicine.\nDrug Type:\nYour team can tell you.\n"
+        "Side Effects of Nivolumab:Back to top\nSide effects differ.\n"
+        "Call your care team right away if:\n- you have a fever\n- you feel faint\n",
+    )
+    assert outline == [
+        (None, "other", []),
+        ("Drug Type:", "other", []),
+        ("Side Effects of Nivolumab:", "side_effects", [2]),
+    ]
+
+
+def test_unbulleted_lists_under_labels_as_medication_guides_print_them(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Guide\n\nRead this guide.\n\nWhat is the most important information I should know "
+        "about X?\n\nCall your healthcare provider right away if you have:\n\n"
+        "Lung problems.\n\nnew cough\nchest pain\n\nLiver problems.\n\nyellow skin\ndark urine\n",
+    )
+    assert outline == [
+        (None, "other", []),
+        ("What is the most important information I should know about X?", "most_important", [2]),
+    ]
+    items = document.sections[1].blocks[-1].items
+    assert items == (
+        "Lung problems.\nnew cough\nchest pain",
+        "Liver problems.\nyellow skin\ndark urine",
+    )
+    assert not any("lead-in" in w.message for w in document.warnings)
+
+
+def test_nested_lists_stay_nested_and_lists_apart_stay_apart(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Title\n\nSome text here.\n\nQuestions\n\n"
+        "  • Get help right away if you have:\n  • hives\n  • itching\n  • Another item.\n\n"
+        "  • One more.\n  • And another.\n",
+    )
+    assert outline == [(None, "other", []), ("Questions", "other", [2, 2])]
+    assert (
+        document.sections[1].blocks[0].items[0]
+        == "Get help right away if you have:\nhives\nitching"
+    )
+
+
+def test_link_sentences_in_any_language_are_dropped(tmp_path):
+    document, _ = outline_of(
+        tmp_path,
+        "Title\n\nIntro text here. See Managing symptoms for some tips.\n\n"
+        "Obtenga más información sobre los ensayos clínicos.\n\nMore text.\n",
+    )
+    assert all_text(document) == "Intro text here.\nMore text."
+
+
+def test_banners_above_the_title_and_the_footer_below_the_text_are_not_printed(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "We use cookies to give you the best experience.\n\nSite Name\n\nHair loss\n\n"
+        "Some treatments make your hair fall out.\n\nWoman sitting at computer\n\n"
+        "Support services\n\nCancer information\n\nView our publications\n",
+    )
+    assert document.title == "Hair loss"
+    assert outline == [(None, "other", [])]
+    assert all_text(document) == "Some treatments make your hair fall out."
+    assert any("site footer" in w.message for w in document.warnings)
+
+
+def test_a_medication_guide_without_blank_lines(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "MEDICATION GUIDE\nWhat is the most important information I should know about X?\n"
+        "X can cause problems. Call your healthcare provider right away if you have:\n"
+        "Lung problems\ncough\nchest pain\nLiver problems\ndark urine\nWhat is X?\n"
+        "X is a prescription medicine.\nBefore receiving X, tell your healthcare provider "
+        "about all of your medical conditions, including if you:\nare pregnant\nhave had a "
+        "transplant\nHow will I receive X?\nInto a vein.\n",
+    )
+    assert document.title == "MEDICATION GUIDE"
+    assert outline == [
+        ("What is the most important information I should know about X?", "most_important", [2]),
+        ("What is X?", "what_it_is", []),
+        (
+            "Before receiving X, tell your healthcare provider about all of your medical "
+            "conditions, including if you:",
+            "before_treatment",
+            [2],
+        ),
+        ("How will I receive X?", "what_to_expect", []),
+    ]
+    assert document.sections[0].blocks[-1].items[0] == "Lung problems\ncough\nchest pain"
+
+
+def test_a_sites_name_above_a_title_that_names_a_kind_is_not_the_title(tmp_path):
+    document, outline = outline_of(
+        tmp_path,
+        "Skip to content\n\nCancer Council NSW\n\nSide effects of immunotherapy\n\n"
+        "Immunotherapy can cause side effects.\n\nRadiation therapy\n\nOverview\n\nText.\n",
+    )
+    assert document.title == "Side effects of immunotherapy"
+    assert outline[0] == (None, "side_effects", [])

@@ -116,8 +116,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress.close()
     _print_lines(report.budget_warnings(results), file=sys.stderr)
     _print_lines(report.failure_lines(results), file=sys.stderr)
-    for finding in report.printed_findings(project, args.ids, include_drugs=args.all):
-        print(f"warning: {finding}", file=sys.stderr)
+    findings = report.printed_findings(project, args.ids, include_drugs=args.all)
+    for line in dict.fromkeys(map(str, findings)):  # each once, however many leaflets print it
+        print(f"warning: {line}", file=sys.stderr)
     summary = report.BuildSummary.of(results)
     print(summary.line())
     print(report.distribution_summary(report.current_entries(results, out)))

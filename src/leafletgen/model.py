@@ -18,6 +18,8 @@ SectionKind = Literal[
     "side_effects",
     "when_to_call",
     "questions_to_ask",
+    "most_important",
+    "before_treatment",
     "other",
 ]
 SECTION_KINDS: tuple[str, ...] = SectionKind.__args__  # type: ignore[attr-defined]
@@ -51,7 +53,7 @@ class SourceInfo:
     profile: str | None = None
     title: str | None = None
     url: str | None = None
-    language: str = "en"
+    language: str | None = None  # None: not given, read from the text
     licence: Licence | None = None
     line: int | None = None  # where the entry stands in sources.yaml
     checked: Checked | None = None  # the clinic's own last review of the source
@@ -123,6 +125,10 @@ class Document:
     warnings: tuple[Notice, ...] = field(default=())
     # Every printed line that looks like web furniture, found by the reader.
     furniture: tuple[Furniture, ...] = field(default=())
+    language: str = "en"  # sources.yaml's, else read from the text
+    # Lines that describe the page ("Author: ...", "Trade Name: ..."): never
+    # printed, kept with their line.
+    metadata: tuple[tuple[int, str], ...] = field(default=())
 
     @property
     def id(self) -> str:

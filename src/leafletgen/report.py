@@ -153,9 +153,13 @@ class Finding:
 
     message: str
     affects: tuple[str, ...]
+    # False for the reader's warnings about a printed section: shown as
+    # warnings, they fail nothing by themselves (the source review decides).
+    blocking: bool = True
 
     def text(self, level: str) -> str:
         """``warning: <message>`` and the outputs it affects, the first four named."""
+        level = level if self.blocking else "warning"
         return (
             f"{level}: {self.message}\n    affects {_first(self.affects, 4, ', ', ' and {} more')}"
         )
@@ -178,7 +182,7 @@ class CheckReport:
 
     def fails(self, *, strict: bool) -> bool:
         """Whether ``check`` fails: under ``--strict``, on any finding."""
-        return strict and bool(self.findings or self.stale)
+        return strict and (any(f.blocking for f in self.findings) or bool(self.stale))
 
     def lines(self, *, strict: bool) -> list[str]:
         """The report as ``check`` prints it (``--strict``: errors, not warnings)."""
@@ -292,12 +296,17 @@ def check_leaflets(
             locales=project.locales,
             today=today,
         )
+    advisories: dict[str, list[str]] = {}
     for finding in furniture.printed_findings([leaflet for _, leaflet in chosen], clinic):
-        findings.setdefault(str(finding), []).append(finding.leaflet)
+        found = findings if finding.blocking else advisories
+        found.setdefault(str(finding), []).append(finding.leaflet)
     return CheckReport(
         today=today,
         statuses=statuses,
-        findings=tuple(Finding(line, tuple(users)) for line, users in findings.items()),
+        findings=(
+            *(Finding(line, tuple(users)) for line, users in findings.items()),
+            *(Finding(line, tuple(users), False) for line, users in advisories.items()),
+        ),
         stale=tuple(stale_outputs(out, statuses)),
     )
 
@@ -437,7 +446,7 @@ def document_json(document: Document) -> dict[str, Any]:
         "title": document.title,
         "publisher": document.publisher,
         "url": document.url,
-        "language": document.source.language,
+        "language": document.language,
         "last_reviewed": document.last_reviewed.isoformat() if document.last_reviewed else None,
         "next_review": document.next_review.isoformat() if document.next_review else None,
         "sections": [
@@ -465,7 +474,7 @@ def document_text(document: Document) -> str:
     """A readable outline of a parsed document."""
     lines = [
         f"{document.title or '(untitled)'} — {document.publisher or 'unknown publisher'}",
-        f"  url: {document.url or '-'}",
+        f"  url: {document.url or '-'}   language: {document.language}",
         f"  last reviewed: {document.last_reviewed or '-'}"
         f"   next review: {document.next_review or '-'}",
     ]

@@ -1,6 +1,8 @@
 """Per publisher: how the reader does on the real-page corpus.
 
-    python tests/pages/report.py [--pages]
+    python tests/pages/report.py [--pages] [--holdout]
+
+Scores the pages under dev/, or under holdout/ with --holdout.
 
 Headings found / real (a real heading is found when the outline has it),
 kinds right (found with the expected kind), titles right, list sizes right,
@@ -56,7 +58,8 @@ def page_numbers(page: Path) -> dict[str, int]:
 
 def main() -> None:
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for page in sorted(p for p in PAGES.glob("*/*") if p.suffix in (".txt", ".md")):
+    folder = PAGES / ("holdout" if "--holdout" in sys.argv else "dev")
+    for page in sorted(p for p in folder.glob("*/*") if p.suffix in (".txt", ".md")):
         numbers = page_numbers(page)
         if "--pages" in sys.argv:
             print(f"{page.parent.name}/{page.name}: {dict(numbers)}")

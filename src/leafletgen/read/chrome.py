@@ -44,6 +44,7 @@ def strip_chrome(lines: list[str], profile: Profile) -> list[str]:
                 break
     in_ranges = set(dropped)
     dropped.update(i for i in content if any(p.search(shown[i]) for p in profile.drop_lines))
+    dropped.update(i for i in content if any(p.search(shown[i]) for p in profile.metadata))
     _drop_figures(content, shown, dropped, in_ranges, profile)
     _drop_leading(content, shown, dropped, profile)
     return ["" if i in dropped else line for i, line in enumerate(kept)]
@@ -86,6 +87,8 @@ def _drop_figures(
         if index in in_ranges:
             continue  # a figure range already took it, with its caption
         dropped.add(index)
+        if position and content[position - 1] in dropped:
+            continue  # the image's text is already gone: nothing more to take
         above = [i for i in content[:position] if i not in dropped]
         if len(above) >= 3 and not _ENDS_SENTENCE.search(shown[above[-2]]):
             dropped.update(above[-2:])

@@ -11,6 +11,7 @@ import yaml
 from leafletgen.model import SECTION_KINDS
 
 
+@cache
 def _load() -> dict:
     return yaml.safe_load(resources.files("leafletgen.data").joinpath("kinds.yaml").read_text())
 
@@ -25,32 +26,39 @@ def _compiled(kinds: dict) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...
     )
 
 
+_Patterns = tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+
+
 @cache
-def load_body_patterns() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    """The packaged patterns that name a kind from a section's first sentence."""
-    return _compiled(_load().get("body", {}))
+def load_body_patterns(language: str = "en") -> _Patterns:
+    """The packaged patterns that name a kind from a section's first sentence:
+    the language's own (``languages:``), then the English ones."""
+    own = _load().get("languages", {}).get(language, {}).get("body", {})
+    return _compiled(own) + _compiled(_load().get("body", {}))
 
 
-def classify_body(sentence: str) -> str:
+def classify_body(sentence: str, language: str = "en") -> str:
     """The kind a section's first sentence names ("Call a doctor right away if
     ..." -> ``when_to_call``), ``"other"`` when it names none."""
-    text = " ".join(sentence.split())
-    for kind, patterns in load_body_patterns():
-        if any(pattern.search(text) for pattern in patterns):
-            return kind
-    return "other"
+    return _first_kind(sentence, load_body_patterns(language))
 
 
 @cache
-def load_kind_patterns() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    """The packaged kind patterns, in the order they are tried."""
-    return _compiled(_load()["kinds"])
+def load_kind_patterns(language: str = "en") -> _Patterns:
+    """The packaged kind patterns, in the order they are tried: the
+    language's own (``languages:``), then the English ones."""
+    own = _load().get("languages", {}).get(language, {}).get("kinds", {})
+    return _compiled(own) + _compiled(_load()["kinds"])
 
 
-def classify_heading(heading: str) -> str:
+def classify_heading(heading: str, language: str = "en") -> str:
     """The canonical kind of a section heading, ``"other"`` when no pattern names it."""
-    text = " ".join(heading.split())
-    for kind, patterns in load_kind_patterns():
-        if any(pattern.search(text) for pattern in patterns):
+    return _first_kind(heading, load_kind_patterns(language))
+
+
+def _first_kind(text: str, patterns: _Patterns) -> str:
+    text = " ".join(text.split())
+    for kind, compiled in patterns:
+        if any(pattern.search(text) for pattern in compiled):
             return kind
     return "other"

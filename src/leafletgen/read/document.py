@@ -8,7 +8,6 @@ returns a :class:`~leafletgen.model.Document`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,15 +15,16 @@ from leafletgen.errors import SourceError
 from leafletgen.files import read_regular
 from leafletgen.model import Document, Notice, SourceInfo
 from leafletgen.read.chrome import strip_chrome
-from leafletgen.read.classify import classify_heading
 from leafletgen.read.dates import find_review_dates
 from leafletgen.read.decode import MAX_SOURCE_BYTES, decode_source
 from leafletgen.read.furniture import find_furniture
+from leafletgen.read.language import detect_language
 from leafletgen.read.markdown import read_front_matter, review_from_front_matter, tokenise_markdown
 from leafletgen.read.outline import assemble
+from leafletgen.read.prelude import split_footer, split_prelude
 from leafletgen.read.profiles import Profile, guess_profile, load_profiles
 from leafletgen.read.scrape import tokenise_scrape
-from leafletgen.read.text import WEB_URL, Token
+from leafletgen.read.text import WEB_URL, Token, visible
 
 __all__ = ["READERS", "guess_format", "read_document"]
 
@@ -33,9 +33,15 @@ class _Parsed:
     """What a format reader hands back to :func:`read_document`."""
 
     def __init__(
-        self, tokens: list[Token], dates: dict[str, dt.date], meta: dict, title: str | None
+        self,
+        tokens: list[Token],
+        dates: dict[str, dt.date],
+        meta: dict,
+        title: str | None,
+        notices: list[Notice] | None = None,
     ) -> None:
         self.tokens, self.dates, self.meta, self.title = tokens, dates, meta, title
+        self.notices = notices or []
 
 
 def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
@@ -44,49 +50,24 @@ def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
     body = [""] * front.body_start + lines[front.body_start :]
     dates = find_review_dates(body, profile, path) | review_from_front_matter(front.data, path)
     tokens, title = tokenise_markdown(strip_chrome(body, profile), front.body_start, profile)
+    notices: list[Notice] = []
+    if title is None:
+        title, tokens, notices = split_prelude(tokens, body, profile)
     front_title = front.data.get("title")
-    return _Parsed(tokens, dates, front.data, title or _text(front_title))
+    return _Parsed(tokens, dates, front.data, title or _text(front_title), notices)
 
 
 def _read_scrape(text: str, path: Path, profile: Profile) -> _Parsed:
     lines = text.split("\n")
     dates = find_review_dates(lines, profile, path)
     tokens = tokenise_scrape(strip_chrome(lines, profile), profile)
-    title = None
-    if _site_label_first(tokens):
-        tokens = tokens[1:]
-    if tokens and tokens[0].kind == "heading" and _can_be_title(tokens[0].text):
-        title, tokens = tokens[0].text, tokens[1:]
-    return _Parsed(tokens, dates, {}, title)
+    title, tokens, notices = split_prelude(tokens, lines, profile)
+    return _Parsed(tokens, dates, {}, title, notices)
 
 
 def _text(value: object) -> str | None:
     """A value of a page's front matter, if it is text (a list or a mapping is ignored)."""
     return value if isinstance(value, str) else None
-
-
-def _site_label_first(tokens: list[Token]) -> bool:
-    """Whether the page opens with a site's name or section ("EBSCO Health",
-    "Cancer Services") above its title: a line with nothing under it, then a
-    heading that names no section kind of its own, with the page's text under it."""
-    if len(tokens) < 3 or [t.kind for t in tokens[:2]] != ["heading", "heading"]:
-        return False
-    title = tokens[1].text
-    return (
-        tokens[2].kind != "heading" and _can_be_title(title) and classify_heading(title) == "other"
-    )
-
-
-# A page title is not a section question: "When should I call the doctor?" at
-# the top of a scrape is a heading whose page title the scrape lost.
-_SECTION_QUESTION = re.compile(
-    r"^(what|how|when|why|who|where|which|can|could|should|is|are|do|does|will)\b.*\?$",
-    re.IGNORECASE,
-)
-
-
-def _can_be_title(text: str) -> bool:
-    return not _SECTION_QUESTION.match(text)
 
 
 READERS: dict[str, Callable[[str, Path, Profile], _Parsed]] = {
@@ -115,13 +96,15 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     fmt = info.format if info else guess_format(path, text)
     if fmt not in READERS:
         raise SourceError(f"unknown format {fmt!r}; known: {', '.join(READERS)}", path)
-    profile = _profile(info, text, path)
+    language = (info.language if info else None) or detect_language(text)
+    profile = _profile(info, text, path, language)
     parsed = READERS[fmt](text, path, profile)
     title, tokens = _title(parsed, info)
+    tokens, footer = split_footer(tokens)
     sections, dropped = assemble(tokens, profile, title)
     if info is None:
-        info = _guessed_info(path, fmt, profile, title, parsed.meta)
-    warnings = sorted((*notices, *dropped), key=lambda n: n.line)
+        info = _guessed_info(path, fmt, profile, title, parsed.meta, text)
+    warnings = sorted((*notices, *parsed.notices, *footer, *dropped), key=lambda n: n.line)
     return Document(
         source=info,
         path=str(path),
@@ -131,7 +114,19 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         next_review=parsed.dates.get("next"),
         warnings=tuple(Notice(n.line, n.message) for n in warnings),
         furniture=find_furniture(tuple(sections)),
+        language=language,
+        metadata=_metadata(text, profile),
     )
+
+
+def _metadata(text: str, profile: Profile) -> tuple[tuple[int, str], ...]:
+    """The lines that describe the page, with their line numbers."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        shown = visible(line)
+        if shown and any(p.search(shown) for p in profile.metadata):
+            found.append((number, shown))
+    return tuple(found)
 
 
 def _check_size(path: Path) -> None:
@@ -148,9 +143,10 @@ def _check_size(path: Path) -> None:
         raise SourceError(f"cannot read source: {error.strerror}", path) from None
 
 
-def _profile(info: SourceInfo | None, text: str, path: Path) -> Profile:
-    """The publisher profile ``sources.yaml`` names, else the one the page's markers suggest."""
-    profiles = load_profiles()
+def _profile(info: SourceInfo | None, text: str, path: Path, language: str) -> Profile:
+    """The publisher profile ``sources.yaml`` names, else the one the page's
+    markers suggest, with the chrome rules of the page's language."""
+    profiles = load_profiles(language)
     if info and info.profile:
         if info.profile not in profiles:
             raise SourceError(
@@ -158,7 +154,7 @@ def _profile(info: SourceInfo | None, text: str, path: Path) -> Profile:
                 path,
             )
         return profiles[info.profile]
-    return guess_profile(text)
+    return guess_profile(text, language)
 
 
 def _title(parsed: _Parsed, info: SourceInfo | None) -> tuple[str | None, list[Token]]:
@@ -179,7 +175,7 @@ def _title(parsed: _Parsed, info: SourceInfo | None) -> tuple[str | None, list[T
 
 
 def _guessed_info(
-    path: Path, fmt: str, profile: Profile, title: str | None, front: dict
+    path: Path, fmt: str, profile: Profile, title: str | None, front: dict, text: str
 ) -> SourceInfo:
     """What a source outside ``sources.yaml`` says about itself."""
     meta = {key: value for key, value in front.items() if isinstance(value, str)}
@@ -187,9 +183,17 @@ def _guessed_info(
         id=path.stem,
         file=path.name,
         format=fmt,
-        publisher=profile.publisher or meta.get("source"),
+        publisher=profile.publisher or meta.get("source") or _publisher_line(text, profile),
         profile=profile.name,
         title=title,
         url=meta.get("url") if WEB_URL.match(meta.get("url", "")) else None,
-        language=meta.get("language", "en"),
+        language=meta.get("language"),
     )
+
+
+def _publisher_line(text: str, profile: Profile) -> str | None:
+    """Who the page says publishes it ("© 2024 X", a label's labeler line)."""
+    for pattern in profile.publisher_lines:
+        if match := pattern.search(text):
+            return match["publisher"].strip() or None
+    return None

@@ -141,6 +141,18 @@ def inline_text(text: str, profile: Profile) -> str:
     return normalise(text)
 
 
+def _list_item(tokens: list[Token], text: str, line: str, number: int, item_indent: int) -> int:
+    """A list item, or a nested item kept with the item above it (indented
+    further); returns the indent of the current top-level item."""
+    indent = len(line) - len(line.lstrip())
+    if text and tokens and tokens[-1].kind in ("item", "cont") and indent > item_indent:
+        tokens.append(Token("cont", text, number))
+    elif text:
+        tokens.append(Token("item", text, number))
+        return indent
+    return item_indent
+
+
 _THEMATIC_BREAK = re.compile(r"^[-*_](?:\s*[-*_]){2,}$")
 
 
@@ -156,6 +168,7 @@ def tokenise_markdown(
     paragraph: list[str] = []
     paragraph_line = 0
     pending_heading: int | None = None  # level of an empty "##" awaiting its text
+    item_indent = 0  # indent of the last top-level list item's marker
 
     def flush() -> None:
         nonlocal paragraph
@@ -191,8 +204,7 @@ def tokenise_markdown(
         if item := _ITEM.match(line):
             flush()
             text = inline_text(item[1], profile)
-            if text:
-                tokens.append(Token("item", text, number))
+            item_indent = _list_item(tokens, text, line, number, item_indent)
             continue
         if _IMAGE.fullmatch(stripped):
             flush()

@@ -52,39 +52,47 @@ def assemble(
     notices: list[Notice] = []
     raw = _gather(tokens, profile)
     _withhold(raw, profile, notices)
-    _classify(raw, title)
+    _classify(raw, title, profile.language)
     return _sections(raw, notices), notices
 
 
 def _gather(tokens: list[Token], profile: Profile) -> list[_Raw]:
     """Tokens -> sections of blocks: items join the list before them, a
-    continuation joins the last item."""
+    continuation joins the last item (lists grow in place: linear in the page)."""
     raw: list[_Raw] = [_Raw(None, [])]
+    current: _ListBlock | None = None  # the list the next item joins
     for token in tokens:
         text = _strip_inline(token.text, profile)
-        blocks = raw[-1].blocks
         if token.kind == "heading":
             raw.append(_Raw(Token("heading", text, token.line, token.level), []))
+            current = None
         elif token.kind == "item":
-            if blocks and blocks[-1].type == "list":
-                last = blocks[-1]
-                blocks[-1] = Block(
-                    "list",
-                    last.line,
-                    items=(*last.items, text),
-                    item_lines=(*last.item_lines, token.line),
-                )
-            else:
-                blocks.append(Block("list", token.line, items=(text,), item_lines=(token.line,)))
-        elif token.kind == "cont" and blocks and blocks[-1].type == "list":
-            last = blocks[-1]
-            items = (*last.items[:-1], f"{last.items[-1]}\n{text}")
-            blocks[-1] = Block("list", last.line, items=items, item_lines=last.item_lines)
-        else:
-            text = _drop_nav_sentences(text, profile)
-            if text:
-                blocks.append(Block("paragraph", token.line, text=text))
+            if current is None or token.new_list:
+                current = _ListBlock(token.line)
+                raw[-1].blocks.append(current)  # type: ignore[arg-type]
+            current.items.append([text])
+            current.lines.append(token.line)
+        elif token.kind == "cont" and current is not None:
+            current.items[-1].append(text)
+        elif text := _drop_nav_sentences(text, profile):
+            raw[-1].blocks.append(Block("paragraph", token.line, text=text))
+            current = None
+    for section in raw:
+        section.blocks = [b.freeze() if isinstance(b, _ListBlock) else b for b in section.blocks]
     return raw
+
+
+class _ListBlock:
+    """A list block still being gathered: each item's lines, and its line."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.items: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def freeze(self) -> Block:
+        items = tuple("\n".join(parts) for parts in self.items)
+        return Block("list", self.line, items=items, item_lines=tuple(self.lines))
 
 
 def _withhold(raw: list[_Raw], profile: Profile, notices: list[Notice]) -> None:
@@ -143,20 +151,22 @@ def _first_sentence(blocks: list[Block]) -> str:
     return ""
 
 
-def _classify(raw: list[_Raw], title: str | None) -> None:
+def _classify(raw: list[_Raw], title: str | None, language: str) -> None:
     """Each section's kind: from its heading, else its first sentence; and
-    side effects for the subsections of a side-effects section or page."""
-    side_effects_page = bool(title) and classify_heading(title) == "side_effects"
+    side effects for the subsections of a side-effects section or page (the
+    text above the first heading too, unless it says what something is)."""
+    side_effects_page = bool(title) and classify_heading(title, language) == "side_effects"
     open_level: int | None = None  # Markdown level of the side-effects section still open
     open_scrape = False  # a scrape's side-effects section announced subsections
     for section in raw:
         heading = section.heading
         if heading is None:
-            section.kind = "side_effects" if side_effects_page else "other"
+            defines = classify_body(_first_sentence(section.blocks), language) == "what_it_is"
+            section.kind = "side_effects" if side_effects_page and not defines else "other"
             continue
-        own = classify_heading(heading.text)
+        own = classify_heading(heading.text, language)
         if own == "other":
-            own = classify_body(_first_sentence(section.blocks))
+            own = classify_body(_first_sentence(section.blocks), language)
         question = heading.text.endswith("?")
         if heading.level and open_level is not None and heading.level <= open_level:
             open_level = None

@@ -13,6 +13,8 @@ from importlib import resources
 
 import yaml
 
+from leafletgen.read.language import load_languages
+
 
 @dataclass(frozen=True)
 class DropRange:
@@ -51,6 +53,16 @@ class Profile:
     leaning: re.Pattern[str] | None = None
     furniture: tuple[tuple[str, re.Pattern[str]], ...] = ()
     any_furniture: re.Pattern[str] | None = None  # all furniture patterns, as one
+    language: str = "en"
+    not_label_headings: tuple[re.Pattern[str], ...] = ()
+    section_names: tuple[re.Pattern[str], ...] = ()  # never a page's title ("Overview")
+    metadata: tuple[re.Pattern[str], ...] = ()  # "Field: value" lines, dates and stamps
+    publisher_lines: tuple[re.Pattern[str], ...] = ()  # each with a `publisher` group
+    months: tuple[str, ...] = ()  # the language's month names, for review dates
+    heading_suffix: re.Pattern[str] | None = None  # "Back to top" glued to a heading
+    link_mark: re.Pattern[str] | None = None  # the "»" of a heading that is a link
+    emergency_call: re.Pattern[str] | None = None  # "Call 911": a `number` group
+    weekdays: tuple[str, ...] = ()
 
 
 def _patterns(values: list[str] | None, flags: int = 0) -> tuple[re.Pattern[str], ...]:
@@ -78,14 +90,31 @@ def _optional(value: str | None) -> re.Pattern[str] | None:
 
 
 @cache
-def load_profiles() -> dict[str, Profile]:
-    """Read the packaged publisher profiles, each merged with the generic rules."""
-    data = yaml.safe_load(resources.files("leafletgen.data").joinpath("profiles.yaml").read_text())
-    generic = data["generic"]
+def _profile_data() -> dict:
+    return yaml.safe_load(resources.files("leafletgen.data").joinpath("profiles.yaml").read_text())
+
+
+@cache
+def load_profiles(language: str = "en") -> dict[str, Profile]:
+    """The packaged publisher profiles, each merged with the generic rules and
+    with the chrome rules of ``language`` (``data/languages.yaml``)."""
+    data = _profile_data()
+    generic = _with_language(data["generic"], language)
     profiles = {"generic": _make_profile("generic", {}, generic)}
     for name, spec in data["profiles"].items():
         profiles[name] = _make_profile(name, spec, generic)
     return profiles
+
+
+def _with_language(generic: dict, language: str) -> dict:
+    """The generic rules plus one language's chrome, stop words aside."""
+    extra = load_languages().get(language, {})
+    merged = dict(generic, language=language)
+    for key, values in extra.get("chrome", {}).items():
+        merged[key] = list(generic.get(key, [])) + list(values)
+    for key in ("not_label_headings", "section_names", "months", "weekdays"):
+        merged[key] = extra.get(key, [])
+    return merged
 
 
 def _ranges(specs: list[dict]) -> tuple[DropRange, ...]:
@@ -127,7 +156,7 @@ def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
         breadcrumb=_optional(spec.get("breadcrumb")),
         drop_ranges=_ranges(both("drop_ranges")),
         any_range=re.compile("|".join(f"(?:{r['start']})" for r in both("drop_ranges")) or "(?!)"),
-        stop_at=_union(spec.get("stop_at")),
+        stop_at=_union(both("stop_at")),
         heading_lines=_union(spec.get("heading_lines")),
         review_dates=_review_patterns(spec, generic),
         nav_links=_patterns(generic.get("nav_links")),
@@ -148,10 +177,23 @@ def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
         any_furniture=re.compile(
             "|".join(f"(?:{p})" for ps in generic.get("furniture", {}).values() for p in ps)
         ),
+        language=generic.get("language", "en"),
+        not_label_headings=_patterns(generic.get("not_label_headings")),
+        section_names=_patterns(generic.get("section_names"), re.IGNORECASE),
+        metadata=_union(both("metadata")),
+        publisher_lines=_patterns(
+            list(spec.get("publisher_lines", [])) + list(generic.get("publisher_lines", [])),
+            re.MULTILINE,
+        ),
+        months=tuple(generic.get("months", ())),
+        heading_suffix=_optional(generic.get("heading_suffix")),
+        link_mark=_optional(generic.get("link_mark")),
+        emergency_call=_optional(generic.get("emergency_call")),
+        weekdays=tuple(generic.get("weekdays", ())),
     )
 
 
-def guess_profile(text: str) -> Profile:
+def guess_profile(text: str, language: str = "en") -> Profile:
     """The profile of the publisher whose markers appear in ``text``, else the generic one.
 
     A page can mention other publishers (a link to cancer.gov on a MedlinePlus
@@ -159,11 +201,12 @@ def guess_profile(text: str) -> Profile:
     one whose first marker comes first.
     """
     best: tuple[int, int, Profile] | None = None
-    for profile in load_profiles().values():
+    profiles = load_profiles(language)
+    for profile in profiles.values():
         positions = [m.start() for p in profile.detect if (m := p.search(text))]
         if not positions:
             continue
         key = (-len(positions), min(positions))
         if best is None or key < best[:2]:
             best = (*key, profile)
-    return best[2] if best else load_profiles()["generic"]
+    return best[2] if best else profiles["generic"]

@@ -145,7 +145,7 @@ def _source_info(entry: LineDict, checked: Checked | None) -> SourceInfo:
         profile=entry.get("profile"),
         title=entry.get("title"),
         url=entry.get("url"),
-        language=entry.get("language", "en"),
+        language=entry.get("language"),
         licence=Licence(**licence) if isinstance(licence, dict) else None,
         line=entry.line,
         checked=checked,

@@ -33,12 +33,14 @@ TokenKind = Literal["heading", "para", "item", "cont"]
 class Token:
     """One unit a reader found: a heading, a paragraph, a list item, or a
     continuation paragraph of the previous list item. ``level`` is a
-    heading's Markdown level (0 in scrapes, which have none)."""
+    heading's Markdown level (0 in scrapes, which have none); ``new_list``
+    says a list item starts a list of its own, not the one before it."""
 
     kind: TokenKind
     text: str
     line: int
     level: int = 0
+    new_list: bool = False  # an item after a blank line that ends a list of its own
 
 
 def normalise(text: str) -> str:

@@ -382,7 +382,7 @@ def _sources(
             ref=refs[document.id],
             publisher=document.publisher or document.id,
             title=document.title or document.id,
-            language=document.source.language,
+            language=document.language,
             url=document.url if document.url and WEB_URL.match(document.url) else "",
             last_reviewed=_date(document.last_reviewed, lang),
             licence=translator.gettext(document.source.licence.name)

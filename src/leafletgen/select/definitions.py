@@ -28,6 +28,7 @@ SELECTOR_KEYS = {
     "from": str,
     "to": str,
     "keep": (str, list),
+    "language": str,
 }
 
 
@@ -43,6 +44,9 @@ class Selector:
     end: str | None = None
     drug: str | None = None  # every printed passage naming this drug, in any source
     keep: tuple[str, ...] = ()  # phrases of flagged lines printed on purpose
+    # The source's language, where it is not the leaflet's (English): the
+    # definition takes text in another language on purpose.
+    language: str | None = None
 
     def describe(self) -> str:
         """What the selector selects, as error messages name it."""
@@ -124,6 +128,11 @@ def load_definition(path: str | Path) -> LeafletSpec:
     )
 
 
+# Section kinds the leaflet has no canonical, translated heading for: a
+# leaflet section of one of them names its own heading.
+UNHEADED_KINDS = ("other", "most_important", "before_treatment")
+
+
 def _unknown_kind(kind: object, path: Path, line: int) -> DefinitionError:
     return DefinitionError(
         f"unknown section kind {kind!r}; known: {', '.join(SECTION_KINDS)}", path, line
@@ -141,9 +150,10 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
     kind = raw["kind"]
     if kind not in SECTION_KINDS:
         errors.append(_unknown_kind(kind, path, raw.line_of("kind")))
-    if kind == "other" and "heading" not in raw:
+    if kind in UNHEADED_KINDS and "heading" not in raw:
+        # (the leaflet template has canonical headings for the other kinds only)
         errors.append(
-            DefinitionError("a section of kind 'other' needs a 'heading'", path, raw.line)
+            DefinitionError(f"a section of kind {kind!r} needs a 'heading'", path, raw.line)
         )
     selectors = []
     for entry in raw["select"]:
@@ -160,6 +170,7 @@ def _load_section(raw: object, path: Path) -> tuple[SectionSpec | None, list[Lea
                 start=entry.get("from"),
                 end=entry.get("to"),
                 keep=keep_phrases(entry.get("keep", [])),
+                language=entry.get("language"),
             )
         )
     if not raw["select"]:

@@ -6,16 +6,19 @@ The reader flags them (``Document.furniture``, patterns in
 print them, unless a selector keeps them on purpose (``keep:``). ``inspect``,
 ``build`` and ``check`` report them; ``check --strict`` fails on them.
 :func:`printed_findings` adds the other text a person must look at before
-a leaflet goes out: drug passages that point back to text the source does
-not print.
+a leaflet goes out: emergency numbers that are not the clinic's, the
+reader's warnings about the sections a leaflet prints (what it withheld
+there), and drug passages that point back to text the source does not
+print.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
-from leafletgen.model import Leaflet
+from leafletgen.model import Document, Leaflet, Passage
 from leafletgen.read.profiles import load_profiles
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import kept_on_purpose
@@ -30,6 +33,9 @@ class Finding:
     where: str  # file:line
     message: str
     leaflet: str  # the leaflet that prints it
+    # Whether ``check --strict`` fails on it; a reader warning about a printed
+    # section is shown for a person to read, and is not a failure by itself.
+    blocking: bool = True
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -86,11 +92,86 @@ def furniture_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) ->
     return findings
 
 
+def emergency_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) -> list[Finding]:
+    """Every printed sentence that tells the reader to call an emergency
+    number other than the clinic's own (``clinic.yaml`` ``emergency_number``):
+    a UK page's "call 999" in a leaflet for a US clinic."""
+    pattern = load_profiles()["generic"].emergency_call
+    own = re.sub(r"\D", "", clinic.emergency_number) if clinic and clinic.emergency_number else None
+    findings = []
+    for leaflet in leaflets:
+        for passage in _passages(leaflet):
+            document = leaflet.document(passage.source)
+            for block in passage.blocks:
+                for text, line in block.units:
+                    numbers = {m["number"] for m in pattern.finditer(text)} if pattern else set()
+                    other = sorted(n for n in numbers if n != own)
+                    if not other or kept_on_purpose(text, passage.keep):
+                        continue
+                    clinic_says = f"the clinic's is {own}" if own else "clinic.yaml names none"
+                    findings.append(
+                        Finding(
+                            f"{document.path}:{line}",
+                            f"leaflet {leaflet.id!r} prints the emergency number "
+                            f"{', '.join(other)} ({clinic_says}): {text!r}; if the leaflet "
+                            "should print it, quote it under 'keep:' on its selector",
+                            leaflet.id,
+                        )
+                    )
+    return findings
+
+
+def reader_findings(leaflets: list[Leaflet]) -> list[Finding]:
+    """Every reader warning about a section a leaflet prints from (text it
+    withheld there, a lead-in without its list ...): the printed section may
+    not say what the source says, so a person must look, in ``build`` and
+    ``check`` as in ``inspect``."""
+    findings: dict[tuple[str, str], Finding] = {}
+    for leaflet in leaflets:
+        for passage in _passages(leaflet):
+            document = leaflet.document(passage.source)
+            spans = _printed_spans(document, passage)
+            for warning in document.warnings:
+                if any(start <= warning.line < end for start, end in spans):
+                    where = f"{document.path}:{warning.line}"
+                    findings.setdefault(
+                        (leaflet.id, where),
+                        Finding(
+                            where,
+                            "a section a leaflet prints, where the reader withheld or "
+                            f"doubted text: {warning.message}; read the printed section "
+                            "against the source",
+                            leaflet.id,
+                            blocking=False,
+                        ),
+                    )
+    return list(findings.values())
+
+
+def _passages(leaflet: Leaflet) -> list[Passage]:
+    return [passage for section in leaflet.sections for passage in section.passages]
+
+
+def _printed_spans(document: Document, passage: Passage) -> list[tuple[int, int]]:
+    """The line spans of the document's sections a passage prints from."""
+    lines = {line for block in passage.blocks for _, line in block.units}
+    spans = []
+    sections = document.sections
+    for index, section in enumerate(sections):
+        end = sections[index + 1].line if index + 1 < len(sections) else sys.maxsize
+        start = min([section.line, *(b.line for b in section.blocks)])
+        if any(start <= line < end for line in lines):
+            spans.append((start, end))
+    return spans
+
+
 def printed_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) -> list[Finding]:
     """Everything the leaflets print that must not go out unremarked: web
-    furniture (:func:`furniture_findings`), and passages that point back to
-    text their source does not print."""
-    findings = furniture_findings(leaflets, clinic)
+    furniture (:func:`furniture_findings`), emergency numbers that are not the
+    clinic's, the reader's warnings about printed sections, and passages that
+    point back to text their source does not print."""
+    findings = furniture_findings(leaflets, clinic) + emergency_findings(leaflets, clinic)
+    findings += reader_findings(leaflets)
     for leaflet in leaflets:
         findings += [
             Finding(where, message, leaflet.id) for where, message in dangling_references(leaflet)

@@ -54,9 +54,11 @@ def _drug_passages(
 ) -> list[Passage]:
     """Every printed passage naming the selector's drug (none is an error)."""
     assert selector.drug is not None
+    # (a drug's passages come from sources in the leaflet's language only)
+    same_language = {k: d for k, d in documents.items() if d.language == LEAFLET_LANGUAGE}
     found = [
         replace(passage, keep=selector.keep, line=selector.line)
-        for passage in find_drug_passages(selector.drug, spec.drug_names, documents)
+        for passage in find_drug_passages(selector.drug, spec.drug_names, same_language)
     ]
     if not found:
         errors.append(
@@ -91,12 +93,35 @@ def _passage(
         )
         return None
     try:
+        _check_language(selector, document)
         blocks = _resolve(selector, document)
         _check_keep(selector, blocks, document)
     except LeafletError as error:
         errors.append(DefinitionError(error.message, spec.path, selector.line))
         return None
     return Passage(selector.source, blocks, selector.keep, selector.line)
+
+
+# The language leaflet definitions are written in (their text is translated
+# through the catalogs from it).
+LEAFLET_LANGUAGE = "en"
+
+
+def _check_language(selector: Selector, document: Document) -> None:
+    """A source in a language other than the leaflet's is taken only where the
+    selector says so (``language:``), never by accident."""
+    wanted = selector.language or LEAFLET_LANGUAGE
+    if document.language == wanted:
+        return
+    if selector.language:
+        raise DefinitionError(
+            f"source {document.id!r} is in {document.language!r}, not {selector.language!r}"
+        )
+    raise DefinitionError(
+        f"source {document.id!r} is in {document.language!r}, and this leaflet's text is "
+        f"{LEAFLET_LANGUAGE!r} (translated through the catalogs); to print the source's own "
+        f"words on purpose, say 'language: {document.language}' on the selector"
+    )
 
 
 def _check_keep(selector: Selector, blocks: tuple[Block, ...], document: Document) -> None:
