@@ -31,6 +31,7 @@ from leafletgen.errors import LeafletError, TranslationError, shown
 from leafletgen.model import Document
 from leafletgen.publish.unit import read_manifest
 from leafletgen.read.sources import load_sources, read_corpus, read_source
+from leafletgen.review import outline
 from leafletgen.select import furniture
 from leafletgen.select.leaflets import load_clinic, select_sections
 from leafletgen.select.readability import readability
@@ -513,6 +514,31 @@ def _stale_manifest(out: Path, statuses: dict[tuple[str, str], clearance.Status]
     return problems
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    """``sources show ID``: the outline with every uncertain line marked;
+    ``sources review ID``: record a review under the name and role given."""
+    project = find_project(args.project)
+    if args.action == "show":
+        source = outline.read_raw(project.sources, args.id)
+        relative = catalogs.project_relative(source.raw.path, project.root)
+        print(outline.marked_outline(source, relative))
+        return 0
+    if not args.reviewer or not args.role:
+        raise LeafletError("sources review needs --reviewer NAME and --role ROLE")
+    review, warnings = outline.record_review(
+        project.sources, args.id, reviewer=args.reviewer, role=args.role,
+        exclude=args.exclude, keep=args.keep,
+    )  # fmt: skip
+    print(
+        f"{catalogs.project_relative(project.sources / 'reviews.yaml', project.root)}: "
+        f"{review.source} reviewed by {review.reviewer} ({review.role}) on {review.date}: "
+        f"{len(review.excluded)} unit(s) excluded, {len(review.kept)} kept on purpose"
+    )
+    for warning in warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from leafletgen.web.app import serve
 
@@ -611,6 +637,21 @@ def make_parser() -> argparse.ArgumentParser:
     )
     checker.add_argument("--project", help="project folder (default: here)")
     checker.set_defaults(run=cmd_check)
+
+    sources = commands.add_parser(
+        "sources", help="review what a source prints: show its outline, record a review"
+    )
+    sources.add_argument("action", choices=("show", "review"))
+    sources.add_argument("id", metavar="ID", help="a source id of sources.yaml")
+    sources.add_argument("--reviewer", help="review: the reviewer's name")
+    sources.add_argument("--role", help="review: the reviewer's role, e.g. 'oncology nurse'")
+    for flag, what in (("exclude", "leave out of every leaflet"), ("keep", "print on purpose")):
+        sources.add_argument(
+            f"--{flag}", action="append", type=int, default=[], metavar="LINE",
+            help=f"review: the unit starting on LINE, to {what} (repeatable)",
+        )  # fmt: skip
+    sources.add_argument("--project", help="project folder (default: here)")
+    sources.set_defaults(run=cmd_sources)
 
     server = commands.add_parser(
         "serve", help="run the leaflet desk: staff pages, portal API and FHIR endpoint"
