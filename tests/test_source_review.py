@@ -115,3 +115,17 @@ def test_a_future_or_broken_review_is_an_error_at_its_line(project_copy):
     path = project_copy.sources / "reviews.yaml"
     assert f"{path}:5: review date 2999-01-01 is in the future" in text
     assert f"{path}:8: source review is missing 'role'" in text
+
+
+def test_check_takes_leaflet_ids_and_names_unreviewed_sources(project, capsys):
+    code, out = cli(
+        capsys, "check", "immunotherapy", "--lang", "en", "--today", "2026-11-23",
+        "--project", str(project.root),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "1 leaflet x language outputs checked as of 2026-11-23" in out
+    assert (
+        "Cleveland Clinic, “Immunotherapy for Cancer” (sources/cleveland-clinic-immunotherapy.txt)"
+        " has no source review of its current text and outline" in out
+    )
+    assert f"`leafletgen sources review {CC} --reviewer NAME --role ROLE`" in out

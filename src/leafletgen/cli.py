@@ -431,7 +431,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     would get now."""
     project = find_project(args.project)
     today = args.today or dt.date.today()
-    chosen = select_leaflets(project, include_drugs=True)
+    chosen = select_leaflets(project, args.ids or None, include_drugs=True)
     langs = [catalogs.language_code(lang) for lang in languages(args.lang)]
     langs = langs or [catalogs.SOURCE_LANGUAGE, *catalogs.catalog_languages(project.locales)]
     documents = {d.id: d for _, leaflet in chosen for d in leaflet.documents}
@@ -485,7 +485,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     stale += [
         f"{Path(args.out) / str(entry['path'])}: {warning}"
         for entry in read_manifest(Path(args.out))
-        if (warning := page_budget_warning(entry))
+        if (not args.ids or entry["id"] in args.ids) and (warning := page_budget_warning(entry))
     ]
     for line in stale:
         print(f"{level}: {line}")
@@ -625,6 +625,7 @@ def make_parser() -> argparse.ArgumentParser:
         "check",
         help="distribution status of every leaflet and language: reviews, QA, licences, dates",
     )
+    checker.add_argument("ids", nargs="*", metavar="ID", help="leaflets to check (default: all)")
     checker.add_argument("--strict", action="store_true", help="fail on any finding")
     checker.add_argument(
         "--lang", action="append", default=[], help="languages (default: en and every catalog)"
