@@ -5,13 +5,19 @@ outline; excluded units are not printed; the review is part of clearance."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from pypdf import PdfReader
 
+from conftest import squash
+from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
 from leafletgen.read.sources import read_corpus
 from leafletgen.review import sources as review_sources
+from leafletgen.translate.catalogs import load_translator
+from test_distribution import TODAY, make_clearable
 
 CC = "cleveland-clinic-immunotherapy"
 WEIGH = "It’s important to work closely with your oncologist to weigh all the pros and cons"
@@ -129,3 +135,98 @@ def test_check_takes_leaflet_ids_and_names_unreviewed_sources(project, capsys):
         " has no source review of its current text and outline" in out
     )
     assert f"`leafletgen sources review {CC} --reviewer NAME --role ROLE`" in out
+
+
+# --- the not-cleared band ------------------------------------------------------------
+
+BAND_LANGS = ["en", "es", "ar", "zh_Hans", "vi"]
+HEADLINE = "Not for patients yet."
+INCH = 72.0  # PDF units
+
+
+def page_chunks(page) -> list[tuple[float, float, str]]:
+    """Every piece of text on a PDF page with where it starts (x, y from the bottom)."""
+    chunks = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            chunks.append((x, y, text))
+
+    page.extract_text(visitor_text=visit)
+    return chunks
+
+
+def band_chunks(page, contact: str, parts: int) -> list[tuple[float, float, str]]:
+    """The band's text: from its headline to the ``parts``-th naming of whom to ask."""
+    chunks = page_chunks(page)
+    start = next(n for n, chunk in enumerate(chunks) if HEADLINE[:-1] in chunk[2])
+    band, seen = [], ""
+    for chunk in chunks[start:]:
+        band.append(chunk)
+        seen += chunk[2]
+        if squash(seen).count(squash(contact)) >= parts:
+            return band
+    raise AssertionError(f"the band does not name whom to ask: {seen!r}")
+
+
+@pytest.fixture(scope="module")
+def review_copies(project, tmp_path_factory):
+    out = tmp_path_factory.mktemp("band") / "out"
+    results = build_leaflets(
+        project, ["immunotherapy", "blinatumomab"], BAND_LANGS, out, include_drugs=True, jobs=2
+    )
+    assert [r.error for r in results if not r.ok] == []
+    return out, json.loads((out / "manifest.json").read_text())["leaflets"]
+
+
+def test_band_is_inside_the_printable_area_in_english_and_the_leaflets_language(
+    review_copies, project
+):
+    out, entries = review_copies
+    contact = "Riverside Cancer Center, (555) 010-0100"
+    assert {e["lang"] for e in entries} == set(BAND_LANGS)
+    for entry in entries:
+        assert entry["distribution"]["status"] == "not-cleared"
+        assert entry["pages"] <= entry["pages_allowed"]  # the band takes no page of its own
+        translator = load_translator(project.locales, entry["lang"], draft=True)
+        local = squash(translator.gettext("translation not reviewed"))
+        reader = PdfReader(out / entry["path"])
+        for number, page in enumerate(reader.pages, start=1):
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            assert (round(width), round(height)) == (612, 792)
+            parts = 1 if entry["lang"] == "en" else 2
+            band = band_chunks(page, contact, parts)
+            where = f"{entry['path']} page {number}"
+            for x, y, text in band:
+                assert INCH / 2 <= x <= width - INCH / 2, (where, x, text)
+                assert INCH / 2 <= y <= height - INCH / 2 - 8, (where, y, text)
+            text = squash("".join(chunk[2] for chunk in band))
+            assert text.count(squash(HEADLINE)) >= 1, where
+            assert squash("Not cleared for distribution: ") in text, where
+            assert squash(f"Ask: {contact}") in text, where
+            if entry["lang"] != "en":
+                # the leaflet's language: its own words where translated
+                heading = squash(translator.gettext("Not cleared for distribution:"))
+                assert squash("translation not reviewed") in text, where
+                assert f"{heading}{local}" in text, where
+
+
+def test_cleared_leaflet_carries_no_band(project_copy, tmp_path):
+    make_clearable(project_copy.root)
+    results = build_leaflets(project_copy, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
+    entry = results[0].entry
+    assert entry.distribution == {"status": "cleared", "reasons": []}
+    for page in PdfReader(tmp_path / entry.path).pages:
+        assert squash(HEADLINE) not in squash(page.extract_text())
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+
+
+def test_leaflet_contact_says_whom_to_ask(project_copy, tmp_path):
+    clinic = project_copy.clinic_file
+    contact = 'leaflet_contact: "Patient education nurse, ext. 4410"\n'
+    clinic.write_text(clinic.read_text(encoding="utf-8") + contact, encoding="utf-8")
+    results = build_leaflets(project_copy, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
+    for page in PdfReader(tmp_path / results[0].entry.path).pages:
+        assert squash("Ask: Patient education nurse, ext. 4410") in squash(page.extract_text())

@@ -127,7 +127,8 @@ def gettext_callables(translator: Translator) -> dict[str, Any]:
     def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
         return _substitute(translator.ngettext(singular, plural, n), {"num": n, **variables})
 
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+    # N_ marks a string for the catalogs without translating it (the not-cleared band).
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "N_": str}
 
 
 @cache
@@ -381,6 +382,7 @@ def leaflet_context(
             "emergency_number": clinic.emergency_number,
             "logo": _logo_url(clinic.logo, inline=options.standalone) if clinic.logo else None,
             "logo_alt": clinic.logo_alt,
+            "leaflet_contact": clinic.leaflet_contact,
         },
         "sections": sections,
         "sources": sources,
@@ -604,6 +606,17 @@ def _page_usage(page) -> tuple[float, bool]:
     return fill, all(in_sources for _, in_sources in lines)
 
 
+# A page laid out larger than its paper and scaled down to it when written:
+# the not-cleared band's room (templates/notice/band.html).
+_ZOOM = re.compile(r'<meta name="leafletgen-zoom" content="(0\.\d{1,4}|1(?:\.0{1,4})?)">')
+
+
+def page_zoom(html: str) -> float:
+    """The zoom a leaflet's ``leafletgen-zoom`` meta asks for (1 without one; never under 0.5)."""
+    found = _ZOOM.search(html[:20_000])
+    return max(float(found[1]), 0.5) if found else 1.0
+
+
 def render_document(
     html: str,
     *,
@@ -646,7 +659,7 @@ def render_document(
     # Laid out once: the page count comes from the layout, not from reading
     # the PDF back.
     laid_out = document.render(font_config=font_config, **options)
-    data = laid_out.write_pdf(**options)
+    data = laid_out.write_pdf(zoom=page_zoom(html), **options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target
