@@ -11,9 +11,11 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.batch.build import build_leaflets
+from leafletgen import clearance
+from leafletgen.batch.build import build_leaflets, select_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
+from leafletgen.read import document
 from leafletgen.read.sources import read_corpus
 from leafletgen.review import sources as review_sources
 from leafletgen.translate.catalogs import load_translator
@@ -230,3 +232,137 @@ def test_leaflet_contact_says_whom_to_ask(project_copy, tmp_path):
     results = build_leaflets(project_copy, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
     for page in PdfReader(tmp_path / results[0].entry.path).pages:
         assert squash("Ask: Patient education nurse, ext. 4410") in squash(page.extract_text())
+
+
+# --- a page from a new publisher: the acceptance test of source review ----------------
+
+NEW_ID = "riverbend-immunotherapy"
+NURSE_LINE = "Questions? Call our nurse line at 1-800-555-0142, Monday to Friday, 8 a.m. to 5 p.m."
+NEWSLETTER = "Subscribe to our newsletter for more health tips."
+NEW_PAGE = f"""\
+Immunotherapy: What Patients Should Know
+Immunotherapy is a cancer treatment that helps your immune system find and fight cancer cells.
+How is immunotherapy given?
+Most immunotherapy drugs are given through a vein (IV) at a clinic. Some come as pills you take.
+When to call your care team
+Call your care team right away if you have a fever of 100.4°F (38°C) or higher, or a new rash.
+Side effects can start weeks or months after treatment. Tell your care team about any change.
+{NURSE_LINE}
+{NEWSLETTER}
+"""
+NEW_ENTRY = f"""
+  - id: {NEW_ID}
+    file: {NEW_ID}.txt
+    format: scrape
+    publisher: Riverbend Health Library
+    title: "Immunotherapy: What Patients Should Know"
+    url: https://riverbend.example.org/library/immunotherapy
+    language: en
+    licence:
+      name: CC BY 4.0
+      needs_permission: false
+"""
+NEW_DEFINITION = f"""\
+title: Immunotherapy for cancer
+sections:
+  - kind: what_to_expect
+    select:
+      - source: {NEW_ID}
+        kind: what_to_expect
+  - kind: when_to_call
+    select:
+      - source: {NEW_ID}
+        kind: when_to_call
+"""
+
+
+def add_new_publisher(root) -> None:
+    """A page saved from a publisher the reader has never seen, and a definition for it."""
+    (root / "sources" / f"{NEW_ID}.txt").write_text(NEW_PAGE, encoding="utf-8")
+    with (root / "sources" / "sources.yaml").open("a", encoding="utf-8") as catalog:
+        catalog.write(NEW_ENTRY)
+    (root / "leaflets" / "riverbend.yaml").write_text(NEW_DEFINITION, encoding="utf-8")
+
+
+def build_new(project, out):
+    (result,) = build_leaflets(project, ["riverbend"], ["en"], out, today=TODAY)
+    assert result.ok, result.error
+    entry = json.loads((out / "manifest.json").read_text())["leaflets"][0]
+    text = squash("".join(page.extract_text() for page in PdfReader(out / entry["path"]).pages))
+    return entry, text
+
+
+def codes_about_new(entry) -> set[str]:
+    return {
+        r["code"]
+        for r in entry["distribution"]["reasons"]
+        if r.get("subject") in (None, "Riverbend Health Library")
+    }
+
+
+def test_new_publisher_page_is_not_cleared_until_reviewed(project_copy, tmp_path, capsys):
+    root, out = project_copy.root, tmp_path / "out"
+    add_new_publisher(root)
+    entry, text = build_new(project_copy, out)
+    assert entry["distribution"]["status"] == "not-cleared"
+    assert {"furniture-printed", "source-not-reviewed"} <= codes_about_new(entry)
+    assert squash(NURSE_LINE) in text and squash(NEWSLETTER) in text
+    assert squash("Riverbend Health Library page not yet reviewed by the clinic") in text
+    assert squash("prints website lines (phone numbers, newsletters) nobody has approved") in text
+    fhir = json.loads((out / entry["path"].replace(".pdf", ".fhir.json")).read_text())
+    assert fhir["docStatus"] == "preliminary"
+    code, said = cli(capsys, "check", "riverbend", "--lang", "en", "--project", str(root))
+    assert (
+        "prints 2 line(s) that look like web furniture and that no definition (keep:) or "
+        f"source review keeps on purpose: sources/{NEW_ID}.txt:8; sources/{NEW_ID}.txt:9" in said
+    )
+    furniture = next(
+        r for r in entry["distribution"]["reasons"] if r["code"] == "furniture-printed"
+    )
+    assert furniture["details"][0].startswith(f"sources/{NEW_ID}.txt:8: leaflet 'riverbend'")
+    assert f"leafletgen sources review {NEW_ID}" in said
+
+    # The reviewer sees both lines marked, and excludes them.
+    code, shown = cli(capsys, "sources", "show", NEW_ID, "--project", str(root))
+    assert code == 0
+    assert f"    8 ! {NURSE_LINE}" in shown and f"    9 ! {NEWSLETTER}" in shown
+    assert "        ^ flagged as web furniture (phone, opening hours)" in shown
+    code, said = review(capsys, root, NEW_ID, "--exclude", "8", "--exclude", "9")
+    assert code == 0, said
+    entry, text = build_new(project_copy, out)
+    assert not {"furniture-printed", "source-not-reviewed"} & codes_about_new(entry)
+    assert squash("1-800-555-0142") not in text and "newsletter" not in text
+    assert squash("Call your care team right away if you have a fever") in text
+
+    # One byte of the source edited: it asks again (the excluded lines, unchanged, stay out).
+    path = project_copy.sources / f"{NEW_ID}.txt"
+    path.write_text(NEW_PAGE.replace("you take.", "you take!"), encoding="utf-8")
+    entry, text = build_new(project_copy, out)
+    assert "source-not-reviewed" in codes_about_new(entry)
+    assert squash("1-800-555-0142") not in text
+    path.write_text(NEW_PAGE, encoding="utf-8")
+    entry, _ = build_new(project_copy, out)
+    assert "source-not-reviewed" not in codes_about_new(entry)
+
+
+def test_a_reader_change_that_alters_the_outline_asks_again(project_copy, capsys, monkeypatch):
+    root = project_copy.root
+    add_new_publisher(root)
+    assert review(capsys, root, NEW_ID, "--exclude", "8", "--exclude", "9")[0] == 0
+
+    def reasons() -> set[str]:
+        ((spec, leaflet),) = select_leaflets(project_copy, ["riverbend"])
+        english = load_translator(project_copy.locales, "en")
+        status = clearance.assess(leaflet, spec, english, root=root, today=TODAY)
+        return {r.code for r in status.reasons if r.subject in (None, "Riverbend Health Library")}
+
+    assert not {"furniture-printed", "source-not-reviewed"} & reasons()
+    scrape = document.READERS["scrape"]
+
+    def changed_reader(text, path, profile):
+        parsed = scrape(text, path, profile)
+        parsed.tokens = [t for t in parsed.tokens if not t.text.startswith("Side effects can")]
+        return parsed
+
+    monkeypatch.setitem(document.READERS, "scrape", changed_reader)
+    assert "source-not-reviewed" in reasons()

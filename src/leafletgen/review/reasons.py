@@ -77,23 +77,33 @@ def printed_furniture(leaflet: Leaflet, root: Path) -> list[Finding]:
     return furniture_findings([leaflet], clinic_of(root))
 
 
+def _relative(where: str, root: Path) -> str:
+    """A source's ``path[:line]`` as the project names it (never a server path)."""
+    path = Path(where)
+    if path.is_absolute() and path.is_relative_to(root.resolve()):
+        return path.relative_to(root.resolve()).as_posix()
+    return where
+
+
 def review_reasons(leaflet: Leaflet, root: Path) -> list[dict[str, Any]]:
     """The ``source-not-reviewed`` and ``furniture-printed`` reasons of a leaflet."""
     reasons = []
     for document in leaflet.documents:
-        path = Path(document.path)
-        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-        if (reason := unreviewed(document, relative)) is not None:
+        if (reason := unreviewed(document, _relative(document.path, root))) is not None:
             reasons.append(reason)
     findings = printed_furniture(leaflet, root)
     if findings:
-        lines = [finding.where for finding in findings]
+        lines = [_relative(finding.where, root) for finding in findings]
         reasons.append(
             {
                 "code": "furniture-printed",
                 "message": f"prints {len(findings)} line(s) that look like web furniture and "
-                f"that no definition (keep:) or source review keeps on purpose: {_listed(lines)}",
-                "details": tuple(str(finding) for finding in findings),
+                f"that no definition (keep:) or source review keeps on purpose: {_listed(lines)} "
+                "(`leafletgen sources review` excludes them or keeps them on purpose)",
+                "details": tuple(
+                    f"{where}: {finding.message}"
+                    for where, finding in zip(lines, findings, strict=True)
+                ),
             }
         )
     return reasons
