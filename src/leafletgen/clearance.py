@@ -471,6 +471,8 @@ def summarise(entries: list[dict]) -> Summary:
                 message = "translation not reviewed"
             elif reason.get("code") == "translation-qa":
                 message = "translation QA findings (see `leafletgen i18n status`)"
+            elif reason.get("code") == "source-not-reviewed":
+                message = f"source not reviewed: {(reason.get('details') or ['?'])[0]}"
             elif reason.get("code") == "furniture-printed":
                 message = "prints lines that look like web furniture (see `leafletgen check`)"
             by_reason.setdefault(message, []).append(str(entry.get("path")))
