@@ -4,5 +4,5 @@
 and applies it to documents as they are read; :mod:`~leafletgen.review.outline`
 shows a source's outline with every uncertain line marked and records a
 review; :mod:`~leafletgen.review.reasons` turns both into distribution
-reasons; :mod:`~leafletgen.review.band` words the not-cleared band.
+reasons. The not-cleared band is a template, ``templates/notice/band.html``.
 """

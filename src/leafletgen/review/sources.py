@@ -25,10 +25,10 @@ from pathlib import Path
 from leafletgen.errors import LeafletError, SourceError, raise_all
 from leafletgen.files import read_regular
 from leafletgen.model import Block, Document, Reviewed, Section
+from leafletgen.read.common import MAX_SOURCE_BYTES
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 RECORD = "reviews.yaml"
-MAX_SOURCE_BYTES = 4 * 1024 * 1024  # as the readers allow
 REVIEW_KEYS: dict[str, type | tuple[type, ...]] = {
     "source": str,
     "reviewer": str,
