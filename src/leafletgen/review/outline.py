@@ -228,7 +228,12 @@ def record_review(
     raw, review = source.raw, source.document.review
     assert review is not None
     units = printed_units(raw)
-    path = raw.path
+    file = Path(raw.path)  # named as the project names it, never as a server path
+    path = (
+        file.relative_to(sources.parent).as_posix()
+        if file.is_relative_to(sources.parent)
+        else raw.path
+    )
     errors = _check_lines(exclude, units, "exclude", path) + _check_lines(keep, units, "keep", path)
     errors += [
         SourceError(f"line {line} is both excluded and kept", path)
