@@ -366,3 +366,35 @@ def test_a_reader_change_that_alters_the_outline_asks_again(project_copy, capsys
 
     monkeypatch.setitem(document.READERS, "scrape", changed_reader)
     assert "source-not-reviewed" in reasons()
+
+
+def test_a_line_kept_on_purpose_is_printed_and_cleared(project_copy, capsys):
+    root = project_copy.root
+    add_new_publisher(root)
+    assert review(capsys, root, NEW_ID, "--keep", "8", "--exclude", "9")[0] == 0
+    ((spec, leaflet),) = select_leaflets(project_copy, ["riverbend"])
+    status = clearance.assess(
+        leaflet, spec, load_translator(project_copy.locales, "en"), root=root, today=TODAY
+    )
+    assert "furniture-printed" not in {r.code for r in status.reasons}
+    printed = [
+        text for s in leaflet.sections for p in s.passages for b in p.blocks for text, _ in b.units
+    ]
+    assert NURSE_LINE in printed and NEWSLETTER not in printed
+    _, said = cli(capsys, "check", "riverbend", "--lang", "en", "--project", str(root))
+    assert "web furniture" not in said
+
+
+def test_a_review_older_than_the_page_does_not_count(project_copy):
+    source = "nci-monoclonal-antibodies"  # the page says: last reviewed 2025-12-30
+    document = read_corpus(project_copy.sources)[source]
+    (project_copy.sources / "reviews.yaml").write_text(
+        "reviews:\n"
+        f"  - {{source: {source}, reviewer: Dana Reyes, role: nurse, date: 2025-06-01,\n"
+        f"     sha256: {document.review.sha256}, outline: {document.review.outline}}}\n",
+        encoding="utf-8",
+    )
+    assert not read_corpus(project_copy.sources)[source].review.current
+    path = project_copy.sources / "reviews.yaml"
+    path.write_text(path.read_text().replace("2025-06-01", "2026-01-05"), encoding="utf-8")
+    assert read_corpus(project_copy.sources)[source].review.current
