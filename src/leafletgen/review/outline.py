@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,7 +38,7 @@ LEGEND = (
     "       '?' withheld by the reader   'm' metadata (front matter)   '-' not printed\n"
     "       (site chrome, blank)   'x' excluded by a review   'k' kept on purpose by the review"
 )
-WIDTH = 100  # characters of each original line shown
+WIDTH = 100  # characters a line of the view holds before it wraps
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,10 @@ def _bare(text: str) -> str:
     return normalise(_MARKUP.sub("", text).replace("**", ""))
 
 
-def _cut(text: str, width: int = WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _wrapped(first: str, text: str, rest: str) -> list[str]:
+    """``text`` whole, in lines of about :data:`WIDTH` characters: a reviewer sees every word."""
+    lines = textwrap.wrap(text, WIDTH, break_long_words=False, break_on_hyphens=False) or [""]
+    return [f"{first}{lines[0]}".rstrip(), *(f"{rest}{line}" for line in lines[1:])]
 
 
 def _line_marks(source: RawSource) -> dict[int, tuple[str, list[str]]]:
@@ -154,8 +157,9 @@ def marked_outline(source: RawSource, path: str) -> str:
                 mark = "·"  # the rest of a unit that starts above
             else:
                 previous = None
-        out.append(f"{number:>5} {mark} {_cut(text)}".rstrip())
-        out += [f"        ^ {_cut(note)}" for note in notes]
+        out += _wrapped(f"{number:>5} {mark} ", text, " " * 8)
+        for note in notes:
+            out += _wrapped("        ^ ", note, " " * 10)
     unsure = sum(1 for mark, _ in marks.values() if mark in ("!", "?"))
     out.append(f"\n{unsure} line(s) the reader is unsure of (marked '!' or '?')")
     return "\n".join(out)
