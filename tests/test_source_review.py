@@ -398,3 +398,15 @@ def test_a_review_older_than_the_page_does_not_count(project_copy):
     path = project_copy.sources / "reviews.yaml"
     path.write_text(path.read_text().replace("2025-06-01", "2026-01-05"), encoding="utf-8")
     assert read_corpus(project_copy.sources)[source].review.current
+
+
+def test_show_marks_review_dates_and_images(project, capsys):
+    _, out = cli(
+        capsys, "sources", "show", "cruk-monoclonal-antibodies", "--project", str(project.root)
+    )
+    assert "   59 m Last reviewed: 26 Feb 2025" in out.splitlines()
+    assert "        ^ a review date (metadata: it decides when the page is due)" in out
+    _, out = cli(
+        capsys, "sources", "show", "nci-monoclonal-antibodies", "--project", str(project.root)
+    )
+    assert any(line.startswith("   27 ? ![cancer cell showing") for line in out.splitlines())

@@ -112,11 +112,27 @@ def _line_marks(source: RawSource) -> dict[int, tuple[str, list[str]]]:
         marks[notice.line] = ("!" if mark == " " else mark, [*notes, notice.message])
     for number in range(1, _front_matter_end(source.lines) + 1):
         marks.setdefault(number, ("m", []))
-    title = normalise(raw.title or "").casefold()
     for number, text in enumerate(source.lines, start=1):
-        if title and number not in marks and _bare(text).casefold() == title:
-            marks[number] = ("m", ["the page's title"])
+        if number not in marks and (found := _unprinted_kind(text, raw.title)):
+            marks[number] = found
     return marks
+
+
+# Lines the reader reads but does not print, worth a reviewer's eye: the dates
+# that decide whether the page is current, an image's alternative text.
+_DATES = re.compile(r"\b(last (reviewed|updated|modified)|next review|reviewed|updated)\b", re.I)
+_IMAGE = re.compile(r"^\s*!\[")
+
+
+def _unprinted_kind(text: str, title: str | None) -> tuple[str, list[str]] | None:
+    """The mark of a line the outline does not print, when it is more than chrome."""
+    if title and _bare(text).casefold() == normalise(title).casefold():
+        return "m", ["the page's title"]
+    if _DATES.search(text) and re.search(r"\d", text) and len(text) < 120:
+        return "m", ["a review date (metadata: it decides when the page is due)"]
+    if _IMAGE.match(text):
+        return "?", ["an image: its alternative text and caption are not printed"]
+    return None
 
 
 def _header(source: RawSource, path: str) -> list[str]:
