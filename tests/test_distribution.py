@@ -15,10 +15,12 @@ from pypdf import PdfReader
 
 from conftest import squash
 from leafletgen import clearance
-from leafletgen.batch.build import build_leaflets, select_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
+from leafletgen.errors import LeafletError
+from leafletgen.project import select_leaflets
 from leafletgen.translate import qa, reviews
-from leafletgen.translate.catalogs import load_translator
+from leafletgen.translate.translator import load_translator
 from leafletgen.translate.xliff import export_xliff, import_xliff
 
 TODAY = dt.date(2026, 11, 23)
@@ -427,6 +429,28 @@ def test_a_review_date_passing_rebuilds_the_leaflet(project, tmp_path):
     after = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
     assert after[0].entry is not None  # Cleveland Clinic's page fell due on 2026-08-12
     assert "review-overdue" in [r["code"] for r in after[0].entry.distribution["reasons"]]
+
+
+@pytest.mark.parametrize(
+    ("file", "after", "broken"),
+    [
+        ("leaflets/drugs.yaml", "drugs:\n", "  - name: a: b\n"),
+        ("sources/sources.yaml", "sources:\n", "  - id: a: b\n"),
+    ],
+)
+def test_a_broken_names_file_fails_clearance_at_its_line(project_copy, file, after, broken):
+    """The drug-name and kept-name checks take their names from drugs.yaml and
+    sources.yaml: a file that cannot be read is that file's error at its line,
+    never a check that passes for want of names."""
+    ((spec, leaflet),) = select_leaflets(project_copy, ["immunotherapy"])
+    path = project_copy.root / file
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index(after)].count("\n") + 2
+    path.write_text(text.replace(after, after + broken, 1), encoding="utf-8")
+    spanish = load_translator(project_copy.locales, "es")
+    with pytest.raises(LeafletError) as caught:
+        clearance.assess(leaflet, spec, spanish, root=project_copy.root, today=TODAY)
+    assert str(caught.value).startswith(f"{path}:{line}: invalid YAML"), caught.value
 
 
 def test_a_broken_review_record_is_an_error_at_its_line(project_copy):

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leafletgen.read.common import normalise
 from leafletgen.read.sources import read_source
+from leafletgen.read.text import normalise
 
 PAGES = Path(__file__).resolve().parent / "pages"
 PAGE_FILES = sorted(p for p in PAGES.glob("*/*") if p.suffix in (".txt", ".md"))

@@ -12,13 +12,14 @@ from pypdf import PdfReader
 
 from conftest import squash
 from leafletgen import clearance
-from leafletgen.batch.build import build_leaflets, select_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
+from leafletgen.project import select_leaflets
 from leafletgen.read import document
 from leafletgen.read.sources import read_corpus
 from leafletgen.review import sources as review_sources
-from leafletgen.translate.catalogs import load_translator
+from leafletgen.translate.translator import load_translator
 from test_distribution import TODAY, make_clearable
 
 CC = "cleveland-clinic-immunotherapy"

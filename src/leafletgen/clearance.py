@@ -28,18 +28,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leafletgen.errors import DefinitionError, LeafletError
-from leafletgen.model import Document
+from leafletgen.model import Document, Leaflet
+from leafletgen.read.sources import load_sources
 from leafletgen.review.reasons import review_codes, review_reasons
-from leafletgen.select.leaflets import Leaflet, LeafletSpec
+from leafletgen.select.definitions import LeafletSpec
+from leafletgen.select.drugs import read_drugs
 from leafletgen.translate.catalogs import (
     DOMAINS,
     SOURCE_LANGUAGE,
-    Need,
-    Translator,
-    leaflet_needs,
     po_path,
     project_relative,
     read_catalog,
@@ -53,7 +51,10 @@ from leafletgen.translate.reviews import (
     fingerprint,
     load_record,
 )
-from leafletgen.yamlfile import LineDict, load_yaml
+from leafletgen.translate.translator import Need, Translator, leaflet_needs
+
+if TYPE_CHECKING:  # the manifest is published after the status is assessed
+    from leafletgen.publish.manifest import ManifestEntry
 
 CLEARED = "cleared"
 NOT_CLEARED = "not-cleared"
@@ -77,6 +78,7 @@ class Reason:
     details: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
+        """The reason as the manifest records it."""
         data: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.subject:
             data["subject"] = self.subject
@@ -113,10 +115,12 @@ class Status:
 
     @property
     def status(self) -> str:
+        """``cleared`` or ``not-cleared``."""
         return NOT_CLEARED if self.reasons else CLEARED
 
     @property
     def cleared(self) -> bool:
+        """Whether nothing keeps the output from patients."""
         return not self.reasons
 
     def as_json(self) -> dict[str, Any]:
@@ -228,27 +232,12 @@ def _catalog_lines(path: Path, mtime_ns: int) -> dict[str, int]:
     return {m.id: m.lineno for m in read_catalog(path) if m.id and isinstance(m.id, str)}
 
 
-@cache
-def _drug_names(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    try:
-        data = load_yaml(path, DefinitionError)
-    except DefinitionError:
-        return ()
-    names = []
-    for entry in data.get("drugs") or ():
-        if isinstance(entry, LineDict) and isinstance(entry.get("name"), str):
-            names.append(entry["name"])
-            names += [str(b) for b in entry.get("brands") or () if isinstance(b, str)]
-    return tuple(names)
-
-
 def drug_names(root: Path) -> tuple[str, ...]:
-    """Every drug and brand name ``leaflets/drugs.yaml`` lists."""
+    """Every drug and brand name ``leaflets/drugs.yaml`` lists; a broken file is an error."""
     path = root / "leaflets" / "drugs.yaml"
-    try:
-        return _drug_names(path, path.stat().st_mtime_ns)
-    except OSError:
+    if not path.exists():
         return ()
+    return read_drugs(path).names
 
 
 @cache
@@ -274,6 +263,7 @@ def review_record(locales: Path, lang: str) -> ReviewRecord:
 
 
 def glossary(locales: Path, lang: str) -> Glossary:
+    """The language's glossary (re-read when the file changes)."""
     return _glossary(locales, lang, _mtime(locales / lang / "glossary.yaml"))
 
 
@@ -294,40 +284,31 @@ def printed_entries(
         catalogs[domain] = (project_relative(path, root), lines)
     entries, seen = [], set()
     for need in needs:
-        if (need.domain, need.msgid) in seen or translator.state(need.domain, need.msgid) != (
-            "translated"
-        ):
+        key = (need.domain, need.msgid)
+        if key in seen or translator.state(*key) != "translated":
             continue
-        seen.add((need.domain, need.msgid))
+        seen.add(key)
         table = translator.messages if need.domain == "messages" else translator.content_entries
         msgstr = table[need.msgid].text
         relative, lines = catalogs[need.domain]
         line = lines.get(need.msgid)
         where = relative + (f":{line}" if line else "")
-        entries.append(
-            Printed(
-                need.domain, need.msgid, msgstr, where, fingerprint(need.domain, need.msgid, msgstr)
-            )
-        )
+        printed = fingerprint(need.domain, need.msgid, msgstr)
+        entries.append(Printed(need.domain, need.msgid, msgstr, where, printed))
     return entries
 
 
 @cache
 def _publishers(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    from leafletgen.read.sources import load_sources
-
-    try:
-        infos = load_sources(path.parent).values()
-    except LeafletError:
-        return ()
+    infos = load_sources(path.parent).values()
     return tuple(sorted({info.publisher for info in infos if info.publisher}))
 
 
 def kept_names(root: Path) -> tuple[str, ...]:
-    """Names a translation keeps as they are: every publisher of sources.yaml
-    and every drug and brand name of drugs.yaml."""
+    """Names a translation keeps as they are: sources.yaml's publishers, drugs.yaml's names."""
     path = root / "sources" / "sources.yaml"
-    return tuple(sorted(set(_publishers(path, _mtime(path))) | set(drug_names(root))))
+    publishers = _publishers(path, _mtime(path)) if path.exists() else ()
+    return tuple(sorted(set(publishers) | set(drug_names(root))))
 
 
 def entry_findings(entries: list[Printed], lang: str, root: Path) -> list[Finding]:
@@ -382,6 +363,7 @@ def _listed(items: tuple[str, ...] | list[str], limit: int = 3) -> str:
 
 
 def translation_reasons(review: TranslationReview) -> list[Reason]:
+    """Why the translation keeps the leaflet from patients (missing, unreviewed, QA)."""
     reasons = []
     missing = review.total - review.translated
     if missing:
@@ -455,14 +437,13 @@ class Summary:
     by_reason: dict[str, list[str]] = field(default_factory=dict)
 
 
-def summarise(entries: list[dict]) -> Summary:
+def summarise(entries: list[ManifestEntry]) -> Summary:
     """Group manifest entries that are not cleared by the messages of their reasons."""
     by_reason: dict[str, list[str]] = {}
     for entry in entries:
-        distribution = entry.get("distribution") or {}
-        if distribution.get("status") == CLEARED:
+        if entry.status == CLEARED:
             continue
-        reasons = distribution.get("reasons") or [
+        reasons = entry.reasons or [
             {"code": "unknown", "message": "no distribution status recorded"}
         ]
         for reason in reasons:
@@ -475,7 +456,7 @@ def summarise(entries: list[dict]) -> Summary:
                 message = f"source not reviewed: {(reason.get('details') or ['?'])[0]}"
             elif reason.get("code") == "furniture-printed":
                 message = "prints lines that look like web furniture (see `leafletgen check`)"
-            by_reason.setdefault(message, []).append(str(entry.get("path")))
+            by_reason.setdefault(message, []).append(str(entry.path))
     return Summary(len(entries), by_reason)
 
 
@@ -488,15 +469,13 @@ def printed_reasons(status: Status) -> tuple[dict[str, str], ...]:
     for reason in status.reasons:
         seen.setdefault(
             (reason.code, reason.subject or ""),
-            {
-                "code": reason.code,
-                "subject": reason.subject or "",
-            },
+            {"code": reason.code, "subject": reason.subject or ""},
         )
     return tuple(seen.values())
 
 
 def translator_json(status: Status) -> tuple[dict[str, str], ...]:
+    """Who translated the printed strings, as the manifest records it."""
     review = status.translation
     if review is None:
         return ()
@@ -504,6 +483,7 @@ def translator_json(status: Status) -> tuple[dict[str, str], ...]:
 
 
 def reviewer_json(status: Status) -> tuple[dict[str, str], ...]:
+    """Who reviewed the printed strings, as the manifest records it."""
     review = status.translation
     if review is None:
         return ()

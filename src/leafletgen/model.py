@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 SectionKind = Literal[
@@ -106,6 +106,7 @@ class Furniture:
 
     @property
     def message(self) -> str:
+        """What the reader reports about the line."""
         return f"looks like web furniture ({', '.join(self.kinds)}): {self.text!r}"
 
 
@@ -140,24 +141,60 @@ class Document:
     last_reviewed: dt.date | None = None
     next_review: dt.date | None = None
     warnings: tuple[Notice, ...] = field(default=())
+    # Every printed line that looks like web furniture, found by the reader.
+    furniture: tuple[Furniture, ...] = field(default=())
     review: Reviewed | None = None  # set when read with the corpus's review record
 
     @property
     def id(self) -> str:
+        """The source's id (``sources.yaml``)."""
         return self.source.id
-
-    @cached_property
-    def furniture(self) -> tuple[Furniture, ...]:
-        """Every printed line that looks like web furniture (found when first asked:
-        a batch that only renders never pays for it)."""
-        from leafletgen.read.common import find_furniture
-
-        return find_furniture(self.sections)
 
     @property
     def publisher(self) -> str | None:
+        """The source's publisher."""
         return self.source.publisher
 
     @property
     def url(self) -> str | None:
+        """The source's web address."""
         return self.source.url
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Blocks taken from one source for one leaflet section."""
+
+    source: str
+    blocks: tuple[Block, ...]
+    keep: tuple[str, ...] = ()  # flagged lines the definition prints on purpose
+    line: int | None = None  # the selector's line in the definition
+    # Blocks whose first words point back to text the reader withheld (a drug
+    # passage cannot bring it along): (block's line, the withheld lines).
+    dangling: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class LeafletSection:
+    """A section of the leaflet: canonical kind, heading override and passages."""
+
+    kind: str
+    heading: str | None
+    passages: tuple[Passage, ...]
+    class_name: str | None = None  # taken from the drug's class: headed as the class's
+
+
+@dataclass(frozen=True)
+class Leaflet:
+    """What a leaflet prints, in English, with every passage's origin."""
+
+    id: str
+    title: str
+    sections: tuple[LeafletSection, ...]
+    documents: tuple[Document, ...]  # the sources used, in order of first use
+    description: str | None = None
+    definition: Path | None = None
+
+    def document(self, source_id: str) -> Document:
+        """The source document a passage of this leaflet came from."""
+        return next(d for d in self.documents if d.id == source_id)

@@ -15,21 +15,16 @@ from pathlib import Path
 from leafletgen.errors import SourceError
 from leafletgen.files import read_regular
 from leafletgen.model import Document, Notice, SourceInfo
+from leafletgen.read.chrome import strip_chrome
 from leafletgen.read.classify import classify_heading
-from leafletgen.read.common import (
-    MAX_SOURCE_BYTES,
-    WEB_URL,
-    Profile,
-    Token,
-    assemble,
-    decode_source,
-    find_review_dates,
-    guess_profile,
-    load_profiles,
-    strip_chrome,
-)
+from leafletgen.read.dates import find_review_dates
+from leafletgen.read.decode import MAX_SOURCE_BYTES, decode_source
+from leafletgen.read.furniture import find_furniture
 from leafletgen.read.markdown import read_front_matter, review_from_front_matter, tokenise_markdown
+from leafletgen.read.outline import assemble
+from leafletgen.read.profiles import Profile, guess_profile, load_profiles
 from leafletgen.read.scrape import tokenise_scrape
+from leafletgen.read.text import WEB_URL, Token
 
 __all__ = ["READERS", "guess_format", "read_document"]
 
@@ -39,7 +34,7 @@ class _Parsed:
 
     def __init__(
         self, tokens: list[Token], dates: dict[str, dt.date], meta: dict, title: str | None
-    ):
+    ) -> None:
         self.tokens, self.dates, self.meta, self.title = tokens, dates, meta, title
 
 
@@ -114,6 +109,33 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     from the file and the publisher from the page's own markers.
     """
     path = Path(path)
+    _check_size(path)
+    data = read_regular(path, limit=MAX_SOURCE_BYTES, what="source", error=SourceError)
+    text, notices = decode_source(data, path)
+    fmt = info.format if info else guess_format(path, text)
+    if fmt not in READERS:
+        raise SourceError(f"unknown format {fmt!r}; known: {', '.join(READERS)}", path)
+    profile = _profile(info, text, path)
+    parsed = READERS[fmt](text, path, profile)
+    title, tokens = _title(parsed, info)
+    sections, dropped = assemble(tokens, profile, title)
+    if info is None:
+        info = _guessed_info(path, fmt, profile, title, parsed.meta)
+    warnings = sorted((*notices, *dropped), key=lambda n: n.line)
+    return Document(
+        source=info,
+        path=str(path),
+        title=title,
+        sections=tuple(sections),
+        last_reviewed=parsed.dates.get("last"),
+        next_review=parsed.dates.get("next"),
+        warnings=tuple(Notice(n.line, n.message) for n in warnings),
+        furniture=find_furniture(tuple(sections)),
+    )
+
+
+def _check_size(path: Path) -> None:
+    """A file too large to be a patient-education page fails before it is read."""
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
@@ -124,11 +146,10 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
             )
     except OSError as error:
         raise SourceError(f"cannot read source: {error.strerror}", path) from None
-    data = read_regular(path, limit=MAX_SOURCE_BYTES, what="source", error=SourceError)
-    text, notices = decode_source(data, path)
-    fmt = info.format if info else guess_format(path, text)
-    if fmt not in READERS:
-        raise SourceError(f"unknown format {fmt!r}; known: {', '.join(READERS)}", path)
+
+
+def _profile(info: SourceInfo | None, text: str, path: Path) -> Profile:
+    """The publisher profile ``sources.yaml`` names, else the one the page's markers suggest."""
     profiles = load_profiles()
     if info and info.profile:
         if info.profile not in profiles:
@@ -136,12 +157,13 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
                 f"unknown publisher profile {info.profile!r}; known: {', '.join(profiles)}",
                 path,
             )
-        profile = profiles[info.profile]
-    else:
-        profile = guess_profile(text)
-    parsed = READERS[fmt](text, path, profile)
+        return profiles[info.profile]
+    return guess_profile(text)
 
-    meta = {key: value for key, value in parsed.meta.items() if isinstance(value, str)}
+
+def _title(parsed: _Parsed, info: SourceInfo | None) -> tuple[str | None, list[Token]]:
+    """The document's title (``sources.yaml``'s, else the page's), and the
+    tokens without the page title printed above the text (once or twice)."""
     page_title = parsed.title
     title = (info.title if info else None) or page_title
     tokens = parsed.tokens
@@ -153,26 +175,21 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         if tokens[0].text.casefold() != str(page_title).casefold():
             break
         tokens = tokens[1:]  # the title printed twice (breadcrumb end, page header)
-    sections, dropped = assemble(tokens, profile, str(title) if title else None)
+    return (str(title) if title else None), tokens
 
-    if info is None:
-        info = SourceInfo(
-            id=path.stem,
-            file=path.name,
-            format=fmt,
-            publisher=profile.publisher or meta.get("source"),
-            profile=profile.name,
-            title=str(title) if title else None,
-            url=meta.get("url") if WEB_URL.match(meta.get("url", "")) else None,
-            language=meta.get("language", "en"),
-        )
-    warnings = sorted((*notices, *dropped), key=lambda n: n.line)
-    return Document(
-        source=info,
-        path=str(path),
-        title=str(title) if title else None,
-        sections=tuple(sections),
-        last_reviewed=parsed.dates.get("last"),
-        next_review=parsed.dates.get("next"),
-        warnings=tuple(Notice(n.line, n.message) for n in warnings),
+
+def _guessed_info(
+    path: Path, fmt: str, profile: Profile, title: str | None, front: dict
+) -> SourceInfo:
+    """What a source outside ``sources.yaml`` says about itself."""
+    meta = {key: value for key, value in front.items() if isinstance(value, str)}
+    return SourceInfo(
+        id=path.stem,
+        file=path.name,
+        format=fmt,
+        publisher=profile.publisher or meta.get("source"),
+        profile=profile.name,
+        title=title,
+        url=meta.get("url") if WEB_URL.match(meta.get("url", "")) else None,
+        language=meta.get("language", "en"),
     )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leafletgen.errors import SourceError, brief
-from leafletgen.read.common import Profile, Token, normalise
+from leafletgen.read.profiles import Profile
+from leafletgen.read.text import Token, normalise
 from leafletgen.yamlfile import LineDict, parse_yaml
 
 # Every pattern here runs in time linear in the line: no nested or adjacent

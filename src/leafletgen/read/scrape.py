@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 
-from leafletgen.read.common import Profile, Token, normalise
+from leafletgen.read.profiles import Profile
+from leafletgen.read.text import Token, normalise
 
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+)(.*)$")
 _SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")
@@ -42,7 +43,7 @@ def _indent(line: str) -> int:
 class _Lines:
     """The page's lines with the questions the tokeniser asks of them."""
 
-    def __init__(self, lines: list[str], profile: Profile):
+    def __init__(self, lines: list[str], profile: Profile) -> None:
         self.lines, self.profile = lines, profile
 
     def text(self, index: int) -> str:

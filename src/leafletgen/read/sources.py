@@ -8,8 +8,8 @@ from pathlib import Path
 
 from leafletgen.errors import LeafletError, SourceError, brief, raise_all
 from leafletgen.model import Checked, Document, Licence, SourceInfo
-from leafletgen.read.common import WEB_URL
 from leafletgen.read.document import READERS, read_document
+from leafletgen.read.text import WEB_URL
 from leafletgen.review.sources import apply_book
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
@@ -69,80 +69,85 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
             line = entries.item_lines[number] if isinstance(entries, LineList) else root.line
             errors.append(SourceError("each entry must be a mapping of keys to values", path, line))
             continue
-        problems = require_keys(
-            entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError, max_length=LENGTHS
-        )
-        licence = entry.get("licence") if isinstance(entry, dict) else None
-        if isinstance(licence, dict):
-            problems += require_keys(
-                licence, LICENCE_KEYS, {"name"}, path, SourceError, max_length=LENGTHS
-            )
-        url = entry.get("url") if not problems else None
-        if isinstance(url, str) and not WEB_URL.match(url):
-            problems.append(
-                SourceError(
-                    f"url {brief(url)} must be an http:// or https:// address",
-                    path,
-                    entry.line_of("url"),
-                )
-            )
-        checked, more = _checked(entry, path) if isinstance(entry, LineDict) else (None, [])
-        problems += more
+        checked, problems = _entry_problems(entry, path)
         if problems:
             errors += problems
             continue
-        source_id = entry["id"]
-        if not SOURCE_ID.match(source_id):
-            errors.append(
-                SourceError(
-                    f"source id {source_id!r} must be lower-case letters, digits and '-'",
-                    path,
-                    entry.line_of("id"),
-                )
-            )
+        if problem := _placement_problem(entry, path, found):
+            errors.append(problem)
             continue
-        file = (path.parent / entry["file"]).resolve()
-        if not file.is_relative_to(path.parent.resolve()):
-            errors.append(
-                SourceError(
-                    f"file {entry['file']!r} is outside the sources folder",
-                    path,
-                    entry.line_of("file"),
-                )
-            )
-            continue
-        if source_id in found:
-            errors.append(SourceError(f"duplicate source id {source_id!r}", path, entry.line))
-            continue
-        if entry["format"] not in READERS:
-            errors.append(
-                SourceError(
-                    f"unknown format {entry['format']!r}; known: {', '.join(READERS)}",
-                    path,
-                    entry.line_of("format"),
-                )
-            )
-            continue
-        if not file.exists():  # (one that is not a regular file fails when it is read)
-            errors.append(
-                SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file"))
-            )
-            continue
-        found[source_id] = SourceInfo(
-            id=source_id,
-            file=entry["file"],
-            format=entry["format"],
-            publisher=entry.get("publisher"),
-            profile=entry.get("profile"),
-            title=entry.get("title"),
-            url=entry.get("url"),
-            language=entry.get("language", "en"),
-            licence=Licence(**licence) if isinstance(licence, dict) else None,
-            line=entry.line,
-            checked=checked,
-        )
+        found[entry["id"]] = _source_info(entry, checked)
     raise_all(errors)
     return found
+
+
+def _entry_problems(entry: LineDict, path: Path) -> tuple[Checked | None, list[LeafletError]]:
+    """An entry's own keys, licence, URL and check, with every problem found."""
+    problems = require_keys(
+        entry, SOURCE_KEYS, {"id", "file", "format"}, path, SourceError, max_length=LENGTHS
+    )
+    licence = entry.get("licence") if isinstance(entry, dict) else None
+    if isinstance(licence, dict):
+        problems += require_keys(
+            licence, LICENCE_KEYS, {"name"}, path, SourceError, max_length=LENGTHS
+        )
+    url = entry.get("url") if not problems else None
+    if isinstance(url, str) and not WEB_URL.match(url):
+        problems.append(
+            SourceError(
+                f"url {brief(url)} must be an http:// or https:// address",
+                path,
+                entry.line_of("url"),
+            )
+        )
+    checked, more = _checked(entry, path) if isinstance(entry, LineDict) else (None, [])
+    return checked, problems + more
+
+
+def _placement_problem(entry: dict, path: Path, found: dict[str, SourceInfo]) -> SourceError | None:
+    """The first thing wrong with an entry among the others and on disk: its
+    id, a file outside the folder or missing, a duplicate, an unknown format."""
+    source_id = entry["id"]
+    if not SOURCE_ID.match(source_id):
+        return SourceError(
+            f"source id {source_id!r} must be lower-case letters, digits and '-'",
+            path,
+            entry.line_of("id"),
+        )
+    file = (path.parent / entry["file"]).resolve()
+    if not file.is_relative_to(path.parent.resolve()):
+        return SourceError(
+            f"file {entry['file']!r} is outside the sources folder", path, entry.line_of("file")
+        )
+    if source_id in found:
+        return SourceError(f"duplicate source id {source_id!r}", path, entry.line)
+    if entry["format"] not in READERS:
+        return SourceError(
+            f"unknown format {entry['format']!r}; known: {', '.join(READERS)}",
+            path,
+            entry.line_of("format"),
+        )
+    if not file.exists():  # (one that is not a regular file fails when it is read)
+        return SourceError(f"no such file {entry['file']!r}", path, entry.line_of("file"))
+    return None
+
+
+def _source_info(entry: LineDict, checked: Checked | None) -> SourceInfo:
+    """A checked entry as the value the readers and the credits use."""
+    licence = entry.get("licence")
+    return SourceInfo(
+        id=entry["id"],
+        file=entry["file"],
+        format=entry["format"],
+        publisher=entry.get("publisher"),
+        profile=entry.get("profile"),
+        title=entry.get("title"),
+        url=entry.get("url"),
+        language=entry.get("language", "en"),
+        licence=Licence(**licence) if isinstance(licence, dict) else None,
+        line=entry.line,
+        checked=checked,
+    )
 
 
 def read_source(path: str | Path, info: SourceInfo | None = None) -> Document:
@@ -161,7 +166,7 @@ def read_corpus(
     together). With it, each such source's error is recorded there by id and
     the others are returned, so a broken source only fails the leaflets that
     use it. The clinic's source review record (``reviews.yaml``) is applied:
-    see :func:`leafletgen.review.sources.apply_review`.
+    see :func:`leafletgen.review.sources.apply_book`.
     """
     directory = Path(directory)
     infos = load_sources(directory)

@@ -19,11 +19,11 @@ from pathlib import Path
 import yaml
 
 from leafletgen.errors import LeafletError, SourceError, raise_all
-from leafletgen.files import read_regular
+from leafletgen.files import read_regular, write_atomic
 from leafletgen.model import Document
-from leafletgen.publish.unit import write_atomic
-from leafletgen.read.common import MAX_SOURCE_BYTES, decode_source, normalise
+from leafletgen.read.decode import MAX_SOURCE_BYTES, decode_source
 from leafletgen.read.sources import load_sources, read_source
+from leafletgen.read.text import normalise
 from leafletgen.review.sources import (
     ReviewBook,
     SourceReview,

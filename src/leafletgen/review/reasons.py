@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from leafletgen.errors import LeafletError
-from leafletgen.model import Document
+from leafletgen.model import Document, Leaflet
+from leafletgen.select.clinic import Clinic, load_clinic
 from leafletgen.select.furniture import Finding, furniture_findings
-from leafletgen.select.leaflets import Clinic, Leaflet, load_clinic
 
 
 @cache

@@ -25,7 +25,7 @@ from pathlib import Path
 from leafletgen.errors import LeafletError, SourceError, raise_all
 from leafletgen.files import read_regular
 from leafletgen.model import Block, Document, Reviewed, Section
-from leafletgen.read.common import MAX_SOURCE_BYTES
+from leafletgen.read.decode import MAX_SOURCE_BYTES
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 RECORD = "reviews.yaml"

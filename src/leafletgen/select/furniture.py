@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leafletgen.read.common import load_profiles
-from leafletgen.select.leaflets import Clinic, Leaflet, dangling_references, kept_on_purpose
+from leafletgen.model import Leaflet
+from leafletgen.read.profiles import load_profiles
+from leafletgen.select.clinic import Clinic
+from leafletgen.select.definitions import kept_on_purpose
+from leafletgen.select.passages import dangling_references
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Translation with Babel catalogs, and the rules that keep leaflets honest.
+"""Babel catalogs: language codes, reading, checking, writing, updating and
+compiling the ``.po`` files under ``locales/``.
 
 Two gettext domains live under ``locales/``:
 
@@ -8,43 +9,31 @@ Two gettext domains live under ``locales/``:
   ``source file:line`` as the reference and a translator comment naming the
   source and section.
 
-A build in another language than English needs every string it prints
-translated and not fuzzy; :func:`check_translations` lists exactly what is
-missing. Catalogs are read from the ``.po`` files (the translators' files and
-the only place the fuzzy flag lives); ``.mo`` files are compiled for other
-gettext tools.
+Catalogs are read from the ``.po`` files (the translators' files and the only
+place the fuzzy flag lives); ``.mo`` files are compiled for other gettext
+tools. Extraction is :mod:`leafletgen.translate.extract`, looking strings up
+:mod:`leafletgen.translate.translator`.
 """
 
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Iterable
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir, extract_from_file
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from leafletgen import __version__
-from leafletgen.errors import LeafletError, TranslationError, brief, raise_all
-from leafletgen.files import MAX_CONFIG_BYTES, contained, read_regular
-from leafletgen.publish.unit import write_atomic
-from leafletgen.select.leaflets import Leaflet, LeafletSpec
-from leafletgen.yamlfile import LineDict, parse_yaml
+from leafletgen.errors import TranslationError, brief, raise_all
+from leafletgen.files import MAX_CONFIG_BYTES, contained, read_regular, write_atomic
 
 SOURCE_LANGUAGE = "en"
 DOMAINS = ("messages", "content")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-TEMPLATE_METHOD = "jinja2"
-
 
 # A language code is a name, never a path: letters and digits in parts
 # separated by "-" or "_" (no "@modifier", ".encoding", "/" or "..").
@@ -158,7 +147,7 @@ def read_catalog(path: Path) -> Catalog:
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
     """Write a ``.po``/``.pot`` file (previous msgids kept for translators)."""
-    write_atomic(path, _po_bytes(catalog))
+    write_atomic(path, po_bytes(catalog))
 
 
 # Translations are checked like sources: no control characters, no invisible
@@ -212,109 +201,8 @@ def check_catalog(catalog: Catalog, path: Path) -> list[TranslationError]:
     return problems
 
 
-# --- extraction ----------------------------------------------------------------
-
-
-def extract_yaml(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
-    """Babel extraction method for leaflet definitions (``leaflets/*.yaml``).
-
-    Yields the title, description and section headings of a definition, and
-    the licence names of ``sources.yaml``, each at its line.
-    Registered as the ``leafletgen_yaml`` method, so ``pybabel extract``
-    reads definitions too.
-    """
-    text = fileobj.read()
-    if isinstance(text, bytes):
-        text = text.decode("utf-8-sig")
-    data = parse_yaml(text, getattr(fileobj, "name", "<definition>"))
-    if not isinstance(data, LineDict):
-        return
-    for name, drug_class in (data.get("classes") or {}).items():
-        if isinstance(drug_class, LineDict) and isinstance(drug_class.get("name"), str):
-            yield (
-                drug_class.line_of("name"),
-                "_",
-                drug_class["name"],
-                [f"name of the drug class {name}, as used in headings after a preposition"],
-            )
-    for source in data.get("sources") or ():
-        licence = source.get("licence") if isinstance(source, LineDict) else None
-        if isinstance(licence, LineDict) and isinstance(licence.get("name"), str):
-            yield licence.line_of("name"), "_", licence["name"], [f"licence of {source.get('id')}"]
-    if "title" not in data:
-        return
-    for key in ("title", "description"):
-        if isinstance(data.get(key), str):
-            yield data.line_of(key), "_", data[key], [f"leaflet {key}"]
-    for section in data.get("sections") or ():
-        if isinstance(section, LineDict) and isinstance(section.get("heading"), str):
-            yield section.line_of("heading"), "_", section["heading"], ["section heading"]
-
-
-def _new_catalog(domain: str) -> Catalog:
-    return Catalog(
-        project="leafletgen",
-        version=__version__,
-        domain=domain,
-        charset="utf-8",
-        fuzzy=False,
-        creation_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    )
-
-
-def extract_messages(root: Path) -> Catalog:
-    """The ``messages`` template: strings of templates and definitions, per ``babel.cfg``."""
-    config = root / "babel.cfg"
-    data = read_regular(config, what="the extraction configuration", error=TranslationError)
-    try:
-        method_map, options_map = parse_mapping_cfg(io.StringIO(data.decode("utf-8")), "babel.cfg")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise TranslationError(f"invalid extraction configuration: {error}", config) from None
-    catalog = _new_catalog("messages")
-    for filename, lineno, message, comments, context in extract_from_dir(
-        root,
-        method_map,
-        options_map,
-        keywords=KEYWORDS,
-        comment_tags=("TRANSLATORS:",),
-        strip_comment_tags=True,
-    ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    return catalog
-
-
-def extract_content(root: Path, leaflets: Iterable[Leaflet]) -> Catalog:
-    """The ``content`` template: every unit of every source block the leaflets print."""
-    catalog = _new_catalog("content")
-    for leaflet in leaflets:
-        for document in leaflet.documents:
-            where = {
-                block.line: section.heading or "(text before the first heading)"
-                for section in document.sections
-                for block in section.blocks
-            }
-            used = [
-                block
-                for section in leaflet.sections
-                for passage in section.passages
-                if passage.source == document.id
-                for block in passage.blocks
-            ]
-            relative = project_relative(document.path, root)
-            for block in used:
-                comment = f"{document.publisher}, “{document.title}” — {where.get(block.line, '')}"
-                for text, line in block.units:
-                    existing = catalog.get(text)
-                    locations = [(relative, line)]
-                    if existing is not None:
-                        if (relative, line) in existing.locations:
-                            continue
-                        locations = [*existing.locations, (relative, line)]
-                    catalog.add(text, None, locations, auto_comments=[comment])
-    return catalog
-
-
-def _po_bytes(catalog: Catalog) -> bytes:
+def po_bytes(catalog: Catalog) -> bytes:
+    """The ``.po``/``.pot`` file of a catalog, as leafletgen writes it."""
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=79, include_previous=True)
     return buffer.getvalue()
@@ -322,7 +210,7 @@ def _po_bytes(catalog: Catalog) -> bytes:
 
 def template_is_current(catalog: Catalog, path: Path) -> bool:
     """Whether ``path`` already holds exactly this template."""
-    return path.exists() and path.read_bytes() == _po_bytes(catalog)
+    return path.exists() and path.read_bytes() == po_bytes(catalog)
 
 
 def write_template(catalog: Catalog, path: Path) -> bool:
@@ -394,215 +282,3 @@ def catalog_languages(locales: Path) -> list[str]:
         for p in locales.iterdir()
         if LANGUAGE_CODE.match(p.name) and (p / "LC_MESSAGES").is_dir()
     )
-
-
-# --- translating -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A translation as the catalog has it."""
-
-    text: str
-    fuzzy: bool
-
-
-@dataclass
-class Translator:
-    """Looks up a leaflet's strings in one language.
-
-    In English every string is its own translation. Elsewhere a string with
-    no usable translation falls back to English only in ``draft`` mode, and
-    the fall-back is reported so it can be marked.
-    """
-
-    lang: str = SOURCE_LANGUAGE
-    messages: dict[str, Entry] = field(default_factory=dict)
-    content_entries: dict[str, Entry] = field(default_factory=dict)
-    draft: bool = False
-    catalog_paths: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def is_source(self) -> bool:
-        return self.lang == SOURCE_LANGUAGE
-
-    def _lookup(self, table: dict[str, Entry], text: str) -> str | None:
-        entry = table.get(text)
-        if entry is None or entry.fuzzy or not entry.text:
-            return None
-        return entry.text
-
-    def gettext(self, message: str) -> str:
-        if self.is_source:
-            return message
-        return self._lookup(self.messages, message) or message
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
-
-    def content(self, text: str) -> tuple[str, bool]:
-        """The translation of a source block, and whether it fell back to English."""
-        if self.is_source:
-            return text, False
-        translated = self._lookup(self.content_entries, text)
-        if translated:
-            return translated, False
-        return text, True
-
-    def state(self, domain: str, text: str) -> str:
-        """``translated``, ``fuzzy`` or ``missing``."""
-        if self.is_source:
-            return "translated"
-        table = self.messages if domain == "messages" else self.content_entries
-        entry = table.get(text)
-        if entry is None or not entry.text:
-            return "missing"
-        return "fuzzy" if entry.fuzzy else "translated"
-
-
-def _entries(catalog: Catalog) -> dict[str, Entry]:
-    return {
-        message.id: Entry(message.string or "", message.fuzzy)
-        for message in catalog
-        if message.id and isinstance(message.id, str)
-    }
-
-
-def load_translator(locales: Path, lang: str, *, draft: bool = False) -> Translator:
-    """A translator for ``lang`` from its ``.po`` catalogs (English needs none)."""
-    lang = language_code(lang)
-    if lang == SOURCE_LANGUAGE:
-        return Translator(lang, draft=draft)
-    paths = {domain: po_path(locales, lang, domain) for domain in DOMAINS}
-    tables: dict[str, dict[str, Entry]] = {}
-    for domain, path in paths.items():
-        if not path.exists():
-            if not draft:
-                raise TranslationError(
-                    f"no {domain} catalog for {lang!r}; run 'leafletgen i18n update --lang {lang}'",
-                    path,
-                )
-            tables[domain] = {}
-            continue
-        catalog = read_catalog(path)
-        raise_all(check_catalog(catalog, path))
-        tables[domain] = _entries(catalog)
-    return Translator(lang, tables["messages"], tables["content"], draft, paths)
-
-
-@dataclass(frozen=True)
-class Need:
-    """One string a leaflet prints: its domain, msgid and where it comes from."""
-
-    domain: str
-    msgid: str
-    where: str  # "file:line"
-
-
-@cache
-def _template_messages(template: Path, mtime: float) -> tuple[tuple[str, int], ...]:
-    found = extract_from_file(TEMPLATE_METHOD, template, keywords=KEYWORDS)
-    return tuple(
-        (message, lineno)
-        for lineno, message, _comments, _context in found
-        if isinstance(message, str)
-    )
-
-
-def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Path) -> list[Need]:
-    """Every string the leaflet prints, with its origin."""
-    needs: list[Need] = []
-    for template in sorted(templates.glob("*.html")):
-        relative = project_relative(template, root)
-        for message, line in _template_messages(template.resolve(), template.stat().st_mtime):
-            needs.append(Need("messages", message, f"{relative}:{line}"))
-    definition = project_relative(spec.path, root)
-    if not spec.drug:  # a drug leaflet's title is the drug's name, printed as it is
-        needs.append(Need("messages", spec.title, definition))
-    if spec.description:
-        needs.append(Need("messages", spec.description, definition))
-    for section in spec.sections:
-        if section.heading:
-            needs.append(Need("messages", section.heading, f"{definition}:{section.line}"))
-        if section.class_name:
-            needs.append(Need("messages", section.class_name, definition))
-    for document in leaflet.documents:
-        licence = document.source.licence
-        if licence:
-            needs.append(
-                Need("messages", licence.name, f"sources/sources.yaml:{document.source.line}")
-            )
-    for section in leaflet.sections:
-        for passage in section.passages:
-            relative = project_relative(leaflet.document(passage.source).path, root)
-            for block in passage.blocks:
-                for text, line in block.units:
-                    needs.append(Need("content", text, f"{relative}:{line}"))
-    return needs
-
-
-def check_translations(
-    leaflet: Leaflet, spec: LeafletSpec, translator: Translator, templates: Path, root: Path
-) -> None:
-    """Fail, listing every missing or fuzzy string, unless the leaflet is fully translated."""
-    if translator.is_source or translator.draft:
-        return
-    problems = []
-    seen = set()
-    for need in leaflet_needs(leaflet, spec, templates, root):
-        state = translator.state(need.domain, need.msgid)
-        if state != "translated" and (need.domain, need.msgid) not in seen:
-            seen.add((need.domain, need.msgid))
-            problems.append(f"  {need.where}: {state} [{need.domain}] {_shorten(need.msgid)!r}")
-    if problems:
-        raise TranslationError(
-            f"leaflet {leaflet.id!r} cannot be built in {translator.lang!r}: "
-            f"{len(problems)} string(s) missing or fuzzy (use --draft to preview):\n"
-            + "\n".join(problems),
-            translator.catalog_paths["content"].parent,
-        )
-
-
-def _shorten(text: str, width: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# --- reporting -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Counts of a leaflet's strings in one language."""
-
-    translated: int = 0
-    fuzzy: int = 0
-    missing: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.translated + self.fuzzy + self.missing
-
-    @property
-    def complete(self) -> bool:
-        return self.fuzzy == 0 and self.missing == 0
-
-
-def translation_progress(needs: list[Need], translator: Translator) -> Progress:
-    """How many of ``needs`` (each distinct string once) are translated, fuzzy, missing."""
-    counts = {"translated": 0, "fuzzy": 0, "missing": 0}
-    for domain, msgid in dict.fromkeys((n.domain, n.msgid) for n in needs):
-        counts[translator.state(domain, msgid)] += 1
-    return Progress(**counts)
-
-
-__all__ = [
-    "LeafletError",
-    "Translator",
-    "check_translations",
-    "compile_catalogs",
-    "extract_content",
-    "extract_messages",
-    "load_translator",
-    "update_catalogs",
-]

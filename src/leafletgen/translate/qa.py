@@ -1,7 +1,9 @@
 """Translation quality checks, run over every translated entry a leaflet prints.
 
 Each check is a small named function over (English, translation) that returns
-messages, in the manner of translate-toolkit's ``pofilter``:
+a message or ``None``, in the manner of translate-toolkit's ``pofilter`` and
+Babel's checkers; :func:`entry_checks` lists them in the order their findings
+are reported:
 
 * translate-toolkit's own checkers for what they do well: numbers, URLs,
   e-mail addresses, printf and brace placeholders, text left unchanged, end
@@ -22,13 +24,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leafletgen.errors import TranslationError, raise_all
 from leafletgen.yamlfile import load_yaml
+
+if TYPE_CHECKING:  # translate-toolkit is imported only when a check runs
+    from translate.filters.checks import StandardChecker
 
 # translate-toolkit checkers used, by the name they report under.
 TOOLKIT_CHECKS = (
@@ -95,6 +101,7 @@ class Glossary:
 
 
 def glossary_path(locales: Path, lang: str) -> Path:
+    """``locales/<lang>/glossary.yaml``."""
     return locales / lang / GLOSSARY
 
 
@@ -140,24 +147,33 @@ def _numbers(text: str) -> Counter[str]:
     return Counter(re.sub(r"[.,]", ".", n) for n in NUMBER.findall(text))
 
 
+def numbers_missing(english: str, translation: str) -> str | None:
+    """A number of the English that the translation lacks (each as often)."""
+    if missing := _numbers(english) - _numbers(translation):
+        return "missing from the translation: " + ", ".join(sorted(missing))
+    return None
+
+
+def numbers_added(english: str, translation: str) -> str | None:
+    """A number of the translation that the English lacks."""
+    if extra := _numbers(translation) - _numbers(english):
+        return "not in the English: " + ", ".join(sorted(extra))
+    return None
+
+
 def check_numbers(english: str, translation: str) -> list[str]:
     """Every number of the English in the translation, and no other."""
-    source, target = _numbers(english), _numbers(translation)
-    problems = []
-    missing = source - target
-    extra = target - source
-    if missing:
-        problems.append("missing from the translation: " + ", ".join(sorted(missing)))
-    if extra:
-        problems.append("not in the English: " + ", ".join(sorted(extra)))
-    return problems
+    found = (check(english, translation) for check in (numbers_missing, numbers_added))
+    return [message for message in found if message is not None]
 
 
+@lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
-def _drug_names(text: str, names: Iterable[str]) -> Counter[str]:
+@lru_cache(maxsize=8192)
+def _drug_names(text: str, names: tuple[str, ...]) -> Counter[str]:
     folded = _fold(text)
     found: Counter[str] = Counter()
     spans: list[tuple[int, int]] = []
@@ -174,16 +190,25 @@ def _drug_names(text: str, names: Iterable[str]) -> Counter[str]:
     return found
 
 
+def drug_names_missing(english: str, translation: str, names: tuple[str, ...]) -> str | None:
+    """A drug name of the English that the translation lacks (each as often)."""
+    if missing := _drug_names(english, names) - _drug_names(translation, names):
+        return "missing from the translation: " + ", ".join(sorted(missing))
+    return None
+
+
+def drug_names_added(english: str, translation: str, names: tuple[str, ...]) -> str | None:
+    """A drug name of the translation that the English lacks."""
+    if extra := _drug_names(translation, names) - _drug_names(english, names):
+        return "not in the English: " + ", ".join(sorted(extra))
+    return None
+
+
 def check_drug_names(english: str, translation: str, names: Iterable[str]) -> list[str]:
     """Every drug name of the English in the translation (as often), and no other."""
     names = tuple(names)
-    source, target = _drug_names(english, names), _drug_names(translation, names)
-    problems = []
-    if missing := source - target:
-        problems.append("missing from the translation: " + ", ".join(sorted(missing)))
-    if extra := target - source:
-        problems.append("not in the English: " + ", ".join(sorted(extra)))
-    return problems
+    found = (check(english, translation, names) for check in (drug_names_missing, drug_names_added))
+    return [message for message in found if message is not None]
 
 
 def _alternatives(target: str) -> list[str]:
@@ -206,23 +231,26 @@ def _term_in(term: str, text: str) -> bool:
     return re.search(rf"(?<!\w){pattern}(?!\w)", text) is not None
 
 
+def glossary_term(english: str, translation: str, term: str, wanted: str) -> str | None:
+    """A glossary term of the English not translated as the glossary says."""
+    if "{" in term or not re.search(rf"(?<!\w){re.escape(_fold(term))}(?!\w)", _fold(english)):
+        return None
+    if any(_term_in(form, _fold(translation)) for form in _alternatives(wanted)):
+        return None
+    return f"glossary: {term!r} is translated {wanted!r}"
+
+
 def check_glossary(english: str, translation: str, glossary: Glossary) -> list[str]:
     """Each glossary term of the English translated as the glossary says."""
-    problems = []
-    source, target = _fold(english), _fold(translation)
-    for term, wanted in glossary.terms:
-        if "{" in term or not re.search(rf"(?<!\w){re.escape(_fold(term))}(?!\w)", source):
-            continue
-        if not any(_term_in(form, target) for form in _alternatives(wanted)):
-            problems.append(f"glossary: {term!r} is translated {wanted!r}")
-    return problems
+    found = (glossary_term(english, translation, term, wanted) for term, wanted in glossary.terms)
+    return [message for message in found if message is not None]
 
 
 # --- translate-toolkit ---------------------------------------------------------------
 
 
 @cache
-def _checker(lang: str, keep: tuple[str, ...]):
+def _checker(lang: str, keep: tuple[str, ...]) -> StandardChecker:
     from translate.filters import checks
 
     config = checks.CheckerConfig(targetlanguage=lang, notranslatewords=list(keep))
@@ -235,31 +263,37 @@ def _without(text: str, names: Iterable[str]) -> str:
     return text
 
 
-def toolkit_findings(
+@lru_cache(maxsize=4096)
+def _toolkit_failures(
     english: str, translation: str, lang: str, keep: tuple[str, ...]
-) -> list[tuple[str, str]]:
-    """translate-toolkit's checks chosen above, as (check, message).
+) -> dict[str, object]:
+    """What translate-toolkit's checkers say of one entry, by checker name (run
+    once for all of :data:`TOOLKIT_CHECKS`)."""
+    from translate.storage import po
+
+    unit = po.pounit(english)
+    unit.target = translation
+    return _checker(lang, keep).run_filters(unit)
+
+
+def toolkit_check(
+    english: str, translation: str, name: str, lang: str, keep: tuple[str, ...]
+) -> str | None:
+    """translate-toolkit's checker ``name`` on one entry.
 
     ``keep`` are names a translation keeps as they are (publishers, drugs): a
     string that is nothing but such names and symbols ("© Cancer Research UK")
     is not "unchanged" text a translator forgot.
     """
-    from translate.storage import po
-
-    unit = po.pounit(english)
-    unit.target = translation
-    failures = _checker(lang, keep).run_filters(unit)
-    found = []
-    for name in TOOLKIT_CHECKS:
-        if name not in failures:
-            continue
-        if name == "unchanged" and not re.search(r"[^\W\d_]", _without(english, keep)):
-            continue
-        if name == "endpunc" and _same_end(english, translation):
-            continue
-        message = failures[name]
-        found.append((name, message if isinstance(message, str) else str(message)))
-    return found
+    failures = _toolkit_failures(english, translation, lang, keep)
+    if name not in failures:
+        return None
+    if name == "unchanged" and not re.search(r"[^\W\d_]", _without(english, keep)):
+        return None
+    if name == "endpunc" and _same_end(english, translation):
+        return None
+    message = failures[name]
+    return message if isinstance(message, str) else str(message)
 
 
 def _same_end(english: str, translation: str) -> bool:
@@ -267,6 +301,40 @@ def _same_end(english: str, translation: str) -> bool:
     form of it), whatever the spacing before it."""
     source, target = english.rstrip()[-1:], translation.rstrip()[-1:]
     return bool(source) and source in _SAME_END and target in _SAME_END[source]
+
+
+# --- the checks, in the order their findings are reported ----------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named check of one translated entry: ``test(english, translation)``
+    returns what is wrong, or ``None``. Findings are reported under ``name``."""
+
+    name: str
+    test: Callable[[str, str], str | None]
+
+
+@cache
+def entry_checks(
+    lang: str, drug_names: tuple[str, ...], keep: tuple[str, ...], glossary: Glossary
+) -> tuple[Check, ...]:
+    """Every check an entry of ``lang`` goes through: translate-toolkit's chosen
+    checkers, then the kept numbers, the drug names and each glossary term."""
+    return (
+        *(
+            Check(name, partial(toolkit_check, name=name, lang=lang, keep=keep))
+            for name in TOOLKIT_CHECKS
+        ),
+        Check("number-kept", numbers_missing),
+        Check("number-kept", numbers_added),
+        Check("drug-name", partial(drug_names_missing, names=drug_names)),
+        Check("drug-name", partial(drug_names_added, names=drug_names)),
+        *(
+            Check("glossary", partial(glossary_term, term=term, wanted=wanted))
+            for term, wanted in glossary.terms
+        ),
+    )
 
 
 @cache
@@ -280,8 +348,9 @@ def check_entry(
 ) -> tuple[tuple[str, str], ...]:
     """Every (check, message) for one translated entry (each distinct entry
     is checked once per process)."""
-    found = toolkit_findings(english, translation, lang, keep)
-    found += [("number-kept", m) for m in check_numbers(english, translation)]
-    found += [("drug-name", m) for m in check_drug_names(english, translation, drug_names)]
-    found += [("glossary", m) for m in check_glossary(english, translation, glossary)]
+    found = []
+    for check in entry_checks(lang, drug_names, keep, glossary):
+        message = check.test(english, translation)
+        if message is not None:
+            found.append((check.name, message))
     return tuple(found)

@@ -26,11 +26,11 @@ from pathlib import Path
 import yaml
 
 from leafletgen.errors import LeafletError, TranslationError, raise_all
-from leafletgen.publish.unit import write_atomic
+from leafletgen.files import write_atomic
+from leafletgen.translate.catalogs import DOMAINS, po_path, project_relative, read_catalog
 from leafletgen.yamlfile import load_yaml, require_keys
 
 RECORD = "reviews.yaml"
-DOMAINS = ("messages", "content")
 METHODS = ("translator", "machine", "publisher")
 METHOD_LABELS = {
     "translator": "a translator",
@@ -55,6 +55,7 @@ class Translated:
     line: int | None = None
 
     def covers(self, key: str) -> bool:
+        """Whether this record is about the entry with fingerprint ``key``."""
         return self.entries is None or key in self.entries
 
 
@@ -80,6 +81,7 @@ class ReviewRecord:
 
     @property
     def exists(self) -> bool:
+        """Whether the record file exists."""
         return self.path.is_file()
 
     def translation_of(self, key: str) -> Translated | None:
@@ -139,8 +141,16 @@ def load_record(locales: Path, lang: str) -> ReviewRecord:
                 f"record is for {root.get('language')!r}, not {lang!r}", path, root.line
             )
         )
+    translated = _translated(root.get("translated") or [], path, errors)
+    reviews = _reviews(root.get("reviews") or [], path, errors)
+    raise_all(errors)
+    return ReviewRecord(lang, path, tuple(translated), tuple(reviews))
+
+
+def _translated(raw: list, path: Path, errors: list[LeafletError]) -> list[Translated]:
+    """The ``translated:`` records (problems into ``errors``)."""
     translated: list[Translated] = []
-    for entry in root.get("translated") or []:
+    for entry in raw:
         problems = require_keys(
             entry,
             {"method": str, "by": str, "entries": (str, list)},
@@ -166,8 +176,13 @@ def load_record(locales: Path, lang: str) -> ReviewRecord:
             entries, problems = _fingerprints(entry["entries"], path, entry.line_of("entries"))
             errors += problems
         translated.append(Translated(entry["method"], entry["by"], entries, entry.line))
+    return translated
+
+
+def _reviews(raw: list, path: Path, errors: list[LeafletError]) -> list[Review]:
+    """The ``reviews:`` records (problems into ``errors``)."""
     reviews: list[Review] = []
-    for entry in root.get("reviews") or []:
+    for entry in raw:
         problems = require_keys(
             entry,
             {
@@ -194,8 +209,7 @@ def load_record(locales: Path, lang: str) -> ReviewRecord:
             reviews.append(
                 Review(entry["reviewer"], entry["qualification"], date, approved, entry.line)
             )
-    raise_all(errors)
-    return ReviewRecord(lang, path, tuple(translated), tuple(reviews))
+    return reviews
 
 
 HEADER = """\
@@ -318,6 +332,7 @@ class Printed:
     key: str  # its fingerprint
 
     def describe(self) -> str:
+        """``where: [domain] 'msgid'``, the msgid shortened to one line."""
         short = " ".join(self.msgid.split())
         short = short if len(short) <= 70 else short[:69] + "…"
         return f"{self.where}: [{self.domain}] {short!r}"
@@ -325,8 +340,6 @@ class Printed:
 
 def catalog_entries(locales: Path, lang: str, root: Path) -> list[Printed]:
     """Every translated, not fuzzy entry of the language's catalogs."""
-    from leafletgen.translate.catalogs import po_path, project_relative, read_catalog
-
     entries = []
     for domain in DOMAINS:
         path = po_path(locales, lang, domain)

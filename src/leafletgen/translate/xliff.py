@@ -17,6 +17,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel.messages.catalog import Catalog, Message
 
 from leafletgen.errors import TranslationError, raise_all
 from leafletgen.files import read_regular
@@ -36,6 +39,10 @@ from leafletgen.translate.reviews import (
     set_translated,
     write_record,
 )
+
+if TYPE_CHECKING:  # translate-toolkit is imported when a file is read or written
+    from lxml import etree
+    from translate.storage.xliff import xlifffile, xliffunit
 
 SKELETON = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
@@ -100,11 +107,11 @@ NEEDS_WORK = {
 }
 
 
-def _target_node(unit):
+def _target_node(unit: xliffunit) -> etree._Element | None:
     return unit.xmlelement.find("{*}target")
 
 
-def _set_state(unit, state: str) -> None:
+def _set_state(unit: xliffunit, state: str) -> None:
     node = _target_node(unit)
     if node is not None:
         node.set("state", state)
@@ -114,12 +121,12 @@ def _set_state(unit, state: str) -> None:
 MACHINE = {"mt-suggestion", "leveraged-mt"}
 
 
-def _machine(unit) -> bool:
+def _machine(unit: xliffunit) -> bool:
     node = _target_node(unit)
     return node is not None and node.get("state-qualifier") in MACHINE
 
 
-def _needs_work(unit) -> bool:
+def _needs_work(unit: xliffunit) -> bool:
     """Whether a unit's target is marked as not ready (its ``state``; translate-
     toolkit's ``isfuzzy`` also counts plain "translated" as unreviewed)."""
     node = _target_node(unit)
@@ -160,12 +167,53 @@ def import_xliff(
     translation (``mt-suggestion``, ``leveraged-mt``) is recorded as
     translated by the ``machine`` named.
     """
-    from translate.storage import xliff
-
     if method not in METHODS:
         raise TranslationError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    # A file from a translator or a translation platform: a regular file of
-    # bounded size (translate-toolkit's parser expands no entities).
+    store = _read_xliff(path)
+    locales = root / "locales"
+    changes = _Changes(
+        path=path,
+        lang=lang,
+        by_original={
+            project_relative(po_path(locales, lang, domain), root): domain for domain in DOMAINS
+        },
+        catalogs={
+            domain: read_catalog(po_path(locales, lang, domain))
+            for domain in DOMAINS
+            if po_path(locales, lang, domain).is_file()
+        },
+    )
+    for unit in store.unit_iter():
+        changes.take(unit)
+    changes.errors += changes.unnamed(reviewer, qualification, translator, machine)
+    raise_all(changes.errors)
+    record = load_record(locales, lang)
+    if changes.translated and translator:
+        record = set_translated(record, method, translator, changes.translated)
+    if changes.machine_made and machine:
+        record = set_translated(record, "machine", machine, changes.machine_made)
+    if changes.approved and reviewer and qualification:
+        record = add_review(
+            record,
+            reviewer=reviewer,
+            qualification=qualification,
+            date=date or dt.date.today(),
+            approved=changes.approved,
+        )
+    for domain in sorted(changes.dirty):
+        write_catalog(changes.catalogs[domain], po_path(locales, lang, domain))
+    if changes.translated or changes.machine_made or changes.approved:
+        write_record(record)
+    changes.result.approved = len(changes.approved)
+    return changes.result
+
+
+def _read_xliff(path: Path) -> xlifffile:
+    """The XLIFF file from a translator or a translation platform: a regular
+    file of bounded size, without DOCTYPE or entities (translate-toolkit's
+    parser expands none)."""
+    from translate.storage import xliff
+
     data = read_regular(path, limit=MAX_XLIFF_BYTES, what="XLIFF file", error=TranslationError)
     for declaration in (b"<!DOCTYPE", b"<!ENTITY"):
         if declaration in data:
@@ -176,119 +224,126 @@ def import_xliff(
                 line,
             )
     try:
-        store = xliff.xlifffile.parsestring(data)
+        return xliff.xlifffile.parsestring(data)
     except Exception as error:  # lxml and translate-toolkit raise many kinds
         raise TranslationError(f"not an XLIFF 1.2 file: {error}", path) from None
-    locales = root / "locales"
-    by_original = {
-        project_relative(po_path(locales, lang, domain), root): domain for domain in DOMAINS
-    }
-    catalogs = {
-        domain: read_catalog(po_path(locales, lang, domain))
-        for domain in DOMAINS
-        if po_path(locales, lang, domain).is_file()
-    }
-    errors: list[TranslationError] = []
-    result = ImportResult()
-    approved: set[str] = set()
-    translated: set[str] = set()
-    machine_made: set[str] = set()
-    dirty: set[str] = set()
-    for unit in store.unit_iter():
+
+
+@dataclass
+class _Changes:
+    """What the units of an import change in the catalogs and the review
+    record, gathered with every problem before anything is written."""
+
+    path: Path
+    lang: str
+    by_original: dict[str, str]  # a catalog's path as the file names it -> its domain
+    catalogs: dict[str, Catalog]
+    result: ImportResult = field(default_factory=ImportResult)
+    errors: list[TranslationError] = field(default_factory=list)
+    approved: set[str] = field(default_factory=set)
+    translated: set[str] = field(default_factory=set)
+    machine_made: set[str] = field(default_factory=set)
+    dirty: set[str] = field(default_factory=set)  # domains whose catalog changed
+
+    def take(self, unit: xliffunit) -> None:
+        """One unit's target, state and approval, into its catalog entry."""
+        found = self._message(unit)
+        if found is None:
+            return
+        domain, original, message = found
+        line = unit.xmlelement.sourceline
+        target = str(unit.target or "")
+        problem = text_problem(str(unit.source), target) if target else None
+        if problem:  # checked like every catalog: plain text only
+            self.errors.append(TranslationError(f"the target contains {problem}", self.path, line))
+            return
+        where = f"{original}:{message.lineno}"
+        fuzzy = _needs_work(unit) or not target
+        if target and target != (message.string or ""):
+            message.string = target
+            self.result.changed.append(where)
+            key = fingerprint(domain, message.id, target, message.context)
+            (self.machine_made if _machine(unit) else self.translated).add(key)
+            self.dirty.add(domain)
+        if target and fuzzy != message.fuzzy:
+            if fuzzy:
+                message.flags.add("fuzzy")
+                self.result.fuzzy.append(where)
+            else:
+                message.flags.discard("fuzzy")
+            self.dirty.add(domain)
+        if unit.isapproved() and target and not fuzzy:
+            self.approved.add(fingerprint(domain, message.id, target, message.context))
+
+    def _message(self, unit: xliffunit) -> tuple[str, str, Message] | None:
+        """The unit's domain, catalog and entry (else an error at its line)."""
         element = unit.xmlelement
         line = element.sourceline
         file_node = element.getparent().getparent()
         original = file_node.get("original", "")
         target_lang = file_node.get("target-language")
-        domain = by_original.get(original)
-        if domain is None or domain not in catalogs:
-            errors.append(
+        domain = self.by_original.get(original)
+        lang = self.lang
+        if domain is None or domain not in self.catalogs:
+            self.errors.append(
                 TranslationError(
-                    f"<file original={original!r}> is not a {lang!r} catalog", path, line
+                    f"<file original={original!r}> is not a {lang!r} catalog", self.path, line
                 )
             )
-            continue
+            return None
         if target_lang and target_lang.replace("_", "-").lower() != lang.replace("_", "-").lower():
-            errors.append(
-                TranslationError(f"target-language {target_lang!r} is not {lang!r}", path, line)
+            self.errors.append(
+                TranslationError(
+                    f"target-language {target_lang!r} is not {lang!r}", self.path, line
+                )
             )
-            continue
-        catalog = catalogs[domain]
-        message = catalog.get(str(unit.source))
+            return None
+        message = self.catalogs[domain].get(str(unit.source))
         if message is None:
-            result.unknown.append(f"{path}:{line}")
-            errors.append(
+            self.result.unknown.append(f"{self.path}:{line}")
+            self.errors.append(
                 TranslationError(
                     f"unit {unit.getid().split(chr(4))[-1]!r}: its English is not in {original}; "
                     "export again from the current catalogs",
-                    path,
+                    self.path,
                     line,
                 )
             )
-            continue
-        target = str(unit.target or "")
-        problem = text_problem(str(unit.source), target) if target else None
-        if problem:  # checked like every catalog: plain text only
-            errors.append(TranslationError(f"the target contains {problem}", path, line))
-            continue
-        where = f"{original}:{message.lineno}"
-        fuzzy = _needs_work(unit) or not target
-        if target and target != (message.string or ""):
-            message.string = target
-            result.changed.append(where)
-            key = fingerprint(domain, message.id, target, message.context)
-            (machine_made if _machine(unit) else translated).add(key)
-            dirty.add(domain)
-        if target and fuzzy != message.fuzzy:
-            if fuzzy:
-                message.flags.add("fuzzy")
-                result.fuzzy.append(where)
-            else:
-                message.flags.discard("fuzzy")
-            dirty.add(domain)
-        if unit.isapproved() and target and not fuzzy:
-            approved.add(fingerprint(domain, message.id, target, message.context))
-    if approved and not (reviewer and qualification):
-        errors.append(
-            TranslationError(
-                f'{len(approved)} unit(s) are approved="yes": name who reviewed them '
-                "(--reviewer NAME --qualification TEXT)",
-                path,
+            return None
+        return domain, original, message
+
+    def unnamed(
+        self,
+        reviewer: str | None,
+        qualification: str | None,
+        translator: str | None,
+        machine: str | None,
+    ) -> list[TranslationError]:
+        """Approvals and changes whose reviewer, translator or system the
+        importer did not name (the file never says reliably)."""
+        errors = []
+        if self.approved and not (reviewer and qualification):
+            errors.append(
+                TranslationError(
+                    f'{len(self.approved)} unit(s) are approved="yes": name who reviewed them '
+                    "(--reviewer NAME --qualification TEXT)",
+                    self.path,
+                )
             )
-        )
-    if translated and not translator:
-        errors.append(
-            TranslationError(
-                f"{len(translated)} translation(s) changed: name who translated them "
-                "(--translator NAME)",
-                path,
+        if self.translated and not translator:
+            errors.append(
+                TranslationError(
+                    f"{len(self.translated)} translation(s) changed: name who translated them "
+                    "(--translator NAME)",
+                    self.path,
+                )
             )
-        )
-    if machine_made and not machine:
-        errors.append(
-            TranslationError(
-                f"{len(machine_made)} changed translation(s) are marked as machine translation "
-                "(state-qualifier): name the system (--machine NAME)",
-                path,
+        if self.machine_made and not machine:
+            errors.append(
+                TranslationError(
+                    f"{len(self.machine_made)} changed translation(s) are marked as machine "
+                    "translation (state-qualifier): name the system (--machine NAME)",
+                    self.path,
+                )
             )
-        )
-    raise_all(errors)
-    record = load_record(locales, lang)
-    if translated and translator:
-        record = set_translated(record, method, translator, translated)
-    if machine_made and machine:
-        record = set_translated(record, "machine", machine, machine_made)
-    if approved and reviewer and qualification:
-        record = add_review(
-            record,
-            reviewer=reviewer,
-            qualification=qualification,
-            date=date or dt.date.today(),
-            approved=approved,
-        )
-    for domain in sorted(dirty):
-        write_catalog(catalogs[domain], po_path(locales, lang, domain))
-    if translated or machine_made or approved:
-        write_record(record)
-    result.approved = len(approved)
-    return result
+        return errors

@@ -1,0 +1,169 @@
+"""Publisher profiles: the chrome rules and patterns of ``data/profiles.yaml``.
+
+Each publisher's rules are merged with the generic ones and compiled once;
+:func:`guess_profile` picks the publisher whose markers a page carries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class DropRange:
+    """A block of chrome: a start line, then either everything up to an end
+    line (``end`` within ``within`` lines) or the run of lines that match
+    ``while_`` (no blank line between them)."""
+
+    start: re.Pattern[str]
+    within: int
+    end: re.Pattern[str] | None = None
+    while_: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A publisher's chrome rules (see ``data/profiles.yaml``)."""
+
+    name: str
+    publisher: str | None = None
+    detect: tuple[re.Pattern[str], ...] = ()
+    drop_lines: tuple[re.Pattern[str], ...] = ()
+    drop_leading: tuple[re.Pattern[str], ...] = ()
+    breadcrumb: re.Pattern[str] | None = None
+    drop_ranges: tuple[DropRange, ...] = ()
+    any_range: re.Pattern[str] | None = None  # every range's start, as one
+    stop_at: tuple[re.Pattern[str], ...] = ()
+    heading_lines: tuple[re.Pattern[str], ...] = ()
+    review_dates: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = field(default_factory=dict)
+    nav_links: tuple[re.Pattern[str], ...] = ()
+    nav_sentences: re.Pattern[str] | None = None
+    inline_drop: tuple[re.Pattern[str], ...] = ()
+    figure_credit: re.Pattern[str] | None = None
+    not_headings: tuple[re.Pattern[str], ...] = ()
+    artifacts: tuple[re.Pattern[str], ...] = ()
+    lead_in: re.Pattern[str] | None = None
+    leaning: re.Pattern[str] | None = None
+    furniture: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    any_furniture: re.Pattern[str] | None = None  # all furniture patterns, as one
+
+
+def _patterns(values: list[str] | None, flags: int = 0) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(value, flags) for value in values or ())
+
+
+def _union(values: list[str] | None) -> tuple[re.Pattern[str], ...]:
+    """Patterns tried on every line, as few alternations as possible: each
+    stays linear, and one search a line is much cheaper than one a pattern.
+    Patterns anchored at the start go into one ``^(?:...)`` alternation, which
+    is only tried at the start of the line."""
+    values = list(values or ())
+    anchored = [v[1:] for v in values if v.startswith("^")]
+    floating = [v for v in values if not v.startswith("^")]
+    unions = []
+    if anchored:
+        unions.append(re.compile("^(?:" + "|".join(f"(?:{v})" for v in anchored) + ")"))
+    if floating:
+        unions.append(re.compile("|".join(f"(?:{v})" for v in floating)))
+    return tuple(unions)
+
+
+def _optional(value: str | None) -> re.Pattern[str] | None:
+    return re.compile(value) if value else None
+
+
+@cache
+def load_profiles() -> dict[str, Profile]:
+    """Read the packaged publisher profiles, each merged with the generic rules."""
+    data = yaml.safe_load(resources.files("leafletgen.data").joinpath("profiles.yaml").read_text())
+    generic = data["generic"]
+    profiles = {"generic": _make_profile("generic", {}, generic)}
+    for name, spec in data["profiles"].items():
+        profiles[name] = _make_profile(name, spec, generic)
+    return profiles
+
+
+def _ranges(specs: list[dict]) -> tuple[DropRange, ...]:
+    return tuple(
+        DropRange(
+            start=re.compile(r["start"]),
+            within=int(r.get("within", 12)),
+            end=_optional(r.get("end")),
+            while_=_optional(r.get("while")),
+        )
+        for r in specs
+    )
+
+
+_DatePatterns = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _review_patterns(spec: dict, generic: dict) -> dict[str, _DatePatterns]:
+    """A publisher's own review-date patterns, then the generic ones."""
+    found: dict[str, _DatePatterns] = {}
+    for source in (spec.get("review_dates", {}), generic.get("review_dates", {})):
+        for key, value in source.items():
+            entries = value if isinstance(value, list) else [value]
+            compiled = tuple((re.compile(e["pattern"]), e["format"]) for e in entries)
+            found[key] = found.get(key, ()) + compiled
+    return found
+
+
+def _make_profile(name: str, spec: dict, generic: dict) -> Profile:
+    def both(key: str) -> list:
+        return list(generic.get(key, [])) + list(spec.get(key, []))
+
+    return Profile(
+        name=name,
+        publisher=spec.get("publisher"),
+        detect=_patterns(spec.get("detect"), re.MULTILINE),
+        drop_lines=_union(both("drop_lines")),
+        drop_leading=_union(both("drop_leading")),
+        breadcrumb=_optional(spec.get("breadcrumb")),
+        drop_ranges=_ranges(both("drop_ranges")),
+        any_range=re.compile("|".join(f"(?:{r['start']})" for r in both("drop_ranges")) or "(?!)"),
+        stop_at=_union(spec.get("stop_at")),
+        heading_lines=_union(spec.get("heading_lines")),
+        review_dates=_review_patterns(spec, generic),
+        nav_links=_patterns(generic.get("nav_links")),
+        nav_sentences=_optional("|".join(generic.get("nav_sentences", [])) or None),
+        inline_drop=_patterns(generic.get("inline_drop")),
+        figure_credit=_optional(generic.get("figure_credit")),
+        not_headings=_union(generic.get("not_headings")),
+        artifacts=tuple(
+            re.compile(p.pattern, re.IGNORECASE) for p in _union(generic.get("artifacts"))
+        ),
+        lead_in=re.compile(generic["lead_in"]),
+        leaning=re.compile(generic["leaning"]),
+        furniture=tuple(
+            (kind, re.compile(pattern))
+            for kind, patterns in generic.get("furniture", {}).items()
+            for pattern in patterns
+        ),
+        any_furniture=re.compile(
+            "|".join(f"(?:{p})" for ps in generic.get("furniture", {}).values() for p in ps)
+        ),
+    )
+
+
+def guess_profile(text: str) -> Profile:
+    """The profile of the publisher whose markers appear in ``text``, else the generic one.
+
+    A page can mention other publishers (a link to cancer.gov on a MedlinePlus
+    page): the profile with the most distinct markers wins, ties going to the
+    one whose first marker comes first.
+    """
+    best: tuple[int, int, Profile] | None = None
+    for profile in load_profiles().values():
+        positions = [m.start() for p in profile.detect if (m := p.search(text))]
+        if not positions:
+            continue
+        key = (-len(positions), min(positions))
+        if best is None or key < best[:2]:
+            best = (*key, profile)
+    return best[2] if best else load_profiles()["generic"]

@@ -1,0 +1,198 @@
+"""``leaflets/drugs.yaml``: per drug its class, brands and what it keeps;
+one leaflet definition per drug.
+
+The file is parsed in one place (:func:`read_drugs`) for every caller: the
+drug leaflets and the translation checks' drug names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from leafletgen.errors import DefinitionError, LeafletError, raise_all
+from leafletgen.select.definitions import LeafletSpec, SectionSpec, Selector, keep_phrases
+from leafletgen.yamlfile import LineDict, load_yaml, require_keys
+
+DRUG_KEYS = {
+    "name": str,
+    "brands": list,
+    "class": str,
+    "build": bool,
+    "reason": str,
+    "keep": (str, list),
+}
+CLASS_KEYS = {"leaflet": str, "name": str}
+DRUGS_FILE_KEYS = {"classes": dict, "drugs": list}
+
+
+def drug_leaflet_id(name: str) -> str:
+    """``"trastuzumab emtansine"`` -> ``"trastuzumab-emtansine"``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class DrugsFile:
+    """``drugs.yaml`` as parsed: its top-level mapping (checked by
+    :func:`load_drugs`) and every drug and brand name it lists."""
+
+    path: Path
+    root: LineDict
+    names: tuple[str, ...]  # drug and brand names: a translation keeps them as they are
+
+
+def read_drugs(path: str | Path) -> DrugsFile:
+    """Parse ``drugs.yaml``, once for every caller while the file is unchanged.
+
+    A file that cannot be read or is not YAML is a :class:`DefinitionError`
+    at its line.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = (-1, -1)  # load_yaml says why it cannot be read
+    return _read_drugs(path, stamp)
+
+
+@cache
+def _read_drugs(path: Path, stamp: tuple[int, int]) -> DrugsFile:
+    data = load_yaml(path, DefinitionError)
+    names = []
+    for entry in data.get("drugs") or ():
+        if isinstance(entry, LineDict) and isinstance(entry.get("name"), str):
+            names.append(entry["name"])
+            names += [str(b) for b in entry.get("brands") or () if isinstance(b, str)]
+    return DrugsFile(path, data, tuple(names))
+
+
+def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, LeafletSpec]:
+    """One leaflet definition per drug of ``drugs.yaml``.
+
+    Each drug leaflet's "How it works" is the passages naming the drug; its
+    other sections are its class's topic leaflet's (from ``specs``).
+    """
+    path = Path(path)
+    data = read_drugs(path).root
+    errors = require_keys(
+        data, DRUGS_FILE_KEYS, {"classes", "drugs"}, path, DefinitionError, what="drugs file"
+    )
+    raise_all(errors)
+    classes = _classes(data["classes"], specs, path, errors)
+    names = tuple(
+        entry["name"] for entry in data["drugs"] if isinstance(entry, LineDict) and "name" in entry
+    )
+    drugs: dict[str, LeafletSpec] = {}
+    for entry in data["drugs"]:
+        problems = _drug_problems(entry, classes, path)
+        if problems:
+            errors += problems
+            continue
+        base, class_name = classes[entry["class"]]
+        leaflet_id = drug_leaflet_id(entry["name"])
+        if leaflet_id in specs or leaflet_id in drugs:
+            errors.append(
+                DefinitionError(f"leaflet id {leaflet_id!r} is already used", path, entry.line)
+            )
+            continue
+        drugs[leaflet_id] = _drug_spec(entry, base, class_name, names, path)
+    raise_all(errors)
+    return drugs
+
+
+def _classes(
+    raw: LineDict, specs: dict[str, LeafletSpec], path: Path, errors: list[LeafletError]
+) -> dict[str, tuple[LeafletSpec, str]]:
+    """Each drug class: its topic leaflet and its name (problems into ``errors``)."""
+    classes: dict[str, tuple[LeafletSpec, str]] = {}
+    for name, entry in raw.items():
+        problems = require_keys(
+            entry, CLASS_KEYS, {"leaflet", "name"}, path, DefinitionError, what="drug class"
+        )
+        if not problems and entry["leaflet"] not in specs:
+            problems.append(
+                DefinitionError(
+                    f"class {name!r}: no leaflet {entry['leaflet']!r}; known: {', '.join(specs)}",
+                    path,
+                    entry.line_of("leaflet"),
+                )
+            )
+        errors += problems
+        if not problems:
+            classes[name] = (specs[entry["leaflet"]], entry["name"])
+    return classes
+
+
+def _drug_problems(
+    entry: object, classes: dict[str, tuple[LeafletSpec, str]], path: Path
+) -> list[LeafletError]:
+    """What is wrong with one drug's entry (its keys, then the first inconsistency)."""
+    problems = require_keys(
+        entry,
+        DRUG_KEYS,
+        {"name", "class"},
+        path,
+        DefinitionError,
+        what="drug",
+        max_length={"reason": 1000},
+    )
+    if problems:
+        return problems
+    assert isinstance(entry, LineDict)
+    brands = entry.get("brands")
+    if isinstance(brands, list) and not all(isinstance(b, str) and b for b in brands):
+        problems.append(
+            DefinitionError("'brands' must be a list of names", path, entry.line_of("brands"))
+        )
+    if not problems and "keep" in entry and not keep_phrases(entry["keep"]):
+        problems.append(
+            DefinitionError(
+                "'keep' must be a phrase, or a list of phrases, quoting the lines "
+                "the drug's passages print on purpose",
+                path,
+                entry.line_of("keep"),
+            )
+        )
+    if not problems and entry.get("build") is False and not entry.get("reason"):
+        problems.append(
+            DefinitionError("'build: false' needs a 'reason'", path, entry.line_of("build"))
+        )
+    if not problems and entry["class"] not in classes:
+        problems.append(
+            DefinitionError(
+                f"unknown drug class {entry['class']!r}; known: {', '.join(classes)}",
+                path,
+                entry.line_of("class"),
+            )
+        )
+    return problems
+
+
+def _drug_spec(
+    entry: LineDict, base: LeafletSpec, class_name: str, names: tuple[str, ...], path: Path
+) -> LeafletSpec:
+    """A drug's leaflet: its own "How it works", then its class's shared sections."""
+    name = entry["name"]
+    brands = [str(b) for b in entry.get("brands", [])]
+    title = name[:1].upper() + name[1:] + (f" ({', '.join(brands)})" if brands else "")
+    keep = keep_phrases(entry.get("keep", []))
+    drug_selector = Selector(source="", line=entry.line, drug=name, keep=keep)
+    how = SectionSpec("how_it_works", None, (drug_selector,), entry.line)
+    # Shared sections speak of the whole class, and say so in their heading.
+    shared = tuple(
+        replace(s, class_name=class_name) for s in base.sections if s.kind != "how_it_works"
+    )
+    return LeafletSpec(
+        id=drug_leaflet_id(name),
+        title=title,
+        path=path,
+        sections=(how, *shared),
+        description=base.description,
+        drug=name,
+        drug_names=names,
+        skip_reason=entry.get("reason") if entry.get("build") is False else None,
+        class_leaflet=base.id,
+    )
