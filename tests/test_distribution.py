@@ -34,9 +34,9 @@ T_CELL_ENGAGER = "This type of mAb is called a T cell engager"
 
 def make_clearable(root) -> None:
     """Record, as a clinic would, permission for every licence that needs one,
-    its own check of every source against the publisher's page, and that it
-    read the T cell engager passage whose lead-in CRUK's page lost and keeps
-    it as published."""
+    its own check of every source against the publisher's page, its review of
+    what every source prints, and that it read the T cell engager passage
+    whose lead-in CRUK's page lost and keeps it as published."""
     sources = root / "sources" / "sources.yaml"
     text = sources.read_text(encoding="utf-8")
     text = text.replace(
@@ -49,6 +49,12 @@ def make_clearable(root) -> None:
         text,
     )
     sources.write_text(text, encoding="utf-8")
+    for source_id in re.findall(r"\n  - id: ([a-z0-9-]+)\n", text):
+        code = main(
+            ["sources", "review", source_id, "--reviewer", "Riverside pharmacy, A. Chen",
+             "--role", "clinical pharmacist", "--project", str(root)]
+        )  # fmt: skip
+        assert code == 0, source_id
     drugs = root / "leaflets" / "drugs.yaml"
     text = drugs.read_text(encoding="utf-8")
     for drug in ("blinatumomab", "teclistamab"):
@@ -192,7 +198,10 @@ def test_source_reasons_are_printed_on_every_page(project, tmp_path):
     results = build_leaflets(project, ["immunotherapy"], ["en"], tmp_path, today=TODAY)
     entry = results[0].entry
     codes = [r["code"] for r in entry.distribution["reasons"]]
-    assert codes == ["review-date-missing", "licence-permission", "review-overdue"]
+    assert codes == [
+        "review-date-missing", "licence-permission", "review-overdue",
+        "source-not-reviewed", "source-not-reviewed",
+    ]  # fmt: skip
     line = squash(
         "Not cleared for distribution: National Cancer Institute (NCI) page has no review "
         "date; Cleveland Clinic permission not recorded; Cleveland Clinic page is past its "

@@ -13,7 +13,10 @@ on every page of the PDF, the manifest's ``distribution`` key, the FHIR
 * every source has a next review date that has not passed: the publisher's
   own, or one a year (or the publisher's shorter cycle) after its last
   review, or after the clinic's own check of the source against the
-  publisher's current page (``checked: {date, by}`` in ``sources.yaml``).
+  publisher's current page (``checked: {date, by}`` in ``sources.yaml``);
+* every source has a source review of its current text and outline, and no
+  printed line flagged as web furniture goes unkept
+  (:mod:`leafletgen.review.reasons`).
 
 Nothing here invents a permission, a reviewer or a date: what is not
 recorded is a reason not to clear.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from leafletgen.model import Document, Leaflet
 from leafletgen.read.sources import load_sources
+from leafletgen.review.reasons import review_codes, review_reasons
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.drugs import read_drugs
 from leafletgen.translate.catalogs import (
@@ -413,6 +417,7 @@ def assess(
         reasons += translation_reasons(review)
     sources_file = project_relative(root / "sources" / "sources.yaml", root)
     reasons += source_reasons(leaflet.documents, today, sources_file)
+    reasons += [Reason(**reason) for reason in review_reasons(leaflet, root)]
     reasons += extra
     return Status(tuple(reasons), review)
 
@@ -420,7 +425,8 @@ def assess(
 def source_codes(leaflet: Leaflet, today: dt.date) -> list[str]:
     """The source reasons as of ``today`` in short (code, source) form: part of
     a leaflet's input hash, so a review date passing rebuilds it."""
-    return [f"{r.code}:{r.subject}" for r in source_reasons(leaflet.documents, today, "")]
+    codes = [f"{r.code}:{r.subject}" for r in source_reasons(leaflet.documents, today, "")]
+    return codes + review_codes(leaflet)
 
 
 @dataclass(frozen=True)
@@ -446,6 +452,10 @@ def summarise(entries: list[ManifestEntry]) -> Summary:
                 message = "translation not reviewed"
             elif reason.get("code") == "translation-qa":
                 message = "translation QA findings (see `leafletgen i18n status`)"
+            elif reason.get("code") == "source-not-reviewed":
+                message = f"source not reviewed: {(reason.get('details') or ['?'])[0]}"
+            elif reason.get("code") == "furniture-printed":
+                message = "prints lines that look like web furniture (see `leafletgen check`)"
             by_reason.setdefault(message, []).append(str(entry.path))
     return Summary(len(entries), by_reason)
 

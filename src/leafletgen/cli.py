@@ -24,6 +24,7 @@ from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
 from leafletgen.project import Project, select_leaflets
 from leafletgen.read.sources import load_sources, read_source
+from leafletgen.review.commands import add_sources_command
 from leafletgen.select.clinic import load_clinic
 from leafletgen.terminal import Progress, setup_logging
 from leafletgen.translate import catalogs, extract, reviews, xliff
@@ -268,12 +269,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     each finding once; and whether the PDFs of ``--out`` are up to date."""
     project = find_project(args.project)
     today = args.today or dt.date.today()
-    chosen = select_leaflets(project, include_drugs=True)
+    chosen = select_leaflets(project, args.ids or None, include_drugs=True)
     langs = [catalogs.language_code(lang) for lang in languages(args.lang)]
     langs = langs or [catalogs.SOURCE_LANGUAGE, *catalogs.catalog_languages(project.locales)]
     _print_lines(report.document_notes(chosen))
     clinic = load_clinic(project.clinic_file)
-    check = report.check_leaflets(project, chosen, clinic, langs, today=today, out=Path(args.out))
+    check = report.check_leaflets(
+        project, chosen, clinic, langs, today=today, out=Path(args.out), ids=args.ids
+    )
     _print_lines(check.lines(strict=args.strict))
     return 1 if check.fails(strict=args.strict) else 0
 
@@ -294,7 +297,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"leafletgen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_inspect, _add_build, _add_check, _add_serve, _add_i18n):
+    for add in (_add_inspect, _add_build, _add_check, add_sources_command, _add_serve, _add_i18n):
         add(commands)
     return parser
 
@@ -364,6 +367,7 @@ def _add_check(commands: Any) -> None:
         "check",
         help="distribution status of every leaflet and language: reviews, QA, licences, dates",
     )
+    checker.add_argument("ids", nargs="*", metavar="ID", help="leaflets to check (default: all)")
     _switch(checker, "--strict", "fail on any finding")
     checker.add_argument(
         "--lang", action="append", default=[], help="languages (default: en and every catalog)"

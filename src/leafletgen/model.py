@@ -113,6 +113,26 @@ class Furniture:
 
 
 @dataclass(frozen=True)
+class Reviewed:
+    """What the clinic's source review (``sources/reviews.yaml``) says of a
+    document as read: see :mod:`leafletgen.review.sources`."""
+
+    sha256: str  # of the source file's bytes
+    outline: str  # fingerprint of the outline the reader proposed
+    by: str | None = None  # who reviewed exactly this text and outline (None: nobody)
+    role: str | None = None
+    date: dt.date | None = None
+    where: str = ""  # the review's file:line
+    excluded: tuple[tuple[int, str], ...] = ()  # (line, text) left out on a review's word
+    kept: tuple[int, ...] = ()  # lines the current review keeps on purpose
+
+    @property
+    def current(self) -> bool:
+        """Whether someone reviewed the text and outline as they now stand."""
+        return self.by is not None
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed source: its metadata and ordered sections."""
 
@@ -129,6 +149,7 @@ class Document:
     # Lines that describe the page ("Author: ...", "Trade Name: ..."): never
     # printed, kept with their line.
     metadata: tuple[tuple[int, str], ...] = field(default=())
+    review: Reviewed | None = None  # set when read with the corpus's review record
 
     @property
     def id(self) -> str:

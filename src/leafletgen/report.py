@@ -250,11 +250,16 @@ def _language_findings(
         findings[line] = users
 
 
-def stale_outputs(out: Path, statuses: Mapping[tuple[str, str], clearance.Status]) -> list[str]:
+def stale_outputs(
+    out: Path,
+    statuses: Mapping[tuple[str, str], clearance.Status],
+    ids: Sequence[str] = (),
+) -> list[str]:
     """Built PDFs whose recorded status is not the one they would get now, and
-    leaflets built longer than their page budget (one sheet; large print two)."""
+    leaflets built longer than their page budget (one sheet; large print two);
+    only those of the leaflets ``ids`` when given."""
     problems = []
-    entries = read_manifest(out)
+    entries = [e for e in read_manifest(out) if not ids or e.id in ids]
     for entry in entries:
         status = statuses.get((entry.id, entry.lang))
         if status is None or entry.draft:
@@ -280,6 +285,7 @@ def check_leaflets(
     *,
     today: dt.date,
     out: Path,
+    ids: Sequence[str] = (),
 ) -> CheckReport:
     """Every chosen leaflet in every language of ``langs``: its distribution
     status and why, what it prints that a person must look at, and whether
@@ -307,7 +313,7 @@ def check_leaflets(
             *(Finding(line, tuple(users)) for line, users in findings.items()),
             *(Finding(line, tuple(users), False) for line, users in advisories.items()),
         ),
-        stale=tuple(stale_outputs(out, statuses)),
+        stale=tuple(stale_outputs(out, statuses, ids)),
     )
 
 

@@ -11,6 +11,7 @@ from leafletgen.errors import LeafletError, SourceError, brief, raise_all
 from leafletgen.model import Checked, Document, Licence, SourceInfo
 from leafletgen.read.document import READERS, read_document
 from leafletgen.read.text import WEB_URL
+from leafletgen.review.sources import apply_book
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 SOURCE_KEYS = {
@@ -167,7 +168,8 @@ def read_corpus(
     Without ``failed``, a source that cannot be read is an error (all of them
     together). With it, each such source's error is recorded there by id and
     the others are returned, so a broken source only fails the leaflets that
-    use it.
+    use it. The clinic's source review record (``reviews.yaml``) is applied:
+    see :func:`leafletgen.review.sources.apply_book`.
     """
     directory = Path(directory)
     infos = load_sources(directory)
@@ -184,4 +186,4 @@ def read_corpus(
             else:
                 failed[source_id] = error
     raise_all(errors)
-    return documents
+    return apply_book(documents, directory)

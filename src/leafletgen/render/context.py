@@ -127,6 +127,7 @@ class ClinicContext:
     emergency_number: str
     logo: str | None  # a URL: the file, or inlined as data on a web page
     logo_alt: str | None
+    leaflet_contact: str | None = None  # whom staff ask about a not-cleared copy
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,8 @@ def gettext_callables(translator: Translator) -> dict[str, Callable[..., str]]:
     def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
         return _substitute(translator.ngettext(singular, plural, n), {"num": n, **variables})
 
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+    # N_ marks a string for the catalogs without translating it (the not-cleared band).
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "N_": str}
 
 
 # --- list columns ---------------------------------------------------------------------
@@ -420,6 +422,7 @@ def _clinic(clinic: Clinic, options: RenderOptions) -> ClinicContext:
         emergency_number=clinic.emergency_number,
         logo=_logo_url(clinic.logo, inline=options.standalone) if clinic.logo else None,
         logo_alt=clinic.logo_alt,
+        leaflet_contact=clinic.leaflet_contact,
     )
 
 

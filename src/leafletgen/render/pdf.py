@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -111,6 +112,17 @@ class RenderedPdf:
         return round(self.pages - allowed - 1 + self.last_page_fill, 2)
 
 
+# A page laid out larger than its paper and scaled down to it when written:
+# the not-cleared band's room (templates/notice/band.html).
+_ZOOM = re.compile(r'<meta name="leafletgen-zoom" content="(0\.\d{1,4}|1(?:\.0{1,4})?)">')
+
+
+def page_zoom(html: str) -> float:
+    """The zoom a leaflet's ``leafletgen-zoom`` meta asks for (1 without one; never under 0.5)."""
+    found = _ZOOM.search(html[:20_000])
+    return max(float(found[1]), 0.5) if found else 1.0
+
+
 def render_document(
     html: str,
     *,
@@ -155,7 +167,7 @@ def render_document(
     # Laid out once: the page count comes from the layout, not from reading
     # the PDF back.
     laid_out = document.render(font_config=font_config, **options)
-    data = laid_out.write_pdf(**options)
+    data = laid_out.write_pdf(zoom=page_zoom(html), **options)
     if local.refused:
         LOGGER.warning("refused to fetch: %s", ", ".join(local.refused))
     if data is None:  # pragma: no cover - write_pdf returns bytes without a target

@@ -21,6 +21,7 @@ CLINIC_KEYS = {
     "logo": str,
     "logo_alt": str,
     "large_print": bool,
+    "leaflet_contact": str,
 }
 
 
@@ -36,6 +37,8 @@ class Clinic:
     logo: Path | None = None
     logo_alt: str | None = None
     large_print: bool = False
+    # Whom staff ask about a leaflet not cleared for distribution (printed in its band).
+    leaflet_contact: str | None = None
 
 
 def load_clinic(path: str | Path) -> Clinic:
@@ -76,6 +79,7 @@ def load_clinic(path: str | Path) -> Clinic:
         logo=logo,
         logo_alt=data.get("logo_alt"),
         large_print=data.get("large_print", False),
+        leaflet_contact=data.get("leaflet_contact"),
     )
 
 

@@ -3,7 +3,8 @@ clinic's, opening hours, a chat or donate box, a newsletter, a bare URL ...
 
 The reader flags them (``Document.furniture``, patterns in
 ``data/profiles.yaml``); here they become findings for the leaflets that
-print them, unless a selector keeps them on purpose (``keep:``). ``inspect``,
+print them, unless a selector (``keep:``) or the source's current review
+(``kept``) keeps them on purpose. ``inspect``,
 ``build`` and ``check`` report them; ``check --strict`` fails on them.
 :func:`printed_findings` adds the other text a person must look at before
 a leaflet goes out: emergency numbers that are not the clinic's, the
@@ -71,6 +72,8 @@ def furniture_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) ->
                         flag = flagged.get((line, text))
                         if flag is None or kept_on_purpose(text, passage.keep):
                             continue
+                        if document.review and line in document.review.kept:
+                            continue  # the source's current review keeps it on purpose
                         kinds = [
                             kind
                             for kind in flag.kinds
