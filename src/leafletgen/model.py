@@ -38,6 +38,41 @@ class Checked:
 
     date: dt.date
     by: str
+    label: LabelIdentity | None = None  # an FDA label: the version that was checked
+
+
+@dataclass(frozen=True)
+class LabelIdentity:
+    """Which version of an FDA label a source holds: the SPL set id (the
+    label's stable identity on DailyMed), its version number and effective
+    time, and the revision date the text prints ("Revised: 12/2021"). Each is
+    ``None`` where the stored text does not state it."""
+
+    set_id: str | None = None
+    version: str | None = None
+    effective: dt.date | None = None
+    revised: str | None = None
+
+    def differs_from(self, other: LabelIdentity) -> bool:
+        """Whether ``other`` is another label or another version of it: any
+        value both state that is not the same."""
+        pairs = (
+            (self.set_id, other.set_id),
+            (self.version, other.version),
+            (self.effective, other.effective),
+            (self.revised, other.revised),
+        )
+        return any(a is not None and b is not None and a != b for a, b in pairs)
+
+    def describe(self) -> str:
+        """The identity as one line: "set id b172…, version 36, effective 2025-01-06"."""
+        parts = [
+            f"set id {self.set_id}" if self.set_id else None,
+            f"version {self.version}" if self.version else None,
+            f"effective {self.effective.isoformat()}" if self.effective else None,
+            f"revised {self.revised}" if self.revised else None,
+        ]
+        return ", ".join(p for p in parts if p) or "no version stated"
 
 
 @dataclass(frozen=True)
@@ -55,6 +90,7 @@ class SourceInfo:
     licence: Licence | None = None
     line: int | None = None  # where the entry stands in sources.yaml
     checked: Checked | None = None  # the clinic's own last review of the source
+    label: LabelIdentity | None = None  # an FDA label: the version the file holds
 
 
 @dataclass(frozen=True)
@@ -123,6 +159,8 @@ class Document:
     warnings: tuple[Notice, ...] = field(default=())
     # Every printed line that looks like web furniture, found by the reader.
     furniture: tuple[Furniture, ...] = field(default=())
+    # An FDA label: the version the document is (read from SPL, else sources.yaml).
+    label: LabelIdentity | None = None
 
     @property
     def id(self) -> str:

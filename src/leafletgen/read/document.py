@@ -14,7 +14,7 @@ from pathlib import Path
 
 from leafletgen.errors import SourceError
 from leafletgen.files import read_regular
-from leafletgen.model import Document, Notice, SourceInfo
+from leafletgen.model import Document, LabelIdentity, Notice, SourceInfo
 from leafletgen.read.chrome import strip_chrome
 from leafletgen.read.classify import classify_heading
 from leafletgen.read.dates import find_review_dates
@@ -24,18 +24,25 @@ from leafletgen.read.markdown import read_front_matter, review_from_front_matter
 from leafletgen.read.outline import assemble
 from leafletgen.read.profiles import Profile, guess_profile, load_profiles
 from leafletgen.read.scrape import tokenise_scrape
+from leafletgen.read.spl import read_spl
 from leafletgen.read.text import WEB_URL, Token
 
-__all__ = ["READERS", "guess_format", "read_document"]
+__all__ = ["FORMATS", "READERS", "XML_READERS", "guess_format", "read_document"]
 
 
 class _Parsed:
     """What a format reader hands back to :func:`read_document`."""
 
     def __init__(
-        self, tokens: list[Token], dates: dict[str, dt.date], meta: dict, title: str | None
+        self,
+        tokens: list[Token],
+        dates: dict[str, dt.date],
+        meta: dict,
+        title: str | None,
+        label: LabelIdentity | None = None,
     ) -> None:
         self.tokens, self.dates, self.meta, self.title = tokens, dates, meta, title
+        self.label = label  # an FDA label's identity, as the file itself states it
 
 
 def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
@@ -89,14 +96,30 @@ def _can_be_title(text: str) -> bool:
     return not _SECTION_QUESTION.match(text)
 
 
+def _read_spl(data: bytes, path: Path) -> tuple[_Parsed, list[Notice]]:
+    """An FDA label as HL7 SPL: its patient sections, title, author and identity."""
+    spl = read_spl(data, path)
+    dates = {"last": spl.label.effective} if spl.label.effective else {}
+    meta = {"source": spl.publisher} if spl.publisher else {}
+    return _Parsed(list(spl.tokens), dates, meta, spl.title, spl.label), list(spl.notices)
+
+
 READERS: dict[str, Callable[[str, Path, Profile], _Parsed]] = {
     "markdown": _read_markdown,
     "scrape": _read_scrape,
 }
+# Formats read from the file's bytes (XML declares its own encoding).
+XML_READERS: dict[str, Callable[[bytes, Path], tuple[_Parsed, list[Notice]]]] = {
+    "spl": _read_spl,
+}
+FORMATS: tuple[str, ...] = (*READERS, *XML_READERS)
 
 
 def guess_format(path: Path, text: str) -> str:
-    """Markdown for ``.md`` files and text opening with front matter, else a scrape."""
+    """SPL for ``.xml`` files, Markdown for ``.md`` files and text opening
+    with front matter, else a scrape."""
+    if path.suffix.lower() == ".xml":
+        return "spl"
     if path.suffix.lower() in (".md", ".markdown") or text.startswith("---\n"):
         return "markdown"
     return "scrape"
@@ -111,12 +134,17 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     path = Path(path)
     _check_size(path)
     data = read_regular(path, limit=MAX_SOURCE_BYTES, what="source", error=SourceError)
-    text, notices = decode_source(data, path)
-    fmt = info.format if info else guess_format(path, text)
-    if fmt not in READERS:
-        raise SourceError(f"unknown format {fmt!r}; known: {', '.join(READERS)}", path)
-    profile = _profile(info, text, path)
-    parsed = READERS[fmt](text, path, profile)
+    fmt = info.format if info else guess_format(path, "")
+    if fmt in XML_READERS:  # parsed from bytes: XML declares its own encoding
+        parsed, notices = XML_READERS[fmt](data, path)
+        profile = _profile(info, "", path)
+    else:
+        text, notices = decode_source(data, path)
+        fmt = info.format if info else guess_format(path, text)
+        if fmt not in READERS:
+            raise SourceError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}", path)
+        profile = _profile(info, text, path)
+        parsed = READERS[fmt](text, path, profile)
     title, tokens = _title(parsed, info)
     sections, dropped = assemble(tokens, profile, title)
     if info is None:
@@ -131,6 +159,7 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         next_review=parsed.dates.get("next"),
         warnings=tuple(Notice(n.line, n.message) for n in warnings),
         furniture=find_furniture(tuple(sections)),
+        label=parsed.label or info.label,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from leafletgen.errors import LeafletError, SourceError, brief, raise_all
 from leafletgen.model import Checked, Document, Licence, SourceInfo
-from leafletgen.read.document import READERS, read_document
+from leafletgen.read.document import FORMATS, read_document
 from leafletgen.read.text import WEB_URL
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
@@ -120,9 +120,9 @@ def _placement_problem(entry: dict, path: Path, found: dict[str, SourceInfo]) ->
         )
     if source_id in found:
         return SourceError(f"duplicate source id {source_id!r}", path, entry.line)
-    if entry["format"] not in READERS:
+    if entry["format"] not in FORMATS:
         return SourceError(
-            f"unknown format {entry['format']!r}; known: {', '.join(READERS)}",
+            f"unknown format {entry['format']!r}; known: {', '.join(FORMATS)}",
             path,
             entry.line_of("format"),
         )
