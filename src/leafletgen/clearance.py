@@ -13,7 +13,8 @@ on every page of the PDF, the manifest's ``distribution`` key, the FHIR
 * every source has a next review date that has not passed: the publisher's
   own, or one a year (or the publisher's shorter cycle) after its last
   review, or after the clinic's own check of the source against the
-  publisher's current page (``checked: {date, by}`` in ``sources.yaml``).
+  publisher's current page (``checked: {date, by}`` in ``sources.yaml``);
+  an FDA label is the version that check recorded (``label_versions``).
 
 Nothing here invents a permission, a reviewer or a date: what is not
 recorded is a reason not to clear.
@@ -27,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from leafletgen.label_versions import label_reasons
 from leafletgen.model import Document, Leaflet
 from leafletgen.read.sources import load_sources
 from leafletgen.select.definitions import LeafletSpec
@@ -214,7 +216,7 @@ def source_reasons(
                     publisher,
                 )
             )
-    return reasons
+    return reasons + [Reason(*found) for found in label_reasons(documents, sources_file)]
 
 
 # --- translations --------------------------------------------------------------------

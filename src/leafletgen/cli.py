@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from leafletgen import __version__, clearance
+from leafletgen import __version__, clearance, label_versions
 from leafletgen.batch.build import (
     Project,
     build_leaflets,
@@ -488,6 +488,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for entry in read_manifest(Path(args.out))
         if (warning := page_budget_warning(entry))
     ]
+    stale += [str(label) for label in label_versions.changed_labels(project.root)]
     for line in stale:
         print(f"{level}: {line}")
     cleared = sum(status.cleared for status in statuses.values())
