@@ -31,6 +31,7 @@ from leafletgen import __version__
 from leafletgen.batch.build import Project
 from leafletgen.publish import fhir
 from leafletgen.render.twin import LanguageLink, link_order, with_language_links
+from leafletgen.web import infobutton
 from leafletgen.web.builds import BuildDesk, BuildJob
 from leafletgen.web.fhirapi import make_router, outcome
 from leafletgen.web.files import pdf_response
@@ -544,6 +545,7 @@ def create_app(
         return build_model(request, _job(job_id))
 
     app.include_router(make_router(library))
+    app.include_router(infobutton.make_router(library))
     return app
 
 

@@ -125,6 +125,8 @@ class LeafletInfo:
     class_titles: dict[str, str] = field(default_factory=dict)  # its class, per language
     descriptions: dict[str, str] = field(default_factory=dict)  # per language
     copies: tuple[Copy, ...] = ()
+    brands: tuple[str, ...] = ()  # a drug's brand names (drugs.yaml)
+    rxcui: str | None = None  # a drug's RxNorm concept id (drugs.yaml)
 
     def copy(self, lang: str, variant: str = "standard") -> Copy | None:
         return next((c for c in self.copies if c.lang == lang and c.variant == variant), None)
@@ -152,7 +154,7 @@ class LeafletInfo:
     def search_text(self) -> str:
         words = [self.id, self.title, self.description or "", self.drug or ""]
         words += [self.class_title or "", *self.titles.values()]
-        words += self.class_titles.values()
+        words += [*self.class_titles.values(), *self.brands, self.rxcui or ""]
         return fold(" ".join(words))
 
 
@@ -173,7 +175,7 @@ def fold(text: str) -> str:
 
 
 def search(leaflets: Iterable[LeafletInfo], query: str) -> list[LeafletInfo]:
-    """Leaflets whose names, drug, brand, class or titles contain every word of ``query``.
+    """Leaflets whose names, drug, brand, RxCUI, class or titles contain every word of ``query``.
 
     An exact drug or title match comes first, then titles starting with the
     query, then the rest in their listed order.
@@ -186,6 +188,7 @@ def search(leaflets: Iterable[LeafletInfo], query: str) -> list[LeafletInfo]:
 
     def rank(info: LeafletInfo) -> int:
         names = [fold(info.drug or ""), fold(info.title), *map(fold, info.titles.values())]
+        names += [*map(fold, info.brands), info.rxcui or ""]
         if wanted in names or wanted == fold(info.id):
             return 0
         if any(name.startswith(wanted) for name in names):
@@ -266,6 +269,8 @@ def _load_inputs(project: Project) -> _Inputs:
                 title=spec.title,
                 description=spec.description,
                 drug=spec.drug,
+                brands=spec.brands,
+                rxcui=spec.rxcui,
                 class_title=class_title,
                 skip_reason=spec.skip_reason,
                 problems=problems,
