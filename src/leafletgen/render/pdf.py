@@ -37,6 +37,7 @@ from leafletgen.model import Leaflet
 from leafletgen.read.text import WEB_URL
 from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import isolate_ltr, text_direction
+from leafletgen.render.qr import leaflet_link
 from leafletgen.select.clinic import Clinic
 from leafletgen.translate.translator import Translator
 
@@ -412,6 +413,8 @@ def leaflet_context(
         ),
         "not_cleared": list(options.distribution),
         "translation_credit": credit,
+        # A printed leaflet's QR code to its current page on the clinic's portal.
+        "portal": None if options.standalone else leaflet_link(clinic.portal_url, leaflet.id, lang),
     }
 
 
