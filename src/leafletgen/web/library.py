@@ -269,8 +269,6 @@ def _load_inputs(project: Project) -> _Inputs:
                 title=spec.title,
                 description=spec.description,
                 drug=spec.drug,
-                brands=spec.brands,
-                rxcui=spec.rxcui,
                 class_title=class_title,
                 skip_reason=spec.skip_reason,
                 problems=problems,
@@ -289,7 +287,19 @@ def _load_inputs(project: Project) -> _Inputs:
         leaflets.append(
             LeafletInfo(id=name, title=name, problems=tuple(error_lines(error, project.root)))
         )
-    return _Inputs(tuple(leaflets), languages, hashes, clinic_name=clinic.name)
+    return _Inputs(_with_drug_ids(leaflets, specs), languages, hashes, clinic_name=clinic.name)
+
+
+def _with_drug_ids(
+    leaflets: list[LeafletInfo], specs: dict[str, LeafletSpec]
+) -> tuple[LeafletInfo, ...]:
+    """Each drug leaflet with its brand names and RxCUI (drugs.yaml), to be found by them."""
+    return tuple(
+        replace(info, brands=specs[info.id].brands, rxcui=specs[info.id].rxcui)
+        if info.id in specs
+        else info
+        for info in leaflets
+    )
 
 
 class Library:
