@@ -267,3 +267,31 @@ def test_huge_file_is_refused_before_it_is_parsed(tmp_path):
         file.write(b"</document>")
     with pytest.raises(SourceError, match="bytes, more than"):
         read_document(path)
+
+
+DOCTYPE_BODY = (
+    '<!DOCTYPE document [<!ENTITY x "y">]><document xmlns="urn:hl7-org:v3"><component>'
+    '<structuredBody><component><section><code code="42231-1"/><title>T</title><text>'
+    "<paragraph>&x;</paragraph></text></section></component></structuredBody></component>"
+    "</document>"
+)  # illustrative, no label text
+
+
+@pytest.mark.parametrize(
+    ("declared", "codec", "message"),
+    [
+        ("UTF-16LE", "utf-16-le", "DOCTYPE) refused"),  # no byte-order mark
+        ("UTF-16", "utf-16-be", "DOCTYPE) refused"),
+        ("ISO-8859-1", "latin-1", "DOCTYPE) refused"),
+        ("UTF-8", "utf-8-sig", "DOCTYPE) refused"),
+        ("UTF-32", "utf-32", "not well-formed XML"),  # expat cannot read it: refused too
+        ("UTF-7", "utf-7", "cannot decode the XML"),
+        ("Shift_JIS", "shift_jis", "cannot decode the XML"),
+    ],
+)
+def test_doctype_is_refused_whatever_the_encoding(tmp_path, declared, codec, message):
+    path = tmp_path / "encoded.xml"
+    path.write_bytes(f'<?xml version="1.0" encoding="{declared}"?>{DOCTYPE_BODY}'.encode(codec))
+    with pytest.raises(SourceError, match=re.escape(message)) as raised:
+        read_document(path)
+    assert raised.value.path == str(path) and raised.value.line == 1
