@@ -158,3 +158,20 @@ def test_a_label_whose_check_records_no_version_is_not_cleared(project_copy):
     assert "label-not-reviewed" in codes
     assert [d.state.code for d in drug_labels(project_copy.root)] == ["label-not-reviewed"]
     assert changed_labels(project_copy.root) == []
+
+
+def test_a_version_is_the_same_only_when_a_version_value_compares_equal():
+    from leafletgen.model import LabelIdentity
+
+    set_id = _excerpt()["label"]["set_id"]
+    revised = _excerpt()["label"]["revised"]
+    text = LabelIdentity(set_id=set_id, revised=revised)
+    assert not text.differs_from(LabelIdentity(set_id=set_id, revised=revised))
+    assert text.differs_from(LabelIdentity(set_id=set_id, revised="01/1999"))  # test value
+    assert text.differs_from(LabelIdentity(set_id=set_id))  # nothing to compare
+    assert text.differs_from(LabelIdentity(set_id=set_id, version="1"))  # nothing in common
+    other_label = LabelIdentity(set_id="00000000-0000-0000-0000-000000000000", revised=revised)
+    assert text.differs_from(other_label)
+    spl = LabelIdentity(set_id=set_id, version="2", effective=dt.date(2020, 1, 2))
+    assert not spl.differs_from(LabelIdentity(set_id=set_id, version="2"))
+    assert spl.differs_from(LabelIdentity(set_id=set_id, version="3"))

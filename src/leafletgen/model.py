@@ -54,15 +54,18 @@ class LabelIdentity:
     revised: str | None = None
 
     def differs_from(self, other: LabelIdentity) -> bool:
-        """Whether ``other`` is another label or another version of it: any
-        value both state that is not the same."""
-        pairs = (
-            (self.set_id, other.set_id),
+        """Whether ``other`` may be another label or another version of it: a
+        value both state is not the same, or they state no version value (SPL
+        version, effective date, revision date) in common to compare."""
+        versions = (
             (self.version, other.version),
             (self.effective, other.effective),
             (self.revised, other.revised),
         )
-        return any(a is not None and b is not None and a != b for a, b in pairs)
+        pairs = ((self.set_id, other.set_id), *versions)
+        if any(a is not None and b is not None and a != b for a, b in pairs):
+            return True
+        return not any(a is not None and b is not None for a, b in versions)
 
     def describe(self) -> str:
         """The identity as one line: "set id b172…, version 36, effective 2025-01-06"."""
