@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from leafletgen.errors import SourceError
-from leafletgen.model import Document, SourceInfo
+from leafletgen.model import Document, LabelIdentity, SourceInfo
 from leafletgen.read.decode import MAX_SOURCE_BYTES
 from leafletgen.read.document import FORMATS, read_document
 from leafletgen.read.spl import MAX_DEPTH
@@ -295,3 +295,16 @@ def test_doctype_is_refused_whatever_the_encoding(tmp_path, declared, codec, mes
     with pytest.raises(SourceError, match=re.escape(message)) as raised:
         read_document(path)
     assert raised.value.path == str(path) and raised.value.line == 1
+
+
+def test_a_sources_yaml_label_the_document_contradicts_is_reported(from_spl):
+    stated = from_spl.label
+    same = SourceInfo(id="x", file="x", format="spl", label=LabelIdentity(set_id=stated.set_id))
+    assert read_document(SPL / "rituximab-spl.xml", same).warnings == ()
+    other = LabelIdentity(set_id=stated.set_id, version=str(int(stated.version) + 1))  # test value
+    info = SourceInfo(id="x", file="x", format="spl", label=other)
+    document = read_document(SPL / "rituximab-spl.xml", info)
+    assert document.label == stated
+    (notice,) = document.warnings
+    assert "sources.yaml says label" in notice.message
+    assert "the document's is used" in notice.message

@@ -53,19 +53,25 @@ class LabelIdentity:
     effective: dt.date | None = None
     revised: str | None = None
 
-    def differs_from(self, other: LabelIdentity) -> bool:
-        """Whether ``other`` may be another label or another version of it: a
-        value both state is not the same, or they state no version value (SPL
-        version, effective date, revision date) in common to compare."""
-        versions = (
+    def _versions(self, other: LabelIdentity) -> tuple[tuple[object, object], ...]:
+        return (
             (self.version, other.version),
             (self.effective, other.effective),
             (self.revised, other.revised),
         )
-        pairs = ((self.set_id, other.set_id), *versions)
-        if any(a is not None and b is not None and a != b for a, b in pairs):
+
+    def conflicts_with(self, other: LabelIdentity) -> bool:
+        """Whether a value both state is not the same."""
+        pairs = ((self.set_id, other.set_id), *self._versions(other))
+        return any(a is not None and b is not None and a != b for a, b in pairs)
+
+    def differs_from(self, other: LabelIdentity) -> bool:
+        """Whether ``other`` may be another label or another version of it: a
+        value both state is not the same, or they state no version value (SPL
+        version, effective date, revision date) in common to compare."""
+        if self.conflicts_with(other):
             return True
-        return not any(a is not None and b is not None for a, b in versions)
+        return not any(a is not None and b is not None for a, b in self._versions(other))
 
     def describe(self) -> str:
         """The identity as one line: "set id b172…, version 36, effective 2025-01-06"."""

@@ -149,7 +149,8 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     sections, dropped = assemble(tokens, profile, title)
     if info is None:
         info = _guessed_info(path, fmt, profile, title, parsed.meta)
-    warnings = sorted((*notices, *dropped), key=lambda n: n.line)
+    label, mismatch = _label(parsed, info)
+    warnings = sorted((*notices, *dropped, *mismatch), key=lambda n: n.line)
     return Document(
         source=info,
         path=str(path),
@@ -159,8 +160,20 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         next_review=parsed.dates.get("next"),
         warnings=tuple(Notice(n.line, n.message) for n in warnings),
         furniture=find_furniture(tuple(sections)),
-        label=parsed.label or info.label,
+        label=label,
     )
+
+
+def _label(parsed: _Parsed, info: SourceInfo) -> tuple[LabelIdentity | None, list[Notice]]:
+    """An FDA label's identity: the file's own (SPL), else ``sources.yaml``'s;
+    a ``sources.yaml`` entry naming another label or version is reported."""
+    if parsed.label and info.label and parsed.label.conflicts_with(info.label):
+        message = (
+            f"sources.yaml says label {info.label.describe()}; the document is "
+            f"{parsed.label.describe()} (the document's is used)"
+        )
+        return parsed.label, [Notice(1, message)]
+    return parsed.label or info.label, []
 
 
 def _check_size(path: Path) -> None:
