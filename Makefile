@@ -31,6 +31,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+# The everyday loop: lint, then every test not marked slow (under 90 s).
+check: lint
+	$(BIN)/python -m pytest -m "not slow"
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench

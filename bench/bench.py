@@ -91,36 +91,42 @@ def engine(rounds: int) -> None:
 
     from weasyprint import HTML
 
-    from leafletgen.batch import build
-    from leafletgen.publish.unit import ManifestJournal
-    from leafletgen.render import fonts, pdf
+    from leafletgen.batch import plan, worker
+    from leafletgen.project import Project
+    from leafletgen.publish.journal import ManifestJournal
+    from leafletgen.publish.writer import publish_leaflet
+    from leafletgen.render import fonts, html, pdf
+    from leafletgen.select.selection import select_sections
 
-    project = build.Project(ROOT)
+    project = Project(ROOT)
     today = None
-    workspace = build.load_workspace(project, include_drugs=True)
-    build.install_workspace(workspace)
-    stylesheet = project.templates / pdf.STYLESHEET
+    workspace = worker.load_workspace(project, include_drugs=True)
+    worker.install_workspace(workspace)
+    stylesheet = project.templates / html.STYLESHEET
     specs = [s for s in workspace.specs.values() if not s.skip_reason]
     cases = []
     for spec in specs:
         for lang in LANGS:
-            prepared = build.prepare_leaflet(workspace, spec, lang, variant="standard")
+            prepared = worker.prepare_leaflet(workspace, spec, lang, variant="standard")
             langs = fonts.check_glyphs(prepared.html, project.templates.resolve())
             path = stylesheet.resolve()
             sheets, font_config = pdf._shared_stylesheets(path, path.stat().st_mtime, langs)
             cases.append((spec, lang, prepared.html, sheets, font_config))
 
-    digests = build.InputDigests(project.root)  # shared by a batch's jobs, as in a build
+    digests = plan.InputDigests(project.root)  # shared by a batch's jobs, as in a build
 
     def real_job(out: Path, journal: ManifestJournal, spec, lang) -> None:
-        leaflet = build.select_sections(spec, workspace.documents)
-        inputs = build.input_hash(
+        leaflet = select_sections(spec, workspace.documents)
+        inputs = plan.input_hash(
             project, spec, leaflet, workspace.clinic, lang, False, "standard", today,
             digests=digests,
         )  # fmt: skip
-        rendered = build.run_job(build.Job(workspace.key, spec.id, lang, "standard", inputs))
-        assert rendered.error is None, rendered.error
-        build.publish_rendered(rendered, out, fhir_inline=False, journal=journal, originals={})
+        rendered = worker.run_job(worker.Job(workspace.key, spec.id, lang, "standard", inputs))
+        assert rendered.error is None and rendered.entry is not None, rendered.error
+        publish_leaflet(
+            out, rendered.entry, rendered.pdf, rendered.html,
+            fhir_inline=False, recorded="2026-01-01T00:00:00+00:00", journal=journal, originals={},
+        )  # fmt: skip
 
     def plain(html: str, sheets, font_config) -> None:
         document = HTML(string=html, base_url=project.templates.as_uri() + "/")
@@ -192,21 +198,21 @@ def engine(rounds: int) -> None:
         journal.close()
     stats = pstats.Stats(profile)
     wanted = {
-        "render_document": "render.py",
+        "render_document": "pdf.py",
         "write_pdf": "document.py",
         "render": "document.py",
         "check_glyphs": "fonts.py",
         "check_embedded_fonts": "fonts.py",
-        "assess": "distribution.py",
-        "render_html": "render.py",
-        "check_translations": "i18n.py",
+        "assess": "clearance.py",
+        "render_html": "pdf.py",
+        "check_translations": "catalogs.py",
         "select_sections": "leaflets.py",
         "readability": "readability.py",
-        "input_hash": "build.py",
+        "input_hash": "plan.py",
         "resources_of": "fhir.py",
-        "publish_unit": "publish.py",
-        "add": "publish.py",
-        "describe_pdf": "publish.py",
+        "publish_unit": "writer.py",
+        "add": "journal.py",
+        "describe_pdf": "manifest.py",
     }
     print("  profile of the real job, cumulative ms per job:")
     for (filename, _line, name), row in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
@@ -299,12 +305,15 @@ def batch(sizes: list[int], rounds: int, big_rounds: int, big_modes: list[str]) 
 
 
 def latency(rounds: int) -> None:
-    from leafletgen.batch.build import Project, build_leaflets
+    from leafletgen.batch.build import build
+    from leafletgen.batch.plan import BuildOptions
+    from leafletgen.project import Project
 
     project = Project(ROOT)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
-        build_leaflets(project, ["immunotherapy"], ["en"], out, force=True)  # warm this process
+        options = BuildOptions(ids=("immunotherapy",), out=out, force=True)
+        build(project, options)  # warm this process
         cold, warm = [], []
         print(f"latency: one leaflet (immunotherapy, en, forced), {rounds} rounds ({load()})")
         for round_number in range(rounds):
@@ -315,7 +324,7 @@ def latency(rounds: int) -> None:
                     cold.append(cli(ROOT, out, *args))
                 else:
                     start = time.perf_counter()
-                    build_leaflets(project, ["immunotherapy"], ["en"], out, force=True)
+                    build(project, options)
                     warm.append(time.perf_counter() - start)
         print(f"  command line s: {summary(cold)}")
         print(f"  warm process s: {summary(warm)}   ({load()})")
@@ -325,22 +334,25 @@ def latency(rounds: int) -> None:
 
 
 def twin(rounds: int) -> None:
-    from leafletgen.batch.build import Project, build_leaflets
+    from leafletgen.batch.build import build
+    from leafletgen.batch.plan import BuildOptions
+    from leafletgen.project import Project
 
     project = Project(ROOT)
-    langs = ["en", "es", "ar", "zh_Hans"]
+    langs = ("en", "es", "ar", "zh_Hans")
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
-        build_leaflets(project, ["immunotherapy"], langs, out, html_twin=True)  # warm up
+        build(project, BuildOptions(("immunotherapy",), langs, out, html_twin=True))  # warm up
         print(f"twin: immunotherapy, forced, with and without --html, {rounds} rounds ({load()})")
         for lang in langs:
             times: dict[bool, list[float]] = {False: [], True: []}
             for round_number in range(rounds):
                 for html in (False, True) if round_number % 2 == 0 else (True, False):
                     start = time.perf_counter()
-                    build_leaflets(
-                        project, ["immunotherapy"], [lang], out, force=True, html_twin=html
+                    options = BuildOptions(
+                        ("immunotherapy",), (lang,), out, force=True, html_twin=html
                     )
+                    build(project, options)
                     times[html].append(time.perf_counter() - start)
             extra = [b - a for a, b in zip(times[False], times[True], strict=True)]
             size = (out / lang / "immunotherapy.html").stat().st_size
@@ -355,8 +367,10 @@ def twin(rounds: int) -> None:
 
 
 def dask(size: int, rounds: int) -> None:
-    from leafletgen.batch.build import Project, build_leaflets
+    from leafletgen.batch.build import build
     from leafletgen.batch.executors import DaskCluster, LocalPool
+    from leafletgen.batch.plan import BuildOptions
+    from leafletgen.project import Project
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -387,10 +401,10 @@ def dask(size: int, rounds: int) -> None:
                     out = scratch / f"warm-{which}-{round_number}"
                     backend = cluster if which == "dask" else LocalPool(2)
                     start = time.perf_counter()
-                    build_leaflets(
-                        Project(project), None, LANGS, out, include_drugs=True, force=True,
+                    build(Project(project), BuildOptions(
+                        (), tuple(LANGS), out, include_drugs=True, force=True,
                         jobs=2, executor=backend,
-                    )  # fmt: skip
+                    ))  # fmt: skip
                     warm[which].append(time.perf_counter() - start)
                     print(f"  running {which}: {warm[which][-1]:.2f} s ({load()})")
                     shutil.rmtree(out)

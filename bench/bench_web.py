@@ -5,7 +5,7 @@ in English and Spanish) through FastAPI's test client, in-process, so the
 numbers are the app's own work without a network stack. Each route is asked
 ``--rounds`` times; a page preview is timed cold (first render of that page)
 and warm (cached). A build on request is compared with the same build through
-``build_leaflets`` directly, paired and alternated, both forced.
+``build`` directly, paired and alternated, both forced.
 
     .venv/bin/python bench/bench_web.py --rounds 20
 """
@@ -23,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from leafletgen.batch.build import Project, build_leaflets  # noqa: E402
+from leafletgen.batch.build import build  # noqa: E402
+from leafletgen.batch.plan import BuildOptions  # noqa: E402
+from leafletgen.project import Project  # noqa: E402
 from leafletgen.web import previews  # noqa: E402
 from leafletgen.web.app import create_app  # noqa: E402
 
@@ -61,7 +63,8 @@ def main() -> None:
     project = Project(ROOT)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "out"
-        results = build_leaflets(project, None, ["en", "es"], out, include_drugs=True, jobs=2)
+        everything = BuildOptions((), ("en", "es"), out, include_drugs=True, jobs=2)
+        results = build(project, everything)
         assert all(r.ok for r in results), [str(r.error) for r in results if not r.ok]
         client = TestClient(create_app(project, out))
         client.get("/")  # load the project's inputs once
@@ -86,8 +89,9 @@ def main() -> None:
         for _ in range(max(2, args.rounds // 5)):
             direct.append(
                 timed(
-                    lambda: build_leaflets(
-                        project, ["rituximab"], ["es"], out, include_drugs=True, force=True
+                    lambda: build(
+                        project,
+                        BuildOptions(("rituximab",), ("es",), out, include_drugs=True, force=True),
                     )
                 )
             )
@@ -99,7 +103,7 @@ def main() -> None:
                 assert desk.job(job["id"]).state == "done", desk.job(job["id"]).errors
 
             requested.append(timed(on_request))
-        print(f"{'build_leaflets (forced)':<28} {summary(direct)}")
+        print(f"{'build (forced)':<28} {summary(direct)}")
         print(f"{'build on request (POST)':<28} {summary(requested)}")
         desk.close()
 

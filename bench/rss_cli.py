@@ -13,18 +13,18 @@ from leafletgen import cli
 
 def main() -> int:
     samples: list[tuple[str, int | None]] = []
-    build_leaflets = cli.build_leaflets
+    build = cli.build
 
-    def recording(*args, on_result=None, **kwargs):
+    def recording(project, options, on_result=None):
         def report(result, done, total):
             if result.entry:
                 samples.append((result.worker, result.rss))
             if on_result:
                 on_result(result, done, total)
 
-        return build_leaflets(*args, on_result=report, **kwargs)
+        return build(project, options, on_result=report)
 
-    cli.build_leaflets = recording
+    cli.build = recording
     try:
         return cli.main(sys.argv[1:])
     finally:

@@ -3,13 +3,18 @@ the main test data; broken inputs live under ``tests/data/``."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from leafletgen.batch.build import Project
+from leafletgen.batch.build import build_leaflets
+from leafletgen.batch.plan import BuildResult
+from leafletgen.model import Document
+from leafletgen.project import Project
 from leafletgen.read.sources import read_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,16 +23,41 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session")
 def project() -> Project:
+    """This checkout's project: its sources, definitions, templates and catalogs."""
     return Project(ROOT)
 
 
 @pytest.fixture(scope="session")
-def corpus(project):
+def corpus(project: Project) -> dict[str, Document]:
+    """Every source document of the project, read once, by id."""
     return read_corpus(project.sources)
 
 
+@dataclass(frozen=True)
+class Demo:
+    """The shared build: its output folder and every leaflet's result."""
+
+    out: Path
+    results: list[BuildResult]
+
+    def built(self, lang: str) -> dict[str, BuildResult]:
+        """The results in ``lang`` that wrote files, by leaflet id."""
+        return {r.id: r for r in self.results if r.lang == lang and r.entry}
+
+
+@pytest.fixture(scope="session")
+def demo(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """Every leaflet, topic and drug, in English and Spanish, built once for
+    the session by the local pool (two workers). Tests only READ it: a test
+    that writes into an output folder builds or copies its own."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    results = build_leaflets(project, None, ["en", "es"], out, include_drugs=True, jobs=2)
+    assert [str(r.error) for r in results if not r.ok] == []
+    return Demo(out, results)
+
+
 @pytest.fixture
-def project_copy(tmp_path) -> Project:
+def project_copy(tmp_path: Path) -> Project:
     """A writable copy of the project's inputs (sources, leaflets, templates, locales)."""
     for name in ("sources", "leaflets", "templates", "locales"):
         if (ROOT / name).exists():
@@ -40,3 +70,12 @@ def squash(text: str) -> str:
     """Text with white space and hyphens removed, for matching text that PDF
     layout broke across lines or hyphenated."""
     return re.sub(r"[\s\-\u2010\u00ad]+", "", text)
+
+
+def child_env() -> dict[str, str]:
+    """This environment for a leafletgen child process, without
+    ``PYTHONUNBUFFERED``: a test that reads the child's output line by line
+    then passes only where the program flushes its own lines."""
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    return env

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import squash
-from leafletgen.batch.build import build_leaflets, load_specs, select_leaflets
-from leafletgen.publish import unit
+from conftest import child_env, squash
+from leafletgen.batch import worker
+from leafletgen.batch.build import build_leaflets
+from leafletgen.batch.plan import BuildOptions, is_current
+from leafletgen.files import host_name
+from leafletgen.project import load_inputs, select_leaflets
+from leafletgen.publish.manifest import ManifestEntry, manifest_bytes, read_manifest
 from leafletgen.select.passages import find_drug_passages
 from test_build import pdf_text
 
@@ -34,14 +40,13 @@ DRUG_PASSAGES = {
 
 
 @pytest.fixture(scope="module")
-def drug_batch(project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("drugs")
-    results = build_leaflets(project, None, ["en"], out, include_drugs=True, jobs=2)
-    return out, results
+def drug_batch(demo):
+    """Every leaflet with the drugs, by two workers (the shared build; its English results)."""
+    return demo.out, [r for r in demo.results if r.lang == "en"]
 
 
 def test_drugs_file_lists_every_drug_the_sources_name(project):
-    specs = load_specs(project, include_drugs=True)
+    specs = load_inputs(project, include_drugs=True).specs
     drugs = {spec.drug for spec in specs.values() if spec.drug}
     assert drugs == set(DRUG_PASSAGES)
     assert specs["blinatumomab"].title == "Blinatumomab (Blincyto®)"
@@ -85,6 +90,7 @@ def test_drug_title_and_class_sections(drug_batch):
     assert squash("Monoclonal antibodies can cause mild to severe allergic reactions") in text
 
 
+@pytest.mark.slow
 def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
     project_copy, tmp_path
 ):
@@ -107,6 +113,7 @@ def test_second_build_skips_everything_and_touching_a_source_rebuilds_its_users(
     assert forced[0].entry is not None
 
 
+@pytest.mark.slow
 def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, tmp_path):
     _out, results = drug_batch
     serial = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=1)
@@ -117,12 +124,13 @@ def test_same_inputs_same_bytes_across_folders_and_workers(project, drug_batch, 
 def test_manifest_records_inputs_translation_and_readability(drug_batch):
     out, _ = drug_batch
     manifest = json.loads((out / "manifest.json").read_text())
-    for entry in manifest["leaflets"]:
+    for entry in [e for e in manifest["leaflets"] if e["lang"] == "en"]:  # the shared build has es
         assert len(entry["input_hash"]) == 64
         assert entry["translation"] == "source"
         assert entry["readability"]["metric"] == "flesch_kincaid_grade"
 
 
+@pytest.mark.slow
 def test_sigint_leaves_no_partial_pdf(project, tmp_path):
     process = subprocess.Popen(
         [
@@ -144,6 +152,7 @@ def test_sigint_leaves_no_partial_pdf(project, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=child_env(),
     )
     # Wait for the first leaflet to be written (drugs not built by choice are
     # reported before any work starts).
@@ -172,7 +181,7 @@ def test_select_leaflets_leaves_out_drugs_not_built(project):
 KILLED_WHILE_PUBLISHING = """
 import os, signal, sys
 from pathlib import Path
-from leafletgen.publish import unit
+from leafletgen.publish import writer
 
 moves = []
 real_replace = os.replace
@@ -184,7 +193,7 @@ def replace(source, target):
         os.kill(os.getpid(), signal.SIGKILL)  # as a power cut would, mid-unit
 
 os.replace = replace
-unit.publish_unit(
+writer.publish_unit(
     Path(sys.argv[1]),
     {"en/immunotherapy.pdf": b"%PDF-new", "en/immunotherapy.fhir.json": b"{}"},
 )
@@ -205,7 +214,7 @@ def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
     leftovers = sorted(p.name for p in (out / "en").iterdir() if p.name.startswith("."))
     assert leftovers and all(name.endswith((".part", ".old")) for name in leftovers)
     # A running build's temporary file is never touched.
-    running = out / "en" / f".rituximab.pdf.{unit._host()}-{os.getpid()}.abc123.part"
+    running = out / "en" / f".rituximab.pdf.{host_name()}-{os.getpid()}.abc123.part"
     running.write_bytes(b"being written")
 
     results = build_leaflets(project, ["immunotherapy"], ["en"], out)
@@ -222,3 +231,47 @@ def test_a_build_killed_mid_unit_leaves_nothing_the_next_build_does_not_undo(
     pdf = (out / "en/immunotherapy.pdf").read_bytes()
     assert len(PdfReader(out / "en/immunotherapy.pdf").pages) >= 1
     assert manifest[0]["sha256"] == hashlib.sha256(pdf).hexdigest()
+
+
+def test_the_manifest_reads_back_as_the_entries_it_was_written_from(demo):
+    out, results = demo.out, demo.results
+    entries = read_manifest(out)
+    assert all(isinstance(e, ManifestEntry) for e in entries)
+    assert {e.key: e for e in entries} == {r.entry.key: r.entry for r in results if r.entry}
+    assert manifest_bytes(entries) == (out / "manifest.json").read_bytes()
+
+
+def test_current_means_intact_and_of_the_shape_the_build_asks_for(drug_batch):
+    out, results = drug_batch
+    entry = next(r.entry for r in results if r.entry)
+    plain = BuildOptions(out=out)
+    assert is_current(entry, out, entry.input_hash, plain)
+    assert not is_current(entry, out, "another input hash", plain)
+    assert not is_current(entry, out, entry.input_hash, replace(plain, fhir_inline=True))
+    assert not is_current(entry, out, entry.input_hash, replace(plain, html_twin=True))
+
+
+def test_a_bug_in_one_job_is_logged_with_its_traceback_and_the_batch_goes_on(
+    project, tmp_path, monkeypatch, caplog
+):
+    real = worker.render_leaflet
+
+    def buggy(workspace, spec, lang, **kwargs):
+        if spec.id == "immunotherapy":
+            raise ZeroDivisionError("simulated bug")
+        return real(workspace, spec, lang, **kwargs)
+
+    monkeypatch.setattr(worker, "render_leaflet", buggy)
+    monkeypatch.setattr(logging.getLogger("leafletgen"), "propagate", True)
+    with caplog.at_level(logging.ERROR, logger="leafletgen"):
+        results = build_leaflets(
+            project, ["immunotherapy", "monoclonal-antibodies"], ["en"], tmp_path, jobs=1
+        )
+    failed, built = results
+    assert "internal error (ZeroDivisionError: simulated bug)" in str(failed.error)
+    assert built.id == "monoclonal-antibodies" and built.entry is not None
+    assert (tmp_path / built.entry.path).is_file()
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(logged) == 1 and "immunotherapy [en]" in logged[0].getMessage()
+    assert "Traceback (most recent call last)" in logged[0].getMessage()
+    assert 'raise ZeroDivisionError("simulated bug")' in logged[0].getMessage()

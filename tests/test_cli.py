@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from queue import Empty, Queue
 
 import pytest
 
@@ -80,3 +86,36 @@ def test_missing_file(tmp_path, capsys):
 def test_build_unknown_leaflet(project, capsys, tmp_path):
     assert main(["build", "nope", "--project", str(project.root), "--out", str(tmp_path)]) == 1
     assert "no leaflet named 'nope'" in capsys.readouterr().err
+
+
+def test_build_lines_reach_a_pipe_as_each_leaflet_is_built(project, tmp_path):
+    """Through a pipe, with PYTHONUNBUFFERED unset, each "built" line arrives
+    while the build is still running, not when the process exits."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    command = [sys.executable, "-m", "leafletgen.cli", "build", "--project", str(project.root)]
+    command += ["--out", str(tmp_path / "out"), "--large-print", "-j", "1", "--force"]
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+    )
+    lines: Queue[str] = Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stdout])
+    reader.start()
+    try:
+        # Four leaflets, one worker: after the first, three more are still to render.
+        deadline, first = time.monotonic() + 300, None
+        while first is None and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except Empty:
+                assert child.poll() is None, "the build ended before any line reached the pipe"
+                continue
+            if line.startswith("built"):
+                first = line
+        assert first is not None, "no built line within the time allowed"
+        # Buffered output would arrive only as the process ends, every PDF built.
+        built = list((tmp_path / "out").rglob("*.pdf"))
+        assert len(built) < 4, f"{first!r} arrived only when the whole build was done"
+    finally:
+        child.wait(timeout=600)
+        reader.join()
+    assert child.returncode == 0

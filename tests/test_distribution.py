@@ -15,9 +15,10 @@ from pypdf import PdfReader
 
 from conftest import squash
 from leafletgen import clearance
-from leafletgen.batch.build import build_leaflets, select_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
+from leafletgen.project import select_leaflets
 from leafletgen.translate import qa, reviews
 from leafletgen.translate.translator import load_translator
 from leafletgen.translate.xliff import export_xliff, import_xliff

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leafletgen.batch.build import load_specs
 from leafletgen.errors import DefinitionError, LeafletError, SourceError
+from leafletgen.project import load_inputs
 from leafletgen.read.sources import load_sources, read_corpus
 from leafletgen.select.drugs import load_drugs
 from leafletgen.select.passages import find_drug_passages
@@ -33,7 +33,7 @@ def _messages(error: LeafletError) -> list[tuple[int | None, str]]:
 
 def test_rituximab_names_its_label_source_with_the_brand_it_prints(project):
     entry = next(e for e in _labels() if e["drug"] == "rituximab")
-    specs = load_specs(project, include_drugs=True)
+    specs = load_inputs(project, include_drugs=True).specs
     spec = specs["rituximab"]
     assert spec.label == entry["id"] and spec.brands == tuple(entry["brands"])
     assert all(s.rxcui is None for s in specs.values())  # no stored text states one
@@ -77,7 +77,7 @@ def _write_drugs(project_copy, label: str, rxcui: str) -> Path:
 def test_test_rxcui_and_label_are_loaded(project_copy):
     label = next(e for e in _labels() if e["drug"] == "rituximab")["id"]
     path = _write_drugs(project_copy, label, TEST_RXCUI)
-    specs = load_specs(project_copy)
+    specs = load_inputs(project_copy).specs
     drugs = load_drugs(path, specs)
     assert drugs["rituximab"].rxcui == TEST_RXCUI and drugs["rituximab"].label == label
 
@@ -93,7 +93,7 @@ def test_test_rxcui_and_label_are_loaded(project_copy):
 def test_bad_label_or_rxcui_is_an_error_at_its_line(project_copy, label, rxcui, line, message):
     path = _write_drugs(project_copy, label, rxcui)
     with pytest.raises(DefinitionError) as raised:
-        load_drugs(path, load_specs(project_copy))
+        load_drugs(path, load_inputs(project_copy).specs)
     assert [(line, True)] == [(n, m.startswith(message)) for n, m in _messages(raised.value)]
     assert raised.value.path == str(path)
 

@@ -15,13 +15,14 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
+from conftest import child_env
 from leafletgen import yamlfile
 from leafletgen.batch.build import build_leaflets
 from leafletgen.batch.cluster import Snapshot
 from leafletgen.batch.executors import DaskCluster, LocalPool, backend_for
 from leafletgen.errors import LeafletError
-from leafletgen.publish import unit
-from leafletgen.publish.unit import read_manifest
+from leafletgen.project import OutputLayout
+from leafletgen.publish.manifest import read_manifest
 
 LANGS = ["en", "es"]
 
@@ -43,11 +44,9 @@ def assert_manifest_true(out: Path, entries: list[dict]) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_batch(project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    results = build_leaflets(project, None, LANGS, out, include_drugs=True, jobs=2)
-    assert [r.error for r in results if not r.ok] == []
-    return out, results
+def local_batch(demo):
+    """Every leaflet in LANGS by the local pool: the session's shared build."""
+    return demo.out, demo.results
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +56,7 @@ def dask_cluster():
     backend.close()
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_pdfs_and_manifest_as_the_local_pool(
     project, local_batch, dask_cluster, tmp_path
 ):
@@ -82,6 +82,7 @@ def test_pages_come_from_the_layout_and_match_the_pdf(local_batch):
         assert entry["pages"] == len(PdfReader(out / entry["path"]).pages)
 
 
+@pytest.mark.slow
 def test_a_local_worker_killed_mid_batch_and_every_pdf_is_still_built(
     project, local_batch, tmp_path
 ):
@@ -101,9 +102,10 @@ def test_a_local_worker_killed_mid_batch_and_every_pdf_is_still_built(
     assert [r.error for r in results if not r.ok] == []
     assert sum(1 for r in results if r.entry) == 16
     assert pdfs_on_disk(tmp_path) == pdfs_on_disk(local_out)
-    assert_manifest_true(tmp_path, read_manifest(tmp_path))
+    assert_manifest_true(tmp_path, [e.to_json() for e in read_manifest(tmp_path)])
 
 
+@pytest.mark.slow
 def test_a_dask_worker_killed_mid_batch_and_every_pdf_is_still_built(
     project, local_batch, dask_cluster, tmp_path
 ):
@@ -133,6 +135,7 @@ def test_a_dask_worker_killed_mid_batch_and_every_pdf_is_still_built(
     assert pdfs_on_disk(tmp_path) == pdfs_on_disk(local_out)
 
 
+@pytest.mark.slow
 def test_interrupted_batch_leaves_complete_files_and_a_true_manifest(project, tmp_path):
     def interrupt_after_three(result, done, total):
         if sum(1 for _ in tmp_path.rglob("*.pdf")) >= 3:
@@ -146,9 +149,10 @@ def test_interrupted_batch_leaves_complete_files_and_a_true_manifest(project, tm
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert 3 <= len(manifest["leaflets"]) < 16
     assert_manifest_true(tmp_path, manifest["leaflets"])
-    assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
+    assert not list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
 
 
+@pytest.mark.slow
 def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_compacts_it(
     project, local_batch, tmp_path
 ):
@@ -156,7 +160,12 @@ def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_comp
     command = [sys.executable, "-m", "leafletgen.cli", "build", "--all", "-j", "2"]
     command += ["--project", str(project.root), "--out", str(tmp_path), "--lang", "en"]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=child_env(),
     )
     built = 0
     for line in process.stdout:
@@ -165,21 +174,22 @@ def test_killed_batch_leaves_a_journal_true_to_the_files_and_the_next_build_comp
             break
     os.killpg(process.pid, signal.SIGKILL)  # no chance to write the manifest
     process.communicate(timeout=60)
-    assert list(tmp_path.glob(unit.JOURNAL_GLOB))
-    listed = read_manifest(tmp_path)  # manifest + journal
+    assert list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
+    listed = [e.to_json() for e in read_manifest(tmp_path)]  # manifest + journal
     assert len(listed) >= 2
     assert_manifest_true(tmp_path, listed)
 
     results = build_leaflets(project, None, ["en"], tmp_path, include_drugs=True, jobs=2)
     unchanged = sum(1 for r in results if r.skipped == "unchanged")
     assert unchanged == len(listed)  # what the killed batch finished is not built again
-    assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
+    assert not list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert_manifest_true(tmp_path, manifest["leaflets"])
     expected = {k: v for k, v in pdfs_on_disk(local_out).items() if k.startswith("en/")}
     assert pdfs_on_disk(tmp_path) == expected
 
 
+@pytest.mark.slow
 def test_the_manifest_is_written_once_per_batch(project, tmp_path, monkeypatch):
     writes = []
     real_replace = os.replace
@@ -188,7 +198,7 @@ def test_the_manifest_is_written_once_per_batch(project, tmp_path, monkeypatch):
         writes.append(Path(dst).name)
         real_replace(src, dst)
 
-    monkeypatch.setattr(unit.os, "replace", counting)
+    monkeypatch.setattr(os, "replace", counting)
     chosen = ["immunotherapy", "rituximab", "bevacizumab"]
     build_leaflets(project, chosen, LANGS, tmp_path, include_drugs=True)
     assert writes.count("manifest.json") == 1
@@ -197,7 +207,7 @@ def test_the_manifest_is_written_once_per_batch(project, tmp_path, monkeypatch):
     again = build_leaflets(project, chosen, LANGS, tmp_path, include_drugs=True)
     assert not any(r.entry for r in again)
     assert writes == []  # nothing changed, nothing written
-    assert not list(tmp_path.glob(unit.JOURNAL_GLOB))
+    assert not list(tmp_path.glob(OutputLayout.JOURNAL_GLOB))
 
 
 def test_yaml_is_parsed_by_libyaml_where_available():
@@ -211,6 +221,7 @@ def test_yaml_is_parsed_by_libyaml_where_available():
         yamlfile.parse_yaml("a: [1\nb: 2\n", "t.yaml")
 
 
+@pytest.mark.slow
 def test_executor_names(project):
     assert isinstance(backend_for("local", jobs=2, batch=10), LocalPool)
     with pytest.raises(LeafletError, match="unknown executor 'ray'"):

@@ -6,10 +6,10 @@ import contextlib
 import http.server
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,17 +19,21 @@ from pypdf import PdfReader
 from conftest import squash
 from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import LeafletError, SourceError
-from leafletgen.publish import unit
+from leafletgen.publish import writer as unit
 from leafletgen.read.sources import load_sources, read_source
 from test_build import pdf_text
 
 
 @pytest.fixture
 def http_server():
-    """A server on 127.0.0.1 that counts every request it gets."""
+    """A server on 127.0.0.1 that records every request it gets; yields its
+    address and ``settle()``, which returns every request the server ever
+    got, once each has been handled."""
     requests: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        timeout = 30  # a connection that never sends its request does not hang the test
+
         def do_GET(self):
             requests.append(self.path)
             self.send_response(200)
@@ -40,11 +44,26 @@ def http_server():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = False  # server_close() waits for every handler
+        block_on_close = True
+
+    server = Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+
+    def settle() -> list[str]:
+        # Stop the loop, handle what is still queued on the socket, then wait
+        # for every handler: nothing can arrive unseen after this.
+        server.shutdown()
+        while select.select([server.socket], [], [], 0)[0]:
+            server.handle_request()
+        server.server_close()
+        return requests
+
+    yield f"http://127.0.0.1:{server.server_address[1]}", settle
     server.shutdown()
+    server.server_close()
 
 
 def hostile_page(base: str) -> str:
@@ -109,7 +128,7 @@ def add_hostile_leaflet(project, base: str) -> None:
 
 
 def test_code_in_sources_is_inert_and_nothing_is_fetched(project_copy, tmp_path, http_server):
-    base, requests = http_server
+    base, settle = http_server
     add_hostile_leaflet(project_copy, base)
     results = build_leaflets(project_copy, ["hostile"], ["en"], tmp_path)
     assert results[0].ok, results[0].error
@@ -122,8 +141,7 @@ def test_code_in_sources_is_inert_and_nothing_is_fetched(project_copy, tmp_path,
     assert "1343433" not in text and "looplooploop" not in text  # never evaluated
     assert "Inline image and a link here." in text
     assert "remote" not in text and "/etc/passwd</iframe>" not in text.replace("\n", "")
-    time.sleep(0.2)
-    assert requests == []
+    assert settle() == []
 
 
 def test_logo_outside_the_project_is_refused(project_copy, tmp_path):
@@ -225,6 +243,7 @@ def test_interrupted_build_leaves_no_partial_pdf_and_a_true_manifest(
         PdfReader(tmp_path / path)  # complete, parseable
 
 
+@pytest.mark.slow
 def test_two_builds_into_one_folder_at_once(project, tmp_path):
     command = [sys.executable, "-m", "leafletgen.cli", "build", "--project", str(project.root)]
     runs = [

@@ -10,6 +10,10 @@ inside the test's folder) and asserts, besides the row's own expectations:
   the command is meant to write);
 * no markup from data in the HTML twin, and the exact error message.
 
+A row's command runs in a process of its own, forked from the test process
+so that it need not start Python and import WeasyPrint again (a new
+interpreter for shell pipelines and for builds that may start a pool).
+
 ``HOSTILE_SRC=/path/to/src`` runs the table against another checkout's code
 (how the "before" column of the hardening notes was measured).
 """
@@ -19,20 +23,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import locale
+import logging
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from pypdf import PdfReader
+
+from leafletgen import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180  # seconds; a regex or YAML blow-up takes hours, a real build seconds
@@ -120,6 +131,7 @@ def in_turn(*calls: Callable[[Any], None]) -> Callable[[Any], None]:
         for one in calls:
             one(value)
 
+    call.builds = any(getattr(one, "builds", False) for one in calls)  # type: ignore[attr-defined]
     return call
 
 
@@ -169,6 +181,7 @@ def prebuild(*args: str) -> Callable[[Path], None]:
         run = _run(project, ("build", *args))
         assert run.returncode == 0, run.stderr
 
+    apply.builds = True  # type: ignore[attr-defined]
     return apply
 
 
@@ -246,6 +259,18 @@ def html_has(relative: str, *texts: str) -> Callable[[Run], None]:
         html = (run.out / relative).read_text(encoding="utf-8")
         for expected in texts:
             assert expected in html, expected
+
+    return check
+
+
+def one_error(prefix: str) -> Callable[[Run], None]:
+    """The command printed exactly one error, starting with ``prefix`` (the
+    rest may be a library's own words)."""
+
+    def check(run: Run) -> None:
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith(prefix), run.stderr[-3000:]
+        assert len(lines[0]) > len(prefix), "the error says nothing"
 
     return check
 
@@ -662,11 +687,20 @@ CASES = [
         "(*name) are not allowed; write the value out",
     ),
     Case(
+        "yaml-nesting-past-our-limit",
+        write("leaflets/deep.yaml", "title: x\nsections: " + "[" * 50 + "]" * 50 + "\n"),
+        ("check",),
+        1,
+        "leaflets/deep.yaml:2: invalid YAML: nested more than 40 levels deep",
+    ),
+    Case(
+        # libyaml stops this long before our own limit is reached, in its own
+        # words; whichever layer stops it, it is one error naming file and line.
         "yaml-deep-nesting",
         write("leaflets/deep.yaml", "title: x\nsections: " + "[" * 100000 + "]" * 100000 + "\n"),
         ("check",),
         1,
-        "leaflets/deep.yaml:2: invalid YAML: nested more than 40 levels deep",
+        check=one_error("leaflets/deep.yaml:2: invalid YAML: "),
     ),
     Case(
         "source-is-a-fifo",
@@ -1146,6 +1180,19 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _run(project: Path, args: tuple[str, ...], shell: str | None = None, env=None) -> Run:
+    """``leafletgen ARGS`` (or a shell pipeline) run in ``project`` as its own process."""
+    if shell or os.environ.get("HOSTILE_SRC") or _may_start_a_pool(args):
+        return _run_command(project, args, shell, env)
+    return _run_forked(project, args, env)
+
+
+def _may_start_a_pool(args: tuple[str, ...]) -> bool:
+    """A build without ``-j1`` may start a process pool, whose fork server must
+    belong to a fresh interpreter, not to a copy of this one."""
+    return args[:1] == ("build",) and "-j1" not in args
+
+
+def _run_command(project: Path, args: tuple[str, ...], shell: str | None, env) -> Run:
     command = shell if shell else [sys.executable, "-m", "leafletgen", *args]
     try:
         done = subprocess.run(
@@ -1162,6 +1209,82 @@ def _run(project: Path, args: tuple[str, ...], shell: str | None = None, env=Non
     except subprocess.TimeoutExpired:
         pytest.fail(f"hangs: no answer after {TIMEOUT} s")
     return Run(project, done.returncode, done.stdout, done.stderr)
+
+
+def _run_forked(project: Path, args: tuple[str, ...], env) -> Run:
+    """The command line's ``main`` in a child forked from this process: as
+    separate as a new process (its own folder, environment, session and
+    output; killed if it hangs), without starting Python and importing
+    WeasyPrint again for every row."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:
+            _child(cli.main, project, args, _environment(env), out.fileno(), err.fileno())
+        with contextlib.closing(_PidFile(pid)) as child:
+            status = child.wait(TIMEOUT)
+        if status is None:
+            pytest.fail(f"hangs: no answer after {TIMEOUT} s")
+        outputs = []
+        for stream in (out, err):
+            stream.seek(0)
+            outputs.append(stream.read().decode(ENCODING, "replace"))
+    return Run(project, os.waitstatus_to_exitcode(status), *outputs)
+
+
+ENCODING = locale.getpreferredencoding(False)  # what a new process writes to a pipe
+
+
+class _PidFile:
+    """A child process to wait for with a time limit (Linux ``pidfd``)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.fd = os.pidfd_open(pid)
+
+    def wait(self, timeout: float) -> int | None:
+        """The child's wait status; None (and the child's session killed) if
+        it did not end within ``timeout`` seconds."""
+        if not select.select([self.fd], [], [], timeout)[0]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            return None
+        return os.waitpid(self.pid, 0)[1]
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _child(main, project: Path, args, env: dict[str, str], out: int, err: int) -> NoReturn:
+    """Run ``main(args)`` as a process of its own would, then exit (never returns)."""
+    code = 1
+    try:
+        os.setsid()
+        os.chdir(project)
+        os.environ.clear()
+        os.environ.update(env)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        sys.stdin = open(0, encoding=ENCODING, closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding=ENCODING, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding=ENCODING, errors="backslashreplace", closefd=False)  # noqa: SIM115
+        # the command line's log handler, if an earlier test made one, writes
+        # to that test's streams: the child makes its own
+        logging.getLogger("leafletgen").handlers.clear()
+        code = main(list(args))
+    except SystemExit as exit:
+        if isinstance(exit.code, int) or exit.code is None:
+            code = exit.code or 0
+        else:
+            print(exit.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
 
 
 def _copy_project(tmp_path: Path) -> Path:
@@ -1188,7 +1311,17 @@ def _snapshot(folder: Path) -> dict[str, tuple]:
     return found
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def _renders(case: Case) -> bool:
+    """Whether a row renders a leaflet (a build that writes a PDF, or a set-up
+    that builds first): seconds each, where a refused input takes a fraction."""
+    writes_a_pdf = case.rc == 0 or " built," in (case.stdout_line or "")
+    return (case.args[:1] == ("build",) and writes_a_pdf) or getattr(case.setup, "builds", False)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(case, id=case.id, marks=[pytest.mark.slow] * _renders(case)) for case in CASES],
+)
 def test_hostile_input(case: Case, tmp_path):
     project = _copy_project(tmp_path)
     case.setup(project)
@@ -1221,7 +1354,10 @@ def test_hostile_input(case: Case, tmp_path):
 # --- cases that need more than one command ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_killing_the_parent_of_a_parallel_batch_ends_its_workers(tmp_path):
+    """Every process the batch started (the pool's workers are the fork
+    server's children, the batch's grandchildren) ends with it."""
     project = _copy_project(tmp_path)
     parent = subprocess.Popen(
         [sys.executable, "-m", "leafletgen", "build", "--all", "--lang", "en,es", "-j2", "--force"],
@@ -1231,27 +1367,30 @@ def test_killing_the_parent_of_a_parallel_batch_ends_its_workers(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    tree: dict[int, str] = {}
     try:
-        workers: list[int] = []
         deadline = time.monotonic() + 120
-        while len(workers) < 2 and time.monotonic() < deadline:
+        while len(_workers(tree)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-            workers = _children(parent.pid)
-        assert len(workers) >= 2, "the batch never started its workers"
+            tree = _descendants(parent.pid)
+        assert len(_workers(tree)) >= 2, f"the batch never started its workers: {tree}"
         parent.kill()
         parent.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
             time.sleep(0.2)
-        assert not [pid for pid in workers if _alive(pid)], "workers outlived their parent"
+        survivors = {pid: command for pid, command in tree.items() if _alive(pid)}
+        assert not survivors, f"outlived the batch that started them: {survivors}"
     finally:
-        for pid in [parent.pid, *_children(parent.pid)]:
+        for pid in [parent.pid, *tree, *_descendants(parent.pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _descendants(pid: int) -> dict[int, str]:
+    """Every live process below ``pid`` (children, grandchildren, ...), by
+    id, with its command line; read from /proc."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -1259,9 +1398,28 @@ def _children(pid: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
+        parents[int(entry.name)] = int(fields[1])
+    found: dict[int, str] = {}
+    below = {pid}
+    while below:
+        below = {child for child, parent in parents.items() if parent in below}
+        for child in below:
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                command = b""
+            found[child] = command.decode(errors="replace").strip()
     return found
+
+
+def _workers(tree: dict[int, str]) -> list[int]:
+    """The processes of ``tree`` that render: those with no children of their
+    own (the fork server has the workers), other than the resource tracker."""
+    return [
+        pid
+        for pid, command in tree.items()
+        if "resource_tracker" not in command and not _descendants(pid)
+    ]
 
 
 def _alive(pid: int) -> bool:
@@ -1278,13 +1436,13 @@ def _alive(pid: int) -> bool:
 def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, corpus):
     """Defence in depth: a translation reaching the template is escaped, and
     only ``%(name)s`` placeholders are filled."""
-    from leafletgen.batch.build import load_specs
-    from leafletgen.render.pdf import RenderOptions, render_html
+    from leafletgen.project import load_inputs
+    from leafletgen.render.html import RenderOptions, render_html
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
     from leafletgen.translate.translator import Entry, Translator
 
-    spec = load_specs(project)["immunotherapy"]
+    spec = load_inputs(project).specs["immunotherapy"]
     leaflet = select_sections(spec, corpus)
     hostile = {
         "Sources": Entry("<h1>INJECTED</h1><script>alert(1)</script>100% r", False),
@@ -1306,7 +1464,7 @@ def test_translations_are_text_even_when_a_catalog_check_is_bypassed(project, co
 
 
 def test_css_strings_never_end_the_style_element():
-    from leafletgen.render.pdf import css_string, page_label_css
+    from leafletgen.render.html import css_string, page_label_css
 
     assert "<" not in css_string("</style><script>") and ">" not in css_string("a>b")
     assert page_label_css("{page} / {pages} <") == 'counter(page) " / " counter(pages) " \\3c "'
@@ -1316,7 +1474,7 @@ def test_an_unexpected_error_in_one_leaflet_never_takes_down_the_batch(
     project, tmp_path, monkeypatch, capsys
 ):
     from leafletgen import cli
-    from leafletgen.batch import build
+    from leafletgen.batch import worker as build
 
     real = build.render_leaflet
 
@@ -1337,7 +1495,7 @@ def test_an_unexpected_error_in_one_leaflet_never_takes_down_the_batch(
 
 
 def test_a_unit_interrupted_half_way_puts_the_previous_files_back(tmp_path, monkeypatch):
-    from leafletgen.publish import unit
+    from leafletgen.publish import writer as unit
 
     (tmp_path / "en").mkdir()
     (tmp_path / "en/x.pdf").write_bytes(b"old pdf")
@@ -1366,15 +1524,16 @@ def test_same_bytes_whichever_font_subsetter(project, corpus, monkeypatch):
     from fontTools.misc import timeTools
     from weasyprint.pdf import fonts
 
-    from leafletgen.batch.build import load_specs
-    from leafletgen.render.pdf import STYLESHEET, RenderOptions, render_html, render_pdf
+    from leafletgen.project import load_inputs
+    from leafletgen.render.html import STYLESHEET, RenderOptions, render_html
+    from leafletgen.render.pdf import render_pdf
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.selection import select_sections
     from leafletgen.translate.translator import Translator
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
-    leaflet = select_sections(load_specs(project)["immunotherapy"], corpus)
+    leaflet = select_sections(load_inputs(project).specs["immunotherapy"], corpus)
     html = render_html(
         leaflet,
         load_clinic(project.clinic_file),
@@ -1430,13 +1589,14 @@ PATHOLOGICAL = [
 ]
 
 
+@pytest.mark.slow
 def test_every_pattern_over_untrusted_lines_is_linear():
     """Every pattern of the readers, the profiles and the heading kinds, run
     over long pathological lines in a subprocess: linear patterns finish in
     seconds, a backtracking one would run for hours."""
     script = """
 import re, sys, json
-from leafletgen.read import common, markdown, scrape
+from leafletgen.read import chrome, decode, markdown, profiles, scrape, text
 from leafletgen.read import classify as sections
 from leafletgen.select import readability
 lines = json.loads(sys.stdin.read())
@@ -1454,18 +1614,18 @@ def collect(value, found):
         for name in value.__dataclass_fields__:
             collect(getattr(value, name), found)
 patterns = []
-for profile in common.load_profiles().values():
+for profile in profiles.load_profiles().values():
     collect(profile, patterns)
 
 for _kind, found in sections.load_kind_patterns():
     patterns += found
-for module in (common, markdown, scrape, readability):
+for module in (chrome, decode, text, markdown, scrape, readability):
     patterns += [v for v in vars(module).values() if isinstance(v, re.Pattern)]
 patterns = list({(p.pattern, p.flags): p for p in patterns}.values())  # each once
 for line in lines:
     for pattern in patterns:
         pattern.search(line); pattern.search(line.strip()); list(pattern.finditer(line))
-    markdown.inline_text(line, common.load_profiles()["nci"])
+    markdown.inline_text(line, profiles.load_profiles()["nci"])
     markdown._HEADING.match(line.strip())
     sections.classify_heading(line)
     readability.readability(line, "en")

@@ -253,6 +253,7 @@ def test_each_twin_links_to_the_same_leaflet_in_its_other_languages(twins):
             assert read_page(target.parent, target.name).first("html")["lang"] == hreflang
 
 
+@pytest.mark.slow
 def test_language_links_follow_the_languages_the_folder_has(twins, project, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(twins, out)
@@ -281,6 +282,7 @@ def test_language_links_follow_the_languages_the_folder_has(twins, project, tmp_
     assert not any(a.get("hreflang") for a in page.links)
 
 
+@pytest.mark.slow
 def test_twin_bytes_are_reproducible(project, tmp_path):
     pages = []
     for name in ("one", "two"):

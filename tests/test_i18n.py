@@ -14,8 +14,9 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.batch.build import build_leaflets, select_leaflets
+from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import LeafletError, TranslationError
+from leafletgen.project import select_leaflets
 from leafletgen.select.clinic import load_clinic
 from leafletgen.translate import catalogs, extract
 from leafletgen.translate.translator import leaflet_needs, load_translator, translation_progress
@@ -44,12 +45,18 @@ def make_pseudo_locale(project, lang: str) -> None:
             write_po(handle, catalog)
 
 
+def ours(po: bytes) -> bytes:
+    """A catalog without Babel's ``Generated-By`` header line: which Babel wrote
+    a file is Babel's wording, not something leafletgen decides."""
+    return re.sub(rb'(?m)^"Generated-By: [^"\n]*\\n"\n', b"", po)
+
+
 def test_catalog_round_trip(project):
     path = catalogs.po_path(project.locales, "es", "content")
     catalog = catalogs.read_catalog(path)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=79, include_previous=True)
-    assert buffer.getvalue() == path.read_bytes()
+    assert ours(buffer.getvalue()) == ours(path.read_bytes())
     message = catalog.get("fever")
     assert message.string == "fiebre"
     assert ("sources/nci-monoclonal-antibodies.md", 108) in message.locations
@@ -60,8 +67,10 @@ def test_templates_are_up_to_date(project):
     chosen = select_leaflets(project, include_drugs=True)
     content = extract.extract_content(project.root, [leaflet for _, leaflet in chosen])
     messages = extract.extract_messages(project.root)
-    assert catalogs.template_is_current(content, project.locales / "content.pot")
-    assert catalogs.template_is_current(messages, project.locales / "messages.pot")
+    for catalog, name in ((content, "content.pot"), (messages, "messages.pot")):
+        buffer = io.BytesIO()
+        write_po(buffer, catalog, width=79, include_previous=True)
+        assert ours(buffer.getvalue()) == ours((project.locales / name).read_bytes()), name
 
 
 @pytest.mark.parametrize("leaflet_id", ["immunotherapy", "monoclonal-antibodies"])
@@ -91,11 +100,9 @@ def test_glossary_terms_are_used(project):
 
 
 @pytest.fixture(scope="module")
-def spanish(project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("es")
-    results = build_leaflets(project, langs=["es"], out=out)
-    assert [r.error for r in results if not r.ok] == []
-    return out, {r.id: r for r in results}
+def spanish(demo):
+    """The Spanish leaflets of the shared build, by id."""
+    return demo.out, demo.built("es")
 
 
 @pytest.mark.parametrize("leaflet_id", ["immunotherapy", "monoclonal-antibodies"])

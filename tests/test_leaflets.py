@@ -10,6 +10,7 @@ import pytest
 from leafletgen.errors import DefinitionError, LeafletError
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.definitions import load_definition, load_definitions
+from leafletgen.select.drugs import read_drugs
 from leafletgen.select.selection import select_sections
 
 
@@ -206,3 +207,13 @@ def test_drug_passage_brings_what_its_first_words_point_back_to(corpus):
     texts = [block.text for block in passage.blocks]
     assert texts[0] == "Some mAbs have cancer drugs or radioactive substances attached to them."
     assert texts[1].startswith("The mAb finds the cancer cells")
+
+
+def test_drugs_yaml_is_parsed_once_and_again_when_it_changes(tmp_path):
+    text = "classes: {}\ndrugs:\n  - {name: alfamab, brands: [Alfa]}\n"
+    path = write(tmp_path, text, "drugs.yaml")
+    first = read_drugs(path)
+    assert read_drugs(path) is first  # the drug leaflets and the QA checks share it
+    assert first.names == ("alfamab", "Alfa")
+    path.write_text("classes: {}\ndrugs:\n  - {name: betamab}\n", encoding="utf-8")
+    assert read_drugs(path).names == ("betamab",)

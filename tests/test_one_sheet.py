@@ -9,10 +9,12 @@ Every PDF is read back with pypdf.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from babel.dates import format_date
@@ -20,14 +22,15 @@ from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.batch import build as build_module
-from leafletgen.batch.build import Project, build_leaflets, leaflet_dates, select_leaflets
+from leafletgen.batch import worker as build_module
+from leafletgen.batch.build import build_leaflets
+from leafletgen.batch.worker import leaflet_dates
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
+from leafletgen.project import Project, select_leaflets
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.passages import dangling_references
 from leafletgen.translate.catalogs import po_path, read_catalog
-from test_build import pdf_text
 from test_portal import outline_titles
 
 LANGS = ("en", "es")
@@ -65,6 +68,19 @@ def sheet(request, project, tmp_path_factory):
     return request.param, out, manifest
 
 
+@functools.cache
+def sheet_pages(path: Path) -> tuple[str, ...]:
+    """The text of each page of a PDF of the two-paper build (which tests only
+    read), extracted once for all the tests that read it."""
+    return tuple(page.extract_text() for page in PdfReader(path).pages)
+
+
+def sheet_text(path: Path) -> str:
+    """The text of a PDF of the two-paper build, pages joined as ``pdf_text`` joins them."""
+    return "\n".join(sheet_pages(path))
+
+
+@pytest.mark.slow
 def test_every_leaflet_fits_its_page_budget(sheet):
     paper, out, manifest = sheet
     width = {"letter": 612, "A4": 595}[paper]
@@ -80,11 +96,12 @@ def test_every_leaflet_fits_its_page_budget(sheet):
     assert over == []
 
 
+@pytest.mark.slow
 def test_clinic_phones_on_page_one(sheet, project):
     _, out, manifest = sheet
     clinic = load_clinic(project.clinic_file)
     for entry in manifest:
-        first = squash(PdfReader(out / entry["path"]).pages[0].extract_text())
+        first = squash(sheet_pages(out / entry["path"])[0])
         for number in (clinic.phone, clinic.after_hours_phone, clinic.emergency_number):
             assert squash(number) in first, entry["path"]
 
@@ -106,6 +123,7 @@ def _hyphenated_words(project: Project, manifest: list[dict]) -> set[str]:
     return words
 
 
+@pytest.mark.slow
 def test_no_word_is_broken_by_hyphenation(sheet, project):
     _, out, manifest = sheet
     compounds = _hyphenated_words(project, manifest)
@@ -113,8 +131,8 @@ def test_no_word_is_broken_by_hyphenation(sheet, project):
     for entry in manifest:
         lines = [
             line.strip()
-            for page in PdfReader(out / entry["path"]).pages
-            for line in page.extract_text().splitlines()
+            for page in sheet_pages(out / entry["path"])
+            for line in page.splitlines()
             if line.strip()
         ]
         for line, following in itertools.pairwise(lines):
@@ -125,11 +143,12 @@ def test_no_word_is_broken_by_hyphenation(sheet, project):
     assert sorted(set(broken)) == []
 
 
+@pytest.mark.slow
 def test_issued_and_review_by_printed_and_in_manifest(sheet):
     _, out, manifest = sheet
     for entry in manifest:
         labels = LABELS[entry["lang"]]
-        text = squash(pdf_text(out / entry["path"]))
+        text = squash(sheet_text(out / entry["path"]))
         issued = dt.date.fromisoformat(entry["issued"])
         review_by = dt.date.fromisoformat(entry["review_by"])
         for label, date in ((labels["issued"], issued), (labels["review_by"], review_by)):
@@ -137,11 +156,12 @@ def test_issued_and_review_by_printed_and_in_manifest(sheet):
             assert squash(f"{label}: {formatted}") in text, (entry["path"], label)
 
 
+@pytest.mark.slow
 def test_sources_share_the_last_page(sheet, project):
     _, out, manifest = sheet
     clinic = load_clinic(project.clinic_file)
     for entry in manifest:
-        last = PdfReader(out / entry["path"]).pages[-1].extract_text()
+        last = sheet_pages(out / entry["path"])[-1]
         heading = LABELS[entry["lang"]]["sources"]
         before = last[: last.index(heading)] if heading in last else last
         # Beyond the running header (the clinic's name), leaflet text precedes them.
@@ -241,9 +261,10 @@ def outline(path) -> list[str]:
 
 
 @pytest.mark.parametrize("drug", sorted(DRUG_NEEDS))
+@pytest.mark.slow
 def test_drug_passage_brings_what_it_depends_on(sheet, drug):
     _, out, _ = sheet
-    text = squash(pdf_text(out / "en" / f"{drug}.pdf"))
+    text = squash(sheet_text(out / "en" / f"{drug}.pdf"))
     how, expect = text.index("Howitworks"), text.index(squash(CLASS_HEADINGS["en"][0]))
     for sentence in DRUG_NEEDS[drug]:
         assert squash(sentence) in text[how:expect], sentence
@@ -299,6 +320,7 @@ def test_a_drug_keeps_a_passage_it_has_read_and_a_stale_phrase_is_an_error(proje
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("drug", sorted(DRUG_NEEDS))
+@pytest.mark.slow
 def test_class_sections_carry_the_class_heading(sheet, drug, lang):
     _, out, _ = sheet
     titles = outline(out / lang / f"{drug}.pdf")
@@ -309,17 +331,19 @@ def test_class_sections_carry_the_class_heading(sheet, drug, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.slow
 def test_topic_leaflet_keeps_plain_headings(sheet, lang):
     _, out, _ = sheet
     titles = outline(out / lang / "monoclonal-antibodies.pdf")
     assert all(heading in titles for heading in PLAIN_HEADINGS[lang])
 
 
+@pytest.mark.slow
 def test_no_leaflet_selects_the_uk_advice_line(sheet):
     _, out, manifest = sheet
     for entry in manifest:
         if entry["lang"] == "en":
-            assert "hospitaladviceline" not in squash(pdf_text(out / entry["path"]))
+            assert "hospitaladviceline" not in squash(sheet_text(out / entry["path"]))
 
 
 # --- drafts -------------------------------------------------------------------------

@@ -211,6 +211,7 @@ def test_large_print_variant(portal):
             assert large["bytes"] < 60_000 and standard["bytes"] < 60_000
 
 
+@pytest.mark.slow
 def test_large_print_and_fhir_survive_incremental_builds(project_copy, tmp_path):
     build_leaflets(project_copy, ["immunotherapy"], ["en"], tmp_path, large_print=True)
     again = build_leaflets(project_copy, ["immunotherapy"], ["en"], tmp_path, large_print=True)

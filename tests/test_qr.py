@@ -13,9 +13,11 @@ import segno
 from pypdf import PdfReader
 
 from conftest import squash
-from leafletgen.batch.build import build_leaflets, load_specs
+from leafletgen.batch.build import build_leaflets
 from leafletgen.errors import DefinitionError
-from leafletgen.render.pdf import RenderOptions, render_html
+from leafletgen.project import load_inputs
+from leafletgen.render.context import RenderOptions
+from leafletgen.render.html import render_html
 from leafletgen.render.qr import leaflet_link, leaflet_url
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.selection import select_sections
@@ -62,7 +64,7 @@ def test_portal_url_must_be_a_plain_https_address(project_copy, value):
 
 
 def test_leaflet_prints_the_code_with_its_address_and_issue_date(project, corpus):
-    spec = load_specs(project)["immunotherapy"]
+    spec = load_inputs(project).specs["immunotherapy"]
     leaflet = select_sections(spec, corpus)
     clinic = dataclasses.replace(load_clinic(project.clinic_file), portal_url=PORTAL)
     options = RenderOptions(issued=dt.date(2026, 12, 1), review_by=dt.date(2027, 12, 1))

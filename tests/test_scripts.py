@@ -258,6 +258,7 @@ def pseudo_bidi(text: str) -> str:
     return re.sub(r"%\([a-z_]+\)s|\{[a-z_]+\}|[^\s]+", word, text)
 
 
+@pytest.mark.slow
 def test_pseudo_bidi_locale_keeps_left_to_right_runs_whole(project_copy, tmp_path):
     for domain in ("messages", "content"):
         path = po_path(project_copy.locales, "ar", domain)
@@ -366,7 +367,7 @@ def test_font_names_are_checked_against_the_pinned_families():
 
 def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
     from leafletgen.read.sources import read_corpus
-    from leafletgen.render.pdf import RenderOptions, render_html
+    from leafletgen.render.html import RenderOptions, render_html
     from leafletgen.select.clinic import load_clinic
     from leafletgen.select.definitions import load_definitions
     from leafletgen.select.selection import select_sections
@@ -386,3 +387,20 @@ def test_arabic_draft_marks_english_fallbacks_left_to_right(project_copy):
     )
     assert '<html lang="ar" dir="rtl">' in html
     assert f'<p dir="ltr" class="untranslated" lang="en">{english}</p>' in html
+
+
+def test_weasyprint_adaptations_refuse_another_major_version(monkeypatch):
+    """The WeasyPrint adaptations are written for one major version; another
+    one is refused by name, not patched blindly."""
+    import weasyprint
+
+    from leafletgen.errors import RenderError
+    from leafletgen.render import weasy
+
+    weasy.check_version.cache_clear()
+    monkeypatch.setattr(weasyprint, "__version__", f"{weasy.WEASYPRINT_MAJOR + 1}.0")
+    try:
+        with pytest.raises(RenderError, match=r"written for WeasyPrint \d+, not \d+\.0"):
+            weasy.check_version()
+    finally:
+        weasy.check_version.cache_clear()

@@ -1,9 +1,11 @@
 """leafletgen: print-ready, multilingual patient leaflets from trusted sources.
 
-The pipeline, one module a stage: :mod:`~leafletgen.read.sources` reads documents,
-:mod:`~leafletgen.select.selection` selects sections, :mod:`~leafletgen.translate.catalogs`
-translates, :mod:`~leafletgen.render.pdf` makes the PDF and
-:mod:`~leafletgen.publish.unit` writes it. :func:`build_leaflets` runs them all.
+The pipeline, one package a stage: :mod:`~leafletgen.read` reads documents,
+:mod:`~leafletgen.select` selects a leaflet's sections, :mod:`~leafletgen.translate`
+translates, :mod:`~leafletgen.clearance` decides whether it may go to patients,
+:mod:`~leafletgen.render` makes the HTML and the PDF, :mod:`~leafletgen.publish`
+writes them, and :mod:`~leafletgen.batch` runs them all for many leaflets.
+:mod:`~leafletgen.report` holds what a run found; :mod:`~leafletgen.cli` prints it.
 """
 
 from importlib.metadata import PackageNotFoundError, version

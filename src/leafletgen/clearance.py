@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leafletgen.label_versions import label_reasons
 from leafletgen.model import Document, Leaflet
@@ -50,6 +50,9 @@ from leafletgen.translate.reviews import (
     load_record,
 )
 from leafletgen.translate.translator import Need, Translator, leaflet_needs
+
+if TYPE_CHECKING:  # the manifest is published after the status is assessed
+    from leafletgen.publish.manifest import ManifestEntry
 
 CLEARED = "cleared"
 NOT_CLEARED = "not-cleared"
@@ -430,14 +433,13 @@ class Summary:
     by_reason: dict[str, list[str]] = field(default_factory=dict)
 
 
-def summarise(entries: list[dict]) -> Summary:
+def summarise(entries: list[ManifestEntry]) -> Summary:
     """Group manifest entries that are not cleared by the messages of their reasons."""
     by_reason: dict[str, list[str]] = {}
     for entry in entries:
-        distribution = entry.get("distribution") or {}
-        if distribution.get("status") == CLEARED:
+        if entry.status == CLEARED:
             continue
-        reasons = distribution.get("reasons") or [
+        reasons = entry.reasons or [
             {"code": "unknown", "message": "no distribution status recorded"}
         ]
         for reason in reasons:
@@ -446,7 +448,7 @@ def summarise(entries: list[dict]) -> Summary:
                 message = "translation not reviewed"
             elif reason.get("code") == "translation-qa":
                 message = "translation QA findings (see `leafletgen i18n status`)"
-            by_reason.setdefault(message, []).append(str(entry.get("path")))
+            by_reason.setdefault(message, []).append(str(entry.path))
     return Summary(len(entries), by_reason)
 
 

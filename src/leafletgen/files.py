@@ -1,16 +1,23 @@
-"""Reading the project's files and placing output: the one containment rule.
+"""Reading the project's files and placing output: the one containment rule,
+and the one way a file is written.
 
 Every path built from data or from the command line (a manifest entry, a
 language code, the logo, a template, a catalog, the output folder) is
 resolved and must stay inside the folder it belongs to, links included; only
 regular files are read (a FIFO or a device would be read forever), and never
-more than a stated number of bytes.
+more than a stated number of bytes. Every file leafletgen writes (a PDF, a
+catalog, a review record) is written to a temporary name beside it and
+renamed into place (:func:`write_atomic`), so no reader sees half of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import socket
 import stat
+import tempfile
 from pathlib import Path
 
 from leafletgen.errors import LeafletError
@@ -90,3 +97,59 @@ def read_regular(
         raise error(f"cannot read {what}: {problem.strerror}", path) from None
     finally:
         os.close(fd)
+
+
+# --- writing: temporary files, renamed into place ------------------------------------
+
+# ".<file>.<host>-<pid>.<random>.part" (new data) or ".old" (the file it
+# replaces, moved aside): the writer's host and process are in the name, so
+# that a later build can tell a killed build's leftovers from a running one's.
+LEFTOVER = re.compile(
+    r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9-]+)-(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.(?P<kind>part|old)$"
+)
+
+
+def host_name() -> str:
+    """This machine's name as temporary file names carry it."""
+    return re.sub("[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}.{host_name()}-{os.getpid()}."
+
+
+def write_temporary(path: Path, data: bytes) -> str:
+    """``data`` in a synced temporary file beside ``path``; its name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(
+        prefix=_temporary_prefix(path), suffix=".part", dir=path.parent
+    )
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def aside_name(path: Path) -> str:
+    """A fresh name beside ``path`` to move the file there aside to (``.old``)."""
+    fd, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".old", dir=path.parent)
+    os.close(fd)
+    return temporary
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part."""
+    temporary = write_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

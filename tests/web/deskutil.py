@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import uvicorn
 
-from leafletgen.batch.build import Project, build_leaflets
+from leafletgen.batch.build import build_leaflets
+from leafletgen.project import Project
 from leafletgen.web.app import create_app
 
 with warnings.catch_warnings():
@@ -50,3 +52,45 @@ def serving(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+class Output:
+    """A child process's output, read line by line in a thread as it comes
+    (so a test can wait for one line without a deadline on a blocking read)."""
+
+    def __init__(self, stream: Iterable[str]) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._done = False
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Iterable[str]) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._done = True
+            self._changed.notify_all()
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match[str] | None:
+        """The first line matching ``pattern``; None if the output ended or
+        ``timeout`` seconds passed without one."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._changed:
+            while True:
+                for line in self.lines[seen:]:
+                    if found := re.search(pattern, line):
+                        return found
+                seen = len(self.lines)
+                left = deadline - time.monotonic()
+                if self._done or left <= 0:
+                    return None
+                self._changed.wait(left)
+
+    def text(self, timeout: float = 60) -> str:
+        """Everything the child wrote, once its output has ended."""
+        self._thread.join(timeout)
+        return "".join(self.lines)

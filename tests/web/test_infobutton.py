@@ -48,9 +48,9 @@ def rx_client(rx_project, tmp_path_factory) -> Iterator[TestClient]:
 
 
 def _brand(project: Project) -> str:
-    from leafletgen.batch.build import load_specs
+    from leafletgen.project import load_inputs
 
-    (brand,) = load_specs(project, include_drugs=True)["rituximab"].brands
+    (brand,) = load_inputs(project, include_drugs=True).specs["rituximab"].brands
     return brand
 
 

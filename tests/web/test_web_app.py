@@ -8,7 +8,6 @@ import io
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deskutil import build, make_client
+from deskutil import Output, build, make_client
 from pypdf import PdfReader
 
 from leafletgen.cli import make_parser
@@ -271,6 +270,7 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
     assert client.get("/fhir/DocumentReference", params={"_id": rid}).json()["total"] == 0
 
 
+@pytest.mark.slow
 def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
     build(project, out_copy, ids=["rituximab"], langs=["en", "es"], html_twin=True)
     client = make_client(project, out_copy)
@@ -426,23 +426,20 @@ def test_serve_binds_loopback_by_default(monkeypatch, project):
     assert any(m.cls.__name__ == "TrustedHostMiddleware" for m in seen["app"].user_middleware)
 
 
+@pytest.mark.slow
 def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", str(port)]
+    # Port 0: the system gives the desk a free port and the desk announces it,
+    # so no port is chosen here and raced for.
+    command = [sys.executable, "-m", "leafletgen.cli", "serve", "--port", "0"]
     command += ["--out", str(built_out), "--project", str(project.root)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = Output(server.stdout)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.2)
+        announced = output.wait_for(r"running on (http://\S+):(\d+)")
+        assert announced, "the server did not start: " + "".join(output.lines)
+        assert announced[1] == "http://127.0.0.1", announced[0]
+        port = int(announced[2])
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status_code == 200 and "Find a leaflet" in page.text
         metadata = httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=5)
         assert metadata.json()["resourceType"] == "CapabilityStatement"
@@ -453,8 +450,8 @@ def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
         assert foreign.status_code == 400
     finally:
         server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=60)[0]
-    assert f"http://127.0.0.1:{port}" in output
+        server.wait(timeout=60)
+    assert f"http://127.0.0.1:{port}" in output.text()
 
 
 # --- interface languages ------------------------------------------------------------
@@ -555,6 +552,7 @@ def test_json_api_builds_large_print(project_copy):
     assert entry(out, "immunotherapy", "en", "large-print")["path"] == "en/immunotherapy.large.pdf"
 
 
+@pytest.mark.slow
 def test_a_bilingual_edition_on_request(project_copy):
     out = project_copy.root / "out"
     client = make_client(project_copy, out)

@@ -22,6 +22,8 @@ from pypdf import PdfReader
 
 from leafletgen.web.app import create_app
 
+pytestmark = pytest.mark.slow  # drives Chromium
+
 CHROMIUM = os.environ.get("LEAFLETGEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

@@ -16,7 +16,14 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhirpy import SyncFHIRClient
 
-from leafletgen.publish.fhir import resource_id
+from leafletgen.publish import fhir
+from leafletgen.publish.manifest import entry_from_json
+
+
+def resource_id(record: dict) -> str:
+    """The DocumentReference id of a manifest record as ``manifest.json`` lists it."""
+    return fhir.resource_id(entry_from_json(record))
+
 
 FHIR = "application/fhir+json"
 

@@ -24,15 +24,20 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
-from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin
+from distributed import Client, KilledWorker, LocalCluster, Worker, WorkerPlugin
 
 from leafletgen import __version__
-from leafletgen.batch.executors import ExecutorError
-
-if TYPE_CHECKING:
-    from leafletgen.batch.build import Workspace
+from leafletgen.batch.worker import (
+    ExecutorError,
+    Workspace,
+    install_workspace,
+    load_workspace,
+    remove_workspace,
+)
+from leafletgen.project import Project
+from leafletgen.render.html import STYLESHEET
+from leafletgen.render.pdf import warm_renderer
 
 FOLDERS = ("sources", "leaflets", "templates", "locales")
 CONNECT_TIMEOUT = "5s"
@@ -88,14 +93,12 @@ class WorkspacePlugin(WorkerPlugin):
         self.snapshot, self.key, self.options, self.version = snapshot, key, options, version
         self.folder: Path | None = None
 
-    async def setup(self, worker) -> None:
+    async def setup(self, worker: Worker) -> None:
+        """Install the workspace on a worker as it starts (or joins)."""
         # Parsing and WeasyPrint's start-up take a while: off the worker's event loop.
         await asyncio.get_running_loop().run_in_executor(None, self._install)
 
     def _install(self) -> None:
-        from leafletgen.batch.build import Project, install_workspace, load_workspace
-        from leafletgen.render.pdf import STYLESHEET, warm_renderer
-
         if self.version != __version__:
             raise ExecutorError(
                 f"this worker runs leafletgen {__version__}, the batch needs {self.version}: "
@@ -109,9 +112,8 @@ class WorkspacePlugin(WorkerPlugin):
         install_workspace(load_workspace(project, key=self.key, **self.options))
         warm_renderer(project.templates / STYLESHEET)
 
-    def teardown(self, worker) -> None:
-        from leafletgen.batch.build import remove_workspace
-
+    def teardown(self, worker: Worker) -> None:
+        """Forget the workspace and delete its files."""
         remove_workspace(self.key)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)

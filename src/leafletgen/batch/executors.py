@@ -4,7 +4,7 @@ Every backend is a ``concurrent.futures`` executor and :func:`run_jobs` is
 the one loop that feeds it: this process (:class:`InProcess`), a local
 process pool (:class:`LocalPool`), or a Dask cluster (:class:`DaskCluster`,
 whose ``Client.get_executor()`` is such an executor). A worker receives a
-:class:`~leafletgen.batch.build.Job` naming a workspace it already holds and
+:class:`~leafletgen.batch.worker.Job` naming a workspace it already holds and
 returns the PDF bytes and manifest entry; only the calling process writes
 files. A job whose worker died is given to a new worker (up to
 :data:`ATTEMPTS` times), so one crash does not lose the batch.
@@ -13,6 +13,7 @@ files. A job whose worker died is given to a new worker (up to
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -22,20 +23,26 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Any
 
+from leafletgen.batch.worker import (
+    ExecutorError,
+    Job,
+    Rendered,
+    Workspace,
+    install_workspace,
+    remove_workspace,
+    run_job,
+    unexpected,
+)
 from leafletgen.errors import LeafletError
-
-if TYPE_CHECKING:
-    from leafletgen.batch.build import Job, Rendered, Workspace
+from leafletgen.render.html import STYLESHEET
+from leafletgen.render.pdf import warm_renderer
 
 ATTEMPTS = 3  # a job whose worker dies this many times fails
 RECYCLE_AFTER = 100  # jobs per local worker process before it is replaced (memory stays flat)
 DASK_SCHEME = "dask://"
-
-
-class ExecutorError(LeafletError):
-    """The executor asked for cannot be used."""
+LOGGER = logging.getLogger("leafletgen")
 
 
 class Backend:
@@ -53,6 +60,7 @@ class Backend:
     lost: tuple[type[BaseException], ...] = ()
 
     def executor(self, workspace: Workspace) -> contextlib.AbstractContextManager[Executor]:
+        """An executor whose workers hold ``workspace``, for the duration."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -62,7 +70,8 @@ class Backend:
 class _InlineExecutor(Executor):
     """Runs each job in this process as it is submitted."""
 
-    def submit(self, fn, /, *args, **kwargs):
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn`` now; its result (or exception) in a finished future."""
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
@@ -77,8 +86,6 @@ class InProcess(Backend):
 
     @contextlib.contextmanager
     def executor(self, workspace: Workspace) -> Iterator[Executor]:
-        from leafletgen.batch.build import install_workspace, remove_workspace
-
         install_workspace(workspace)
         try:
             yield _InlineExecutor()
@@ -89,9 +96,6 @@ class InProcess(Backend):
 def _init_local_worker(parent: int, workspace: Workspace) -> None:
     """Set up a pool worker: watch the parent, install the workspace, and
     parse the stylesheet and its fonts before the first job."""
-    from leafletgen.batch.build import install_workspace
-    from leafletgen.render.pdf import STYLESHEET, warm_renderer
-
     # Ctrl-C reaches the whole process group; the batch's own process decides
     # what stops (and ends its workers), so a worker never dies mid-job of it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -119,7 +123,7 @@ def _die_with_parent(parent: int) -> None:
 
 # Imported by the fork server before it forks any worker: every worker starts
 # with WeasyPrint loaded instead of importing it (about 0.7 s) itself.
-_PRELOAD = ["leafletgen.batch.build", "leafletgen.render.pdf", "weasyprint"]
+_PRELOAD = ["leafletgen.batch.worker", "leafletgen.render.pdf", "weasyprint"]
 
 
 class LocalPool(Backend):
@@ -184,6 +188,7 @@ class DaskCluster(Backend):
     """
 
     def __init__(self, address: str | None = None, *, workers: int = 2):
+        # Dask (about a second to import) only when a cluster is asked for.
         from leafletgen.batch import cluster
 
         self.workers = max(1, workers)
@@ -194,7 +199,7 @@ class DaskCluster(Backend):
 
     @contextlib.contextmanager
     def executor(self, workspace: Workspace) -> Iterator[Executor]:
-        from leafletgen.batch import cluster
+        from leafletgen.batch import cluster  # (imported already by __init__)
 
         with cluster.workspace_on_workers(self.client, workspace):
             yield self.client.get_executor(pure=False)
@@ -269,8 +274,6 @@ def _feed(
     publish: Callable[[Rendered], None],
     interrupted: threading.Event,
 ) -> None:
-    from leafletgen.batch.build import Rendered, run_job
-
     queue = deque(jobs)
     attempts: Counter[Job] = Counter()
     while queue:
@@ -295,18 +298,33 @@ def _feed(
                     raise KeyboardInterrupt
                 for future in done:
                     job = running.pop(future)
-                    try:
-                        rendered = future.result()
-                    except backend.lost as error:
-                        broken = broken or isinstance(error, BrokenProcessPool)
-                        attempts[job] += 1
-                        if attempts[job] < ATTEMPTS:
-                            queue.append(job)
-                            continue
-                        rendered = Rendered(
-                            job,
-                            error=LeafletError(
-                                f"its worker process died {ATTEMPTS} times while rendering it"
-                            ),
-                        )
+                    rendered = _outcome(future, job, backend, attempts)
+                    broken = broken or _pool_broken(future)
+                    if rendered is None:  # its worker died: run it again
+                        queue.append(job)
+                        continue
                     publish(rendered)
+
+
+def _pool_broken(future: Future) -> bool:
+    """Whether a job's pool broke under it (no more jobs can go to that pool)."""
+    return not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
+
+
+def _outcome(future: Future, job: Job, backend: Backend, attempts: Counter[Job]) -> Rendered | None:
+    """What a finished job gave: its result; None when its worker died and it
+    should run again; a failure after :data:`ATTEMPTS` deaths, or for an
+    unexpected exception around the job (logged with its traceback)."""
+    try:
+        return future.result()
+    except backend.lost:
+        attempts[job] += 1
+        if attempts[job] < ATTEMPTS:
+            return None
+        return Rendered(
+            job,
+            error=LeafletError(f"its worker process died {ATTEMPTS} times while rendering it"),
+        )
+    except Exception as error:  # a bug outside the job's own code: this leaflet fails
+        LOGGER.error("%s [%s]: unexpected error", job.id, job.lang, exc_info=error)
+        return Rendered(job, error=unexpected(error))

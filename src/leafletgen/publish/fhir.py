@@ -10,8 +10,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from leafletgen.errors import LeafletError, PublishError
-from leafletgen.publish.unit import ManifestEntry, output_file, write_atomic
+from leafletgen.errors import PublishError
+from leafletgen.project import OutputLayout
+from leafletgen.publish.manifest import ManifestEntry, output_file
+from leafletgen.publish.provenance import provenance
 
 # LOINC 34895-3 "Education note"; SNOMED CT 311401005 "Patient education".
 DOCUMENT_TYPE = {
@@ -32,23 +34,21 @@ BUNDLE_TYPES = ("collection", "transaction")
 _NAMESPACE = uuid.UUID("5f0c8d3e-6f1a-4c38-9a55-2f1e8c1d7a10")
 
 
-def resource_id(entry: ManifestEntry | dict) -> str:
+def resource_id(entry: ManifestEntry) -> str:
     """A stable id for a leaflet's DocumentReference (same PDF bytes, same id)."""
-    get = entry.get if isinstance(entry, dict) else lambda key: getattr(entry, key)
-    return str(uuid.uuid5(_NAMESPACE, f"{get('path')}:{get('sha256')}"))
+    return str(uuid.uuid5(_NAMESPACE, f"{entry.path}:{entry.sha256}"))
 
 
-def doc_status(entry: dict) -> str:
+def doc_status(entry: ManifestEntry) -> str:
     """``final`` only for a leaflet cleared for distribution (see
     :mod:`leafletgen.clearance`); anything else, or no status, is
     ``preliminary``."""
-    distribution = entry.get("distribution") or {}
-    cleared = distribution.get("status") == "cleared" and not entry.get("draft")
+    cleared = entry.status == "cleared" and not entry.draft
     return "final" if cleared else "preliminary"
 
 
 def document_reference(
-    entry: ManifestEntry | dict,
+    entry: ManifestEntry,
     out: Path,
     *,
     inline: bool = False,
@@ -64,38 +64,37 @@ def document_reference(
     for a translation or a large-print variant (``relatesTo`` code
     ``transforms``).
     """
-    data = entry if isinstance(entry, dict) else _as_dict(entry)
     if content is None:
-        path = output_file(out, data["path"])
+        path = output_file(out, entry.path)
         try:
             content = path.read_bytes()
         except OSError as error:
             raise PublishError(f"cannot read PDF: {error.strerror}", path) from None
     attachment: dict[str, Any] = {
         "contentType": "application/pdf",
-        "language": data["lang"].replace("_", "-"),  # BCP 47: zh_Hans -> zh-Hans
-        "title": data["title"],
+        "language": entry.lang.replace("_", "-"),  # BCP 47: zh_Hans -> zh-Hans
+        "title": entry.title,
         "size": len(content),
         "hash": base64.b64encode(hashlib.sha1(content).digest()).decode("ascii"),
     }
-    if data.get("created"):
-        attachment["creation"] = data["created"]
+    if entry.created:
+        attachment["creation"] = entry.created
     if inline:
         attachment["data"] = base64.b64encode(content).decode("ascii")
     else:
-        attachment["url"] = data["path"]
+        attachment["url"] = entry.path
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
-        "id": resource_id(data),
+        "id": resource_id(entry),
         "status": "current",
-        "docStatus": doc_status(data),
+        "docStatus": doc_status(entry),
         "type": DOCUMENT_TYPE,
         "category": [CATEGORY],
-        "description": data["title"],
+        "description": entry.title,
         "content": [{"attachment": attachment}],
     }
-    if data.get("created"):
-        resource["date"] = data["created"]
+    if entry.created:
+        resource["date"] = entry.created
     if original:
         resource["relatesTo"] = [
             {"code": "transforms", "target": {"reference": f"DocumentReference/{original}"}}
@@ -103,108 +102,56 @@ def document_reference(
     return resource
 
 
-def is_original(entry: dict) -> bool:
+def is_original(entry: ManifestEntry) -> bool:
     """Whether an entry is an English, standard-print, final original."""
-    return (
-        entry["lang"] == "en"
-        and entry.get("variant", "standard") == "standard"
-        and not entry.get("draft")
-    )
+    return entry.lang == "en" and entry.variant == "standard" and not entry.draft
 
 
-def original_of(entry: dict, entries: list[dict] | dict[str, dict]) -> dict | None:
+def original_of(
+    entry: ManifestEntry, entries: list[ManifestEntry] | dict[str, ManifestEntry]
+) -> ManifestEntry | None:
     """The English, standard-print, final entry a translation or variant was made
     from. ``entries``: the manifest's entries, or :func:`originals` of them."""
-    if entry["lang"] == "en" and entry.get("variant", "standard") == "standard":
+    if entry.lang == "en" and entry.variant == "standard":
         return None
     if isinstance(entries, dict):
-        return entries.get(entry["id"])
-    return next((o for o in entries if o["id"] == entry["id"] and is_original(o)), None)
+        return entries.get(entry.id)
+    return next((o for o in entries if o.id == entry.id and is_original(o)), None)
 
 
-def originals(entries: list[dict]) -> dict[str, dict]:
+def originals(entries: list[ManifestEntry]) -> dict[str, ManifestEntry]:
     """The English originals among ``entries``, by leaflet id (one lookup each,
     however large the manifest)."""
-    found: dict[str, dict] = {}
+    found: dict[str, ManifestEntry] = {}
     for entry in entries:
         if is_original(entry):
-            found.setdefault(entry["id"], entry)
+            found.setdefault(entry.id, entry)
     return found
 
 
 def resources_of(
-    entry: dict,
+    entry: ManifestEntry,
     out: Path,
     *,
-    original: dict | None,
+    original: ManifestEntry | None,
     inline: bool = False,
     recorded: str,
     content: bytes | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """An entry's DocumentReference and Provenance, related to its English
     ``original`` if it has one."""
-    from leafletgen.publish.provenance import provenance
-
     original_id = resource_id(original) if original else None
     reference = document_reference(entry, out, inline=inline, original=original_id, content=content)
-    record = provenance(entry, reference["id"], original_id, entry.get("created") or recorded)
+    record = provenance(entry, reference["id"], original_id, entry.created or recorded)
     return reference, record
 
 
 def resource_files(pdf_path: str, reference: dict, record: dict) -> dict[str, bytes]:
-    """The files of a PDF's resources: ``<id>.fhir.json`` and ``<id>.provenance.json``."""
-    stem = str(pdf_path).removesuffix(".pdf")
+    """The files of a PDF's resources: its DocumentReference and its Provenance."""
     return {
-        f"{stem}.fhir.json": json_bytes(reference),
-        f"{stem}.provenance.json": json_bytes(record),
+        OutputLayout.fhir_path(pdf_path): json_bytes(reference),
+        OutputLayout.provenance_path(pdf_path): json_bytes(record),
     }
-
-
-def publish_resources(
-    entries: list[dict],
-    out: Path,
-    *,
-    inline: bool = False,
-    recorded: str,
-    only: set[str] | None = None,
-    failed: list[tuple[dict, LeafletError]] | None = None,
-) -> list[dict[str, Any]]:
-    """Write every entry's DocumentReference (``<id>.fhir.json``) and Provenance
-    (``<id>.provenance.json``) beside its PDF, related to the English original
-    where there is one; returns them all, for a Bundle. With ``only`` (leaflet
-    ids), just the resources of those leaflets are made. A file whose content
-    is already right is not written again. With ``failed``, an entry whose
-    resources cannot be written is recorded there and left out, and the
-    others are still written."""
-    index = originals(entries)
-    resources = []
-    for entry in entries:
-        if only is not None and entry["id"] not in only:
-            continue
-        try:
-            reference, record = resources_of(
-                entry, out, original=original_of(entry, index), inline=inline, recorded=recorded
-            )
-            for name, data in resource_files(entry["path"], reference, record).items():
-                path = output_file(out, name)
-                try:
-                    if path.read_bytes() == data:
-                        continue
-                except OSError:
-                    pass
-                try:
-                    write_atomic(path, data)
-                except OSError as error:
-                    raise PublishError(
-                        f"cannot write FHIR resource: {error.strerror}", path
-                    ) from None
-        except LeafletError as error:
-            if failed is None:
-                raise
-            failed.append((entry, error))
-            continue
-        resources += [reference, record]
-    return resources
 
 
 def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[str, Any]:
@@ -226,17 +173,3 @@ def bundle(resources: list[dict[str, Any]], kind: str = "collection") -> dict[st
 def json_bytes(data: dict[str, Any]) -> bytes:
     """A resource as the UTF-8 JSON written to disk."""
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def write_json(data: dict[str, Any], path: Path) -> None:
-    """Write a resource as JSON, atomically."""
-    try:
-        write_atomic(path, json_bytes(data))
-    except OSError as error:
-        raise PublishError(f"cannot write FHIR resource: {error.strerror}", path) from None
-
-
-def _as_dict(entry: ManifestEntry) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(entry)

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from leafletgen import __version__
+from leafletgen.publish.manifest import ManifestEntry, SourceCredit
 
 _NAMESPACE = uuid.UUID("0d7c2f4e-5b1a-4f0e-9a7e-3c6f1b2d8e41")
 PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
@@ -37,38 +38,38 @@ def _agent(code: str, display: str, role: str | None = None) -> dict[str, Any]:
     return agent
 
 
-def _source_entity(source: dict[str, Any]) -> dict[str, Any]:
+def _source_entity(source: SourceCredit) -> dict[str, Any]:
     dates = []
-    if source.get("last_reviewed"):
-        dates.append(f"last reviewed {source['last_reviewed']}")
-    if source.get("next_review"):
-        dates.append(f"next review {source['next_review']}")
-    label = f"{source.get('publisher') or source['id']}, “{source.get('title') or source['id']}”"
+    if source.last_reviewed:
+        dates.append(f"last reviewed {source.last_reviewed}")
+    if source.next_review:
+        dates.append(f"next review {source.next_review}")
+    label = f"{source.publisher or source.id}, “{source.title or source.id}”"
     what: dict[str, Any] = {"display": label + (f" ({'; '.join(dates)})" if dates else "")}
-    if source.get("url"):
-        what["identifier"] = {"system": "urn:ietf:rfc:3986", "value": source["url"]}
+    if source.url:
+        what["identifier"] = {"system": "urn:ietf:rfc:3986", "value": source.url}
     return {"role": "source", "what": what}
 
 
 def provenance(
-    entry: dict[str, Any], reference_id: str, original_id: str | None, recorded: str
+    entry: ManifestEntry, reference_id: str, original_id: str | None, recorded: str
 ) -> dict[str, Any]:
     """The Provenance of the DocumentReference ``reference_id`` describing ``entry``
     (a manifest entry). ``original_id``: the English original's DocumentReference,
     for a translation or a large-print variant. ``recorded``: an ISO instant."""
     agents = [_agent("assembler", f"leafletgen {__version__}", "build")]
-    for translator in entry.get("translators") or ():
-        role = METHOD_ROLES.get(translator.get("method"), "translator")
-        agents.append(_agent("author", translator["by"], role))
-    for reviewer in entry.get("reviewers") or ():
+    for translator in entry.translators:
+        role = METHOD_ROLES.get(translator.method, "translator")
+        agents.append(_agent("author", translator.by, role))
+    for reviewer in entry.reviewers:
         agents.append(
             _agent(
                 "verifier",
-                reviewer["name"],
-                f"translation reviewer: {reviewer['qualification']}; reviewed {reviewer['date']}",
+                reviewer.name,
+                f"translation reviewer: {reviewer.qualification}; reviewed {reviewer.date}",
             )
         )
-    entities = [_source_entity(source) for source in entry.get("sources") or ()]
+    entities = [_source_entity(source) for source in entry.sources]
     if original_id:
         entities.append(
             {"role": "derivation", "what": {"reference": f"DocumentReference/{original_id}"}}
@@ -81,11 +82,11 @@ def provenance(
         "activity": {
             "coding": [{"system": DATA_OPERATION, "code": "CREATE", "display": "create"}],
             "text": "leaflet built from its sources"
-            + (" and translated" if entry.get("lang") != "en" else ""),
+            + (" and translated" if entry.lang != "en" else ""),
         },
         "agent": agents,
         "entity": entities,
     }
-    if entry.get("created"):
-        resource["occurredDateTime"] = entry["created"]
+    if entry.created:
+        resource["occurredDateTime"] = entry.created
     return resource

@@ -28,10 +28,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
 
-from leafletgen.errors import RenderError
+from leafletgen.errors import RenderError, raise_all
 
 CJK_FOLDER = Path("/usr/share/fonts/opentype/noto")
 
@@ -47,6 +48,7 @@ class Face:
     index: int = 0  # the face in a font collection (.ttc), for reading its character map
 
     def path(self, templates: Path) -> Path:
+        """The font file, absolute."""
         return (templates / self.file).resolve()
 
 
@@ -110,6 +112,7 @@ def bcp47(lang: str) -> str:
 
 
 def families_for(lang: str) -> tuple[str, ...]:
+    """The font families a language prints with, in the order they are tried."""
     return FAMILIES.get(primary(lang), DEFAULT_FAMILIES)
 
 
@@ -207,40 +210,50 @@ VOID_ELEMENTS = frozenset(
 )
 
 
-class _TextWalker(HTMLParser):
-    """Collects (language, text) for every printed text of an HTML document,
-    the strings of its stylesheets (generated content such as page labels),
-    and the languages that print list bullets."""
+@dataclass(frozen=True)
+class PrintedText:
+    """Every printed text of an HTML document with its language, the strings of
+    its stylesheets (generated content such as page labels), and the
+    languages that print list bullets."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str]] = []  # (tag, lang)
-        self.texts: list[tuple[str, str]] = []
-        self.bulleted: set[str] = set()
+    texts: tuple[tuple[str, str], ...]  # (lang, text), in document order
+    bulleted: frozenset[str]
 
-    @property
-    def lang(self) -> str:
-        return self.stack[-1][1] if self.stack else ""
 
-    def handle_starttag(self, tag, attrs):
-        lang = dict(attrs).get("lang") or self.lang
-        if tag == "li":
-            self.bulleted.add(lang)
-        if tag not in VOID_ELEMENTS:
-            self.stack.append((tag, lang))
+def parse_html(html: str) -> Element:
+    """An HTML document's tree, parsed as WeasyPrint parses it (tinyhtml5)."""
+    import tinyhtml5
 
-    def handle_endtag(self, tag):
-        for depth in range(len(self.stack) - 1, -1, -1):
-            if self.stack[depth][0] == tag:
-                del self.stack[depth:]
-                break
+    return tinyhtml5.parse(html, namespace_html_elements=False)
 
-    def handle_data(self, data):
-        tags = {tag for tag, _ in self.stack}
+
+def printed_text(document: str | Element) -> PrintedText:
+    """The printed text of an HTML document (its source, or its parsed tree)."""
+    root = parse_html(document) if isinstance(document, str) else document
+    texts: list[tuple[str, str]] = []
+    bulleted: set[str] = set()
+
+    def add(text: str | None, lang: str, tags: frozenset[str]) -> None:
+        if not text:
+            return
         if "style" in tags:
-            self.texts += [(self.lang, s) for s in _css_strings(data)]
+            texts.extend((lang, s) for s in _css_strings(text))
         elif "head" not in tags and "script" not in tags:
-            self.texts.append((self.lang, data))
+            texts.append((lang, text))
+
+    def walk(element: Element, lang: str, tags: frozenset[str]) -> None:
+        lang = element.get("lang") or lang
+        if element.tag == "li":
+            bulleted.add(lang)
+        tags = tags | {element.tag}
+        add(element.text, lang, tags)
+        for child in element:
+            if isinstance(child.tag, str):  # not a comment
+                walk(child, lang, tags)
+            add(child.tail, lang, tags)
+
+    walk(root, "", frozenset())
+    return PrintedText(tuple(texts), frozenset(bulleted))
 
 
 def _css_strings(css: str) -> list[str]:
@@ -255,7 +268,7 @@ def _css_strings_of(css: str) -> tuple[str, ...]:
 
     found = []
 
-    def walk(tokens):
+    def walk(tokens: list[Any]) -> None:
         for token in tokens:
             if token.type == "string":
                 found.append(token.value)
@@ -277,16 +290,15 @@ def _shorten_around(text: str, index: int, width: int = 60) -> str:
     return ("…" if start else "") + text[start : start + width] + "…"
 
 
-def check_glyphs(html: str, templates: Path) -> tuple[str, ...]:
-    """Fail if any printed character has no glyph in its language's fonts.
+def check_glyphs(document: str | Element, templates: Path) -> tuple[str, ...]:
+    """Fail if any printed character of an HTML document (its source, or the
+    tree the renderer parsed) has no glyph in its language's fonts.
 
     Returns the languages the document prints in (root language first).
     The error names the character, its code point and the string it is in.
     """
-    walker = _TextWalker()
-    walker.feed(html)
-    walker.close()
-    texts = walker.texts + [(lang, "•") for lang in sorted(walker.bulleted)]
+    printed = printed_text(document)
+    texts = [*printed.texts, *((lang, "•") for lang in sorted(printed.bulleted))]
     langs = tuple(dict.fromkeys(lang for lang, _ in texts if lang))
     problems = []
     seen = set()
@@ -311,8 +323,6 @@ def check_glyphs(html: str, templates: Path) -> tuple[str, ...]:
                 )
             )
     if problems:
-        from leafletgen.errors import raise_all
-
         raise_all(problems)
     return langs
 
@@ -396,11 +406,8 @@ def web_font_css(html: str, templates: Path, extra: Iterable[tuple[str, str]] = 
     of its other languages)."""
     import base64
 
-    walker = _TextWalker()
-    walker.feed(html)
-    walker.close()
     wanted: dict[str, set[int]] = {}
-    for lang, chunk in [*walker.texts, *extra]:
+    for lang, chunk in [*printed_text(html).texts, *extra]:
         for family in families_for(lang or "en"):
             wanted.setdefault(family, {ord("•")}).update(map(ord, chunk))
     faces = [face for face in FACES if face.family in wanted]

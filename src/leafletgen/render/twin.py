@@ -8,27 +8,22 @@ its other languages. What only makes sense on paper (running header and
 footer, page numbers, "Printed by …") is left out.
 
 Which languages a leaflet has is known only once a batch has published them:
-:func:`relink_twins` rewrites the language links of every twin in the output
-folder from the manifest, and the web app rewrites them again with its own
-URLs (:func:`with_language_links`).
+the publisher's ``relink_twins`` rewrites the language links of every twin
+in the output folder from the manifest, and the web app rewrites them again
+with its own URLs (:func:`with_language_links`).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
-from leafletgen.errors import LeafletError
-from leafletgen.files import read_regular
-from leafletgen.publish.unit import output_file, write_atomic
 from leafletgen.render.bidi import text_direction
 from leafletgen.render.fonts import bcp47
 
@@ -75,12 +70,6 @@ def tel_uri(number: str) -> str | None:
     )
 
 
-def page_path(pdf: str) -> str:
-    """Where a PDF's web page stands, relative to the output folder:
-    ``es/rituximab.pdf`` -> ``es/rituximab.html``."""
-    return pdf.removesuffix(".pdf") + ".html"
-
-
 # --- links to the other languages ---------------------------------------------------
 
 MAX_TWIN_BYTES = 64 * 1024 * 1024  # a twin with embedded Chinese fonts is well under 1 MB
@@ -95,6 +84,7 @@ class LanguageLink:
 
     @property
     def name(self) -> str:
+        """The language's own name for itself."""
         return language_name(self.lang)
 
 
@@ -144,40 +134,3 @@ def relative_href(source: str, target: str) -> str:
     """The URL of ``target`` from ``source``, both relative to the output folder."""
     path = posixpath.relpath(target, posixpath.dirname(source) or ".")
     return quote(path)
-
-
-def relink_twins(
-    out: Path, entries: Sequence[dict], ids: Iterable[str]
-) -> list[tuple[dict, LeafletError]]:
-    """Rewrite the language links of every twin of the leaflets ``ids`` so that
-    each links to the same leaflet, variant and draft state in every other
-    language the manifest (``entries``) lists a twin for. Files already right
-    are left alone. Returns each entry whose twin could not be rewritten, with
-    the reason."""
-    wanted = set(ids)
-    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
-    for entry in entries:
-        if entry.get("html") and entry.get("id") in wanted:
-            key = (entry["id"], entry.get("variant", "standard"), bool(entry.get("draft")))
-            groups[key][entry["lang"]] = entry
-    failed = []
-    for twins in groups.values():
-        for lang, entry in twins.items():
-            path = entry["html"]
-            links = [
-                LanguageLink(other, relative_href(path, twins[other]["html"]))
-                for other in link_order(twins)
-                if other != lang
-            ]
-            try:
-                file = output_file(out, path)
-                html = read_regular(file, limit=MAX_TWIN_BYTES, what="web page").decode("utf-8")
-                linked = with_language_links(html, links)
-                if linked != html:
-                    write_atomic(file, linked.encode("utf-8"))
-            except LeafletError as error:
-                failed.append((entry, error))
-            except (OSError, UnicodeDecodeError) as error:
-                message = f"cannot update its links to other languages: {error}"
-                failed.append((entry, LeafletError(message, out / path)))
-    return failed

@@ -30,8 +30,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 
 from leafletgen import __version__
 from leafletgen.errors import TranslationError, brief, raise_all
-from leafletgen.files import MAX_CONFIG_BYTES, contained, read_regular
-from leafletgen.publish.unit import write_atomic
+from leafletgen.files import MAX_CONFIG_BYTES, contained, read_regular, write_atomic
 
 SOURCE_LANGUAGE = "en"
 DOMAINS = ("messages", "content")

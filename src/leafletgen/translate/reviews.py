@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from leafletgen.errors import LeafletError, TranslationError, raise_all
-from leafletgen.publish.unit import write_atomic
+from leafletgen.files import write_atomic
 from leafletgen.translate.catalogs import DOMAINS, po_path, project_relative, read_catalog
 from leafletgen.yamlfile import load_yaml, require_keys
 

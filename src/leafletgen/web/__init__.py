@@ -1,0 +1,1 @@
+"""The leaflet desk and the portal API over the same stages (see :mod:`.app`)."""

@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leafletgen.batch.build import BuildResult, Project, build_leaflets, companion_language
+from leafletgen.batch.build import BuildResult, build_leaflets
 from leafletgen.errors import LeafletError, error_lines
+from leafletgen.project import Project, companion_language
 
 LOGGER = logging.getLogger(__name__)
 KEEP_FINISHED = 200  # finished builds remembered for their status pages
@@ -51,13 +52,16 @@ class BuildJob:
 
     @property
     def key(self) -> tuple[str, str, str]:
+        """The copy it builds: leaflet id, language, variant."""
         return (self.leaflet_id, self.lang, self.variant)
 
     @property
     def finished(self) -> bool:
+        """Whether it is done or failed."""
         return self.state in ("done", "failed")
 
     def elapsed(self) -> float:
+        """Seconds since it started (or was queued), until it finished, to a tenth."""
         start = self.started_at or self.queued_at
         return round((self.finished_at or time.monotonic()) - start, 1)
 
@@ -68,7 +72,7 @@ Builder = Callable[..., list[BuildResult]]
 class BuildDesk:
     """The queue of requested builds and the one thread that runs them."""
 
-    def __init__(self, project: Project, out: Path, builder: Builder = build_leaflets):
+    def __init__(self, project: Project, out: Path, builder: Builder = build_leaflets) -> None:
         self.project = project
         self.out = Path(out)
         self.builder = builder
@@ -96,6 +100,7 @@ class BuildDesk:
         return job
 
     def job(self, job_id: str) -> BuildJob | None:
+        """The build ``job_id``, while the desk remembers it."""
         with self._lock:
             return self._jobs.get(job_id)
 
@@ -139,6 +144,7 @@ class BuildDesk:
             job.state, job.started_at = "running", time.monotonic()
 
         def progress(result: BuildResult, done: int, total: int) -> None:
+            """Record how many of the build's leaflets are done."""
             with self._lock:
                 job.done, job.total = done, total
 

@@ -5,6 +5,9 @@
 ``Binary/<id>``; ``Binary/<id>`` is the PDF itself. Only files the manifest
 lists are served, and only while their bytes match it: no request path is
 ever turned into a file path.
+
+This module is the endpoint's logic (the store, search, the Bundle and the
+CapabilityStatement); its routes are :mod:`leafletgen.web.routes.fhir`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import QueryParams
+from starlette.responses import JSONResponse
 
 from leafletgen import __version__
 from leafletgen.publish import fhir
-from leafletgen.web.files import pdf_response
+from leafletgen.publish.manifest import ManifestEntry
 from leafletgen.web.library import Library, fold
 
 FHIR_JSON = "application/fhir+json"
@@ -39,11 +43,17 @@ SEARCH_PARAMETERS = {
 }
 CONTROL_PARAMETERS = {"_count", "_offset", "_format"}
 
+Criterion = tuple[str, str, str]  # (name, modifier, value) of one search parameter
+Found = tuple[dict[str, Any], ManifestEntry]  # (DocumentReference, its manifest entry)
+
 
 class FhirResponse(JSONResponse):
+    """A FHIR resource as ``application/fhir+json``, indented, non-ASCII kept."""
+
     media_type = FHIR_JSON
 
     def render(self, content: Any) -> bytes:
+        """The resource's JSON bytes."""
         return json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8")
 
 
@@ -56,17 +66,15 @@ def outcome(status: int, code: str, message: str, severity: str = "error") -> Fh
     return FhirResponse(body, status_code=status)
 
 
-def fhir_base(request: Request) -> str:
-    return str(request.url_for("fhir_metadata")).removesuffix("/metadata")
-
-
 class FhirStore:
     """The DocumentReferences of the output folder, each with the manifest entry it describes."""
 
-    def __init__(self, library: Library):
+    def __init__(self, library: Library) -> None:
         self.library = library
 
-    def references(self, base: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    def references(self, base: str) -> list[Found]:
+        """Every DocumentReference whose PDF is intact, its attachment pointing at
+        ``<base>/Binary/<id>``."""
         found = []
         for entry in self.library.entries():
             if not self.library.intact(entry):
@@ -77,7 +85,7 @@ class FhirStore:
             found.append((resource, entry))
         return found
 
-    def _written(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def _written(self, entry: ManifestEntry) -> dict[str, Any]:
         """The resource the build wrote beside the PDF; made afresh if it is missing
         or does not describe this entry."""
         path = self.library.fhir_file_of(entry)
@@ -94,7 +102,8 @@ class FhirStore:
                 pass
         return fhir.document_reference(entry, self.library.out)
 
-    def find(self, resource_id: str, base: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def find(self, resource_id: str, base: str) -> Found | None:
+        """The DocumentReference ``resource_id`` and its manifest entry, if served."""
         return next(((r, e) for r, e in self.references(base) if r["id"] == resource_id), None)
 
 
@@ -113,10 +122,12 @@ def _token_matches(values: list[str], wanted: str) -> bool:
 
 
 def _codings(concept: dict[str, Any]) -> list[str]:
+    """A CodeableConcept's codings as ``system|code`` tokens."""
     return [f"{c.get('system', '')}|{c.get('code', '')}" for c in concept.get("coding", [])]
 
 
 def _matches(resource: dict[str, Any], name: str, modifier: str, wanted: str) -> bool:
+    """Whether ``resource`` meets one search parameter ``name[:modifier]=wanted``."""
     attachment = resource["content"][0]["attachment"]
     if name == "_id":
         return resource["id"] in wanted.split(",")
@@ -144,114 +155,44 @@ def _matches(resource: dict[str, Any], name: str, modifier: str, wanted: str) ->
     return True
 
 
-def make_router(library: Library) -> APIRouter:
-    """The FHIR routes, under ``/fhir``."""
-    store = FhirStore(library)
-    router = APIRouter(prefix="/fhir", tags=["FHIR R4 (read-only)"])
+def search_criteria(params: QueryParams) -> tuple[list[Criterion], list[str]]:
+    """The supported search parameters of a query as ``(name, modifier, value)``,
+    and the names of those ignored (unsupported, control parameters aside)."""
+    criteria: list[Criterion] = []
+    ignored: list[str] = []
+    for key, value in params.multi_items():
+        name, _, modifier = key.partition(":")
+        if name in SEARCH_PARAMETERS and modifier in ("", "contains", "exact", "not"):
+            criteria.append((name, modifier, value))
+        elif key not in CONTROL_PARAMETERS:
+            ignored.append(key)
+    return criteria, ignored
 
-    @router.get(
-        "/metadata",
-        name="fhir_metadata",
-        summary="CapabilityStatement",
-        response_class=FhirResponse,
-    )
-    def metadata(request: Request) -> FhirResponse:
-        """The server's CapabilityStatement: what can be read and searched."""
-        return FhirResponse(capability_statement(fhir_base(request)))
 
-    @router.get(
-        "/DocumentReference", summary="Search DocumentReferences", response_class=FhirResponse
-    )
-    def search_references(request: Request) -> FhirResponse:
-        """Search the leaflets' DocumentReferences, e.g. ``?language=es``.
+def matching(
+    resources: Iterable[dict[str, Any]], criteria: list[Criterion]
+) -> list[dict[str, Any]]:
+    """The resources that meet every criterion (``:not`` inverts one)."""
+    return [
+        resource
+        for resource in resources
+        if all(_matches(resource, n, m, v) != (m == "not") for n, m, v in criteria)
+    ]
 
-        Supported: ``_id``, ``language``, ``status``, ``type``, ``category``,
-        ``contenttype``, ``description`` (``:contains``, ``:exact``), with
-        ``_count`` and ``_offset`` for paging. Parameters the server does not
-        support are ignored and reported in an ``OperationOutcome`` entry.
-        """
-        base = fhir_base(request)
-        criteria, ignored = [], []
-        for key, value in request.query_params.multi_items():
-            name, _, modifier = key.partition(":")
-            if name in SEARCH_PARAMETERS and modifier in ("", "contains", "exact", "not"):
-                criteria.append((name, modifier, value))
-            elif key not in CONTROL_PARAMETERS:
-                ignored.append(key)
-        try:
-            count = min(int(request.query_params.get("_count", MAX_COUNT)), MAX_COUNT)
-            offset = max(int(request.query_params.get("_offset", 0)), 0)
-        except ValueError:
-            return outcome(400, "invalid", "_count and _offset must be whole numbers")
-        if count < 0:
-            return outcome(400, "invalid", "_count must not be negative")
-        matches = [
-            resource
-            for resource, _entry in store.references(base)
-            if all(_matches(resource, n, m, v) != (m == "not") for n, m, v in criteria)
-        ]
-        return FhirResponse(searchset(base, criteria, matches, count, offset, ignored))
 
-    @router.get(
-        "/DocumentReference/{resource_id}",
-        summary="Read a DocumentReference",
-        response_class=FhirResponse,
-    )
-    def read_reference(resource_id: str, request: Request) -> FhirResponse:
-        """One DocumentReference, by id."""
-        found = store.find(resource_id, fhir_base(request))
-        if found is None:
-            return outcome(404, "not-found", f"no DocumentReference with id {resource_id!r}")
-        return FhirResponse(found[0])
-
-    @router.get(
-        "/Binary/{resource_id}",
-        summary="Read a Binary (the PDF)",
-        responses={200: {"content": {"application/pdf": {}, FHIR_JSON: {}}}},
-    )
-    def read_binary(resource_id: str, request: Request) -> Response:
-        """The leaflet's PDF; a FHIR ``Binary`` resource when the client asks for
-        ``application/fhir+json`` (``Accept`` or ``_format=json``)."""
-        found = store.find(resource_id, fhir_base(request))
-        if found is None:
-            return outcome(404, "not-found", f"no Binary with id {resource_id!r}")
-        _resource, entry = found
-        data = library.read(entry)
-        if data is None:
-            return outcome(
-                409,
-                "conflict",
-                f"{entry['path']} no longer matches the manifest; rebuild the leaflet",
-            )
-        wants = request.query_params.get("_format", "") + request.headers.get("accept", "")
-        if "fhir+json" in wants or request.query_params.get("_format") == "json":
-            return FhirResponse(
-                {
-                    "resourceType": "Binary",
-                    "id": resource_id,
-                    "contentType": "application/pdf",
-                    "data": base64.b64encode(data).decode("ascii"),
-                }
-            )
-        name = f"{entry['id']}-{entry['lang']}-{entry['path'].rsplit('/', 1)[-1]}"
-        return pdf_response(request, data, entry["sha256"], name)
-
-    @router.get("/{resource_type}", include_in_schema=False)
-    @router.get("/{resource_type}/{rest:path}", include_in_schema=False)
-    def unsupported(resource_type: str) -> FhirResponse:
-        return outcome(
-            404,
-            "not-supported",
-            f"resource type {resource_type!r} is not served here; "
-            "this server has DocumentReference and Binary (see /fhir/metadata)",
-        )
-
-    return router
+def binary(resource_id: str, data: bytes) -> dict[str, Any]:
+    """A FHIR ``Binary`` resource holding a PDF."""
+    return {
+        "resourceType": "Binary",
+        "id": resource_id,
+        "contentType": "application/pdf",
+        "data": base64.b64encode(data).decode("ascii"),
+    }
 
 
 def searchset(
     base: str,
-    criteria: list[tuple[str, str, str]],
+    criteria: list[Criterion],
     matches: list[dict[str, Any]],
     count: int,
     offset: int,
@@ -261,6 +202,7 @@ def searchset(
     params = [(f"{n}:{m}" if m else n, v) for n, m, v in criteria]
 
     def link(relation: str, start: int) -> dict[str, str]:
+        """A link to the page of matches starting at ``start``."""
         query = urlencode([*params, ("_count", str(count)), ("_offset", str(start))])
         return {"relation": relation, "url": f"{base}/DocumentReference?{query}"}
 

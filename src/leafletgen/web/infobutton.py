@@ -146,8 +146,8 @@ def _feed(
             {
                 "title": copy.title or info.title_in(lang),
                 "links": links,
-                "id": f"urn:sha256:{copy.entry.get('sha256', '')}",
-                "updated": copy.entry.get("created") or copy.issued or "",
+                "id": f"urn:sha256:{copy.entry.sha256 or ''}",
+                "updated": copy.entry.created or copy.issued or "",
                 "summary": info.description_in(lang) or "",
                 "leaflet": info.id,
                 "rxcui": info.rxcui,

@@ -9,6 +9,7 @@ the desk's templates; English always is.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from functools import cache
 from pathlib import Path
@@ -21,8 +22,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import i18n as jinja_i18n
 
-from leafletgen.batch.build import WEB_TEMPLATES, Project
 from leafletgen.errors import LeafletError
+from leafletgen.project import WEB_TEMPLATES, Project
 from leafletgen.translate.catalogs import DOMAINS, catalog_languages, po_path
 from leafletgen.translate.extract import KEYWORDS, TEMPLATE_METHOD
 from leafletgen.translate.translator import load_translator
@@ -44,7 +45,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 class Interface:
     """Renders the desk's pages in one of the languages its catalogs cover."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project) -> None:
         self.templates = project.templates / WEB_TEMPLATES
         if not (self.templates / "base.html").is_file():
             raise LeafletError("the web app's templates are missing", self.templates / "base.html")
@@ -110,6 +111,8 @@ class Interface:
     # rendering ---------------------------------------------------------------------
 
     def environment(self, lang: str) -> Environment:
+        """The template environment of interface language ``lang``, made afresh
+        when its catalogs change."""
         stamp = tuple(_stamp(po_path(self.locales, lang, d)) for d in DOMAINS)
         with self._lock:
             known = self._environments.get(lang)
@@ -164,8 +167,7 @@ def endonym(code: str) -> str:
 
 
 def _date(value: str | None, lang: str) -> str:
-    import datetime as dt
-
+    """An ISO date as the interface language writes it in full; else as it is."""
     if not value:
         return ""
     try:

@@ -18,27 +18,20 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from leafletgen.batch.build import (
-    BILINGUAL,
-    VARIANTS,
-    InputDigests,
-    Project,
-    fhir_path,
-    input_hash,
-    load_specs,
-)
+from leafletgen.batch.plan import BuildOptions, InputDigests, input_hash, is_current
 from leafletgen.errors import LeafletError, error_lines
-from leafletgen.publish.unit import MANIFEST, read_manifest
-from leafletgen.read.sources import read_corpus
-from leafletgen.select.clinic import load_clinic
+from leafletgen.project import BILINGUAL, VARIANTS, Inputs, OutputLayout, Project, load_inputs
+from leafletgen.publish.manifest import ManifestEntry, SourceCredit, read_manifest
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.selection import select_sections
 from leafletgen.translate.catalogs import catalog_languages
-from leafletgen.translate.translator import load_translator
+from leafletgen.translate.translator import Translator, load_translator
 
 SOURCE_LANGUAGE = "en"
+# How the desk builds a copy (web/builds.py): a copy is current when such a
+# build would leave it alone.
+DESK_BUILD = BuildOptions(include_drugs=True)
 
 
 @dataclass(frozen=True)
@@ -54,60 +47,59 @@ class Copy:
     lang: str
     variant: str
     state: str
-    entry: dict[str, Any] | None = None
+    entry: ManifestEntry | None = None
 
     @property
     def built(self) -> bool:
+        """Whether the manifest lists a PDF of it."""
         return self.entry is not None
 
     @property
     def title(self) -> str | None:
-        return _text(self.entry, "title")
+        """The title it was built with."""
+        return (self.entry.title or None) if self.entry else None
 
     @property
     def issued(self) -> str | None:
-        return _text(self.entry, "issued")
+        """Its own "Issued" date (ISO 8601), as printed."""
+        return (self.entry.issued or None) if self.entry else None
 
     @property
     def review_by(self) -> str | None:
-        return _text(self.entry, "review_by")
+        """Its own "Review by" date (ISO 8601), as printed."""
+        return (self.entry.review_by or None) if self.entry else None
 
     @property
     def pages(self) -> int | None:
-        value = (self.entry or {}).get("pages")
-        return value if isinstance(value, int) and value > 0 else None
+        """Its number of pages, if the manifest records a sensible one."""
+        return self.entry.pages if self.entry and self.entry.pages > 0 else None
 
     @property
     def bytes(self) -> int | None:
-        value = (self.entry or {}).get("bytes")
-        return value if isinstance(value, int) and value >= 0 else None
+        """The PDF's size, if the manifest records a sensible one."""
+        return self.entry.bytes if self.entry and self.entry.bytes >= 0 else None
 
     @property
     def distribution(self) -> str:
         """``cleared``, ``not-cleared``, or ``not-assessed`` when the build recorded none."""
-        status = (self.entry or {}).get("distribution")
-        if isinstance(status, dict) and status.get("status") in ("cleared", "not-cleared"):
-            return status["status"]
-        return "not-assessed"
+        status = self.entry.status if self.entry else None
+        return status if status in ("cleared", "not-cleared") else "not-assessed"
 
     @property
     def reasons(self) -> list[dict[str, str]]:
         """Why the copy is not cleared for distribution, as the build recorded it:
         ``code``, ``message`` (for the clinic) and ``subject`` (a publisher)."""
-        status = (self.entry or {}).get("distribution")
-        reasons = status.get("reasons") if isinstance(status, dict) else None
-        if not isinstance(reasons, list):
-            return []
+        reasons = self.entry.reasons if self.entry else []
         return [
             {key: str(r.get(key) or "") for key in ("code", "message", "subject")}
             for r in reasons
-            if isinstance(r, dict) and r.get("code")
+            if r.get("code")
         ]
 
     @property
-    def sources(self) -> list[dict[str, Any]]:
-        sources = (self.entry or {}).get("sources")
-        return [s for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
+    def sources(self) -> list[SourceCredit]:
+        """The sources it credits."""
+        return list(self.entry.sources) if self.entry else []
 
 
 @dataclass(frozen=True)
@@ -129,6 +121,7 @@ class LeafletInfo:
     rxcui: str | None = None  # a drug's RxNorm concept id (drugs.yaml)
 
     def copy(self, lang: str, variant: str = "standard") -> Copy | None:
+        """Its copy in ``lang`` and ``variant``, if it can be had in them."""
         return next((c for c in self.copies if c.lang == lang and c.variant == variant), None)
 
     @property
@@ -142,16 +135,20 @@ class LeafletInfo:
         return list(dict.fromkeys(c.lang for c in self.copies if c.built))
 
     def title_in(self, lang: str) -> str:
+        """Its title in ``lang`` (the English one if untranslated)."""
         return self.titles.get(lang) or self.title
 
     def description_in(self, lang: str) -> str | None:
+        """Its description in ``lang`` (the English one if untranslated)."""
         return self.descriptions.get(lang) or self.description
 
     def class_title_in(self, lang: str) -> str | None:
+        """Its class's title in ``lang`` (the English one if untranslated)."""
         return self.class_titles.get(lang) or self.class_title
 
     @property
     def search_text(self) -> str:
+        """Everything a search matches against, folded."""
         words = [self.id, self.title, self.description or "", self.drug or ""]
         words += [self.class_title or "", *self.titles.values()]
         words += [*self.class_titles.values(), *self.brands, self.rxcui or ""]
@@ -230,11 +227,10 @@ def _fingerprint(project: Project) -> tuple:
 
 def _load_inputs(project: Project) -> _Inputs:
     languages = (SOURCE_LANGUAGE, *(x for x in catalog_languages(project.locales) if x != "en"))
-    failed: dict[str, LeafletError] = {}
     try:
-        clinic = load_clinic(project.clinic_file)
-        specs = load_specs(project, include_drugs=True, failed=failed)
-        documents = read_corpus(project.sources)
+        inputs = load_inputs(project, include_drugs=True)
+        clinic = inputs.clinic
+        inputs.check_sources()  # the desk lists every leaflet: any broken source is the project's
     except LeafletError as error:
         return _Inputs((), languages, {}, tuple(error_lines(error, project.root)))
     translators = {}
@@ -245,49 +241,16 @@ def _load_inputs(project: Project) -> _Inputs:
             continue  # a broken catalog is reported when that language is built
     leaflets, hashes = [], {}
     digests = InputDigests(project.root)  # each input file read once for all hashes
-    for spec in specs.values():
-        problems: tuple[str, ...] = ()
-        if not spec.skip_reason:
-            try:
-                leaflet = select_sections(spec, documents)
-            except LeafletError as error:
-                problems = tuple(error_lines(error, project.root))
-            else:
-                for lang in languages:
-                    for variant in variants_for(lang):
-                        hashes[(spec.id, lang, variant)] = input_hash(
-                            project, spec, leaflet, clinic, lang, False, variant, digests=digests
-                        )
-        class_title = _class_title(spec, specs.values())
-        titles = {
-            lang: spec.title if spec.drug else translator.gettext(spec.title)
-            for lang, translator in translators.items()
-        }
-        leaflets.append(
-            LeafletInfo(
-                id=spec.id,
-                title=spec.title,
-                description=spec.description,
-                drug=spec.drug,
-                class_title=class_title,
-                skip_reason=spec.skip_reason,
-                problems=problems,
-                titles=titles,
-                descriptions={
-                    lang: t.gettext(spec.description)
-                    for lang, t in translators.items()
-                    if spec.description
-                },
-                class_titles={
-                    lang: t.gettext(class_title) for lang, t in translators.items() if class_title
-                },
-            )
-        )
-    for name, error in failed.items():
+    for spec in inputs.specs.values():
+        problems = _hash_copies(inputs, spec, languages, digests, hashes)
+        leaflets.append(_leaflet_info(spec, inputs, translators, problems))
+    for name, error in inputs.failed.items():
         leaflets.append(
             LeafletInfo(id=name, title=name, problems=tuple(error_lines(error, project.root)))
         )
-    return _Inputs(_with_drug_ids(leaflets, specs), languages, hashes, clinic_name=clinic.name)
+    return _Inputs(
+        _with_drug_ids(leaflets, inputs.specs), languages, hashes, clinic_name=clinic.name
+    )
 
 
 def _with_drug_ids(
@@ -302,6 +265,59 @@ def _with_drug_ids(
     )
 
 
+def _hash_copies(
+    inputs: Inputs,
+    spec: LeafletSpec,
+    languages: tuple[str, ...],
+    digests: InputDigests,
+    hashes: dict[tuple[str, str, str], str],
+) -> tuple[str, ...]:
+    """Add the input hash of each copy of ``spec`` to ``hashes``; the problems
+    that keep it from being built, if any."""
+    if spec.skip_reason:
+        return ()
+    project = inputs.project
+    try:
+        leaflet = select_sections(spec, inputs.documents)
+    except LeafletError as error:
+        return tuple(error_lines(error, project.root))
+    for lang in languages:
+        for variant in variants_for(lang):
+            hashes[(spec.id, lang, variant)] = input_hash(
+                project, spec, leaflet, inputs.clinic, lang, False, variant, digests=digests
+            )
+    return ()
+
+
+def _leaflet_info(
+    spec: LeafletSpec,
+    inputs: Inputs,
+    translators: dict[str, Translator],
+    problems: tuple[str, ...],
+) -> LeafletInfo:
+    """A defined leaflet as the desk lists it, its titles in every language."""
+    class_title = _class_title(spec, inputs.specs.values())
+    return LeafletInfo(
+        id=spec.id,
+        title=spec.title,
+        description=spec.description,
+        drug=spec.drug,
+        class_title=class_title,
+        skip_reason=spec.skip_reason,
+        problems=problems,
+        titles={
+            lang: spec.title if spec.drug else translator.gettext(spec.title)
+            for lang, translator in translators.items()
+        },
+        descriptions={
+            lang: t.gettext(spec.description) for lang, t in translators.items() if spec.description
+        },
+        class_titles={
+            lang: t.gettext(class_title) for lang, t in translators.items() if class_title
+        },
+    )
+
+
 class Library:
     """The leaflets of one project and output folder, as the desk shows them."""
 
@@ -311,11 +327,12 @@ class Library:
         self._lock = threading.Lock()
         self._inputs: tuple[tuple, _Inputs] | None = None
         self._digests: dict[tuple[str, int, int], str] = {}
-        self._parsed: tuple[tuple, list[dict[str, Any]]] | None = None
+        self._parsed: tuple[tuple, list[ManifestEntry]] | None = None
 
     # inputs ----------------------------------------------------------------------
 
     def inputs(self) -> _Inputs:
+        """The project's inputs, loaded again only when a file under them changed."""
         fingerprint = _fingerprint(self.project)
         with self._lock:
             if self._inputs is None or self._inputs[0] != fingerprint:
@@ -324,26 +341,29 @@ class Library:
 
     @property
     def languages(self) -> tuple[str, ...]:
+        """English and every language with a catalog."""
         return self.inputs().languages
 
     @property
     def problems(self) -> tuple[str, ...]:
+        """Why the project's inputs cannot be read, if they cannot."""
         return self.inputs().problems
 
     @property
     def clinic_name(self) -> str | None:
+        """The clinic's name, from clinic.yaml."""
         return self.inputs().clinic_name
 
     # the manifest ----------------------------------------------------------------
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self) -> list[ManifestEntry]:
         """The manifest's entries whose file is a PDF inside the output folder."""
         return [e for e in self._manifest() if self.file_of(e) is not None]
 
-    def _manifest(self) -> list[dict[str, Any]]:
+    def _manifest(self) -> list[ManifestEntry]:
         """The manifest's entries, parsed again only when the file changes."""
         try:
-            info = (self.out / MANIFEST).stat()
+            info = OutputLayout(self.out).manifest.stat()
             stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
         except OSError:
             return []
@@ -355,10 +375,10 @@ class Library:
             self._parsed = (stamp, entries)
         return entries
 
-    def file_of(self, entry: dict[str, Any], suffix: str = ".pdf") -> Path | None:
+    def file_of(self, entry: ManifestEntry, suffix: str = ".pdf") -> Path | None:
         """The file an entry lists (``path``, or ``html`` for the twin), resolved and
         kept inside the output folder; None for anything else."""
-        name = entry.get("path") if suffix == ".pdf" else entry.get("html")
+        name = entry.path if suffix == ".pdf" else entry.html
         if not isinstance(name, str) or not name.endswith(suffix):
             return None
         path = (self.out / name).resolve()
@@ -366,9 +386,9 @@ class Library:
             return None
         return path
 
-    def fhir_file_of(self, entry: dict[str, Any]) -> Path | None:
+    def fhir_file_of(self, entry: ManifestEntry) -> Path | None:
         """The DocumentReference the build wrote beside an entry's PDF."""
-        path = (self.out / fhir_path(entry["path"])).resolve()
+        path = (self.out / OutputLayout.fhir_path(entry.path)).resolve()
         return path if path.is_relative_to(self.out) and path.is_file() else None
 
     def digest(self, path: Path) -> str:
@@ -383,18 +403,18 @@ class Library:
                 self._digests[key] = known
         return known
 
-    def intact(self, entry: dict[str, Any]) -> bool:
+    def intact(self, entry: ManifestEntry) -> bool:
         """Whether the entry's PDF still has the bytes the manifest recorded."""
         path = self.file_of(entry)
-        return path is not None and self.digest(path) == entry.get("sha256")
+        return path is not None and self.digest(path) == entry.sha256
 
-    def read(self, entry: dict[str, Any]) -> bytes | None:
+    def read(self, entry: ManifestEntry) -> bytes | None:
         """The bytes of an entry's PDF, if the file still matches the manifest."""
         path = self.file_of(entry)
         if path is None:
             return None
         data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
             return None
         return data
 
@@ -403,12 +423,11 @@ class Library:
     def leaflets(self) -> list[LeafletInfo]:
         """Every leaflet, its copies in every language and variant filled from the manifest."""
         inputs = self.inputs()
-        final: dict[tuple[str, str, str], dict[str, Any]] = {}
+        final: dict[tuple[str, str, str], ManifestEntry] = {}
         for entry in self.entries():
-            if entry.get("draft"):
+            if entry.draft:
                 continue  # drafts are for translators, never handed to a patient
-            key = (str(entry["id"]), str(entry["lang"]), str(entry.get("variant", "standard")))
-            final[key] = entry
+            final[(entry.id, entry.lang, entry.variant)] = entry
         result = []
         known = {info.id for info in inputs.leaflets}
         for info in inputs.leaflets:
@@ -444,26 +463,29 @@ class Library:
             )
         return result
 
-    def _copy(self, leaflet_id, lang, variant, final, inputs) -> Copy:
+    def _copy(
+        self,
+        leaflet_id: str,
+        lang: str,
+        variant: str,
+        final: dict[tuple[str, str, str], ManifestEntry],
+        inputs: _Inputs,
+    ) -> Copy:
         entry = final.get((leaflet_id, lang, variant))
         if entry is None:
             return Copy(leaflet_id, lang, variant, "missing")
         expected = inputs.hashes.get((leaflet_id, lang, variant))
         if expected is None:
             state = "unknown"
-        elif entry.get("input_hash") == expected and self.intact(entry):
+        elif is_current(entry, self.out, expected, DESK_BUILD, digest=self.digest):
             state = "current"
         else:
             state = "stale"
         return Copy(leaflet_id, lang, variant, state, entry)
 
     def leaflet(self, leaflet_id: str) -> LeafletInfo | None:
+        """One leaflet with its copies, if the project defines or the manifest lists it."""
         return next((info for info in self.leaflets() if info.id == leaflet_id), None)
-
-
-def _text(entry: dict[str, Any] | None, key: str) -> str | None:
-    value = (entry or {}).get(key)
-    return value if isinstance(value, str) and value else None
 
 
 def _class_title(spec: LeafletSpec, specs: Iterable[LeafletSpec]) -> str | None:

@@ -1,0 +1,487 @@
+"""What the leaflet template prints, as typed values: a leaflet, its
+translator and render options -> :class:`LeafletContext`.
+
+Every text is translated here and reaches the template as plain text, which
+autoescape escapes where it is printed. Translations are never markup (the
+gettext callables return plain strings, and only ``%(name)s`` placeholders are
+filled: a ``%`` anywhere else prints as ``%``).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from markupsafe import Markup
+
+from leafletgen import __version__
+from leafletgen.model import Block, Leaflet, LeafletSection
+from leafletgen.read.text import WEB_URL
+from leafletgen.render import fonts, twin
+from leafletgen.render.bidi import text_direction
+from leafletgen.render.qr import LeafletLink, leaflet_link
+from leafletgen.select.clinic import Clinic
+from leafletgen.translate.translator import Translator
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to print: paper size, large print, draft marking, fixed creation date."""
+
+    paper: str = "letter"
+    large_print: bool = False
+    draft: bool = False
+    created: dt.datetime | None = None
+    issued: dt.date | None = None  # the leaflet's own dates, printed on it
+    review_by: dt.date | None = None
+    standalone: bool = False  # the HTML twin: a web page, stylesheet, fonts and logo inlined
+    # The languages a twin may come to link to: their names are in its fonts.
+    languages: tuple[str, ...] = ()
+    # Why the leaflet is not cleared for distribution ({"code", "subject"}), printed
+    # on every page; empty when cleared.
+    distribution: tuple[dict[str, str], ...] = ()
+    # Who translated and reviewed the text (translations only), for the credits.
+    translation_credit: dict[str, Any] | None = None
+
+
+# --- the typed context ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One list item: its lines (a term and its continuation lines)."""
+
+    lines: tuple[str, ...]
+    fallback: bool  # printed in English: no translation yet (a draft)
+    companion: tuple[str, ...] | None  # the lines in the companion language
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """A list, set in ``columns`` (CSS) when its items are short."""
+
+    items: tuple[ListItem, ...]
+    columns: str | None
+    type: str = "list"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of source text, translated."""
+
+    text: str
+    fallback: bool
+    companion: str | None
+    lead_in: bool  # introduces a list: kept on the page with it
+    type: str = "paragraph"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Consecutive blocks of one source, credited once."""
+
+    ref: int
+    publisher: str
+    blocks: tuple[ListBlock | Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class SectionContext:
+    """A section: its kind, own or class heading, and passages."""
+
+    kind: str
+    heading: str | None
+    class_name: str | None
+    companion_heading: str | None
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class SourceCredit:
+    """One entry of the Sources block."""
+
+    ref: int
+    publisher: str
+    title: str
+    language: str
+    url: str
+    last_reviewed: str | None
+    licence: str | None
+
+
+@dataclass(frozen=True)
+class ClinicContext:
+    """The clinic as the header, contact box and footer print it."""
+
+    name: str
+    phone: str
+    after_hours_phone: str | None
+    emergency_number: str
+    logo: str | None  # a URL: the file, or inlined as data on a web page
+    logo_alt: str | None
+
+
+@dataclass(frozen=True)
+class Companion:
+    """The second language of a bilingual edition."""
+
+    lang: str
+    title: str
+    gettext: Callable[..., str]
+
+
+@dataclass(frozen=True)
+class NotCleared:
+    """A reason the leaflet is not cleared, as printed: code and publisher."""
+
+    code: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class TranslatorCredit:
+    """Who translated, and how (translator, machine, publisher)."""
+
+    method: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ReviewCredit:
+    """A qualified review of the translation, its date formatted for the leaflet."""
+
+    name: str
+    qualification: str
+    date: str
+
+
+@dataclass(frozen=True)
+class TranslationCredit:
+    """The credits' translation line."""
+
+    translators: tuple[TranslatorCredit, ...]
+    reviews: tuple[ReviewCredit, ...]
+
+
+@dataclass(frozen=True)
+class LeafletContext:
+    """Every value the leaflet template prints, every text already translated."""
+
+    lang: str
+    dir: str
+    title: str
+    companion: Companion | None
+    description: str
+    keywords: tuple[str, ...]
+    clinic: ClinicContext
+    sections: tuple[SectionContext, ...]
+    sources: tuple[SourceCredit, ...]
+    paper: str
+    large_print: bool
+    draft: bool
+    created: str | None
+    standalone: bool
+    # The other languages are known once the batch has published them
+    # (twin.relink_twins fills this in).
+    language_nav: Markup
+    version: str
+    issued: str | None
+    review_by: str | None
+    untranslated: bool  # a draft says English stands in only where it does
+    not_cleared: tuple[NotCleared, ...]
+    translation_credit: TranslationCredit | None
+    # A printed leaflet's QR code to its current page on the clinic's portal.
+    portal: LeafletLink | None = None
+
+
+# --- template strings -----------------------------------------------------------------
+
+
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+
+
+def _substitute(text: str, variables: dict[str, Any]) -> str:
+    """Fill ``%(name)s`` placeholders (``%%`` is a percent sign); every other
+    ``%`` is left as it is. Never Python's ``%`` operator: a translation or a
+    licence name is text, not a format."""
+    if not variables:
+        return text
+    return _PLACEHOLDER.sub(lambda m: "%" if m[0] == "%%" else str(variables.get(m[1], m[0])), text)
+
+
+def gettext_callables(translator: Translator) -> dict[str, Callable[..., str]]:
+    """``_``, ``gettext`` and ``ngettext`` for the template: plain strings out
+    (autoescape escapes them like any other text), placeholders filled."""
+
+    def gettext(message: str, **variables: Any) -> str:
+        return _substitute(translator.gettext(message), variables)
+
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+        return _substitute(translator.ngettext(singular, plural, n), {"num": n, **variables})
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+# --- list columns ---------------------------------------------------------------------
+
+# Lists of short items are set in columns: each list gets a column width of
+# its longest item (measured with the body font's advance widths), and the
+# renderer fits as many such columns as the line holds, at most three; the
+# same rule serves Letter and A4, standard and large print.
+BODY_FONT = "fonts/AtkinsonHyperlegible-Regular.ttf"
+COLUMN_MIN_ITEMS = 4
+COLUMN_MAX = 3
+COLUMN_WIDEST_EM = 16.0  # a longer item is a sentence: one column
+LIST_INDENT_EM = 1.3  # room for the bullet, as in leaflet.css
+
+
+@cache
+def _advance_widths(font: Path) -> tuple[dict[int, float], float]:
+    """Advance width in em of every character the font maps, and their mean."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font, lazy=True) as ttf:
+        per_em = ttf["head"].unitsPerEm
+        metrics = ttf["hmtx"].metrics
+        widths = {code: metrics[glyph][0] / per_em for code, glyph in ttf.getBestCmap().items()}
+    return widths, sum(widths.values()) / max(len(widths), 1)
+
+
+def text_width_em(text: str, templates: Path) -> float:
+    """How wide ``text`` sets in the body font, in em (kerning aside)."""
+    font = templates / BODY_FONT
+    if not font.is_file():
+        return 0.55 * len(text)
+    widths, mean = _advance_widths(font)
+    return sum(
+        widths.get(ord(ch), 1.0 if unicodedata.east_asian_width(ch) in "WF" else mean)
+        for ch in text
+    )
+
+
+def list_columns(items: tuple[ListItem, ...], templates: Path) -> str | None:
+    """CSS ``columns`` for a list of short items, or ``None`` to set it as one column."""
+    if len(items) < COLUMN_MIN_ITEMS or any(len(item.lines) > 1 for item in items):
+        return None
+    widest = max(text_width_em(item.lines[0], templates) for item in items)
+    if widest > COLUMN_WIDEST_EM:
+        return None
+    return f"{widest + LIST_INDENT_EM + 0.4:.2f}em {COLUMN_MAX}"
+
+
+# --- building the context -------------------------------------------------------------
+
+# The headings of sections a drug leaflet takes from its class (as in
+# leaflet.html), for the companion language of a bilingual edition.
+CLASS_HEADINGS = {
+    "what_it_is": "What %(class_name)s are",
+    "how_it_works": "How %(class_name)s work",
+    "what_to_expect": "What to expect with %(class_name)s",
+    "side_effects": "Side effects of %(class_name)s",
+    "questions_to_ask": "Questions to ask about %(class_name)s",
+}
+
+
+def _companion_heading(section: LeafletSection, companion: Translator | None) -> str | None:
+    """A section's own or class heading in the companion language, if it has one."""
+    if companion is None:
+        return None
+    if section.heading:
+        return companion.gettext(section.heading)
+    if section.class_name and section.kind in CLASS_HEADINGS:
+        name = companion.gettext(section.class_name)
+        return companion.gettext(CLASS_HEADINGS[section.kind]) % {"class_name": name}
+    return None
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Translates a leaflet's source text, and (a bilingual edition) gives it
+    in the companion language beside."""
+
+    translator: Translator
+    companion: Translator | None
+    templates: Path
+
+    def beside(self, text: str, fallback: bool) -> str | None:
+        # A block already printed in the source language needs no second copy.
+        if self.companion is None or fallback:
+            return None
+        translated, missing = self.companion.content(text)
+        return None if missing and not self.companion.is_source else translated
+
+    def item(self, text: str) -> ListItem:
+        translated, fallback = self.translator.content(text)
+        other = self.beside(text, fallback)
+        return ListItem(
+            tuple(translated.split("\n")), fallback, tuple(other.split("\n")) if other else None
+        )
+
+    def block(self, block: Block, next_block: Block | None) -> ListBlock | Paragraph:
+        if block.type == "list":
+            items = tuple(self.item(item) for item in block.items)
+            return ListBlock(items, list_columns(items, self.templates))
+        text, fallback = self.translator.content(block.text)
+        return Paragraph(
+            text,
+            fallback,
+            self.beside(block.text, fallback),
+            # A paragraph introducing a list stays on the page with it.
+            lead_in=next_block is not None and next_block.type == "list",
+        )
+
+
+def _passages(
+    section: LeafletSection, leaflet: Leaflet, texts: _Texts, refs: dict[str, int]
+) -> tuple[Passage, ...]:
+    """A section's passages, consecutive passages of one source as one."""
+    passages: list[Passage] = []
+    for passage in section.passages:
+        following = (*passage.blocks[1:], None)
+        blocks = tuple(texts.block(b, n) for b, n in zip(passage.blocks, following, strict=True))
+        if passages and passages[-1].ref == refs[passage.source]:
+            # One credit line for consecutive passages of one source.
+            last = passages[-1]
+            passages[-1] = Passage(last.ref, last.publisher, last.blocks + blocks)
+            continue
+        document = leaflet.document(passage.source)
+        passages.append(Passage(refs[passage.source], document.publisher or document.id, blocks))
+    return tuple(passages)
+
+
+def _sections(leaflet: Leaflet, texts: _Texts, refs: dict[str, int]) -> tuple[SectionContext, ...]:
+    gettext = texts.translator.gettext
+    return tuple(
+        SectionContext(
+            kind=section.kind,
+            heading=gettext(section.heading) if section.heading else None,
+            class_name=gettext(section.class_name) if section.class_name else None,
+            companion_heading=_companion_heading(section, texts.companion),
+            passages=_passages(section, leaflet, texts, refs),
+        )
+        for section in leaflet.sections
+    )
+
+
+def _date(date: dt.date | None, lang: str) -> str | None:
+    return format_date(date, "long", locale=lang) if date else None
+
+
+def _sources(
+    leaflet: Leaflet, translator: Translator, refs: dict[str, int]
+) -> tuple[SourceCredit, ...]:
+    lang = translator.lang
+    return tuple(
+        SourceCredit(
+            ref=refs[document.id],
+            publisher=document.publisher or document.id,
+            title=document.title or document.id,
+            language=document.source.language,
+            url=document.url if document.url and WEB_URL.match(document.url) else "",
+            last_reviewed=_date(document.last_reviewed, lang),
+            licence=translator.gettext(document.source.licence.name)
+            if document.source.licence
+            else None,
+        )
+        for document in leaflet.documents
+    )
+
+
+def _credit(credit: dict[str, Any] | None, lang: str) -> TranslationCredit | None:
+    if not credit:
+        return None
+    return TranslationCredit(
+        tuple(TranslatorCredit(t["method"], t["by"]) for t in credit["translators"]),
+        tuple(
+            ReviewCredit(r["name"], r["qualification"], format_date(r["date"], "long", locale=lang))
+            for r in credit["reviews"]
+        ),
+    )
+
+
+def _logo_url(logo: Path, *, inline: bool) -> str:
+    if not inline:
+        return logo.as_uri()
+    kind = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(logo.read_bytes()).decode('ascii')}"
+
+
+def _clinic(clinic: Clinic, options: RenderOptions) -> ClinicContext:
+    return ClinicContext(
+        name=clinic.name,
+        phone=clinic.phone,
+        after_hours_phone=clinic.after_hours_phone,
+        emergency_number=clinic.emergency_number,
+        logo=_logo_url(clinic.logo, inline=options.standalone) if clinic.logo else None,
+        logo_alt=clinic.logo_alt,
+    )
+
+
+def _untranslated(sections: tuple[SectionContext, ...]) -> bool:
+    """Whether any block prints English in place of a missing translation."""
+    return any(
+        block.fallback
+        if isinstance(block, Paragraph)
+        else any(item.fallback for item in block.items)
+        for section in sections
+        for passage in section.passages
+        for block in passage.blocks
+    )
+
+
+def leaflet_context(
+    leaflet: Leaflet,
+    clinic: Clinic,
+    translator: Translator,
+    options: RenderOptions,
+    templates: Path,
+    companion: Translator | None = None,
+) -> LeafletContext:
+    """The values the template prints, every text already translated.
+
+    With a ``companion`` translator (a bilingual edition), each heading, block
+    and list item also carries its text in the companion's language.
+    """
+    refs = {document.id: number for number, document in enumerate(leaflet.documents, start=1)}
+    lang = translator.lang
+    sections = _sections(leaflet, _Texts(translator, companion, templates), refs)
+    title = translator.gettext(leaflet.title)
+    return LeafletContext(
+        lang=fonts.bcp47(lang),
+        dir=text_direction(lang),
+        title=title,
+        companion=Companion(
+            fonts.bcp47(companion.lang),
+            companion.gettext(leaflet.title),
+            gettext_callables(companion)["gettext"],
+        )
+        if companion
+        else None,
+        description=translator.gettext(leaflet.description) if leaflet.description else "",
+        keywords=(title, *(d.publisher or d.id for d in leaflet.documents), clinic.name),
+        clinic=_clinic(clinic, options),
+        sections=sections,
+        sources=_sources(leaflet, translator, refs),
+        paper=options.paper,
+        large_print=options.large_print,
+        draft=options.draft,
+        created=options.created.isoformat() if options.created else None,
+        standalone=options.standalone,
+        language_nav=twin.language_nav(()),
+        version=__version__,
+        issued=_date(options.issued, lang),
+        review_by=_date(options.review_by, lang),
+        untranslated=_untranslated(sections),
+        not_cleared=tuple(NotCleared(r["code"], r["subject"]) for r in options.distribution),
+        translation_credit=_credit(options.translation_credit, lang),
+        portal=None if options.standalone else leaflet_link(clinic.portal_url, leaflet.id, lang),
+    )

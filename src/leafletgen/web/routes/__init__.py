@@ -1,0 +1,21 @@
+"""The desk's routes, one router per resource, in the order the app includes them.
+
+Each route is a module-level function that receives the app's
+:class:`~leafletgen.web.state.DeskState` as its ``desk`` parameter.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from leafletgen.web.routes import api, builds, fhir, leaflets, site
+
+# The order matters only to the OpenAPI page (paths listed as routes come) and
+# to FHIR's catch-all for unsupported types, which must come last.
+ROUTERS: tuple[APIRouter, ...] = (
+    leaflets.router,
+    builds.router,
+    site.router,
+    api.router,
+    fhir.router,
+)

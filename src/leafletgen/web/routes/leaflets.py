@@ -1,0 +1,148 @@
+"""The leaflets: the search page, a leaflet's page, and its files (the PDF, the
+accessible HTML twin, pictures of its pages). Files are only ever those the
+manifest lists, read while their bytes match it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from leafletgen.render.twin import LanguageLink, link_order, with_language_links
+from leafletgen.web.files import pdf_response
+from leafletgen.web.library import Copy, LeafletInfo, search
+from leafletgen.web.pages import render_page, ui_lang
+from leafletgen.web.previews import page_png
+from leafletgen.web.security import TWIN_POLICY
+from leafletgen.web.state import Desk, DeskState
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False, name="search_page")
+def search_page(request: Request, desk: Desk, q: str = "") -> HTMLResponse:
+    """The search page: every leaflet, or those matching ``q``."""
+    leaflets = search(desk.library.leaflets(), q)
+    return render_page(request, desk, "search.html", query=q.strip(), results=leaflets)
+
+
+@router.get(
+    "/leaflets/{leaflet_id}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    name="leaflet_page",
+)
+def leaflet_page(
+    request: Request,
+    desk: Desk,
+    leaflet_id: str,
+    lang: str | None = None,
+    variant: str = "standard",
+) -> HTMLResponse:
+    """A leaflet's page: its copies in one language (``lang``, else the interface
+    language, else its first) and a preview of one variant."""
+    info = desk.find(leaflet_id)
+    languages = info.languages or list(desk.library.languages)
+    chosen = lang if lang in languages else None
+    if chosen is None:
+        preferred = ui_lang(request, desk.interface)
+        chosen = preferred if preferred in languages else languages[0]
+    if variant not in {c.variant for c in info.copies}:
+        variant = "standard"
+    return render_page(
+        request,
+        desk,
+        "leaflet.html",
+        info=info,
+        lang=chosen,
+        variant=variant,
+        languages=languages,
+        copies=[c for c in info.copies if c.lang == chosen],
+        shown=info.copy(chosen, variant),
+    )
+
+
+@router.get(
+    "/leaflets/{leaflet_id}/{lang}/{variant}.pdf",
+    name="leaflet_pdf",
+    summary="A leaflet's PDF",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+    tags=["leaflets"],
+)
+def leaflet_pdf(
+    request: Request, desk: Desk, leaflet_id: str, lang: str, variant: str, download: bool = False
+) -> Response:
+    """A leaflet's PDF, as listed in the manifest (``download=true``: as an
+    attachment). Its ETag is the PDF's SHA-256."""
+    _info, copy = desk.copy_of(leaflet_id, lang, variant)
+    data = _pdf(desk, copy)
+    suffix = "" if variant == "standard" else f"-{variant}"
+    name = f"{leaflet_id}-{lang}{suffix}.pdf"
+    return pdf_response(request, data, copy.entry.sha256, name, download=download)
+
+
+@router.get(
+    "/leaflets/{leaflet_id}/{lang}/{variant}.html",
+    name="leaflet_html",
+    summary="A leaflet's accessible HTML twin",
+    tags=["leaflets"],
+)
+def leaflet_html(
+    request: Request, desk: Desk, leaflet_id: str, lang: str, variant: str
+) -> HTMLResponse:
+    """A leaflet's accessible HTML twin, if the build wrote one (``build --html``),
+    linking to its web pages in the other languages served here."""
+    info, copy = desk.copy_of(leaflet_id, lang, variant)
+    path = desk.library.file_of(copy.entry, ".html")
+    if path is None:
+        raise HTTPException(404, f"leaflet {leaflet_id!r} has no web page in {lang!r}")
+    links = [
+        LanguageLink(
+            other,
+            request.url_for(
+                "leaflet_html", leaflet_id=leaflet_id, lang=other, variant=variant
+            ).path,
+        )
+        for other in link_order(_twin_languages(desk, info, copy))
+    ]
+    html = with_language_links(path.read_text(encoding="utf-8"), links)
+    response = HTMLResponse(html)
+    response.headers["Content-Security-Policy"] = TWIN_POLICY
+    return response
+
+
+@router.get(
+    "/leaflets/{leaflet_id}/{lang}/{variant}/page-{number}.png",
+    name="leaflet_preview",
+    include_in_schema=False,
+)
+def leaflet_preview(desk: Desk, leaflet_id: str, lang: str, variant: str, number: int) -> Response:
+    """Page ``number`` of a leaflet's PDF as a picture."""
+    _info, copy = desk.copy_of(leaflet_id, lang, variant)
+    data = _pdf(desk, copy)
+    png = page_png(data, copy.entry.sha256, number)
+    if png is None:
+        raise HTTPException(404, f"the leaflet has no page {number}")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
+
+
+def _pdf(desk: DeskState, copy: Copy) -> bytes:
+    """The PDF of a built copy, or 409 if its bytes no longer match the manifest."""
+    data = desk.library.read(copy.entry)
+    if data is None:
+        raise HTTPException(409, "the PDF no longer matches the manifest; rebuild it")
+    return data
+
+
+def _twin_languages(desk: DeskState, info: LeafletInfo, copy: Copy) -> set[str]:
+    """The other languages with a web page of the same variant and draft state as ``copy``."""
+    draft = bool(copy.entry.draft)
+    return {
+        other.lang
+        for other in info.copies
+        if other.variant == copy.variant
+        and other.lang != copy.lang
+        and other.entry is not None
+        and bool(other.entry.draft) == draft
+        and desk.library.file_of(other.entry, ".html") is not None
+    }
