@@ -16,7 +16,8 @@ on every page of the PDF, the manifest's ``distribution`` key, the FHIR
   publisher's current page (``checked: {date, by}`` in ``sources.yaml``);
 * every source has a source review of its current text and outline, and no
   printed line flagged as web furniture goes unkept
-  (:mod:`leafletgen.review.reasons`).
+  (:mod:`leafletgen.review.reasons`); an FDA label is the version that
+  check recorded (``label_versions``).
 
 Nothing here invents a permission, a reviewer or a date: what is not
 recorded is a reason not to clear.
@@ -30,6 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leafletgen.label_versions import label_reasons
 from leafletgen.model import Document, Leaflet
 from leafletgen.read.sources import load_sources
 from leafletgen.review.reasons import review_codes, review_reasons
@@ -221,7 +223,7 @@ def source_reasons(
                     publisher,
                 )
             )
-    return reasons
+    return reasons + [Reason(*found) for found in label_reasons(documents, sources_file)]
 
 
 # --- translations --------------------------------------------------------------------

@@ -40,6 +40,50 @@ class Checked:
 
     date: dt.date
     by: str
+    label: LabelIdentity | None = None  # an FDA label: the version that was checked
+
+
+@dataclass(frozen=True)
+class LabelIdentity:
+    """Which version of an FDA label a source holds: the SPL set id (the
+    label's stable identity on DailyMed), its version number and effective
+    time, and the revision date the text prints ("Revised: 12/2021"). Each is
+    ``None`` where the stored text does not state it."""
+
+    set_id: str | None = None
+    version: str | None = None
+    effective: dt.date | None = None
+    revised: str | None = None
+
+    def _versions(self, other: LabelIdentity) -> tuple[tuple[object, object], ...]:
+        return (
+            (self.version, other.version),
+            (self.effective, other.effective),
+            (self.revised, other.revised),
+        )
+
+    def conflicts_with(self, other: LabelIdentity) -> bool:
+        """Whether a value both state is not the same."""
+        pairs = ((self.set_id, other.set_id), *self._versions(other))
+        return any(a is not None and b is not None and a != b for a, b in pairs)
+
+    def differs_from(self, other: LabelIdentity) -> bool:
+        """Whether ``other`` may be another label or another version of it: a
+        value both state is not the same, or they state no version value (SPL
+        version, effective date, revision date) in common to compare."""
+        if self.conflicts_with(other):
+            return True
+        return not any(a is not None and b is not None for a, b in self._versions(other))
+
+    def describe(self) -> str:
+        """The identity as one line: "set id b172…, version 36, effective 2025-01-06"."""
+        parts = [
+            f"set id {self.set_id}" if self.set_id else None,
+            f"version {self.version}" if self.version else None,
+            f"effective {self.effective.isoformat()}" if self.effective else None,
+            f"revised {self.revised}" if self.revised else None,
+        ]
+        return ", ".join(p for p in parts if p) or "no version stated"
 
 
 @dataclass(frozen=True)
@@ -57,6 +101,7 @@ class SourceInfo:
     licence: Licence | None = None
     line: int | None = None  # where the entry stands in sources.yaml
     checked: Checked | None = None  # the clinic's own last review of the source
+    label: LabelIdentity | None = None  # an FDA label: the version the file holds
 
 
 @dataclass(frozen=True)
@@ -150,6 +195,8 @@ class Document:
     # printed, kept with their line.
     metadata: tuple[tuple[int, str], ...] = field(default=())
     review: Reviewed | None = None  # set when read with the corpus's review record
+    # An FDA label: the version the document is (read from SPL, else sources.yaml).
+    label: LabelIdentity | None = None
 
     @property
     def id(self) -> str:

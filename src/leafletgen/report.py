@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leafletgen import clearance
+from leafletgen import clearance, label_versions
 from leafletgen.batch.plan import BuildResult
 from leafletgen.batch.worker import leaflet_text
 from leafletgen.errors import LeafletError, shown
@@ -313,7 +313,11 @@ def check_leaflets(
             *(Finding(line, tuple(users)) for line, users in findings.items()),
             *(Finding(line, tuple(users), False) for line, users in advisories.items()),
         ),
-        stale=tuple(stale_outputs(out, statuses, ids)),
+        # (and the drug labels whose version changed since they were checked)
+        stale=(
+            *stale_outputs(out, statuses, ids),
+            *(str(label) for label in label_versions.changed_labels(project.root)),
+        ),
     )
 
 

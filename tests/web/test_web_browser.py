@@ -73,13 +73,13 @@ def test_nurse_finds_rituximab_and_downloads_it_in_spanish(page, live_url, tmp_p
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a leaflet")
     checked(page, "01-search")
 
-    page.get_by_label("Drug or topic").fill("rituximab")
+    page.get_by_label("Drug or topic").fill("Rituxan")  # the brand, as a nurse asks
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", level=2, name=re.compile("Leaflets found"))).to_be_visible()
     checked(page, "02-results")
 
-    page.get_by_role("link", name="Rituximab", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Rituximab")
+    page.get_by_role("link", name="Rituximab (RITUXAN®)", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rituximab (RITUXAN®)")
     checked(page, "03-leaflet-en")
 
     page.get_by_role("navigation", name="Patient's language").get_by_role(

@@ -91,7 +91,7 @@ def test_search_by_language_returns_a_searchset_of_what_the_build_wrote(client, 
         ({"description": "ritux"}, 2),
         ({"description": "Inmuno"}, 1),
         ({"description:contains": "terapia"}, 1),
-        ({"description:exact": "Rituximab"}, 2),
+        ({"description:exact": "Rituximab (RITUXAN®)"}, 2),  # the brand its label prints
         ({"description:exact": "rituximab"}, 0),
         ({"description": "ritux", "language": "es"}, 1),
     ],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from leafletgen.errors import SourceError
 from leafletgen.files import read_regular
-from leafletgen.model import Document, Notice, SourceInfo
+from leafletgen.model import Document, LabelIdentity, Notice, SourceInfo
 from leafletgen.read.chrome import strip_chrome
 from leafletgen.read.dates import find_review_dates
 from leafletgen.read.decode import MAX_SOURCE_BYTES, decode_source
@@ -24,9 +24,10 @@ from leafletgen.read.outline import assemble
 from leafletgen.read.prelude import split_footer, split_prelude
 from leafletgen.read.profiles import Profile, guess_profile, load_profiles
 from leafletgen.read.scrape import tokenise_scrape
+from leafletgen.read.spl import read_spl
 from leafletgen.read.text import WEB_URL, Token, visible
 
-__all__ = ["READERS", "guess_format", "read_document"]
+__all__ = ["FORMATS", "READERS", "XML_READERS", "guess_format", "read_document"]
 
 
 class _Parsed:
@@ -39,9 +40,11 @@ class _Parsed:
         meta: dict,
         title: str | None,
         notices: list[Notice] | None = None,
+        label: LabelIdentity | None = None,
     ) -> None:
         self.tokens, self.dates, self.meta, self.title = tokens, dates, meta, title
         self.notices = notices or []
+        self.label = label  # an FDA label's identity, as the file itself states it
 
 
 def _read_markdown(text: str, path: Path, profile: Profile) -> _Parsed:
@@ -70,14 +73,30 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _read_spl(data: bytes, path: Path) -> tuple[_Parsed, list[Notice]]:
+    """An FDA label as HL7 SPL: its patient sections, title, author and identity."""
+    spl = read_spl(data, path)
+    dates = {"last": spl.label.effective} if spl.label.effective else {}
+    meta = {"source": spl.publisher} if spl.publisher else {}
+    return _Parsed(list(spl.tokens), dates, meta, spl.title, label=spl.label), list(spl.notices)
+
+
 READERS: dict[str, Callable[[str, Path, Profile], _Parsed]] = {
     "markdown": _read_markdown,
     "scrape": _read_scrape,
 }
+# Formats read from the file's bytes (XML declares its own encoding).
+XML_READERS: dict[str, Callable[[bytes, Path], tuple[_Parsed, list[Notice]]]] = {
+    "spl": _read_spl,
+}
+FORMATS: tuple[str, ...] = (*READERS, *XML_READERS)
 
 
 def guess_format(path: Path, text: str) -> str:
-    """Markdown for ``.md`` files and text opening with front matter, else a scrape."""
+    """SPL for ``.xml`` files, Markdown for ``.md`` files and text opening
+    with front matter, else a scrape."""
+    if path.suffix.lower() == ".xml":
+        return "spl"
     if path.suffix.lower() in (".md", ".markdown") or text.startswith("---\n"):
         return "markdown"
     return "scrape"
@@ -92,19 +111,29 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
     path = Path(path)
     _check_size(path)
     data = read_regular(path, limit=MAX_SOURCE_BYTES, what="source", error=SourceError)
-    text, notices = decode_source(data, path)
-    fmt = info.format if info else guess_format(path, text)
-    if fmt not in READERS:
-        raise SourceError(f"unknown format {fmt!r}; known: {', '.join(READERS)}", path)
-    language = (info.language if info else None) or detect_language(text)
-    profile = _profile(info, text, path, language)
-    parsed = READERS[fmt](text, path, profile)
+    fmt = info.format if info else guess_format(path, "")
+    if fmt in XML_READERS:  # parsed from bytes: XML declares its own encoding
+        parsed, notices = XML_READERS[fmt](data, path)
+        text = ""
+        language = (info.language if info else None) or "en"
+        profile = _profile(info, text, path, language)
+    else:
+        text, notices = decode_source(data, path)
+        fmt = info.format if info else guess_format(path, text)
+        if fmt not in READERS:
+            raise SourceError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}", path)
+        language = (info.language if info else None) or detect_language(text)
+        profile = _profile(info, text, path, language)
+        parsed = READERS[fmt](text, path, profile)
     title, tokens = _title(parsed, info)
     tokens, footer = split_footer(tokens)
     sections, dropped = assemble(tokens, profile, title)
     if info is None:
         info = _guessed_info(path, fmt, profile, title, parsed.meta, text)
-    warnings = sorted((*notices, *parsed.notices, *footer, *dropped), key=lambda n: n.line)
+    label, mismatch = _label(parsed, info)
+    warnings = sorted(
+        (*notices, *parsed.notices, *footer, *dropped, *mismatch), key=lambda n: n.line
+    )
     return Document(
         source=info,
         path=str(path),
@@ -116,7 +145,20 @@ def read_document(path: str | Path, info: SourceInfo | None = None) -> Document:
         furniture=find_furniture(tuple(sections)),
         language=language,
         metadata=_metadata(text, profile),
+        label=label,
     )
+
+
+def _label(parsed: _Parsed, info: SourceInfo) -> tuple[LabelIdentity | None, list[Notice]]:
+    """An FDA label's identity: the file's own (SPL), else ``sources.yaml``'s;
+    a ``sources.yaml`` entry naming another label or version is reported."""
+    if parsed.label and info.label and parsed.label.conflicts_with(info.label):
+        message = (
+            f"sources.yaml says label {info.label.describe()}; the document is "
+            f"{parsed.label.describe()} (the document's is used)"
+        )
+        return parsed.label, [Notice(1, message)]
+    return parsed.label or info.label, []
 
 
 def _metadata(text: str, profile: Profile) -> tuple[tuple[int, str], ...]:

@@ -9,7 +9,8 @@ from pathlib import Path
 from leafletgen.dates import record_date_problem
 from leafletgen.errors import LeafletError, SourceError, brief, raise_all
 from leafletgen.model import Checked, Document, Licence, SourceInfo
-from leafletgen.read.document import READERS, read_document
+from leafletgen.read.document import FORMATS, read_document
+from leafletgen.read.labels import read_label
 from leafletgen.read.text import WEB_URL
 from leafletgen.review.sources import apply_book
 from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
@@ -25,11 +26,12 @@ SOURCE_KEYS = {
     "language": str,
     "licence": dict,
     "checked": dict,
+    "label": dict,  # an FDA label: the version the file holds (read/labels.py)
 }
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LENGTHS = {"url": 2000, "title": 300, "permission": 1000, "file": 255}
 LICENCE_KEYS = {"name": str, "needs_permission": bool, "permission": str}
-CHECKED_KEYS = {"date": (dt.date, str), "by": str}
+CHECKED_KEYS = {"date": (dt.date, str), "by": str, "label": dict}
 
 
 def _checked(entry: LineDict, path: Path) -> tuple[Checked | None, list[LeafletError]]:
@@ -55,7 +57,10 @@ def _checked(entry: LineDict, path: Path) -> tuple[Checked | None, list[LeafletE
         return None, [SourceError(problem, path, checked.line_of("date"))]
     if not checked["by"].strip():
         return None, [SourceError("'by' must name who checked", path, checked.line_of("by"))]
-    return Checked(date, checked["by"].strip()), []
+    label, problems = read_label(checked.get("label"), path)
+    if problems:
+        return None, problems
+    return Checked(date, checked["by"].strip(), label), []
 
 
 def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
@@ -79,7 +84,7 @@ def load_sources(directory: str | Path) -> dict[str, SourceInfo]:
         if problem := _placement_problem(entry, path, found):
             errors.append(problem)
             continue
-        found[entry["id"]] = _source_info(entry, checked)
+        found[entry["id"]] = _source_info(entry, checked, path)
     raise_all(errors)
     return found
 
@@ -104,6 +109,8 @@ def _entry_problems(entry: LineDict, path: Path) -> tuple[Checked | None, list[L
             )
         )
     checked, more = _checked(entry, path) if isinstance(entry, LineDict) else (None, [])
+    if isinstance(entry, LineDict):
+        more += read_label(entry.get("label"), path)[1]
     return checked, problems + more
 
 
@@ -124,9 +131,9 @@ def _placement_problem(entry: dict, path: Path, found: dict[str, SourceInfo]) ->
         )
     if source_id in found:
         return SourceError(f"duplicate source id {source_id!r}", path, entry.line)
-    if entry["format"] not in READERS:
+    if entry["format"] not in FORMATS:
         return SourceError(
-            f"unknown format {entry['format']!r}; known: {', '.join(READERS)}",
+            f"unknown format {entry['format']!r}; known: {', '.join(FORMATS)}",
             path,
             entry.line_of("format"),
         )
@@ -135,7 +142,7 @@ def _placement_problem(entry: dict, path: Path, found: dict[str, SourceInfo]) ->
     return None
 
 
-def _source_info(entry: LineDict, checked: Checked | None) -> SourceInfo:
+def _source_info(entry: LineDict, checked: Checked | None, path: Path) -> SourceInfo:
     """A checked entry as the value the readers and the credits use."""
     licence = entry.get("licence")
     return SourceInfo(
@@ -150,6 +157,7 @@ def _source_info(entry: LineDict, checked: Checked | None) -> SourceInfo:
         licence=Licence(**licence) if isinstance(licence, dict) else None,
         line=entry.line,
         checked=checked,
+        label=read_label(entry.get("label"), path)[0],
     )
 
 

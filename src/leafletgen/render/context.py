@@ -28,6 +28,7 @@ from leafletgen.model import Block, Leaflet, LeafletSection
 from leafletgen.read.text import WEB_URL
 from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import text_direction
+from leafletgen.render.qr import LeafletLink, leaflet_link
 from leafletgen.select.clinic import Clinic
 from leafletgen.translate.translator import Translator
 
@@ -199,6 +200,8 @@ class LeafletContext:
     untranslated: bool  # a draft says English stands in only where it does
     not_cleared: tuple[NotCleared, ...]
     translation_credit: TranslationCredit | None
+    # A printed leaflet's QR code to its current page on the clinic's portal.
+    portal: LeafletLink | None = None
 
 
 # --- template strings -----------------------------------------------------------------
@@ -483,4 +486,5 @@ def leaflet_context(
         untranslated=_untranslated(sections),
         not_cleared=tuple(NotCleared(r["code"], r["subject"]) for r in options.distribution),
         translation_credit=_credit(options.translation_credit, lang),
+        portal=None if options.standalone else leaflet_link(clinic.portal_url, leaflet.id, lang),
     )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from leafletgen.errors import DefinitionError, LeafletError, raise_all
+from leafletgen.errors import DefinitionError, LeafletError, brief, raise_all
 from leafletgen.files import inside, read_regular
 from leafletgen.yamlfile import load_yaml, require_keys
 
 PAPER_SIZES = ("letter", "A4")
+# A portal patients open from a printed code: https, a host, no credentials,
+# nothing a printer or a QR reader could take for something else.
+PORTAL_URL = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
 CLINIC_KEYS = {
     "name": str,
     "phone": str,
@@ -22,6 +26,7 @@ CLINIC_KEYS = {
     "logo_alt": str,
     "large_print": bool,
     "leaflet_contact": str,
+    "portal_url": str,  # the portal's address: each leaflet prints a QR code to its page
 }
 
 
@@ -39,6 +44,7 @@ class Clinic:
     large_print: bool = False
     # Whom staff ask about a leaflet not cleared for distribution (printed in its band).
     leaflet_contact: str | None = None
+    portal_url: str | None = None
 
 
 def load_clinic(path: str | Path) -> Clinic:
@@ -63,6 +69,15 @@ def load_clinic(path: str | Path) -> Clinic:
                 data.line_of("paper"),
             )
         )
+    portal = data.get("portal_url")
+    if isinstance(portal, str) and not PORTAL_URL.match(portal):
+        errors.append(
+            DefinitionError(
+                f"portal_url must be an https:// address, not {brief(portal)}",
+                path,
+                data.line_of("portal_url"),
+            )
+        )
     logo = None
     if isinstance(data.get("logo"), str):
         try:
@@ -80,6 +95,7 @@ def load_clinic(path: str | Path) -> Clinic:
         logo_alt=data.get("logo_alt"),
         large_print=data.get("large_print", False),
         leaflet_contact=data.get("leaflet_contact"),
+        portal_url=portal,
     )
 
 

@@ -84,6 +84,9 @@ class LeafletSpec:
     # "trastuzumab emtansine"
     skip_reason: str | None = None  # listed but deliberately not built, and why
     class_leaflet: str | None = None  # a drug's class's topic leaflet (its shared sections)
+    brands: tuple[str, ...] = ()  # a drug's brand names, as its label prints them
+    rxcui: str | None = None  # a drug's RxNorm concept id (RxCUI)
+    label: str | None = None  # a drug's FDA label: a source id of sources.yaml
 
 
 def load_definition(path: str | Path) -> LeafletSpec:

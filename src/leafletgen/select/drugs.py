@@ -1,5 +1,5 @@
-"""``leaflets/drugs.yaml``: per drug its class, brands and what it keeps;
-one leaflet definition per drug.
+"""``leaflets/drugs.yaml``: per drug its class, brands, FDA label (a source
+id), RxCUI and what it keeps; one leaflet definition per drug.
 
 The file is parsed in one place (:func:`read_drugs`) for every caller: the
 drug leaflets and the translation checks' drug names.
@@ -8,11 +8,13 @@ drug leaflets and the translation checks' drug names.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from leafletgen.errors import DefinitionError, LeafletError, raise_all
+from leafletgen.read.sources import load_sources
 from leafletgen.select.definitions import LeafletSpec, SectionSpec, Selector, keep_phrases
 from leafletgen.yamlfile import LineDict, load_yaml, require_keys
 
@@ -23,7 +25,10 @@ DRUG_KEYS = {
     "build": bool,
     "reason": str,
     "keep": (str, list),
+    "label": str,  # the drug's FDA label: a source id of sources.yaml
+    "rxcui": (str, int),  # RxNorm concept id: digits only
 }
+RXCUI = re.compile(r"^[0-9]{1,12}$")
 CLASS_KEYS = {"leaflet": str, "name": str}
 DRUGS_FILE_KEYS = {"classes": dict, "drugs": list}
 
@@ -69,13 +74,21 @@ def _read_drugs(path: Path, stamp: tuple[int, int]) -> DrugsFile:
     return DrugsFile(path, data, tuple(names))
 
 
-def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, LeafletSpec]:
+def load_drugs(
+    path: str | Path,
+    specs: dict[str, LeafletSpec],
+    sources: Collection[str] | None = None,
+) -> dict[str, LeafletSpec]:
     """One leaflet definition per drug of ``drugs.yaml``.
 
     Each drug leaflet's "How it works" is the passages naming the drug; its
-    other sections are its class's topic leaflet's (from ``specs``).
+    other sections are its class's topic leaflet's (from ``specs``). A drug's
+    ``label`` must be one of ``sources`` (default: the ids of ``sources.yaml``
+    in the project's ``sources/`` folder beside ``leaflets/``).
     """
     path = Path(path)
+    if sources is None:
+        sources = _source_ids(path)
     data = read_drugs(path).root
     errors = require_keys(
         data, DRUGS_FILE_KEYS, {"classes", "drugs"}, path, DefinitionError, what="drugs file"
@@ -87,7 +100,7 @@ def load_drugs(path: str | Path, specs: dict[str, LeafletSpec]) -> dict[str, Lea
     )
     drugs: dict[str, LeafletSpec] = {}
     for entry in data["drugs"]:
-        problems = _drug_problems(entry, classes, path)
+        problems = _drug_problems(entry, classes, path) or _label_problems(entry, sources, path)
         if problems:
             errors += problems
             continue
@@ -171,6 +184,37 @@ def _drug_problems(
     return problems
 
 
+def _source_ids(path: Path) -> Collection[str]:
+    """The source ids of the project ``drugs.yaml`` belongs to (none if it has no sources)."""
+    folder = path.parent.parent / "sources"
+    return load_sources(folder).keys() if (folder / "sources.yaml").is_file() else ()
+
+
+def _label_problems(entry: LineDict, sources: Collection[str], path: Path) -> list[LeafletError]:
+    """A drug's ``label`` names a source; its ``rxcui`` is digits only."""
+    problems: list[LeafletError] = []
+    label = entry.get("label")
+    if label is not None and label not in sources:
+        known = ", ".join(sorted(sources)) or "none"
+        problems.append(
+            DefinitionError(
+                f"label {label!r} is not a source in sources.yaml; known: {known}",
+                path,
+                entry.line_of("label"),
+            )
+        )
+    rxcui = entry.get("rxcui")
+    if rxcui is not None and (isinstance(rxcui, bool) or not RXCUI.match(str(rxcui))):
+        problems.append(
+            DefinitionError(
+                f"rxcui {rxcui!r} must be an RxNorm concept id: digits only",
+                path,
+                entry.line_of("rxcui"),
+            )
+        )
+    return problems
+
+
 def _drug_spec(
     entry: LineDict, base: LeafletSpec, class_name: str, names: tuple[str, ...], path: Path
 ) -> LeafletSpec:
@@ -195,4 +239,7 @@ def _drug_spec(
         drug_names=names,
         skip_reason=entry.get("reason") if entry.get("build") is False else None,
         class_leaflet=base.id,
+        brands=tuple(brands),
+        rxcui=str(entry["rxcui"]) if entry.get("rxcui") is not None else None,
+        label=entry.get("label"),
     )

@@ -47,10 +47,14 @@ def find_drug_passages(
     type"; "The mAb finds ..." needs the block that introduced the mAbs), and
     the block that defines a term it uses ("VEGF" needs "... vascular
     endothelial growth factor (VEGF)."). It never reaches across text that
-    was left out of the document.
+    was left out of the document. FDA labels are not searched.
     """
     passages = []
     for document in documents.values():
+        if document.label is not None:
+            # An FDA label is the drug's own text, not a page explaining it:
+            # its title lines ("(rituximab)") are no passage.
+            continue
         dropped = {w.line for w in document.warnings}
         chosen: dict[tuple[int, int], Block] = {}
         for s_index, section in enumerate(document.sections):

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 
 from leafletgen import __version__
 from leafletgen.batch.build import Project
+from leafletgen.web import infobutton
 from leafletgen.web.builds import BuildDesk
 from leafletgen.web.handlers import add_error_handlers
 from leafletgen.web.routes import ROUTERS
@@ -78,6 +79,7 @@ def create_app(
     add_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(infobutton.make_router(state.library))
     return app
 
 

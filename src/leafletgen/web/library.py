@@ -117,6 +117,8 @@ class LeafletInfo:
     class_titles: dict[str, str] = field(default_factory=dict)  # its class, per language
     descriptions: dict[str, str] = field(default_factory=dict)  # per language
     copies: tuple[Copy, ...] = ()
+    brands: tuple[str, ...] = ()  # a drug's brand names (drugs.yaml)
+    rxcui: str | None = None  # a drug's RxNorm concept id (drugs.yaml)
 
     def copy(self, lang: str, variant: str = "standard") -> Copy | None:
         """Its copy in ``lang`` and ``variant``, if it can be had in them."""
@@ -149,7 +151,7 @@ class LeafletInfo:
         """Everything a search matches against, folded."""
         words = [self.id, self.title, self.description or "", self.drug or ""]
         words += [self.class_title or "", *self.titles.values()]
-        words += self.class_titles.values()
+        words += [*self.class_titles.values(), *self.brands, self.rxcui or ""]
         return fold(" ".join(words))
 
 
@@ -170,7 +172,7 @@ def fold(text: str) -> str:
 
 
 def search(leaflets: Iterable[LeafletInfo], query: str) -> list[LeafletInfo]:
-    """Leaflets whose names, drug, brand, class or titles contain every word of ``query``.
+    """Leaflets whose names, drug, brand, RxCUI, class or titles contain every word of ``query``.
 
     An exact drug or title match comes first, then titles starting with the
     query, then the rest in their listed order.
@@ -183,6 +185,7 @@ def search(leaflets: Iterable[LeafletInfo], query: str) -> list[LeafletInfo]:
 
     def rank(info: LeafletInfo) -> int:
         names = [fold(info.drug or ""), fold(info.title), *map(fold, info.titles.values())]
+        names += [*map(fold, info.brands), info.rxcui or ""]
         if wanted in names or wanted == fold(info.id):
             return 0
         if any(name.startswith(wanted) for name in names):
@@ -245,7 +248,21 @@ def _load_inputs(project: Project) -> _Inputs:
         leaflets.append(
             LeafletInfo(id=name, title=name, problems=tuple(error_lines(error, project.root)))
         )
-    return _Inputs(tuple(leaflets), languages, hashes, clinic_name=clinic.name)
+    return _Inputs(
+        _with_drug_ids(leaflets, inputs.specs), languages, hashes, clinic_name=clinic.name
+    )
+
+
+def _with_drug_ids(
+    leaflets: list[LeafletInfo], specs: dict[str, LeafletSpec]
+) -> tuple[LeafletInfo, ...]:
+    """Each drug leaflet with its brand names and RxCUI (drugs.yaml), to be found by them."""
+    return tuple(
+        replace(info, brands=specs[info.id].brands, rxcui=specs[info.id].rxcui)
+        if info.id in specs
+        else info
+        for info in leaflets
+    )
 
 
 def _hash_copies(
