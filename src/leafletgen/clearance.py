@@ -26,7 +26,7 @@ recorded is a reason not to clear.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,7 @@ from leafletgen.translate.reviews import (
 from leafletgen.translate.translator import Need, Translator, leaflet_needs
 
 if TYPE_CHECKING:  # the manifest is published after the status is assessed
-    from leafletgen.publish.manifest import ManifestEntry
+    pass
 
 CLEARED = "cleared"
 NOT_CLEARED = "not-cleared"
@@ -429,37 +429,6 @@ def source_codes(leaflet: Leaflet, today: dt.date) -> list[str]:
     a leaflet's input hash, so a review date passing rebuilds it."""
     codes = [f"{r.code}:{r.subject}" for r in source_reasons(leaflet.documents, today, "")]
     return codes + review_codes(leaflet)
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What ``build`` says at its end: the outputs not cleared, grouped by reason."""
-
-    total: int = 0
-    by_reason: dict[str, list[str]] = field(default_factory=dict)
-
-
-def summarise(entries: list[ManifestEntry]) -> Summary:
-    """Group manifest entries that are not cleared by the messages of their reasons."""
-    by_reason: dict[str, list[str]] = {}
-    for entry in entries:
-        if entry.status == CLEARED:
-            continue
-        reasons = entry.reasons or [
-            {"code": "unknown", "message": "no distribution status recorded"}
-        ]
-        for reason in reasons:
-            message = reason.get("message", "")
-            if reason.get("code") == "translation-not-reviewed":
-                message = "translation not reviewed"
-            elif reason.get("code") == "translation-qa":
-                message = "translation QA findings (see `leafletgen i18n status`)"
-            elif reason.get("code") == "source-not-reviewed":
-                message = f"source not reviewed: {(reason.get('details') or ['?'])[0]}"
-            elif reason.get("code") == "furniture-printed":
-                message = "prints lines that look like web furniture (see `leafletgen check`)"
-            by_reason.setdefault(message, []).append(str(entry.path))
-    return Summary(len(entries), by_reason)
 
 
 # --- what the outputs carry ----------------------------------------------------------

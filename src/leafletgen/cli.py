@@ -23,6 +23,7 @@ from leafletgen.errors import LeafletError, TranslationError, shown
 from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
 from leafletgen.project import Project, select_leaflets
+from leafletgen.read import inspect as inspection
 from leafletgen.read.sources import load_sources, read_source
 from leafletgen.review.commands import add_sources_command
 from leafletgen.select.clinic import load_clinic
@@ -50,10 +51,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     path = Path(args.path)
     document = read_source(path, _info_for(path))
     if args.json:
-        json.dump(report.document_json(document), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(inspection.document_json(document), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(report.document_text(document))
+        print(inspection.document_text(document))
     return 0
 
 

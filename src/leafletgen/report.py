@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from leafletgen import clearance, label_versions
 from leafletgen.batch.plan import BuildResult
@@ -106,9 +105,40 @@ def current_entries(results: Iterable[BuildResult], out: Path) -> list[ManifestE
     return [e for e in read_manifest(out) if (e.id, e.lang) in done]
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What ``build`` says at its end: the outputs not cleared, grouped by reason."""
+
+    total: int = 0
+    by_reason: dict[str, list[str]] = field(default_factory=dict)
+
+
+def summarise(entries: list[ManifestEntry]) -> Summary:
+    """Group manifest entries that are not cleared by the messages of their reasons."""
+    by_reason: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.status == clearance.CLEARED:
+            continue
+        reasons = entry.reasons or [
+            {"code": "unknown", "message": "no distribution status recorded"}
+        ]
+        for reason in reasons:
+            message = reason.get("message", "")
+            if reason.get("code") == "translation-not-reviewed":
+                message = "translation not reviewed"
+            elif reason.get("code") == "translation-qa":
+                message = "translation QA findings (see `leafletgen i18n status`)"
+            elif reason.get("code") == "source-not-reviewed":
+                message = f"source not reviewed: {(reason.get('details') or ['?'])[0]}"
+            elif reason.get("code") == "furniture-printed":
+                message = "prints lines that look like web furniture (see `leafletgen check`)"
+            by_reason.setdefault(message, []).append(str(entry.path))
+    return Summary(len(entries), by_reason)
+
+
 def distribution_summary(entries: list[ManifestEntry]) -> str:
     """The end of ``build``: which PDFs are not cleared for distribution, and why."""
-    summary = clearance.summarise(entries)
+    summary = summarise(entries)
     if not summary.by_reason:
         return f"all {summary.total} PDF(s) cleared for distribution"
     count = sum(1 for e in entries if e.status != clearance.CLEARED)
@@ -445,60 +475,3 @@ def translation_status(project: Project, chosen: Chosen, langs: Sequence[str]) -
         )
         languages.append(LanguageStatus(lang, record, leaflets))
     return TranslationStatus(tuple(languages), tuple(findings))
-
-
-# --- inspect ------------------------------------------------------------------------
-
-
-def document_json(document: Document) -> dict[str, Any]:
-    """The documented ``inspect --json`` shape of a parsed document."""
-    return {
-        "title": document.title,
-        "publisher": document.publisher,
-        "url": document.url,
-        "language": document.language,
-        "last_reviewed": document.last_reviewed.isoformat() if document.last_reviewed else None,
-        "next_review": document.next_review.isoformat() if document.next_review else None,
-        "sections": [
-            {
-                "heading": section.heading,
-                "kind": section.kind,
-                "line": section.line,
-                "blocks": [
-                    {"type": "list", "items": list(block.items), "line": block.line}
-                    if block.type == "list"
-                    else {"type": "paragraph", "text": block.text, "line": block.line}
-                    for block in section.blocks
-                ],
-            }
-            for section in document.sections
-        ],
-        "warnings": [{"line": w.line, "message": w.message} for w in document.warnings],
-        "furniture": [
-            {"line": f.line, "kinds": list(f.kinds), "text": f.text} for f in document.furniture
-        ],
-    }
-
-
-def document_text(document: Document) -> str:
-    """A readable outline of a parsed document."""
-    lines = [
-        f"{document.title or '(untitled)'} — {document.publisher or 'unknown publisher'}",
-        f"  url: {document.url or '-'}   language: {document.language}",
-        f"  last reviewed: {document.last_reviewed or '-'}"
-        f"   next review: {document.next_review or '-'}",
-    ]
-    for section in document.sections:
-        lines.append(f"\n{section.line:>4}  [{section.kind}] {section.heading or '(no heading)'}")
-        for block in section.blocks:
-            if block.type == "list":
-                for number, item in enumerate(block.items):
-                    marker = f"{block.line:>4}" if number == 0 else "    "
-                    lines.append(f"{marker}    • " + item.replace("\n", "\n        "))
-            else:
-                lines.append(f"{block.line:>4}    {block.text}")
-    for warning in document.warnings:
-        lines.append(f"warning: {document.path}:{warning.line}: {warning.message}")
-    for flag in document.furniture:
-        lines.append(f"warning: {document.path}:{flag.line}: {flag.message}")
-    return "\n".join(lines)
