@@ -50,8 +50,13 @@ def page_numbers(page: Path) -> dict[str, int]:
             for h, _, lists in real
         ),
         "extra headings": sum(h not in {e[0] for e in real} for h in found),
-        "chrome printed": sum(c in text for c in expected.get("never_printed", []))
-        + len(furniture),
+        # chrome of the page printed: without any warning (silent), and
+        # printed lines flagged as web furniture (build and check report them)
+        "chrome silent": sum(
+            c in text and not any(c in f.text for f in furniture)
+            for c in expected.get("never_printed", [])
+        ),
+        "chrome flagged": len(furniture),
         "warnings": len(document.warnings) + len(furniture),
     }
 
@@ -74,7 +79,8 @@ def main() -> None:
         "kinds right",
         "lists right",
         "extra headings",
-        "chrome printed",
+        "chrome silent",
+        "chrome flagged",
         "warnings",
     ]
     print(f"{'publisher':<18}" + "".join(f"{c:>16}" for c in columns))
