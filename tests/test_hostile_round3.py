@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from test_hostile_inputs import BUILD_EN, Case, edit, html_has, no_pdf
+from test_hostile_inputs import BUILD_EN, Case, edit, html_has, line_of, no_pdf
 from test_hostile_inputs import test_hostile_input as run_case
 
 CLINIC = "leaflets/clinic.yaml"
@@ -86,7 +86,8 @@ CASES = [
         edit("leaflets/drugs.yaml", "brands: [Blincyto®]", 'brands: ["Blin\\u202dcyto®"]'),
         ("build", "--all", "--lang", "en", "-j1"),
         1,
-        "  leaflets/drugs.yaml:20: text with an invisible or direction-overriding character "
+        f"  leaflets/drugs.yaml:{line_of('leaflets/drugs.yaml', 'brands: [Blincyto®]')}: "
+        "text with an invisible or direction-overriding character "
         "(U+202D); remove it",
     ),
     Case(
