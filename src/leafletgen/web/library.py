@@ -358,6 +358,7 @@ class Library:
     def clinic_name(self) -> str | None:
         """The clinic's name, from clinic.yaml."""
         return self.inputs().clinic_name
+
     # the manifest ----------------------------------------------------------------
 
     def entries(self) -> list[ManifestEntry]:
