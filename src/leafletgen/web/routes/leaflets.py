@@ -71,7 +71,10 @@ def leaflet_page(
     name="leaflet_pdf",
     summary="A leaflet's PDF",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        403: {"description": "not cleared for distribution: the page asking to confirm"},
+    },
     tags=["leaflets"],
 )
 def leaflet_pdf(
