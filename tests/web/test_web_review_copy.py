@@ -157,3 +157,25 @@ def test_a_build_ends_with_the_copy_s_status(project, out_copy):
     assert "Built: Not cleared for distribution (translation not reviewed" in page
     assert "The leaflet is ready." not in page and "Done" not in page
     desk.close()
+
+
+def test_the_desk_names_a_reason_in_the_words_the_band_prints(project, out_copy):
+    path = out_copy / "manifest.json"
+    data = json.loads(path.read_text())
+    for item in data["leaflets"]:
+        if (item["id"], item["lang"]) == ("rituximab", "en"):
+            item["distribution"] = {
+                "status": "not-cleared",
+                "reasons": [
+                    {"code": "source-not-reviewed", "message": "x", "subject": "NCI"},
+                    {"code": "furniture-printed", "message": "y"},
+                ],
+            }
+    path.write_text(json.dumps(data))
+    client = make_client(project, out_copy)
+    said = "NCI page not yet reviewed by the clinic"
+    furniture = "prints website lines (phone numbers, newsletters) nobody has approved"
+    leaflet = client.get("/leaflets/rituximab", params={"lang": "en"}).text
+    assert f'<span lang="en">{said}</span>' in leaflet and furniture in leaflet
+    band = text_of(client.get("/leaflets/rituximab/en/standard.pdf").text)
+    assert f"Not cleared for distribution: {said}; {furniture}." in band
