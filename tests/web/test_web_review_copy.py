@@ -179,3 +179,13 @@ def test_the_desk_names_a_reason_in_the_words_the_band_prints(project, out_copy)
     assert f'<span lang="en">{said}</span>' in leaflet and furniture in leaflet
     band = text_of(client.get("/leaflets/rituximab/en/standard.pdf").text)
     assert f"Not cleared for distribution: {said}; {furniture}." in band
+
+
+def test_an_out_of_date_copy_shows_one_badge_and_its_status_in_words(project, out_copy):
+    pdf = out_copy / "en" / "rituximab.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"\n% changed\n")
+    client = make_client(project, out_copy)
+    page = client.get("/leaflets/rituximab", params={"lang": "en"}).text
+    status = page.split('id="copy-standard"')[1].split("<dt>Issued</dt>")[0]
+    assert re.findall(r'class="badge [a-z]+">([^<]+)<', status) == ["Out of date"]
+    assert '<span class="distribution">Not cleared for distribution</span>' in status
