@@ -77,7 +77,7 @@ def test_infobutton_json_gives_the_spanish_leaflet_for_the_rxcui(rx_client):
     assert entry["distribution"]["status"] in ("cleared", "not-cleared")
     (pdf,) = [link for link in entry["link"] if link["type"] == "application/pdf"]
     assert pdf["href"].endswith("/leaflets/rituximab/es/standard.pdf")
-    fetched = rx_client.get(pdf["href"])
+    fetched = rx_client.get(pdf["href"], params={"review_copy": "yes"})  # not cleared
     assert fetched.status_code == 200 and fetched.headers["content-type"] == "application/pdf"
     assert entry["id"]["_value"] == f"urn:sha256:{hashlib.sha256(fetched.content).hexdigest()}"
 

@@ -30,6 +30,7 @@ from leafletgen.web.interface import Interface
 from leafletgen.web.library import Library, fold, search
 
 HTML = {"Accept": "text/html"}
+REVIEW = {"review_copy": "yes"}  # confirmed: a review copy, not for a patient
 
 
 def manifest(out: Path) -> list[dict]:
@@ -64,9 +65,11 @@ def test_search_page_lists_every_leaflet_with_its_languages_and_states(client):
     assert "Not built: the sources name it only in NCI's video teaser" in words
     # rituximab: built in both languages; bevacizumab: not built in this folder
     rituximab = response.text.split('id="leaflet-rituximab"')[1].split("</li>")[0]
-    assert text_of(rituximab).count("Ready") == 2
+    # one status per copy: built today and not cleared, never "Ready" beside "Not cleared"
+    assert text_of(rituximab).count("Not cleared for distribution") == 2
+    assert "Ready" not in rituximab
     bevacizumab = response.text.split('id="leaflet-bevacizumab"')[1].split("</li>")[0]
-    assert "Ready" not in bevacizumab and "Not built yet" in bevacizumab
+    assert "Not cleared" not in bevacizumab and "Not built yet" in bevacizumab
 
 
 @pytest.mark.parametrize(
@@ -115,7 +118,9 @@ def test_leaflet_page_shows_copies_preview_and_sources(client, built_out):
     assert "Leaflet in Spanish" in words
     assert "Drug leaflet · Monoclonal antibodies" in words
     es = entry(built_out, "rituximab", "es")
-    assert 'href="/leaflets/rituximab/es/standard.pdf?download=true"' in page
+    # not cleared: Download goes by the page that asks to confirm a review copy
+    assert 'href="/leaflets/rituximab/es/standard/review-copy?action=download"' in page
+    assert "standard.pdf?download=true" not in page
     assert "Build this leaflet" in words  # large print is not built yet
     # one preview picture per page of the PDF
     pictures = re.findall(
@@ -133,12 +138,14 @@ def test_leaflet_page_shows_copies_preview_and_sources(client, built_out):
 
 def test_pdf_route_serves_the_manifest_bytes(client, built_out):
     es = entry(built_out, "rituximab", "es")
-    response = client.get("/leaflets/rituximab/es/standard.pdf")
+    response = client.get("/leaflets/rituximab/es/standard.pdf", params=REVIEW)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"].startswith("inline")
     assert hashlib.sha256(response.content).hexdigest() == es["sha256"]
-    download = client.get("/leaflets/rituximab/es/standard.pdf", params={"download": "true"})
+    download = client.get(
+        "/leaflets/rituximab/es/standard.pdf", params={"download": "true", **REVIEW}
+    )
     assert download.headers["content-disposition"] == 'attachment; filename="rituximab-es.pdf"'
     reader = PdfReader(io.BytesIO(download.content))
     assert "Cómo funciona" in reader.pages[0].extract_text()
@@ -146,13 +153,17 @@ def test_pdf_route_serves_the_manifest_bytes(client, built_out):
 
 def test_pdfs_carry_their_sha256_as_etag(client, built_out):
     es = entry(built_out, "rituximab", "es")
-    first = client.get("/leaflets/rituximab/es/standard.pdf")
+    first = client.get("/leaflets/rituximab/es/standard.pdf", params=REVIEW)
     assert first.headers["etag"] == f'"{es["sha256"]}"'
     again = client.get(
-        "/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": first.headers["etag"]}
+        "/leaflets/rituximab/es/standard.pdf",
+        params=REVIEW,
+        headers={"If-None-Match": first.headers["etag"]},
     )
     assert again.status_code == 304 and again.content == b""
-    other = client.get("/leaflets/rituximab/es/standard.pdf", headers={"If-None-Match": '"x"'})
+    other = client.get(
+        "/leaflets/rituximab/es/standard.pdf", params=REVIEW, headers={"If-None-Match": '"x"'}
+    )
     assert other.status_code == 200 and other.content == first.content
 
 
@@ -261,7 +272,7 @@ def test_a_pdf_changed_behind_the_manifest_is_not_served(project, out_copy):
     pdf = out_copy / "en" / "rituximab.pdf"
     pdf.write_bytes(pdf.read_bytes() + b"\n% tampered\n")
     client = make_client(project, out_copy)
-    assert client.get("/leaflets/rituximab/en/standard.pdf").status_code == 409
+    assert client.get("/leaflets/rituximab/en/standard.pdf", params=REVIEW).status_code == 409
     copy = client.get("/api/leaflets/rituximab").json()["copies"][0]
     assert (copy["lang"], copy["state"]) == ("en", "stale")
     rid = copy["document_reference"].rsplit("/", 1)[1]
@@ -526,7 +537,9 @@ def test_building_a_missing_leaflet_on_request(project_copy):
         f"built es/rituximab.pdf ({entry(out, 'rituximab', 'es')['pages']} pages)"
     ]
     page = text_of(client.get(job_url, headers=HTML).text)
-    assert "The leaflet is ready." in page and "Open the leaflet" in page
+    # the build says what it made: not cleared (the Spanish is not reviewed), and why
+    assert "Built: Not cleared for distribution (" in page and "Open the leaflet" in page
+    assert "translation not reviewed" in page and "The leaflet is ready." not in page
     copy = client.get("/api/leaflets/rituximab").json()["copies"]
     assert (
         next(c for c in copy if c["lang"] == "es" and c["variant"] == "standard")["state"]
@@ -564,7 +577,9 @@ def test_a_bilingual_edition_on_request(project_copy):
     assert desk.job(job["id"]).state == "done", desk.job(job["id"]).errors
     built = entry(out, "rituximab", "es", "bilingual-en")
     assert built["path"] == "es/rituximab.bilingual-en.pdf"
-    pdf = client.get("/leaflets/rituximab/es/bilingual-en.pdf", params={"download": "true"})
+    pdf = client.get(
+        "/leaflets/rituximab/es/bilingual-en.pdf", params={"download": "true", **REVIEW}
+    )
     assert pdf.headers["content-disposition"].endswith('filename="rituximab-es-bilingual-en.pdf"')
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Cómo funciona" in text and "How it works" in text
@@ -666,7 +681,7 @@ def test_a_failed_build_shows_the_errors_and_keeps_the_previous_pdf(project_copy
     # the previous good PDF and its manifest entry are untouched
     assert (out / "es" / "rituximab.pdf").read_bytes() == before
     assert entry(out, "rituximab", "es") == listed
-    assert client.get("/leaflets/rituximab/es/standard.pdf").content == before
+    assert client.get("/leaflets/rituximab/es/standard.pdf", params=REVIEW).content == before
 
 
 def test_a_broken_definition_is_reported_at_its_line(project_copy):
@@ -727,5 +742,5 @@ def test_build_status_fragment_follows_the_state(project_copy):
     release.set()
     assert desk.wait(desk.job(job_id), timeout=30)
     done = client.get(f"/builds/{job_id}/status").text
-    assert 'data-finished="yes"' in done and "The leaflet is ready." in done
+    assert 'data-finished="yes"' in done and "Done" in done  # the stand-in built nothing
     desk.close()

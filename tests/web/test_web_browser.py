@@ -68,7 +68,9 @@ def checked(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def test_nurse_finds_rituximab_and_downloads_it_in_spanish(page, live_url, tmp_path):
+def test_nurse_confirms_a_review_copy_before_downloading_a_not_cleared_leaflet(
+    page, live_url, tmp_path
+):
     page.goto(live_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a leaflet")
     checked(page, "01-search")
@@ -87,12 +89,23 @@ def test_nurse_finds_rituximab_and_downloads_it_in_spanish(page, live_url, tmp_p
     ).click()
     expect(page.get_by_role("heading", name="Leaflet in Spanish")).to_be_visible()
     standard = page.get_by_role("article", name="Standard print")
-    expect(standard.get_by_text("Ready")).to_be_visible()
+    # one status, not "Ready" beside "Not cleared"
+    expect(standard.get_by_text("Not cleared for distribution")).to_be_visible()
+    expect(standard.get_by_text("Ready")).to_have_count(0)
     expect(page.get_by_role("img", name=re.compile(r"^Page 1 of \d$"))).to_be_visible()
     checked(page, "04-leaflet-es")
 
+    # Download asks first: a review copy, not for a patient, why, and whom to ask
+    standard.get_by_role("link", name="Download PDF").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not for patients yet.")
+    notice = page.locator(".review-notice")
+    expect(notice).to_contain_text("Not cleared for distribution: translation not reviewed")
+    expect(notice).to_contain_text("Ask: Riverside Cancer Center")
+    expect(page.get_by_text("This is a review copy for staff.")).to_be_visible()
+    checked(page, "04-review-copy-es")
+
     with page.expect_download() as download_info:
-        standard.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("link", name="Download the review copy").click()
     download = download_info.value
     assert download.suggested_filename == "rituximab-es.pdf"
     saved = tmp_path / download.suggested_filename
@@ -102,6 +115,7 @@ def test_nurse_finds_rituximab_and_downloads_it_in_spanish(page, live_url, tmp_p
     first = reader.pages[0].extract_text()
     assert "Rituximab" in first and "Cómo funciona" in first
     assert "How it works" not in first
+    assert "Not for patients yet." in first  # the band says it on the page too
 
 
 def test_keyboard_only_with_the_interface_in_spanish(page, live_url):
@@ -150,18 +164,24 @@ def test_building_a_leaflet_from_its_page(page, project_copy, tmp_path):
         )
         checked(page, "07-building")
         # the page follows the build by itself (no reload)
-        expect(page.get_by_text("The leaflet is ready.")).to_be_visible(timeout=120_000)
+        built = page.get_by_text(re.compile("^Built: Not cleared for distribution \\("))
+        expect(built).to_be_visible(timeout=120_000)
         checked(page, "08-built")
         page.get_by_role("link", name="Open the leaflet").click()
         large = page.get_by_role("article", name="Large print")
-        expect(large.get_by_text("Ready")).to_be_visible()
+        expect(large.get_by_text("Not cleared for distribution")).to_be_visible()
         expect(page.get_by_role("heading", name="Pages: Large print")).to_be_visible()
         checked(page, "09-large-print")
 
-        # "Print" prints the PDF from the page: it is loaded into a frame of the page
+        # "Print" of a copy not cleared asks first; then it prints the PDF from
+        # the page: it is loaded into a frame of the page
         page.get_by_role("article", name="Standard print").get_by_role("link", name="Print").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not for patients yet.")
+        page.get_by_role("link", name="Print the review copy").click()
         frame = page.locator("#print-frame iframe")
-        expect(frame).to_have_attribute("src", "/leaflets/immunotherapy/en/standard.pdf")
+        expect(frame).to_have_attribute(
+            "src", "/leaflets/immunotherapy/en/standard.pdf?review_copy=yes"
+        )
 
         page.goto(f"{url}/leaflets/aspirin")
         expect(page.get_by_role("heading", level=1)).to_have_text("Not found")

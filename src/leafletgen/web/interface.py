@@ -137,6 +137,7 @@ class Interface:
             "language_name": lambda code: language_name(code, lang),
             "language_in_text": lambda code: language_name(code, lang, capitalize=False),
             "endonym": endonym,
+            "N_": str,  # the not-cleared band's strings (notice/band.html), as the leaflet has them
         }
         environment.filters["date"] = lambda value: _date(value, lang)
         environment.filters["bcp47"] = lambda code: code.replace("_", "-")  # zh_Hans -> zh-Hans

@@ -207,6 +207,7 @@ class _Inputs:
     hashes: dict[tuple[str, str, str], str]
     problems: tuple[str, ...] = ()  # the project as a whole cannot be read
     clinic_name: str | None = None
+    contact: str | None = None  # whom staff ask about a not-cleared copy
 
 
 def _fingerprint(project: Project) -> tuple:
@@ -249,7 +250,11 @@ def _load_inputs(project: Project) -> _Inputs:
             LeafletInfo(id=name, title=name, problems=tuple(error_lines(error, project.root)))
         )
     return _Inputs(
-        _with_drug_ids(leaflets, inputs.specs), languages, hashes, clinic_name=clinic.name
+        _with_drug_ids(leaflets, inputs.specs),
+        languages,
+        hashes,
+        clinic_name=clinic.name,
+        contact=clinic.leaflet_contact or f"{clinic.name}, {clinic.phone}",
     )
 
 

@@ -43,6 +43,7 @@ def build_page(request: Request, desk: Desk, job_id: str) -> HTMLResponse:
 def build_fragment(request: Request, desk: Desk, job_id: str) -> HTMLResponse:
     """The part of a build's page that the page's script refreshes."""
     job = desk.job(job_id)
+    info = desk.library.leaflet(job.leaflet_id)
     return render_page(
-        request, desk, "build_status.html", job=job, position=desk.builds.position(job)
+        request, desk, "build_status.html", job=job, position=desk.builds.position(job), info=info
     )

@@ -5,7 +5,7 @@ manifest lists, read while their bytes match it."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leafletgen.render.twin import LanguageLink, link_order, with_language_links
 from leafletgen.web.files import pdf_response
@@ -16,6 +16,11 @@ from leafletgen.web.security import TWIN_POLICY
 from leafletgen.web.state import Desk, DeskState
 
 router = APIRouter()
+
+# The PDF route's ``review_copy`` once the user has confirmed that a copy not
+# cleared for distribution is a review copy, not for a patient.
+REVIEW_COPY = "yes"
+ACTIONS = ("open", "download", "print")
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False, name="search_page")
@@ -66,19 +71,84 @@ def leaflet_page(
     name="leaflet_pdf",
     summary="A leaflet's PDF",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        403: {"description": "not cleared for distribution: the page asking to confirm"},
+    },
     tags=["leaflets"],
 )
 def leaflet_pdf(
-    request: Request, desk: Desk, leaflet_id: str, lang: str, variant: str, download: bool = False
+    request: Request,
+    desk: Desk,
+    leaflet_id: str,
+    lang: str,
+    variant: str,
+    download: bool = False,
+    review_copy: str = "",
 ) -> Response:
     """A leaflet's PDF, as listed in the manifest (``download=true``: as an
-    attachment). Its ETag is the PDF's SHA-256."""
-    _info, copy = desk.copy_of(leaflet_id, lang, variant)
+    attachment). Its ETag is the PDF's SHA-256.
+
+    A copy not cleared for distribution is a review copy: without
+    ``review_copy=yes`` the answer is the page that says so and asks to
+    confirm (403), never the PDF."""
+    info, copy = desk.copy_of(leaflet_id, lang, variant)
+    if copy.distribution != "cleared" and review_copy != REVIEW_COPY:
+        action = "download" if download else "open"
+        return _review_copy(request, desk, info, copy, action, status=403)
     data = _pdf(desk, copy)
     suffix = "" if variant == "standard" else f"-{variant}"
     name = f"{leaflet_id}-{lang}{suffix}.pdf"
     return pdf_response(request, data, copy.entry.sha256, name, download=download)
+
+
+@router.get(
+    "/leaflets/{leaflet_id}/{lang}/{variant}/review-copy",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    name="review_copy_page",
+)
+def review_copy_page(
+    request: Request, desk: Desk, leaflet_id: str, lang: str, variant: str, action: str = "open"
+) -> Response:
+    """Before a not-cleared copy's PDF is opened, downloaded or printed: the
+    page that says it is not for patients, why, and whom to ask. A cleared
+    copy has nothing to confirm and goes straight to its PDF."""
+    info, copy = desk.copy_of(leaflet_id, lang, variant)
+    action = action if action in ACTIONS else "open"
+    if copy.distribution == "cleared":
+        pdf = _pdf_path(request, copy)
+        return RedirectResponse(pdf + ("?download=true" if action == "download" else ""), 303)
+    return _review_copy(request, desk, info, copy, action)
+
+
+def _review_copy(
+    request: Request, desk: DeskState, info: LeafletInfo, copy: Copy, action: str, status: int = 200
+) -> HTMLResponse:
+    """The page asking to confirm that ``copy`` is a review copy, not for a patient."""
+    reasons = copy.reasons or [{"code": copy.distribution, "subject": ""}]
+    back = request.url_for("leaflet_page", leaflet_id=info.id).path
+    return render_page(
+        request,
+        desk,
+        "review_copy.html",
+        status,
+        info=info,
+        copy=copy,
+        action=action,
+        reasons=reasons,
+        contact=desk.library.inputs().contact or "",
+        lang=ui_lang(request, desk.interface),
+        pdf=_pdf_path(request, copy),
+        back=f"{back}?lang={copy.lang}&variant={copy.variant}",
+    )
+
+
+def _pdf_path(request: Request, copy: Copy) -> str:
+    """The path of ``copy``'s PDF on this desk."""
+    return request.url_for(
+        "leaflet_pdf", leaflet_id=copy.leaflet_id, lang=copy.lang, variant=copy.variant
+    ).path
 
 
 @router.get(
