@@ -11,7 +11,19 @@ import datetime as dt
 
 import pytest
 
-from test_hostile_inputs import BUILD_EN, Case, edit, html_has, no_pdf
+from test_hostile_inputs import (
+    BUILD_EN,
+    MESSAGES_PO,
+    Case,
+    edit,
+    export_xliff,
+    html_has,
+    no_pdf,
+    po_line,
+    po_translation,
+    steps,
+    write,
+)
 from test_hostile_inputs import test_hostile_input as run_case
 
 CLINIC = "leaflets/clinic.yaml"
@@ -33,6 +45,49 @@ def both(*checks):
 
     return check
 
+
+def xliff_unit_line(project, source: str) -> int:
+    """The line of the ``<trans-unit>`` whose English is ``source`` in es.xlf."""
+    lines = (project / "es.xlf").read_bytes().decode("utf-8").splitlines()
+    at = lines.index(f"        <source>{source}</source>")
+    return next(n for n in range(at, -1, -1) if "<trans-unit" in lines[n]) + 1
+
+
+def stale_unit(source: str, exported: str, now: str):
+    """The import was refused naming the unit, its catalog entry and both texts."""
+
+    def check(run):
+        where = f"{MESSAGES_PO}:{po_line(source)}"
+        line = xliff_unit_line(run.project, source)
+        expected = (
+            f"es.xlf:{line}: {where} (msgid {source!r}): exported from {exported!r}; "
+            f"the catalog now says {now!r}; export again"
+        )
+        assert expected in run.stderr.splitlines(), run.stderr[-3000:]
+
+    return check
+
+
+def as_utf16(*replacements: tuple[str, str]):
+    """es.xlf re-encoded as UTF-16 (its declaration saying so), after ``replacements``."""
+
+    def apply(project):
+        path = project / "es.xlf"
+        text = path.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        path.write_bytes(text.encode("utf-16"))
+
+    return apply
+
+
+IMPORT_ES = ("i18n", "import", "--lang", "es", "--file", "es.xlf", "--translator", "T")
+IMPORT_ES_REVIEWED = (*IMPORT_ES, "--reviewer", "Ana", "--qualification", "ATA")
+XLIFF_LIMIT = 4 * 1024 * 1024
+ENTITIES = (
+    "<!DOCTYPE xliff [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>\n"
+)
 
 UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
 
@@ -137,6 +192,68 @@ CASES = [
         1,
         "locales/es/reviews.yaml: review date 2999-12-31 is in the future (today is {today})",
         writes=(),
+    ),
+    # ------------------------------------------------- XLIFF: records and bounds
+    *(
+        Case(
+            f"xliff-exported-before-a-po-fix{name}",
+            steps(
+                export_xliff("es.xlf"),
+                *edits,
+                po_translation("Sources", "Fuentes y referencias"),
+            ),
+            args,
+            1,
+            check=stale_unit("Sources", "Fuentes", "Fuentes y referencias"),
+        )
+        for name, edits, args in [
+            ("", (), IMPORT_ES),
+            (
+                "-approved",
+                (
+                    edit(
+                        "es.xlf",
+                        'approved="no">\n        <source>Sources<',
+                        'approved="yes">\n        <source>Sources<',
+                    ),
+                ),
+                IMPORT_ES_REVIEWED,
+            ),
+        ]
+    ),
+    Case(
+        "xliff-utf16-doctype-entities",
+        steps(
+            export_xliff("es.xlf"),
+            as_utf16(
+                ("<xliff ", ENTITIES + "<xliff "),
+                ('<target state="translated">Fuentes</target>', "<target>&b;&b;</target>"),
+            ),
+        ),
+        IMPORT_ES,
+        1,
+        "es.xlf:2: the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+    ),
+    Case(
+        "xliff-utf16-external-entity",
+        steps(
+            export_xliff("es.xlf"),
+            as_utf16(
+                ("<xliff ", "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>\n<xliff "),
+                ('<target state="translated">Fuentes</target>', "<target>&e;</target>"),
+            ),
+        ),
+        IMPORT_ES,
+        1,
+        "es.xlf:2: the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+    ),
+    Case(
+        "xliff-larger-than-a-language-needs",
+        write("es.xlf", b"<" + b" " * XLIFF_LIMIT),
+        IMPORT_ES,
+        1,
+        f"es.xlf: XLIFF file is {XLIFF_LIMIT + 1:,} bytes, more than the {XLIFF_LIMIT:,} allowed "
+        "(a language's catalogs export to about 0.1 MB)",
     ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(

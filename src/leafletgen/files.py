@@ -68,14 +68,17 @@ def read_regular(
     limit: int = MAX_CONFIG_BYTES,
     what: str = "file",
     error: type[LeafletError] = LeafletError,
+    hint: str = "",
 ) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, or a clear error.
+    """The bytes of a regular file of at most ``limit`` bytes, or a clear error
+    (``hint`` says, in brackets, what such a file normally weighs).
 
     The file is opened without blocking (a FIFO has no writer to wait for) and
     checked on the open descriptor, so a device, a FIFO or a folder in its
     place is refused before anything is read.
     """
     path = Path(path)
+    hint = f" ({hint})" if hint else ""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as problem:
@@ -85,13 +88,15 @@ def read_regular(
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{what} is not a regular file (a device, FIFO or folder)", path)
         if info.st_size > limit:
-            raise error(f"{what} is {info.st_size:,} bytes, more than the {limit:,} allowed", path)
+            raise error(
+                f"{what} is {info.st_size:,} bytes, more than the {limit:,} allowed{hint}", path
+            )
         chunks, size = [], 0
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:  # grew while being read
-                raise error(f"{what} is more than the {limit:,} bytes allowed", path)
+                raise error(f"{what} is more than the {limit:,} bytes allowed{hint}", path)
         return b"".join(chunks)
     except OSError as problem:
         raise error(f"cannot read {what}: {problem.strerror}", path) from None
