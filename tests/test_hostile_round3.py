@@ -18,6 +18,7 @@ from test_hostile_inputs import (
     edit,
     export_xliff,
     html_has,
+    line_of,
     no_pdf,
     po_line,
     po_translation,
@@ -88,6 +89,16 @@ XLIFF_LIMIT = 4 * 1024 * 1024
 ENTITIES = (
     "<!DOCTYPE xliff [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>\n"
 )
+
+DRUGS = "leaflets/drugs.yaml"
+BUILD_ALL_EN = ("build", "--all", "--lang", "en", "-j1")
+NO_ID = "gives no leaflet id: a drug's name needs letters a-z or digits"
+
+
+def no_hidden_files(run):
+    hidden = [p.name for p in run.out.rglob(".*")] if run.out.exists() else []
+    assert not hidden, hidden
+
 
 UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
 
@@ -254,6 +265,43 @@ CASES = [
         1,
         f"es.xlf: XLIFF file is {XLIFF_LIMIT + 1:,} bytes, more than the {XLIFF_LIMIT:,} allowed "
         "(a language's catalogs export to about 0.1 MB)",
+    ),
+    # ------------------------------------------------------------ drug leaflet ids
+    *(
+        Case(
+            f"drug-name-{name}",
+            edit(DRUGS, "- name: pertuzumab", f'- name: "{written}"'),
+            BUILD_ALL_EN,
+            1,
+            f"  {DRUGS}:{line_of(DRUGS, '- name: pertuzumab')}: drug name {written!r} {why}",
+            check=no_hidden_files,
+        )
+        for name, written, why in [
+            ("slugs-to-nothing", "+++", NO_ID),
+            ("spaces-and-dashes", " - ", NO_ID),
+            (
+                "katakana",
+                "ペルツズマブ",
+                "has letters a leaflet id cannot hold ('ペ'); write it in Latin letters",
+            ),
+            (
+                "full-width-katakana-and-latin",
+                "ｐｅｒｔｕｚｕｍａｂ・ペ",
+                "has letters a leaflet id cannot hold ('ペ'); write it in Latin letters",
+            ),
+        ]
+    ),
+    Case(
+        "drug-name-full-width-latin",
+        edit(DRUGS, "- name: pertuzumab", '- name: "ｐｅｒｔｕｚｕｍａｂ"'),
+        BUILD_ALL_EN,
+        0,
+        check=both(
+            no_hidden_files,
+            lambda run: (
+                (run.out / "en/pertuzumab.pdf").is_file() or pytest.fail("no en/pertuzumab.pdf")
+            ),
+        ),
     ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(
