@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import time
 
 import pytest
 
+from leafletgen.files import host_name
 from test_hostile_inputs import (
     BUILD_EN,
     MESSAGES_PO,
@@ -99,6 +102,30 @@ def no_hidden_files(run):
     hidden = [p.name for p in run.out.rglob(".*")] if run.out.exists() else []
     assert not hidden, hidden
 
+
+def leftover(name: str, age_hours: float = 0, host: str = "build-host-2"):
+    """A temporary file of a build on ``host`` in out/en/, last changed ``age_hours`` ago."""
+
+    def apply(project):
+        path = project / "out/en" / name.replace("HOST", host)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%PDF-half")
+        when = time.time() - age_hours * 3600
+        os.utime(path, (when, when))
+
+    return apply
+
+
+def left(name: str, there: bool):
+    def check(run):
+        assert (run.out / "en" / name).exists() is there, name
+
+    return check
+
+
+OTHER_PART = ".immunotherapy.pdf.build-host-2-4242.abc123.part"
+HERE_PART = f".immunotherapy.pdf.{host_name()}-99999999.abc123.part"
+CHECK_EN = ("check", "immunotherapy", "--lang", "en")
 
 UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
 
@@ -302,6 +329,51 @@ CASES = [
                 (run.out / "en/pertuzumab.pdf").is_file() or pytest.fail("no en/pertuzumab.pdf")
             ),
         ),
+    ),
+    # ------------------------------------------- leftovers of a killed build, any host
+    Case(
+        "leftover-of-another-host-reported",
+        leftover(OTHER_PART, age_hours=1),
+        CHECK_EN,
+        0,
+        stdout_line=f"warning: out/en/{OTHER_PART}: temporary file of a build on another host "
+        "(build-host-2:4242), changed less than a day ago; kept until a day after its last "
+        "change, as that build may still be running",
+        check=left(OTHER_PART, True),
+    ),
+    Case(
+        "leftover-of-another-host-a-day-old-reported",
+        leftover(OTHER_PART, age_hours=25),
+        CHECK_EN,
+        0,
+        stdout_line=f"warning: out/en/{OTHER_PART}: temporary file of a build on another host "
+        "(build-host-2:4242), unchanged for more than a day; the next build removes it",
+        check=left(OTHER_PART, True),
+    ),
+    Case(
+        "leftover-of-a-stopped-build-here-reported",
+        leftover(HERE_PART),
+        CHECK_EN,
+        0,
+        stdout_line=f"warning: out/en/{HERE_PART}: temporary file of a stopped build "
+        f"({host_name()}:99999999); the next build removes it",
+        check=left(HERE_PART, True),
+    ),
+    Case(
+        "leftover-of-another-host-kept-while-young",
+        leftover(OTHER_PART, age_hours=1),
+        BUILD_EN,
+        0,
+        check=left(OTHER_PART, True),
+    ),
+    Case(
+        "leftover-of-another-host-removed-after-a-day",
+        leftover(OTHER_PART, age_hours=25),
+        BUILD_EN,
+        0,
+        f"warning: removed out/en/{OTHER_PART}, left by a build on another host "
+        "(build-host-2:4242) unchanged for more than a day",
+        check=left(OTHER_PART, False),
     ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(
