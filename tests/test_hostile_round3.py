@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import os
 import time
 
@@ -25,6 +27,7 @@ from test_hostile_inputs import (
     no_pdf,
     po_line,
     po_translation,
+    prebuild,
     steps,
     write,
 )
@@ -126,6 +129,36 @@ def left(name: str, there: bool):
 OTHER_PART = ".immunotherapy.pdf.build-host-2-4242.abc123.part"
 HERE_PART = f".immunotherapy.pdf.{host_name()}-99999999.abc123.part"
 CHECK_EN = ("check", "immunotherapy", "--lang", "en")
+
+
+def folder_at(relative: str):
+    """A folder standing where the output file ``relative`` was."""
+
+    def apply(project):
+        path = project / relative
+        path.unlink()
+        (path / "index.html").parent.mkdir(parents=True)
+        (path / "index.html").write_text("not ours", encoding="utf-8")
+
+    return apply
+
+
+def manifest_lists(*paths: str):
+    """manifest.json lists ``paths`` (besides others), each with its file's hash."""
+
+    def check(run):
+        listed = json.loads((run.out / "manifest.json").read_text(encoding="utf-8"))["leaflets"]
+        by_path = {entry["path"]: entry for entry in listed}
+        for path in paths:
+            assert path in by_path, (path, sorted(by_path))
+            digest = hashlib.sha256((run.out / path).read_bytes()).hexdigest()
+            assert by_path[path]["sha256"] == digest, path
+
+    return check
+
+
+BUILT_EN_ES_HTML = prebuild("immunotherapy", "--lang", "en,es", "-j1", "--html")
+PAGE_FOLDER = "out/es/immunotherapy.html: cannot write immunotherapy.html: a folder is in its place"
 
 UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
 
@@ -374,6 +407,18 @@ CASES = [
         f"warning: removed out/en/{OTHER_PART}, left by a build on another host "
         "(build-host-2:4242) unchanged for more than a day",
         check=left(OTHER_PART, False),
+    ),
+    # ------------------------------------- a folder where a leaflet's web page goes
+    *(
+        Case(
+            f"web-page-path-is-a-folder-{name}",
+            steps(BUILT_EN_ES_HTML, folder_at("out/es/immunotherapy.html")),
+            ("build", "immunotherapy", "--lang", langs, "-j1", "--html", "--force"),
+            1,
+            f"  {PAGE_FOLDER}",
+            check=manifest_lists("en/immunotherapy.pdf", "es/immunotherapy.pdf"),
+        )
+        for name, langs in [("english-rebuilt", "en"), ("spanish-rebuilt", "es")]
     ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(
