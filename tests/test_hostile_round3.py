@@ -19,6 +19,7 @@ from leafletgen.files import host_name
 from test_hostile_inputs import (
     BUILD_EN,
     MESSAGES_PO,
+    ROOT,
     Case,
     edit,
     export_xliff,
@@ -160,6 +161,29 @@ def manifest_lists(*paths: str):
 BUILT_EN_ES_HTML = prebuild("immunotherapy", "--lang", "en,es", "-j1", "--html")
 PAGE_FOLDER = "out/es/immunotherapy.html: cannot write immunotherapy.html: a folder is in its place"
 
+
+def cut_short(relative: str, size: int):
+    def apply(project):
+        path = project / relative
+        path.write_bytes(path.read_bytes()[:size])
+
+    return apply
+
+
+REGULAR_TTF = "templates/fonts/AtkinsonHyperlegible-Regular.ttf"
+BOLD_TTF = "templates/fonts/AtkinsonHyperlegible-Bold.ttf"
+
+
+def _tables_end(relative: str) -> int:
+    """Where a font file's last table ends, as its table directory says."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(ROOT / relative, lazy=True) as font:
+        return max(entry.offset + entry.length for entry in font.reader.tables.values())
+
+
+FONT_TABLES_END = _tables_end(REGULAR_TTF)
+
 UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
 
 CASES = [
@@ -212,8 +236,8 @@ CASES = [
         edit("leaflets/drugs.yaml", "brands: [Blincyto®]", 'brands: ["Blin\\u202dcyto®"]'),
         ("build", "--all", "--lang", "en", "-j1"),
         1,
-        "  leaflets/drugs.yaml:20: text with an invisible or direction-overriding character "
-        "(U+202D); remove it",
+        f"  {DRUGS}:{line_of(DRUGS, 'brands: [Blincyto®]')}: text with an invisible or "
+        "direction-overriding character (U+202D); remove it",
     ),
     Case(
         "review-qualification-override",
@@ -419,6 +443,24 @@ CASES = [
             check=manifest_lists("en/immunotherapy.pdf", "es/immunotherapy.pdf"),
         )
         for name, langs in [("english-rebuilt", "en"), ("spanish-rebuilt", "es")]
+    ),
+    # ------------------------------------------------------------ damaged fonts
+    Case(
+        "font-file-cut-short",
+        cut_short(REGULAR_TTF, 3000),
+        BUILD_EN,
+        1,
+        f"  {REGULAR_TTF}: font file is damaged (cut short: its tables need "
+        f"{FONT_TABLES_END:,} bytes, the file has 3,000); restore it",
+        check=no_pdf,
+    ),
+    Case(
+        "font-file-not-a-font",
+        write(BOLD_TTF, b"garbage"),
+        BUILD_EN,
+        1,
+        f"  {BOLD_TTF}: font file is damaged (not a TrueType or OpenType font); restore it",
+        check=no_pdf,
     ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(
