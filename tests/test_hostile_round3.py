@@ -21,6 +21,7 @@ from test_hostile_inputs import (
     MESSAGES_PO,
     ROOT,
     Case,
+    _run,
     edit,
     export_xliff,
     html_has,
@@ -86,6 +87,16 @@ def as_utf16(*replacements: tuple[str, str]):
             assert old in text, old
             text = text.replace(old, new, 1)
         path.write_bytes(text.encode("utf-16"))
+
+    return apply
+
+
+def imported(*args: str):
+    """es.xlf imported once already (a step of the case's set-up)."""
+
+    def apply(project):
+        run = _run(project, args)
+        assert run.returncode == 0, run.stderr
 
     return apply
 
@@ -315,6 +326,24 @@ CASES = [
                 IMPORT_ES_REVIEWED,
             ),
         ]
+    ),
+    Case(
+        "xliff-imported-again-to-record-its-review",
+        steps(
+            export_xliff("es.xlf"),
+            edit("es.xlf", ">Fuentes</target>", ">Fuentes consultadas</target>"),
+            imported(*IMPORT_ES),
+            edit(
+                "es.xlf",
+                'approved="no">\n        <source>Sources<',
+                'approved="yes">\n        <source>Sources<',
+            ),
+        ),
+        IMPORT_ES_REVIEWED,
+        0,
+        stdout_line="es.xlf: 0 translation(s) updated, 0 marked fuzzy, "
+        "1 approved entr(y/ies) recorded",
+        writes=("out/", "locales/es/reviews.yaml"),
     ),
     Case(
         "xliff-utf16-doctype-entities",
