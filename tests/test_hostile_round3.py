@@ -8,10 +8,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
+import os
+import time
 
 import pytest
 
-from test_hostile_inputs import BUILD_EN, Case, edit, html_has, line_of, no_pdf
+from leafletgen.files import host_name
+from test_hostile_inputs import (
+    BUILD_EN,
+    MESSAGES_PO,
+    ROOT,
+    Case,
+    _run,
+    edit,
+    export_xliff,
+    html_has,
+    line_of,
+    no_pdf,
+    po_line,
+    po_translation,
+    prebuild,
+    steps,
+    write,
+)
 from test_hostile_inputs import test_hostile_input as run_case
 
 CLINIC = "leaflets/clinic.yaml"
@@ -33,6 +54,146 @@ def both(*checks):
 
     return check
 
+
+def xliff_unit_line(project, source: str) -> int:
+    """The line of the ``<trans-unit>`` whose English is ``source`` in es.xlf."""
+    lines = (project / "es.xlf").read_bytes().decode("utf-8").splitlines()
+    at = lines.index(f"        <source>{source}</source>")
+    return next(n for n in range(at, -1, -1) if "<trans-unit" in lines[n]) + 1
+
+
+def stale_unit(source: str, exported: str, now: str):
+    """The import was refused naming the unit, its catalog entry and both texts."""
+
+    def check(run):
+        where = f"{MESSAGES_PO}:{po_line(source)}"
+        line = xliff_unit_line(run.project, source)
+        expected = (
+            f"es.xlf:{line}: {where} (msgid {source!r}): exported from {exported!r}; "
+            f"the catalog now says {now!r}; export again"
+        )
+        assert expected in run.stderr.splitlines(), run.stderr[-3000:]
+
+    return check
+
+
+def as_utf16(*replacements: tuple[str, str]):
+    """es.xlf re-encoded as UTF-16 (its declaration saying so), after ``replacements``."""
+
+    def apply(project):
+        path = project / "es.xlf"
+        text = path.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        path.write_bytes(text.encode("utf-16"))
+
+    return apply
+
+
+def imported(*args: str):
+    """es.xlf imported once already (a step of the case's set-up)."""
+
+    def apply(project):
+        run = _run(project, args)
+        assert run.returncode == 0, run.stderr
+
+    return apply
+
+
+IMPORT_ES = ("i18n", "import", "--lang", "es", "--file", "es.xlf", "--translator", "T")
+IMPORT_ES_REVIEWED = (*IMPORT_ES, "--reviewer", "Ana", "--qualification", "ATA")
+XLIFF_LIMIT = 4 * 1024 * 1024
+ENTITIES = (
+    "<!DOCTYPE xliff [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>\n"
+)
+
+DRUGS = "leaflets/drugs.yaml"
+BUILD_ALL_EN = ("build", "--all", "--lang", "en", "-j1")
+NO_ID = "gives no leaflet id: a drug's name needs letters a-z or digits"
+
+
+def no_hidden_files(run):
+    hidden = [p.name for p in run.out.rglob(".*")] if run.out.exists() else []
+    assert not hidden, hidden
+
+
+def leftover(name: str, age_hours: float = 0, host: str = "build-host-2"):
+    """A temporary file of a build on ``host`` in out/en/, last changed ``age_hours`` ago."""
+
+    def apply(project):
+        path = project / "out/en" / name.replace("HOST", host)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%PDF-half")
+        when = time.time() - age_hours * 3600
+        os.utime(path, (when, when))
+
+    return apply
+
+
+def left(name: str, there: bool):
+    def check(run):
+        assert (run.out / "en" / name).exists() is there, name
+
+    return check
+
+
+OTHER_PART = ".immunotherapy.pdf.build-host-2-4242.abc123.part"
+HERE_PART = f".immunotherapy.pdf.{host_name()}-99999999.abc123.part"
+CHECK_EN = ("check", "immunotherapy", "--lang", "en")
+
+
+def folder_at(relative: str):
+    """A folder standing where the output file ``relative`` was."""
+
+    def apply(project):
+        path = project / relative
+        path.unlink()
+        (path / "index.html").parent.mkdir(parents=True)
+        (path / "index.html").write_text("not ours", encoding="utf-8")
+
+    return apply
+
+
+def manifest_lists(*paths: str):
+    """manifest.json lists ``paths`` (besides others), each with its file's hash."""
+
+    def check(run):
+        listed = json.loads((run.out / "manifest.json").read_text(encoding="utf-8"))["leaflets"]
+        by_path = {entry["path"]: entry for entry in listed}
+        for path in paths:
+            assert path in by_path, (path, sorted(by_path))
+            digest = hashlib.sha256((run.out / path).read_bytes()).hexdigest()
+            assert by_path[path]["sha256"] == digest, path
+
+    return check
+
+
+BUILT_EN_ES_HTML = prebuild("immunotherapy", "--lang", "en,es", "-j1", "--html")
+PAGE_FOLDER = "out/es/immunotherapy.html: cannot write immunotherapy.html: a folder is in its place"
+
+
+def cut_short(relative: str, size: int):
+    def apply(project):
+        path = project / relative
+        path.write_bytes(path.read_bytes()[:size])
+
+    return apply
+
+
+REGULAR_TTF = "templates/fonts/AtkinsonHyperlegible-Regular.ttf"
+BOLD_TTF = "templates/fonts/AtkinsonHyperlegible-Bold.ttf"
+
+
+def _tables_end(relative: str) -> int:
+    """Where a font file's last table ends, as its table directory says."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(ROOT / relative, lazy=True) as font:
+        return max(entry.offset + entry.length for entry in font.reader.tables.values())
+
+
+FONT_TABLES_END = _tables_end(REGULAR_TTF)
 
 UNPRINTABLE = "text with an invisible or direction-overriding character (U+202E); remove it"
 
@@ -86,9 +247,8 @@ CASES = [
         edit("leaflets/drugs.yaml", "brands: [Blincyto®]", 'brands: ["Blin\\u202dcyto®"]'),
         ("build", "--all", "--lang", "en", "-j1"),
         1,
-        f"  leaflets/drugs.yaml:{line_of('leaflets/drugs.yaml', 'brands: [Blincyto®]')}: "
-        "text with an invisible or direction-overriding character "
-        "(U+202D); remove it",
+        f"  {DRUGS}:{line_of(DRUGS, 'brands: [Blincyto®]')}: text with an invisible or "
+        "direction-overriding character (U+202D); remove it",
     ),
     Case(
         "review-qualification-override",
@@ -138,6 +298,198 @@ CASES = [
         1,
         "locales/es/reviews.yaml: review date 2999-12-31 is in the future (today is {today})",
         writes=(),
+    ),
+    # ------------------------------------------------- XLIFF: records and bounds
+    *(
+        Case(
+            f"xliff-exported-before-a-po-fix{name}",
+            steps(
+                export_xliff("es.xlf"),
+                *edits,
+                po_translation("Sources", "Fuentes y referencias"),
+            ),
+            args,
+            1,
+            check=stale_unit("Sources", "Fuentes", "Fuentes y referencias"),
+        )
+        for name, edits, args in [
+            ("", (), IMPORT_ES),
+            (
+                "-approved",
+                (
+                    edit(
+                        "es.xlf",
+                        'approved="no">\n        <source>Sources<',
+                        'approved="yes">\n        <source>Sources<',
+                    ),
+                ),
+                IMPORT_ES_REVIEWED,
+            ),
+        ]
+    ),
+    Case(
+        "xliff-imported-again-to-record-its-review",
+        steps(
+            export_xliff("es.xlf"),
+            edit("es.xlf", ">Fuentes</target>", ">Fuentes consultadas</target>"),
+            imported(*IMPORT_ES),
+            edit(
+                "es.xlf",
+                'approved="no">\n        <source>Sources<',
+                'approved="yes">\n        <source>Sources<',
+            ),
+        ),
+        IMPORT_ES_REVIEWED,
+        0,
+        stdout_line="es.xlf: 0 translation(s) updated, 0 marked fuzzy, "
+        "1 approved entr(y/ies) recorded",
+        writes=("out/", "locales/es/reviews.yaml"),
+    ),
+    Case(
+        "xliff-utf16-doctype-entities",
+        steps(
+            export_xliff("es.xlf"),
+            as_utf16(
+                ("<xliff ", ENTITIES + "<xliff "),
+                ('<target state="translated">Fuentes</target>', "<target>&b;&b;</target>"),
+            ),
+        ),
+        IMPORT_ES,
+        1,
+        "es.xlf:2: the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+    ),
+    Case(
+        "xliff-utf16-external-entity",
+        steps(
+            export_xliff("es.xlf"),
+            as_utf16(
+                ("<xliff ", "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>\n<xliff "),
+                ('<target state="translated">Fuentes</target>', "<target>&e;</target>"),
+            ),
+        ),
+        IMPORT_ES,
+        1,
+        "es.xlf:2: the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+    ),
+    Case(
+        "xliff-larger-than-a-language-needs",
+        write("es.xlf", b"<" + b" " * XLIFF_LIMIT),
+        IMPORT_ES,
+        1,
+        f"es.xlf: XLIFF file is {XLIFF_LIMIT + 1:,} bytes, more than the {XLIFF_LIMIT:,} allowed "
+        "(a language's catalogs export to about 0.1 MB)",
+    ),
+    # ------------------------------------------------------------ drug leaflet ids
+    *(
+        Case(
+            f"drug-name-{name}",
+            edit(DRUGS, "- name: pertuzumab", f'- name: "{written}"'),
+            BUILD_ALL_EN,
+            1,
+            f"  {DRUGS}:{line_of(DRUGS, '- name: pertuzumab')}: drug name {written!r} {why}",
+            check=no_hidden_files,
+        )
+        for name, written, why in [
+            ("slugs-to-nothing", "+++", NO_ID),
+            ("spaces-and-dashes", " - ", NO_ID),
+            (
+                "katakana",
+                "ペルツズマブ",
+                "has letters a leaflet id cannot hold ('ペ'); write it in Latin letters",
+            ),
+            (
+                "full-width-katakana-and-latin",
+                "ｐｅｒｔｕｚｕｍａｂ・ペ",
+                "has letters a leaflet id cannot hold ('ペ'); write it in Latin letters",
+            ),
+        ]
+    ),
+    Case(
+        "drug-name-full-width-latin",
+        edit(DRUGS, "- name: pertuzumab", '- name: "ｐｅｒｔｕｚｕｍａｂ"'),
+        BUILD_ALL_EN,
+        0,
+        check=both(
+            no_hidden_files,
+            lambda run: (
+                (run.out / "en/pertuzumab.pdf").is_file() or pytest.fail("no en/pertuzumab.pdf")
+            ),
+        ),
+    ),
+    # ------------------------------------------- leftovers of a killed build, any host
+    Case(
+        "leftover-of-another-host-reported",
+        leftover(OTHER_PART, age_hours=1),
+        CHECK_EN,
+        0,
+        stdout_line=f"warning: out/en/{OTHER_PART}: temporary file of a build on another host "
+        "(build-host-2:4242), changed less than a day ago; kept until a day after its last "
+        "change, as that build may still be running",
+        check=left(OTHER_PART, True),
+    ),
+    Case(
+        "leftover-of-another-host-a-day-old-reported",
+        leftover(OTHER_PART, age_hours=25),
+        CHECK_EN,
+        0,
+        stdout_line=f"warning: out/en/{OTHER_PART}: temporary file of a build on another host "
+        "(build-host-2:4242), unchanged for more than a day; the next build removes it",
+        check=left(OTHER_PART, True),
+    ),
+    Case(
+        "leftover-of-a-stopped-build-here-reported",
+        leftover(HERE_PART),
+        CHECK_EN,
+        0,
+        stdout_line=f"warning: out/en/{HERE_PART}: temporary file of a stopped build "
+        f"({host_name()}:99999999); the next build removes it",
+        check=left(HERE_PART, True),
+    ),
+    Case(
+        "leftover-of-another-host-kept-while-young",
+        leftover(OTHER_PART, age_hours=1),
+        BUILD_EN,
+        0,
+        check=left(OTHER_PART, True),
+    ),
+    Case(
+        "leftover-of-another-host-removed-after-a-day",
+        leftover(OTHER_PART, age_hours=25),
+        BUILD_EN,
+        0,
+        f"warning: removed out/en/{OTHER_PART}, left by a build on another host "
+        "(build-host-2:4242) unchanged for more than a day",
+        check=left(OTHER_PART, False),
+    ),
+    # ------------------------------------- a folder where a leaflet's web page goes
+    *(
+        Case(
+            f"web-page-path-is-a-folder-{name}",
+            steps(BUILT_EN_ES_HTML, folder_at("out/es/immunotherapy.html")),
+            ("build", "immunotherapy", "--lang", langs, "-j1", "--html", "--force"),
+            1,
+            f"  {PAGE_FOLDER}",
+            check=manifest_lists("en/immunotherapy.pdf", "es/immunotherapy.pdf"),
+        )
+        for name, langs in [("english-rebuilt", "en"), ("spanish-rebuilt", "es")]
+    ),
+    # ------------------------------------------------------------ damaged fonts
+    Case(
+        "font-file-cut-short",
+        cut_short(REGULAR_TTF, 3000),
+        BUILD_EN,
+        1,
+        f"  {REGULAR_TTF}: font file is damaged (cut short: its tables need "
+        f"{FONT_TABLES_END:,} bytes, the file has 3,000); restore it",
+        check=no_pdf,
+    ),
+    Case(
+        "font-file-not-a-font",
+        write(BOLD_TTF, b"garbage"),
+        BUILD_EN,
+        1,
+        f"  {BOLD_TTF}: font file is damaged (not a TrueType or OpenType font); restore it",
+        check=no_pdf,
     ),
     # ------------------------------------------------------------ SOURCE_DATE_EPOCH
     *(

@@ -18,6 +18,8 @@ import re
 import socket
 import stat
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from leafletgen.errors import LeafletError
@@ -68,14 +70,17 @@ def read_regular(
     limit: int = MAX_CONFIG_BYTES,
     what: str = "file",
     error: type[LeafletError] = LeafletError,
+    hint: str = "",
 ) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, or a clear error.
+    """The bytes of a regular file of at most ``limit`` bytes, or a clear error
+    (``hint`` says, in brackets, what such a file normally weighs).
 
     The file is opened without blocking (a FIFO has no writer to wait for) and
     checked on the open descriptor, so a device, a FIFO or a folder in its
     place is refused before anything is read.
     """
     path = Path(path)
+    hint = f" ({hint})" if hint else ""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as problem:
@@ -85,13 +90,15 @@ def read_regular(
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{what} is not a regular file (a device, FIFO or folder)", path)
         if info.st_size > limit:
-            raise error(f"{what} is {info.st_size:,} bytes, more than the {limit:,} allowed", path)
+            raise error(
+                f"{what} is {info.st_size:,} bytes, more than the {limit:,} allowed{hint}", path
+            )
         chunks, size = [], 0
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:  # grew while being read
-                raise error(f"{what} is more than the {limit:,} bytes allowed", path)
+                raise error(f"{what} is more than the {limit:,} bytes allowed{hint}", path)
         return b"".join(chunks)
     except OSError as problem:
         raise error(f"cannot read {what}: {problem.strerror}", path) from None
@@ -153,3 +160,88 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+# --- what a killed build leaves behind ---------------------------------------------------
+
+# A temporary file of another host's build cannot be checked against its
+# process: it is taken as left by a stopped build once unchanged for a day (a
+# build writes a leaflet's files in seconds).
+LEFTOVER_AGE = 24 * 3600
+
+
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` of this host is running."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # no such process (or no such pid)
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A temporary file of a build (``.part``) or a file it moved aside (``.old``)."""
+
+    path: Path
+    target: Path  # the file it was written for
+    host: str
+    pid: int
+    kind: str  # "part" or "old"
+    age: float  # seconds since its last change
+
+    @property
+    def owner(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+    @property
+    def here(self) -> bool:
+        return self.host == host_name()
+
+    def stopped(self) -> bool:
+        """Whether its build no longer runs: on this host, its process has
+        ended; on another, it has not changed for :data:`LEFTOVER_AGE`."""
+        return not process_running(self.pid) if self.here else self.age >= LEFTOVER_AGE
+
+    def note(self) -> str | None:
+        """What ``check`` says about it (nothing for a build of this host that
+        is still running: it is not left over)."""
+        action = (
+            f"the next build puts it back as {self.target.name}"
+            if self.kind == "old" and not self.target.exists()
+            else "the next build removes it"
+        )
+        if self.here:
+            if self.stopped():
+                return f"{self.path}: temporary file of a stopped build ({self.owner}); {action}"
+            return None
+        where = f"{self.path}: temporary file of a build on another host ({self.owner})"
+        if self.stopped():
+            return f"{where}, unchanged for more than a day; {action}"
+        return (
+            f"{where}, changed less than a day ago; kept until a day after its last change, "
+            "as that build may still be running"
+        )
+
+
+def find_leftovers(out: Path) -> list[Leftover]:
+    """The temporary files of builds, of any host, in ``out`` and its folders."""
+    if not out.is_dir():
+        return []
+    now = time.time()
+    found = []
+    with contextlib.suppress(OSError):
+        folders = [out, *sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())]
+        for folder in folders:
+            for path in sorted(folder.iterdir()):
+                named = LEFTOVER.match(path.name)
+                if named is None or path.is_symlink() or not path.is_file():
+                    continue
+                age = now - path.lstat().st_mtime
+                target = folder / named["target"]
+                found.append(
+                    Leftover(path, target, named["host"], int(named["pid"]), named["kind"], age)
+                )
+    return found

@@ -15,6 +15,7 @@ from leafletgen import clearance, label_versions
 from leafletgen.batch.plan import BuildResult
 from leafletgen.batch.worker import leaflet_text
 from leafletgen.errors import LeafletError, shown
+from leafletgen.files import find_leftovers
 from leafletgen.model import Document, Leaflet
 from leafletgen.project import Project, load_inputs
 from leafletgen.publish.manifest import ManifestEntry, page_budget_warning, read_manifest
@@ -346,6 +347,7 @@ def check_leaflets(
         # (and the drug labels whose version changed since they were checked)
         stale=(
             *stale_outputs(out, statuses, ids),
+            *(note for left in find_leftovers(out) if (note := left.note())),
             *(str(label) for label in label_versions.changed_labels(project.root)),
         ),
     )

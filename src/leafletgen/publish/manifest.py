@@ -175,9 +175,8 @@ _LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
 _ENTRY_TYPES = {"id": str, "lang": str, "path": str, "title": str, "sha256": str}
 
 
-def output_file(out: Path, relative: str | Path) -> Path:
-    """``out/relative``, refusing a path (or a link on the way) that leaves ``out``,
-    and a folder standing where the file should go."""
+def output_path(out: Path, relative: str | Path) -> Path:
+    """``out/relative``, refusing a path (or a link on the way) that leaves ``out``."""
     relative = Path(relative)
     target = out / relative
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
@@ -188,6 +187,13 @@ def output_file(out: Path, relative: str | Path) -> Path:
             "output folder",
             out,
         )
+    return target
+
+
+def output_file(out: Path, relative: str | Path) -> Path:
+    """``out/relative`` (see :func:`output_path`), refusing also a folder
+    standing where the file should go."""
+    target = output_path(out, relative)
     if target.is_dir():
         raise PublishError(f"cannot write {target.name}: a folder is in its place", target)
     return target
@@ -195,7 +201,9 @@ def output_file(out: Path, relative: str | Path) -> Path:
 
 def _valid_entry(entry: object, out: Path) -> bool:
     """An entry leafletgen could have written: the right types, and every path
-    in it inside the output folder."""
+    in it inside the output folder. (A folder standing where one of its files
+    should go is a problem of writing that file, not of the entry: the
+    leaflet's build says so, and its entry is kept.)"""
     if not isinstance(entry, dict):
         return False
     if any(not isinstance(entry.get(k), t) for k, t in _ENTRY_TYPES.items()):
@@ -211,7 +219,7 @@ def _valid_entry(entry: object, out: Path) -> bool:
         if not isinstance(relative, str):
             return False
         try:
-            output_file(out, relative)
+            output_path(out, relative)
         except PublishError:
             return False
     return True

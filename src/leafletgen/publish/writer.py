@@ -20,9 +20,8 @@ from typing import Any
 
 from leafletgen.errors import LeafletError, PublishError
 from leafletgen.files import (
-    LEFTOVER,
     aside_name,
-    host_name,
+    find_leftovers,
     read_regular,
     write_atomic,
     write_temporary,
@@ -42,46 +41,30 @@ from leafletgen.render.twin import (
 # --- what a killed build leaves behind --------------------------------------------------
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: running
-        return True
-    return True
-
-
 def sweep_leftovers(out: Path) -> list[str]:
     """Undo what a build killed half-way through putting a leaflet's files in
     place (SIGKILL, power loss) left behind: its temporary files are removed,
     and a file it had moved aside is put back where nothing replaced it (the
-    manifest still describes that file). Only files of processes of this host
-    that no longer run are touched. What was done, one line each."""
-    if not out.is_dir():
-        return []
-    folders = [out, *sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())]
-    host = host_name()
+    manifest still describes that file). Only files of builds that no longer
+    run are touched: on this host, a process that has ended; on another
+    host (a shared output folder), files unchanged for a day
+    (:data:`~leafletgen.files.LEFTOVER_AGE`). What was done, one line each."""
     done = []
-    for folder in folders:
-        for path in sorted(folder.iterdir()):
-            found = LEFTOVER.match(path.name)
-            if (
-                found is None
-                or found["host"] != host
-                or _running(int(found["pid"]))
-                or path.is_symlink()
-                or not path.is_file()
-            ):
-                continue
-            target = folder / found["target"]
-            with contextlib.suppress(OSError):
-                if found["kind"] == "old" and not target.exists():
-                    os.replace(path, target)
-                    done.append(f"put back {target}, moved aside by a build that was stopped")
-                else:
-                    path.unlink()
-                    done.append(f"removed {path}, left by a build that was stopped")
+    for left in find_leftovers(out):
+        if not left.stopped():
+            continue
+        whose = (
+            "a build that was stopped"
+            if left.here
+            else f"a build on another host ({left.owner}) unchanged for more than a day"
+        )
+        with contextlib.suppress(OSError):
+            if left.kind == "old" and not left.target.exists():
+                os.replace(left.path, left.target)
+                done.append(f"put back {left.target}, moved aside by {whose}")
+            else:
+                left.path.unlink()
+                done.append(f"removed {left.path}, left by {whose}")
     return done
 
 

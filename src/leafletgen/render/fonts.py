@@ -153,7 +153,9 @@ def font_css(langs: tuple[str, ...], templates: Path, root_lang: str | None = No
 
 
 def _require_files(faces: Iterable[Face], templates: Path) -> None:
-    """Fail, naming them, if font files of ``faces`` are not on this machine."""
+    """Fail, naming them, if font files of ``faces`` are not on this machine,
+    or are damaged (each its own error, before the renderer reads them)."""
+    faces = tuple(faces)
     missing = [face.path(templates) for face in faces]
     missing = [path for path in dict.fromkeys(missing) if not path.is_file()]
     if missing:
@@ -162,6 +164,43 @@ def _require_files(faces: Iterable[Face], templates: Path) -> None:
             f"templates/fonts/): {', '.join(map(str, missing))}",
             missing[0],
         )
+    damaged = []
+    for path, index in dict.fromkeys((face.path(templates), face.index) for face in faces):
+        info = path.stat()
+        problem = _font_problem(path, index, info.st_mtime_ns, info.st_size)
+        if problem:
+            damaged.append(RenderError(f"font file is damaged ({problem}); restore it", path))
+    raise_all(damaged)
+
+
+# The tables a font needs to be printed with (and read for its characters).
+REQUIRED_TABLES = ("head", "hhea", "maxp", "cmap", "post", "name", "OS/2")
+
+
+@cache
+def _font_problem(path: Path, index: int, mtime_ns: int, size: int) -> str | None:
+    """What is wrong with a font file, or None (checked once per version of
+    the file): not a font, cut short, a needed table missing or unreadable."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            end = max((e.offset + e.length for e in font.reader.tables.values()), default=0)
+            if end > size:
+                return f"cut short: its tables need {end:,} bytes, the file has {size:,}"
+            for tag in REQUIRED_TABLES:
+                if tag not in font:
+                    return f"it has no {tag!r} table"
+                font[tag]  # read: a damaged table raises
+            if not font.getBestCmap():
+                return "it maps no character to a glyph"
+    except TTLibError as error:
+        if "bad sfntVersion" in str(error) or "Not a TrueType" in str(error):
+            return "not a TrueType or OpenType font"
+        return str(error)[:200]
+    except Exception as error:  # fontTools raises many kinds on a damaged table
+        return f"{type(error).__name__}: {str(error)[:200]}"
+    return None
 
 
 def language_css(langs: tuple[str, ...], fallback: str = "") -> str:
@@ -192,6 +231,7 @@ def coverage(lang: str, templates: Path) -> frozenset[int]:
 
 @cache
 def _coverage(families: tuple[str, ...], templates: Path) -> frozenset[int]:
+    _require_files((face for face in FACES if face.family in families), templates)
     covered: set[int] = set()
     for face in (face for face in FACES if face.family in families):
         if face.weight == "normal" and face.style == "normal":

@@ -8,6 +8,7 @@ drug leaflets and the translation checks' drug names.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cache
@@ -33,9 +34,29 @@ CLASS_KEYS = {"leaflet": str, "name": str}
 DRUGS_FILE_KEYS = {"classes": dict, "drugs": list}
 
 
+def drug_name(name: str) -> str:
+    """A drug's name as the leaflets use it: NFKC-normalised, so that a name
+    typed in full-width letters (``ｐｅｒｔｕｚｕｍａｂ``) is the name."""
+    return unicodedata.normalize("NFKC", name).strip()
+
+
 def drug_leaflet_id(name: str) -> str:
-    """``"trastuzumab emtansine"`` -> ``"trastuzumab-emtansine"``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """``"trastuzumab emtansine"`` -> ``"trastuzumab-emtansine"`` (accents
+    dropped: ``"é"`` -> ``"e"``); empty if the name has no letter a-z or digit."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", drug_name(name)) if not unicodedata.combining(c)
+    )
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+def leaflet_id_problem(name: str) -> str | None:
+    """Why ``name`` gives no leaflet id, or one that leaves letters out."""
+    dropped = [c for c in drug_name(name) if c.isalnum() and not drug_leaflet_id(c)]
+    if dropped:
+        return f"has letters a leaflet id cannot hold ({dropped[0]!r}); write it in Latin letters"
+    if not drug_leaflet_id(name):
+        return "gives no leaflet id: a drug's name needs letters a-z or digits"
+    return None
 
 
 @dataclass(frozen=True)
@@ -69,7 +90,7 @@ def _read_drugs(path: Path, stamp: tuple[int, int]) -> DrugsFile:
     names = []
     for entry in data.get("drugs") or ():
         if isinstance(entry, LineDict) and isinstance(entry.get("name"), str):
-            names.append(entry["name"])
+            names.append(drug_name(entry["name"]))
             names += [str(b) for b in entry.get("brands") or () if isinstance(b, str)]
     return DrugsFile(path, data, tuple(names))
 
@@ -95,9 +116,7 @@ def load_drugs(
     )
     raise_all(errors)
     classes = _classes(data["classes"], specs, path, errors)
-    names = tuple(
-        entry["name"] for entry in data["drugs"] if isinstance(entry, LineDict) and "name" in entry
-    )
+    names = read_drugs(path).names
     drugs: dict[str, LeafletSpec] = {}
     for entry in data["drugs"]:
         problems = _drug_problems(entry, classes, path) or _label_problems(entry, sources, path)
@@ -155,6 +174,11 @@ def _drug_problems(
     if problems:
         return problems
     assert isinstance(entry, LineDict)
+    no_id = leaflet_id_problem(entry["name"])
+    if no_id:
+        return [
+            DefinitionError(f"drug name {entry['name']!r} {no_id}", path, entry.line_of("name"))
+        ]
     brands = entry.get("brands")
     if isinstance(brands, list) and not all(isinstance(b, str) and b for b in brands):
         problems.append(
@@ -219,7 +243,7 @@ def _drug_spec(
     entry: LineDict, base: LeafletSpec, class_name: str, names: tuple[str, ...], path: Path
 ) -> LeafletSpec:
     """A drug's leaflet: its own "How it works", then its class's shared sections."""
-    name = entry["name"]
+    name = drug_name(entry["name"])
     brands = [str(b) for b in entry.get("brands", [])]
     title = name[:1].upper() + name[1:] + (f" ({', '.join(brands)})" if brands else "")
     keep = keep_phrases(entry.get("keep", []))

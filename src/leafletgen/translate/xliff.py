@@ -9,6 +9,14 @@ fuzzy, and units ``approved="yes"`` become a review in
 ``locales/<lang>/reviews.yaml`` by the reviewer the importer names. XLIFF
 does not say reliably who approved a unit, so the reviewer is never taken
 from the file and never guessed.
+
+Each unit records the catalog text it was exported from (a ``<note
+from="leafletgen">``, which translate-toolkit and the platforms built on it
+keep); an import refuses every unit whose catalog entry has changed since,
+so a file exported before a ``.po`` fix cannot put the old text back, let
+alone record it as approved. The file is checked with a hardened parser
+(defusedxml) after decoding, whatever its encoding, before translate-toolkit
+reads it, and its size is bounded.
 """
 
 from __future__ import annotations
@@ -88,11 +96,33 @@ def export_xliff(root: Path, lang: str) -> bytes:
             made = record.translation_of(key) if target else None
             if made is not None and made.method == "machine" and _target_node(unit) is not None:
                 _target_node(unit).set("state-qualifier", "mt-suggestion")
+            _record_exported(unit, target)
             for comment in message.auto_comments:
                 unit.addnote(comment, origin="developer")
             for path, line in message.locations:
                 unit.addnote(f"{path}:{line}", origin="developer")
     return bytes(store)
+
+
+# The origin of the note that holds a unit's catalog text at export.
+EXPORTED = "leafletgen"
+
+
+def _record_exported(unit: xliffunit, target: str) -> None:
+    """Note in the unit the catalog text it is exported from (empty if none)."""
+    from lxml import etree
+
+    note = etree.SubElement(unit.xmlelement, unit.namespaced("note"))
+    note.set("from", EXPORTED)
+    note.text = target
+
+
+def _exported_from(unit: xliffunit) -> str | None:
+    """The catalog text the unit was exported from (None: the file does not say)."""
+    for note in unit.xmlelement.iterfind("{*}note"):
+        if note.get("from") == EXPORTED:
+            return note.text or ""
+    return None
 
 
 # XLIFF 1.2 target states that mean the translation is not ready (PO: fuzzy).
@@ -141,9 +171,14 @@ class ImportResult:
     fuzzy: list[str] = field(default_factory=list)
     approved: int = 0
     unknown: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # entries changed since the export
 
 
-MAX_XLIFF_BYTES = 64 * 1024 * 1024
+# A language's catalogs (messages and content) export to about 110 KB (es:
+# 210 units); 4 MB holds some 35 times that, and imports in about 3 s and
+# 125 MB (a 60 MB file took 35 s and 1.2 GB).
+MAX_XLIFF_BYTES = 4 * 1024 * 1024
+XLIFF_SIZE_HINT = "a language's catalogs export to about 0.1 MB"
 
 
 def import_xliff(
@@ -210,23 +245,46 @@ def import_xliff(
 
 def _read_xliff(path: Path) -> xlifffile:
     """The XLIFF file from a translator or a translation platform: a regular
-    file of bounded size, without DOCTYPE or entities (translate-toolkit's
-    parser expands none)."""
+    file of bounded size, well-formed and without DOCTYPE or entities whatever
+    its encoding (checked with defusedxml before translate-toolkit reads it)."""
     from translate.storage import xliff
 
-    data = read_regular(path, limit=MAX_XLIFF_BYTES, what="XLIFF file", error=TranslationError)
-    for declaration in (b"<!DOCTYPE", b"<!ENTITY"):
-        if declaration in data:
-            line = data[: data.index(declaration)].count(b"\n") + 1
-            raise TranslationError(
-                "the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
-                path,
-                line,
-            )
+    data = read_regular(
+        path,
+        limit=MAX_XLIFF_BYTES,
+        what="XLIFF file",
+        error=TranslationError,
+        hint=XLIFF_SIZE_HINT,
+    )
+    _check_xml(data, path)
     try:
         return xliff.xlifffile.parsestring(data)
     except Exception as error:  # lxml and translate-toolkit raise many kinds
         raise TranslationError(f"not an XLIFF 1.2 file: {error}", path) from None
+
+
+def _check_xml(data: bytes, path: Path) -> None:
+    """Refuse a DOCTYPE, an entity or malformed XML, after decoding in the
+    encoding the file declares (UTF-16 included), at its line."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        parser.feed(data)
+        parser.close()
+    except DefusedXmlException:
+        raise TranslationError(
+            "the XLIFF file declares a DOCTYPE or entities; XLIFF 1.2 needs neither",
+            path,
+            parser.parser.CurrentLineNumber,
+        ) from None
+    except ParseError as error:
+        raise TranslationError(
+            f"not an XLIFF 1.2 file: {error}", path, error.position[0] if error.position else None
+        ) from None
 
 
 @dataclass
@@ -252,6 +310,8 @@ class _Changes:
             return
         domain, original, message = found
         line = unit.xmlelement.sourceline
+        if self._stale(unit, original, message, line):
+            return
         target = str(unit.target or "")
         problem = text_problem(str(unit.source), target) if target else None
         if problem:  # checked like every catalog: plain text only
@@ -274,6 +334,26 @@ class _Changes:
             self.dirty.add(domain)
         if unit.isapproved() and target and not fuzzy:
             self.approved.add(fingerprint(domain, message.id, target, message.context))
+
+    def _stale(self, unit: xliffunit, original: str, message: Message, line: int) -> bool:
+        """Whether the unit's catalog entry changed since the export (an error
+        listing the entry: taking the unit would put the old text back). A
+        unit whose target is what the catalog now says puts nothing back (a
+        file imported once, imported again for its approvals)."""
+        exported = _exported_from(unit)
+        now = message.string if isinstance(message.string, str) else ""
+        if exported is None or now in (exported, str(unit.target or "")):
+            return False
+        self.result.stale.append(f"{original}:{message.lineno}")
+        self.errors.append(
+            TranslationError(
+                f"{original}:{message.lineno} (msgid {message.id!r}): exported from "
+                f"{exported!r}; the catalog now says {now!r}; export again",
+                self.path,
+                line,
+            )
+        )
+        return True
 
     def _message(self, unit: xliffunit) -> tuple[str, str, Message] | None:
         """The unit's domain, catalog and entry (else an error at its line)."""
