@@ -88,6 +88,7 @@ def test_build_unknown_leaflet(project, capsys, tmp_path):
     assert "no leaflet named 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_build_lines_reach_a_pipe_as_each_leaflet_is_built(project, tmp_path):
     """Through a pipe, with PYTHONUNBUFFERED unset, each "built" line arrives
     while the build is still running, not when the process exits."""

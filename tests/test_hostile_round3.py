@@ -21,6 +21,7 @@ from test_hostile_inputs import (
     MESSAGES_PO,
     ROOT,
     Case,
+    _renders,
     _run,
     edit,
     export_xliff,
@@ -531,7 +532,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+@pytest.mark.parametrize(
+    "case",
+    # (rows that render a leaflet are slow, as in the main table)
+    [pytest.param(case, id=case.id, marks=[pytest.mark.slow] * _renders(case)) for case in CASES],
+)
 def test_round_three(case, tmp_path):
     today = dt.date.today().isoformat()
     if case.message:

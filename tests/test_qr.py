@@ -93,6 +93,7 @@ def test_leaflet_prints_the_code_with_its_address_and_issue_date(project, corpus
     assert "<svg" not in twin  # the web page itself needs no code to find itself
 
 
+@pytest.mark.slow
 def test_printed_pdf_keeps_one_sheet_with_the_code(project_copy, tmp_path):
     clinic = project_copy.clinic_file
     clinic.write_text(

@@ -25,6 +25,9 @@ from test_distribution import TODAY, make_clearable
 CC = "cleveland-clinic-immunotherapy"
 WEIGH = "It’s important to work closely with your oncologist to weigh all the pros and cons"
 
+# Every test here builds leaflets (seconds each): `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 
 def cli(capsys, *args) -> tuple[int, str]:
     code = main(list(args))
