@@ -120,3 +120,13 @@ def test_build_lines_reach_a_pipe_as_each_leaflet_is_built(project, tmp_path):
         child.wait(timeout=600)
         reader.join()
     assert child.returncode == 0
+
+
+def test_a_build_that_builds_nothing_does_not_say_all_cleared():
+    """A batch where every leaflet failed (a full disk, a killed worker) ends
+    with its failures, never with "all 0 PDF(s) cleared for distribution"."""
+    from leafletgen.report import distribution_summary
+
+    assert distribution_summary([]) == (
+        "no PDF built or up to date: nothing is cleared for distribution"
+    )

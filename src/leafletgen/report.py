@@ -140,6 +140,8 @@ def summarise(entries: list[ManifestEntry]) -> Summary:
 def distribution_summary(entries: list[ManifestEntry]) -> str:
     """The end of ``build``: which PDFs are not cleared for distribution, and why."""
     summary = summarise(entries)
+    if not summary.total:  # "all 0 cleared" would read as good news
+        return "no PDF built or up to date: nothing is cleared for distribution"
     if not summary.by_reason:
         return f"all {summary.total} PDF(s) cleared for distribution"
     count = sum(1 for e in entries if e.status != clearance.CLEARED)
