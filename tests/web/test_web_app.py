@@ -620,12 +620,12 @@ def test_concurrent_requests_share_one_build(project_copy):
     out = project_copy.root / "out"
     calls, release = [], threading.Event()
 
-    def slow_build(*args, **options):
-        calls.append(args[1:3])
+    def slow_build(project, options, on_result):
+        calls.append((list(options.ids), list(options.langs)))
         release.wait(30)
-        from leafletgen.batch.build import build_leaflets
+        from leafletgen.batch.build import build
 
-        return build_leaflets(*args, **options)
+        return build(project, options, on_result)
 
     desk = BuildDesk(project_copy, out, builder=slow_build)
     client = make_client(project_copy, out, desk=desk)
@@ -707,7 +707,7 @@ def test_a_broken_definition_is_reported_at_its_line(project_copy):
 
 
 def test_an_unexpected_error_never_shows_a_traceback(project_copy, caplog):
-    def broken(*args, **options):
+    def broken(project, options, on_result):
         raise RuntimeError("boom in the renderer")
 
     out = project_copy.root / "out"
@@ -727,7 +727,7 @@ def test_build_status_fragment_follows_the_state(project_copy):
     out = project_copy.root / "out"
     release = threading.Event()
 
-    def waiting(*args, **options):
+    def waiting(project, options, on_result):
         release.wait(30)
         return []
 

@@ -139,7 +139,7 @@ def test_the_confirmation_in_spanish_keeps_the_english_line_for_staff(project, b
 
 
 def test_a_build_ends_with_the_copy_s_status(project, out_copy):
-    def built_before(*args, **options):
+    def built_before(project, options, on_result):
         return []  # the copy in the manifest is the one the build made
 
     cleared(out_copy)

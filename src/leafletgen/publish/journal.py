@@ -109,6 +109,21 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
                 journal.unlink()
 
 
+def manifest_stamp(out: Path) -> tuple:
+    """What changes whenever the manifest or a journal beside it does: name,
+    size, modification time and inode of each (empty when there is neither).
+    A reader that keeps the parsed entries (the desk) parses them again when
+    it changes, so a batch under way is seen PDF by PDF."""
+    stamp = []
+    for path in [OutputLayout(out).manifest, *OutputLayout(out).journals()]:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamp.append((path.name, info.st_size, info.st_mtime_ns, info.st_ino))
+    return tuple(stamp)
+
+
 class ManifestJournal:
     """The append-only record of the PDFs one batch has put in place.
 

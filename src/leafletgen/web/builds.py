@@ -2,10 +2,14 @@
 
 A request names a leaflet, a language and a variant. Requests wait in one
 queue and one worker thread builds them in turn, through the same
-:func:`~leafletgen.batch.build.build_leaflets` the command line calls: one build
-at a time (a 2-core clinic server stays responsive, and a leaflet is never
-built twice at once), and a request for a leaflet already waiting or being
-built joins that build instead of starting another. A failing build reports
+:func:`~leafletgen.batch.build.build` the command line calls, asked for the
+copy the request names and every copy the leaflet already has (languages,
+large-print and bilingual editions, web pages: see
+:mod:`leafletgen.web.rebuild`), so a desk build never takes away what a
+batch published. One build at a time (a 2-core clinic server stays
+responsive, and a leaflet is never built twice at once), and a request for
+a leaflet already waiting or being built joins that build instead of
+starting another. A failing build reports
 its errors as the command line prints them (``file:line: message``) and,
 because PDFs are only ever renamed into place once complete, leaves the
 previous good PDF where it was.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 import uuid
@@ -23,9 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leafletgen.batch.build import BuildResult, build_leaflets
-from leafletgen.errors import LeafletError, error_lines
-from leafletgen.project import Project, companion_language
+from leafletgen.batch.build import BuildOptions, BuildResult, OnResult, build
+from leafletgen.errors import LeafletError, shown
+from leafletgen.project import Project
+from leafletgen.publish.manifest import read_manifest
+from leafletgen.web.rebuild import leaflet_shape, rebuild_options
 
 LOGGER = logging.getLogger(__name__)
 KEEP_FINISHED = 200  # finished builds remembered for their status pages
@@ -66,13 +73,13 @@ class BuildJob:
         return round((self.finished_at or time.monotonic()) - start, 1)
 
 
-Builder = Callable[..., list[BuildResult]]
+Builder = Callable[[Project, BuildOptions, OnResult | None], list[BuildResult]]
 
 
 class BuildDesk:
     """The queue of requested builds and the one thread that runs them."""
 
-    def __init__(self, project: Project, out: Path, builder: Builder = build_leaflets) -> None:
+    def __init__(self, project: Project, out: Path, builder: Builder = build) -> None:
         self.project = project
         self.out = Path(out)
         self.builder = builder
@@ -143,25 +150,10 @@ class BuildDesk:
         with self._lock:
             job.state, job.started_at = "running", time.monotonic()
 
-        def progress(result: BuildResult, done: int, total: int) -> None:
-            """Record how many of the build's leaflets are done."""
-            with self._lock:
-                job.done, job.total = done, total
-
         try:
-            results = self.builder(
-                self.project,
-                [job.leaflet_id],
-                [job.lang],
-                self.out,
-                include_drugs=True,
-                jobs=1,
-                large_print=job.variant == "large-print",
-                bilingual=companion_language(job.variant),
-                on_result=progress,
-            )
+            results = self._build(job)
         except LeafletError as error:
-            outcomes, errors = [], error_lines(error, self.project.root)
+            outcomes, errors = [], shown_lines(error, self.project.root, self.out)
         except Exception:  # a bug: its traceback goes to the log, never to the page
             LOGGER.exception("build of %s [%s] failed", job.leaflet_id, job.lang)
             outcomes, errors = [], [INTERNAL_ERROR]
@@ -174,8 +166,50 @@ class BuildDesk:
                 elif result.skipped:
                     outcomes.append(f"{result.id} [{result.lang}]: {result.skipped}")
                 if result.error is not None:
-                    errors += error_lines(result.error, self.project.root)
+                    errors += shown_lines(result.error, self.project.root, self.out)
         with self._lock:
             job.outcomes, job.errors = outcomes, errors
             job.state = "failed" if errors else "done"
             job.finished_at = time.monotonic()
+
+    def _build(self, job: BuildJob) -> list[BuildResult]:
+        """Build the copy ``job`` asks for and every copy its leaflet has, one
+        batch per set of languages that share their variants."""
+        shape = leaflet_shape(self.out, read_manifest(self.out), job.leaflet_id)
+        plans = rebuild_options(self.out, shape, job.leaflet_id, job.lang, job.variant)
+        results: list[BuildResult] = []
+        counted = 0  # results of the batches before this one
+
+        def progress(result: BuildResult, done: int, total: int) -> None:
+            """Record how many of the build's copies are done."""
+            with self._lock:
+                job.done, job.total = counted + done, max(job.total, counted + total)
+
+        for options in plans:
+            results += self.builder(self.project, options, progress)
+            counted = len(results)
+        return results
+
+
+def shown_lines(error: LeafletError, root: Path, out: Path) -> list[str]:
+    """An error as a desk page shows it: every path relative to the project
+    (a file in the output folder relative to that folder), never a path of the
+    server's own file system, in the location or in the message."""
+    lines = []
+    for member in getattr(error, "errors", [error]):
+        inside_out = bool(member.path) and Path(member.path).resolve().is_relative_to(out.resolve())
+        line = shown(member, out if inside_out else root)
+        for folder, name in ((out, "the output folder"), (root, "the project")):
+            for text in sorted({str(folder.resolve()), str(folder)}, key=len, reverse=True):
+                line = line.replace(text + "/", "").replace(text, name)
+        lines.append(_ABSOLUTE.sub(_file_name, line))
+    return lines
+
+
+# An absolute path left in a line (outside the project and its output folder):
+# only the file's own name is shown.
+_ABSOLUTE = re.compile(r"(?<![\w.:/])/(?:[\w.@+-]+/)+([\w.@+-]+)")
+
+
+def _file_name(match: re.Match[str]) -> str:
+    return match.group(1)

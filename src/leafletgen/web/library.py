@@ -19,19 +19,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from leafletgen.batch.plan import BuildOptions, InputDigests, input_hash, is_current
+from leafletgen.batch.plan import InputDigests, input_hash, is_current
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import BILINGUAL, VARIANTS, Inputs, OutputLayout, Project, load_inputs
+from leafletgen.publish.journal import manifest_stamp
 from leafletgen.publish.manifest import ManifestEntry, SourceCredit, read_manifest
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.selection import select_sections
 from leafletgen.translate.catalogs import catalog_languages
 from leafletgen.translate.translator import Translator, load_translator
+from leafletgen.web.rebuild import LeafletShape, copy_options, leaflet_shape
 
 SOURCE_LANGUAGE = "en"
-# How the desk builds a copy (web/builds.py): a copy is current when such a
-# build would leave it alone.
-DESK_BUILD = BuildOptions(include_drugs=True)
 
 
 @dataclass(frozen=True)
@@ -366,11 +365,9 @@ class Library:
         return [e for e in self._manifest() if self.file_of(e) is not None]
 
     def _manifest(self) -> list[ManifestEntry]:
-        """The manifest's entries, parsed again only when the file changes."""
-        try:
-            info = OutputLayout(self.out).manifest.stat()
-            stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
-        except OSError:
+        """The manifest's and any batch journal's entries, parsed again on a change."""
+        stamp = manifest_stamp(self.out)
+        if not stamp:
             return []
         with self._lock:
             if self._parsed is not None and self._parsed[0] == stamp:
@@ -429,7 +426,8 @@ class Library:
         """Every leaflet, its copies in every language and variant filled from the manifest."""
         inputs = self.inputs()
         final: dict[tuple[str, str, str], ManifestEntry] = {}
-        for entry in self.entries():
+        entries = self.entries()
+        for entry in entries:
             if entry.draft:
                 continue  # drafts are for translators, never handed to a patient
             final[(entry.id, entry.lang, entry.variant)] = entry
@@ -438,10 +436,11 @@ class Library:
         for info in inputs.leaflets:
             copies = []
             if not info.skip_reason:
+                shape = leaflet_shape(self.out, entries, info.id)
                 for lang in inputs.languages:
                     seen = [key[2] for key in final if key[:2] == (info.id, lang)]
                     for variant in dict.fromkeys([*variants_for(lang), *seen]):
-                        copies.append(self._copy(info.id, lang, variant, final, inputs))
+                        copies.append(self._copy(info.id, lang, variant, final, inputs, shape))
             titles = dict(info.titles)
             for copy in copies:
                 if copy.title:
@@ -475,6 +474,7 @@ class Library:
         variant: str,
         final: dict[tuple[str, str, str], ManifestEntry],
         inputs: _Inputs,
+        shape: LeafletShape,
     ) -> Copy:
         entry = final.get((leaflet_id, lang, variant))
         if entry is None:
@@ -482,7 +482,7 @@ class Library:
         expected = inputs.hashes.get((leaflet_id, lang, variant))
         if expected is None:
             state = "unknown"
-        elif is_current(entry, self.out, expected, DESK_BUILD, digest=self.digest):
+        elif is_current(entry, self.out, expected, copy_options(shape), digest=self.digest):
             state = "current"
         else:
             state = "stale"
