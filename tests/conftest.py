@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from leafletgen import accounts
 from leafletgen.batch.build import build_leaflets
 from leafletgen.batch.plan import BuildResult
 from leafletgen.model import Document
@@ -79,3 +80,22 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONUNBUFFERED", None)
     return env
+
+
+def desk_user(
+    root: Path,
+    name: str = "rosa-reviewer",
+    *,
+    roles: tuple[str, ...] = ("translation-reviewer",),
+    qualification: str | None = "Medical translator (fictional test user)",
+) -> str:
+    """A clearly fictional desk user, added to a throwaway copy of the project."""
+    accounts.add_user(
+        root,
+        name,
+        full_name=name.replace("-", " ").title(),
+        roles=list(roles),
+        password="not-a-real-password",
+        qualification=qualification,
+    )
+    return name

@@ -9,11 +9,12 @@ import json
 import re
 
 import pytest
+from babel.dates import format_date
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.provenance import Provenance
 from pypdf import PdfReader
 
-from conftest import squash
+from conftest import desk_user, squash
 from leafletgen import clearance
 from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
@@ -24,7 +25,8 @@ from leafletgen.translate.translator import load_translator
 from leafletgen.translate.xliff import export_xliff, import_xliff
 
 TODAY = dt.date(2026, 11, 23)
-REVIEWER = ["--reviewer", "María López", "--qualification", "ATA-certified medical translator"]
+REVIEWER = ["--reviewer", "rosa-reviewer"]  # a fictional desk user, made by desk_user()
+QUALIFICATION = "Medical translator (fictional test user)"
 CONTENT_PO = "locales/es/LC_MESSAGES/content.po"
 NORMAL_FUNCTION = "Como parte de su función normal"
 
@@ -110,10 +112,8 @@ def test_shipped_record_tells_the_truth(project):
 def test_review_clears_and_an_edit_brings_the_mark_back(project_copy, tmp_path, capsys):
     root = project_copy.root
     make_clearable(root)
-    code, out = cli(
-        capsys, "i18n", "review", "--lang", "es", *REVIEWER, "--date", "2026-11-20",
-        "--project", str(root),
-    )  # fmt: skip
+    desk_user(root)
+    code, out = cli(capsys, "i18n", "review", "--lang", "es", *REVIEWER, "--project", str(root))
     assert code == 0, out
     out_dir = tmp_path / "out"
     build_leaflets(project_copy, ["immunotherapy"], ["en", "es"], out_dir, today=TODAY)
@@ -134,14 +134,15 @@ def test_review_clears_and_an_edit_brings_the_mark_back(project_copy, tmp_path, 
             assert "Notcleared" not in text and "Noautorizado" not in text
     es = entries[("immunotherapy", "es")]
     assert es["reviewers"] == [
-        {"name": "María López", "qualification": "ATA-certified medical translator",
-         "date": "2026-11-20"}
+        {"name": "rosa-reviewer", "qualification": QUALIFICATION,
+         "date": dt.date.today().isoformat()}
     ]  # fmt: skip
     last = pages(out_dir / es["path"])[-1]
+    today = format_date(dt.date.today(), "long", locale="es")  # the review's date: today
     assert (
         squash(
-            "Traducido del inglés por leafletgen maintainers; revisado por María López "
-            "(ATA-certified medical translator) el 20 de noviembre de 2026."
+            "Traducido del inglés por leafletgen maintainers; revisado por rosa-reviewer "
+            f"({QUALIFICATION}) el {today}."
         )
         in last
     )
@@ -157,7 +158,7 @@ def test_review_clears_and_an_edit_brings_the_mark_back(project_copy, tmp_path, 
         stem.with_name("immunotherapy.provenance.json").read_text()
     )
     verifiers = [a for a in record.agent if a.type.coding[0].code == "verifier"]
-    assert [a.who.display for a in verifiers] == ["María López"]
+    assert [a.who.display for a in verifiers] == ["rosa-reviewer"]
     english = DocumentReference.model_validate_json(
         (out_dir / "en/immunotherapy.fhir.json").read_text()
     )
@@ -322,16 +323,17 @@ def test_xliff_approved_in_the_file_clears_the_same_entries(project_copy, tmp_pa
         import_xliff(path, root, "es")
     assert reviews.load_record(project_copy.locales, "es").reviews == ()
 
+    desk_user(root)
     code, out = cli(
         capsys, "i18n", "import", "--lang", "es", "--file", str(path), *REVIEWER,
-        "--date", "2026-11-20", "--project", str(root),
+        "--project", str(root),
     )  # fmt: skip
     assert code == 0, out
     record = reviews.load_record(project_copy.locales, "es")
     (review,) = record.reviews
     keys = {e.key for e in reviews.catalog_entries(project_copy.locales, "es", root)}
     assert review.approved == keys  # the entries `i18n review` would approve
-    assert (review.reviewer, review.date) == ("María López", dt.date(2026, 11, 20))
+    assert (review.reviewer, review.date) == ("rosa-reviewer", dt.date.today())
     assert export_xliff(root, "es").count(b'approved="yes"') == len(keys)
     # The same entries are reviewed for every leaflet.
     translator = load_translator(project_copy.locales, "es")
@@ -403,9 +405,10 @@ def test_xliff_machine_translation_is_recorded_as_such(project_copy, tmp_path, c
 
 def test_review_of_one_leaflet_approves_only_what_it_prints(project_copy, capsys):
     root = project_copy.root
+    desk_user(root)
     code, out = cli(
         capsys, "i18n", "review", "--lang", "es", *REVIEWER, "--leaflet", "immunotherapy",
-        "--date", "2026-11-20", "--project", str(root),
+        "--project", str(root),
     )  # fmt: skip
     assert code == 0, out
     code, out = cli(capsys, "i18n", "status", "--lang", "es", "--project", str(root))
@@ -417,7 +420,7 @@ def test_review_of_one_leaflet_approves_only_what_it_prints(project_copy, capsys
     assert 0 < reviewed < total  # the strings both leaflets print (headings, labels)
     # A reviewer is never invented: no name, no review.
     code, out = cli(capsys, "i18n", "review", "--lang", "es", "--project", str(root))
-    assert code == 1 and "needs --reviewer NAME and --qualification TEXT" in out
+    assert code == 1 and "needs --reviewer NAME: a desk user who holds the role" in out
 
 
 def test_a_review_date_passing_rebuilds_the_leaflet(project, tmp_path):

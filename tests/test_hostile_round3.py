@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from conftest import desk_user
 from leafletgen.files import host_name
 from test_hostile_inputs import (
     BUILD_EN,
@@ -103,7 +104,14 @@ def imported(*args: str):
 
 
 IMPORT_ES = ("i18n", "import", "--lang", "es", "--file", "es.xlf", "--translator", "T")
-IMPORT_ES_REVIEWED = (*IMPORT_ES, "--reviewer", "Ana", "--qualification", "ATA")
+IMPORT_ES_REVIEWED = (*IMPORT_ES, "--reviewer", "rosa-reviewer")
+
+
+def reviewer_user(project):
+    """A fictional desk user who reviews translations (a set-up step)."""
+    desk_user(project)
+
+
 XLIFF_LIMIT = 4 * 1024 * 1024
 ENTITIES = (
     "<!DOCTYPE xliff [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>\n"
@@ -283,21 +291,20 @@ CASES = [
     ),
     Case(
         "review-command-dated-in-the-future",
-        lambda project: None,
-        (
-            "i18n",
-            "review",
-            "--lang",
-            "es",
-            "--reviewer",
-            "Ana",
-            "--qualification",
-            "ATA",
-            "--date",
-            "2999-12-31",
-        ),
+        reviewer_user,
+        ("i18n", "review", "--lang", "es", "--reviewer", "rosa-reviewer", "--date", "2999-12-31"),
         1,
-        "locales/es/reviews.yaml: review date 2999-12-31 is in the future (today is {today})",
+        "i18n review takes the reviewer's qualification from their desk user record and "
+        "records today's date: leave out --qualification and --date",
+        writes=(),
+    ),
+    Case(
+        "review-command-names-no-desk-user",
+        lambda project: None,
+        ("i18n", "review", "--lang", "es", "--reviewer", "Ana"),
+        1,
+        "desk/users.yaml: no desk user 'Ana' in desk/users.yaml; an admin adds one with "
+        "'leafletgen users add NAME --role translation-reviewer'",
         writes=(),
     ),
     # ------------------------------------------------- XLIFF: records and bounds
@@ -323,6 +330,7 @@ CASES = [
                         'approved="no">\n        <source>Sources<',
                         'approved="yes">\n        <source>Sources<',
                     ),
+                    reviewer_user,
                 ),
                 IMPORT_ES_REVIEWED,
             ),
@@ -331,6 +339,7 @@ CASES = [
     Case(
         "xliff-imported-again-to-record-its-review",
         steps(
+            reviewer_user,
             export_xliff("es.xlf"),
             edit("es.xlf", ">Fuentes</target>", ">Fuentes consultadas</target>"),
             imported(*IMPORT_ES),

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from leafletgen import __version__, clearance, report
+from leafletgen import __version__, accounts, clearance, report
+from leafletgen.accounts import Actor
 from leafletgen.batch.build import build
 from leafletgen.batch.plan import BuildOptions, BuildResult
-from leafletgen.errors import LeafletError, TranslationError, shown
+from leafletgen.errors import LeafletError, shown
 from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
 from leafletgen.project import Project, select_leaflets
@@ -28,9 +29,8 @@ from leafletgen.read.sources import load_sources, read_source
 from leafletgen.review.commands import add_sources_command
 from leafletgen.select.clinic import load_clinic
 from leafletgen.terminal import Progress, setup_logging
-from leafletgen.translate import catalogs, extract, reviews, xliff
+from leafletgen.translate import catalogs, extract, leaflet_review, reviews, xliff
 from leafletgen.translate.qa import glossary_tbx
-from leafletgen.translate.translator import load_translator
 
 
 def _print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
@@ -184,7 +184,8 @@ def _glossary(project: Project, langs: list[str]) -> int:
 
 def _export(project: Project, lang: str, args: argparse.Namespace) -> int:
     target = Path(args.output or f"{lang}.xlf")
-    write_atomic(target, xliff.export_xliff(project.root, lang))
+    only = leaflet_review.printed_messages(project, args.leaflet) if args.leaflet else None
+    write_atomic(target, xliff.export_xliff(project.root, lang, only=only))
     print(f'wrote {target} (XLIFF 1.2; approved="yes" on reviewed entries)')
     return 0
 
@@ -197,54 +198,41 @@ def _one_lang(langs: list[str], args: argparse.Namespace) -> str:
 
 
 def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
-    """Record that a named, qualified reviewer approved the entries as they now stand."""
-    if not args.reviewer or not args.qualification:
-        raise LeafletError("i18n review needs --reviewer NAME and --qualification TEXT")
-    if args.leaflet:
-        chosen = select_leaflets(project, args.leaflet, include_drugs=True)
-        translator = load_translator(project.locales, lang, draft=True)
-        entries = {
-            e.key: e
-            for spec, leaflet in chosen
-            for e in clearance.printed_entries(leaflet, spec, translator, project.root)
-        }
-    else:
-        entries = {e.key: e for e in reviews.catalog_entries(project.locales, lang, project.root)}
-    if not entries:
-        raise TranslationError(f"nothing translated to review in {lang!r}", project.locales / lang)
-    record = clearance.review_record(project.locales, lang)
-    before = sum(1 for key in entries if record.review_of(key))
-    record = reviews.add_review(
-        record,
-        reviewer=args.reviewer,
-        qualification=args.qualification,
-        date=args.date or dt.date.today(),
-        approved=set(entries),
-    )
-    reviews.write_record(record)
-    print(
-        f"{record.path}: review by {args.reviewer} ({args.qualification}) on "
-        f"{(args.date or dt.date.today()).isoformat()}: {len(entries)} entries approved "
-        f"as they now stand ({before} were already approved)"
-    )
-    findings = clearance.entry_findings(list(entries.values()), lang, project.root)
-    for finding in findings:
-        print(f"warning: {finding}")
-    if findings:
-        print(f"{len(findings)} QA finding(s) among them keep their leaflets from being cleared")
+    """Record that a desk user who reviews translations approved the entries as they now stand."""
+    actor = _reviewer(project, args)
+    if actor is None:
+        raise LeafletError(
+            "i18n review needs --reviewer NAME: a desk user who holds the role "
+            "translation-reviewer (desk/users.yaml)"
+        )
+    _print_lines(leaflet_review.record_review(project, lang, actor, args.leaflet))
     return 0
+
+
+def _reviewer(project: Project, args: argparse.Namespace) -> Actor | None:
+    """The desk user ``--reviewer`` names, acting as a translation reviewer."""
+    if args.qualification or args.date:
+        raise LeafletError(
+            f"i18n {args.action} takes the reviewer's qualification from their desk user "
+            "record and records today's date: leave out --qualification and --date"
+        )
+    if not args.reviewer:
+        return None
+    actor = accounts.user_actor(project.root, args.reviewer, role="translation-reviewer")
+    leaflet_review.check_reviewer(project, actor)
+    return actor
 
 
 def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
     if not args.file:
         raise LeafletError("i18n import needs the XLIFF file: --file PATH")
+    actor = _reviewer(project, args)
     result = xliff.import_xliff(
         Path(args.file),
         project.root,
         lang,
-        reviewer=args.reviewer,
-        qualification=args.qualification,
-        date=args.date,
+        reviewer=actor.name if actor else None,
+        qualification=actor.qualification if actor else None,
         translator=args.translator,
         method=args.method,
         machine=args.machine,
@@ -415,18 +403,20 @@ def _add_i18n(commands: Any) -> None:
     _switch(
         i18n, "--strict", "status: exit non-zero if any leaflet is incomplete or has QA findings"
     )
-    i18n.add_argument("--reviewer", help="review/import: the reviewer's name")
-    i18n.add_argument("--qualification", help="review/import: the reviewer's qualification")
+    i18n.add_argument(
+        "--reviewer",
+        help="review/import: the desk user (role translation-reviewer) who reviewed; "
+        "their qualification comes from desk/users.yaml and the date is today's",
+    )
+    i18n.add_argument("--qualification", help=argparse.SUPPRESS)  # refused: see --reviewer
     i18n.add_argument(
         "--leaflet",
         action="append",
         default=[],
         metavar="ID",
-        help="review: only the entries this leaflet prints (repeatable)",
+        help="review/export: only the entries this leaflet prints (repeatable)",
     )
-    i18n.add_argument(
-        "--date", type=dt.date.fromisoformat, help="review/import: date of the review (YYYY-MM-DD)"
-    )
+    i18n.add_argument("--date", type=dt.date.fromisoformat, help=argparse.SUPPRESS)  # refused
     i18n.add_argument(
         "--format", choices=("xliff",), default="xliff", help="export: file format (XLIFF 1.2)"
     )

@@ -8,7 +8,11 @@ in ``locales/<lang>/reviews.yaml``:
   for ``all`` entries or for a list of fingerprints (the last record naming
   an entry wins);
 * ``reviews``: each review's reviewer, qualification, date and the
-  fingerprints of the entries approved.
+  fingerprints of the entries approved;
+* ``sent_back``: an entry a reviewer sent back to its translator, with their
+  comment (reviewer, qualification, date, fingerprint, comment). It holds
+  while the entry stands as it is: a sent-back entry is not approved, and the
+  record stops applying once either side of the entry changes.
 
 A fingerprint is a hash of the domain, msgid and msgstr together, so editing
 either side of an approved entry makes it unreviewed again without anyone
@@ -73,6 +77,18 @@ class Review:
 
 
 @dataclass(frozen=True)
+class SentBack:
+    """A reviewer sent an entry, as it stood, back to its translator with a comment."""
+
+    reviewer: str
+    qualification: str
+    date: dt.date
+    entry: str  # its fingerprint
+    comment: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class ReviewRecord:
     """A language's review record (empty when the file does not exist)."""
 
@@ -80,6 +96,7 @@ class ReviewRecord:
     path: Path
     translated: tuple[Translated, ...] = ()
     reviews: tuple[Review, ...] = field(default=())
+    sent_back: tuple[SentBack, ...] = ()
 
     @property
     def exists(self) -> bool:
@@ -94,9 +111,17 @@ class ReviewRecord:
         return None
 
     def review_of(self, key: str) -> Review | None:
-        """The latest review that approved the entry exactly as it now stands."""
+        """The latest review that approved the entry exactly as it now stands
+        (none while the entry, as it stands, is sent back)."""
+        if self.sent_back_of(key) is not None:
+            return None
         found = [review for review in self.reviews if key in review.approved]
         return max(found, key=lambda review: review.date) if found else None
+
+    def sent_back_of(self, key: str) -> SentBack | None:
+        """The latest sending back of the entry exactly as it now stands, if any."""
+        found = [back for back in self.sent_back if back.entry == key]
+        return max(found, key=lambda back: back.date) if found else None
 
 
 def record_path(locales: Path, lang: str) -> Path:
@@ -134,7 +159,7 @@ def load_record(locales: Path, lang: str) -> ReviewRecord:
     root = load_yaml(path, TranslationError)
     errors = require_keys(
         root,
-        {"language": str, "translated": list, "reviews": list},
+        {"language": str, "translated": list, "reviews": list, "sent_back": list},
         {"language"},
         path,
         TranslationError,
@@ -148,8 +173,9 @@ def load_record(locales: Path, lang: str) -> ReviewRecord:
         )
     translated = _translated(root.get("translated") or [], path, errors)
     reviews = _reviews(root.get("reviews") or [], path, errors)
+    sent_back = _sent_back(root.get("sent_back") or [], path, errors)
     raise_all(errors)
-    return ReviewRecord(lang, path, tuple(translated), tuple(reviews))
+    return ReviewRecord(lang, path, tuple(translated), tuple(reviews), tuple(sent_back))
 
 
 def _translated(raw: list, path: Path, errors: list[LeafletError]) -> list[Translated]:
@@ -217,6 +243,41 @@ def _reviews(raw: list, path: Path, errors: list[LeafletError]) -> list[Review]:
     return reviews
 
 
+def _sent_back(raw: list, path: Path, errors: list[LeafletError]) -> list[SentBack]:
+    """The ``sent_back:`` records (problems into ``errors``)."""
+    found: list[SentBack] = []
+    keys = {"reviewer": str, "qualification": str, "date": (str, dt.date)}
+    for entry in raw:
+        problems = require_keys(
+            entry,
+            keys | {"entry": str, "comment": str},
+            {"reviewer", "qualification", "date", "entry", "comment"},
+            path,
+            TranslationError,
+            what="sent-back entry",
+        )
+        if problems:
+            errors += problems
+            continue
+        date, problems = _date(entry["date"], path, entry.line_of("date"))
+        errors += problems
+        for key in ("reviewer", "qualification", "comment"):
+            if not entry[key].strip():
+                errors.append(TranslationError(f"{key} is empty", path, entry.line_of(key)))
+        if date is not None:
+            found.append(
+                SentBack(
+                    entry["reviewer"],
+                    entry["qualification"],
+                    date,
+                    " ".join(entry["entry"].split()),
+                    entry["comment"],
+                    entry.line,
+                )
+            )
+    return found
+
+
 HEADER = """\
 # Review record of the {lang!r} catalogs in LC_MESSAGES/ (kept by leafletgen).
 #
@@ -229,6 +290,8 @@ HEADER = """\
 #   unreviewed until it is approved again. Record reviews with
 #   `leafletgen i18n review` or by importing an XLIFF file whose units are
 #   approved="yes"; never write a reviewer here who did not review.
+# sent_back: an entry a reviewer sent back to its translator with a comment
+#   (on the desk's review page); it is not approved while it stands as it is.
 """
 
 
@@ -252,7 +315,22 @@ def _plain(record: ReviewRecord) -> dict:
             }
             for r in record.reviews
         ],
-    }
+    } | (
+        {
+            "sent_back": [
+                {
+                    "reviewer": b.reviewer,
+                    "qualification": b.qualification,
+                    "date": b.date.isoformat(),
+                    "entry": b.entry,
+                    "comment": b.comment,
+                }
+                for b in record.sent_back
+            ]
+        }
+        if record.sent_back
+        else {}
+    )
 
 
 def write_record(record: ReviewRecord) -> None:
@@ -294,6 +372,19 @@ def add_review(
     else:
         reviews.append(Review(reviewer, qualification, date, frozenset(approved)))
     return replace(record, reviews=tuple(reviews))
+
+
+def add_sent_back(record: ReviewRecord, back: SentBack) -> ReviewRecord:
+    """The record with one more entry sent back (the same reviewer sending the
+    same entry back again replaces their earlier comment)."""
+    if not back.reviewer.strip() or not back.qualification.strip():
+        raise TranslationError("sending back needs the reviewer's name and qualification")
+    if not back.comment.strip():
+        raise TranslationError("sending back needs a comment for the translator")
+    if problem := record_date_problem(back.date, "review"):
+        raise TranslationError(problem, record.path)
+    kept = [b for b in record.sent_back if (b.reviewer, b.entry) != (back.reviewer, back.entry)]
+    return replace(record, sent_back=(*kept, back))
 
 
 def set_translated(record: ReviewRecord, method: str, by: str, entries: set[str]) -> ReviewRecord:

@@ -63,8 +63,9 @@ def unit_id(domain: str, msgid: str) -> str:
     return f"{domain}-{hashlib.sha256(msgid.encode('utf-8')).hexdigest()[:16]}"
 
 
-def export_xliff(root: Path, lang: str) -> bytes:
-    """The language's catalogs as XLIFF 1.2, review state as ``approved``."""
+def export_xliff(root: Path, lang: str, *, only: set[tuple[str, str]] | None = None) -> bytes:
+    """The language's catalogs as XLIFF 1.2, review state as ``approved``;
+    ``only``: just these (domain, msgid) entries (the strings one leaflet prints)."""
     from translate.storage import xliff
 
     locales = root / "locales"
@@ -83,6 +84,8 @@ def export_xliff(root: Path, lang: str) -> bytes:
         catalog = read_catalog(po_path(locales, lang, domain))
         for message in catalog:
             if not message.id or not isinstance(message.id, str):
+                continue
+            if only is not None and (domain, message.id) not in only:
                 continue
             unit = store.addsourceunit(message.id, filename=original, createifmissing=True)
             unit.setid(unit_id(domain, message.id))
