@@ -26,6 +26,7 @@ from pathlib import Path
 from leafletgen.batch.build import BuildResult, build_leaflets
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import Project, companion_language
+from leafletgen.web.paths import hide_paths
 
 LOGGER = logging.getLogger(__name__)
 KEEP_FINISHED = 200  # finished builds remembered for their status pages
@@ -175,6 +176,8 @@ class BuildDesk:
                     outcomes.append(f"{result.id} [{result.lang}]: {result.skipped}")
                 if result.error is not None:
                     errors += error_lines(result.error, self.project.root)
+        # the page and the API show project-relative paths, never the server's own
+        errors = [hide_paths(line, self.project.root, self.out) for line in errors]
         with self._lock:
             job.outcomes, job.errors = outcomes, errors
             job.state = "failed" if errors else "done"
