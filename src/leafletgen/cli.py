@@ -20,6 +20,7 @@ from leafletgen import __version__, accounts, clearance, report
 from leafletgen.accounts import Actor
 from leafletgen.batch.build import build
 from leafletgen.batch.plan import BuildOptions, BuildResult
+from leafletgen.desk_commands import add_account_commands, add_serve_options, serve_options
 from leafletgen.errors import LeafletError, shown
 from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
@@ -275,7 +276,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Imported here: the web stack loads only for the command that serves it.
     from leafletgen.web.app import serve
 
-    serve(Project.find(args.project), host=args.host, port=args.port, out=args.out)
+    options = serve_options(args)
+    serve(Project.find(args.project), host=args.host, port=args.port, out=args.out, **options)
     return 0
 
 
@@ -286,7 +288,15 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"leafletgen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_inspect, _add_build, _add_check, add_sources_command, _add_serve, _add_i18n):
+    for add in (
+        _add_inspect,
+        _add_build,
+        _add_check,
+        add_sources_command,
+        _add_serve,
+        add_account_commands,
+        _add_i18n,
+    ):
         add(commands)
     return parser
 
@@ -384,6 +394,7 @@ def _add_serve(commands: Any) -> None:
     server.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     server.add_argument("--out", default="out", help="output folder served (default: out/)")
     server.add_argument("--project", default=".", help="project folder (default: here)")
+    add_serve_options(server)
     server.set_defaults(run=cmd_serve)
 
 

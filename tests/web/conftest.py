@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deskutil import TestClient, build, serving
-
-from leafletgen.web.app import create_app
+from deskutil import TestClient, build, desk_app, serving, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +30,13 @@ def out_copy(built_out, tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def client(project, built_out) -> Iterator[TestClient]:
-    with TestClient(create_app(project, built_out)) as test_client:
-        yield test_client
+    """A test client of the desk over ``built_out``, signed in as an editor."""
+    with TestClient(desk_app(project, built_out)) as test_client:
+        yield sign_in(test_client)
 
 
 @pytest.fixture(scope="session")
 def live_url(project, built_out) -> Iterator[str]:
     """The desk over ``built_out``, served on a loopback port."""
-    with serving(create_app(project, built_out)) as url:
+    with serving(desk_app(project, built_out)) as url:
         yield url

@@ -1,9 +1,17 @@
-"""Helpers for the desk's tests: building an output folder, clients, a live server."""
+"""Helpers for the desk's tests: building an output folder, signed-in clients,
+a live server.
+
+The desk answers only signed-in users: the tests' users live in a throwaway
+folder (:func:`accounts_root`), never in the project, one per role, with
+clearly fictional names (``test-staff``, ``test-editor``, ...) and a token for
+a fictional portal client."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import tempfile
 import threading
 import time
 import warnings
@@ -12,9 +20,11 @@ from pathlib import Path
 
 import uvicorn
 
+from leafletgen import accounts
 from leafletgen.batch.build import build_leaflets
 from leafletgen.project import Project
 from leafletgen.web.app import create_app
+from leafletgen.web.auth import AuthConfig
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's note about its httpx-based client
@@ -31,8 +41,73 @@ def build(project: Project, out: Path, ids=BUILT, langs=LANGS, **options) -> Non
     assert [str(r.error) for r in results if not r.ok] == []
 
 
-def make_client(project: Project, out: Path, **options) -> TestClient:
-    return TestClient(create_app(project, out, **options))
+PASSWORD = "fictional test password"
+ROLE_USERS = {
+    "staff": "test-staff",
+    "editor": "test-editor",
+    "translation-reviewer": "test-translator",
+    "admin": "test-admin",
+}
+TEST_HOSTS = ["testserver", "127.0.0.1", "localhost"]  # FastAPI's test client, the live server
+
+
+@functools.cache
+def accounts_root() -> Path:
+    """A throwaway folder whose ``desk/`` holds one fictional user per role and
+    a fictional portal client's token (made once per test process)."""
+    root = Path(tempfile.mkdtemp(prefix="desk-accounts-"))
+    for role, name in ROLE_USERS.items():
+        qualification = "fictional test qualification" if role == "translation-reviewer" else None
+        accounts.add_user(
+            root, name, full_name=f"Test {role}", roles=[role], password=PASSWORD,
+            qualification=qualification,
+        )  # fmt: skip
+    (root / "token").write_text(accounts.add_token(root, "test-portal"))
+    return root
+
+
+def portal_token() -> str:
+    """The fictional portal client's token."""
+    return (accounts_root() / "token").read_text()
+
+
+def auth_config(**options) -> AuthConfig:
+    """The sign-in configuration of the tests' desks: the throwaway accounts."""
+    return AuthConfig(root=accounts_root(), **options)
+
+
+def desk_app(project: Project, out: Path, **options):
+    """The desk over ``out``, answering the tests' host names and users."""
+    options.setdefault("allowed_hosts", TEST_HOSTS)
+    options.setdefault("auth", auth_config())
+    return create_app(project, out, **options)
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def sign_in(client: TestClient, role: str = "editor") -> TestClient:
+    """``client`` signed in through the sign-in form as the test user of
+    ``role``, sending its CSRF token with every request from then on."""
+    form = client.get("/signin")
+    token = CSRF.search(form.text)[1]
+    name = ROLE_USERS[role]
+    answer = client.post(
+        "/signin",
+        data={"name": name, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    page = client.get("/", headers={"Accept": "text/html"})
+    client.headers["X-CSRF-Token"] = CSRF.search(page.text)[1]
+    return client
+
+
+def make_client(project: Project, out: Path, role: str | None = "editor", **options) -> TestClient:
+    """A test client of the desk over ``out``, signed in as the test user of
+    ``role`` (``None``: not signed in)."""
+    client = TestClient(desk_app(project, out, **options))
+    return sign_in(client, role) if role else client
 
 
 @contextlib.contextmanager

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 from defusedxml.ElementTree import fromstring
-from deskutil import TestClient, build
+from deskutil import TestClient, build, desk_app, sign_in
 
 from leafletgen.batch.build import Project
-from leafletgen.web.app import create_app
 from leafletgen.web.infobutton import RXNORM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,8 +42,8 @@ def rx_project(tmp_path_factory) -> Project:
 def rx_client(rx_project, tmp_path_factory) -> Iterator[TestClient]:
     out = tmp_path_factory.mktemp("rx-out")
     build(rx_project, out, ids=["rituximab"], langs=["en", "es"])
-    with TestClient(create_app(rx_project, out)) as client:
-        yield client
+    with TestClient(desk_app(rx_project, out)) as client:
+        yield sign_in(client)
 
 
 def _brand(project: Project) -> str:

@@ -387,7 +387,7 @@ def test_distribution_status_and_dates_from_the_manifest_are_shown(project, out_
     unassessed = client.get("/api/leaflets/immunotherapy").json()["copies"][0]
     assert unassessed["distribution"] == {"status": "not-assessed", "reasons": []}
     assert "Not assessed" in text_of(client.get("/leaflets/immunotherapy").text)
-    spanish = make_client(project, out_copy, allowed_hosts=None)
+    spanish = make_client(project, out_copy)
     spanish.cookies.set("desk_lang", "es")
     words = text_of(spanish.get("/leaflets/rituximab", params={"lang": "es"}).text)
     assert "Emitido 15 de enero de 2026" in words and "No autorizado para distribuir" in words
@@ -422,9 +422,17 @@ def test_pages_carry_security_headers(client):
 
 
 def test_loopback_server_refuses_foreign_host_names(project, built_out):
-    client = make_client(project, built_out, allowed_hosts=web_app.LOOPBACK_HOSTS)
-    assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 200
-    assert client.get("/", headers={"Host": "attacker.example"}).status_code == 400
+    client = make_client(project, built_out, role=None, allowed_hosts=web_app.LOOPBACK_HOSTS)
+    assert client.get("/healthz", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/healthz", headers={"Host": "attacker.example"}).status_code == 400
+    # the Host is checked by default too, and before anything else: a forged
+    # Host on a sign-in POST (DNS rebinding) is refused
+    default = make_client(project, built_out, role=None, allowed_hosts=None)
+    assert default.get("/healthz", headers={"Host": "localhost:8000"}).status_code == 200
+    forged = default.post(
+        "/signin", data={"name": "x", "password": "y"}, headers={"Host": "attacker.example"}
+    )
+    assert forged.status_code == 400
 
 
 def test_serve_binds_loopback_by_default(monkeypatch, project):

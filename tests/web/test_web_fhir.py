@@ -9,6 +9,7 @@ import json
 
 import httpx
 import pytest
+from deskutil import portal_token
 from fhir.resources.R4B.binary import Binary
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -172,7 +173,9 @@ def test_fhir_endpoint_is_read_only(client, built_out):
 
 
 def test_fhirpy_searches_the_running_server(live_url, built_out):
-    client = SyncFHIRClient(f"{live_url}/fhir")
+    # a portal client: its token, read-only
+    bearer = f"Bearer {portal_token()}"
+    client = SyncFHIRClient(f"{live_url}/fhir", authorization=bearer)
     spanish = client.resources("DocumentReference").search(language="es").fetch_all()
     expected = {resource_id(e): e for e in listed(built_out, "es")}
     assert {r.id for r in spanish} == set(expected)
@@ -182,7 +185,8 @@ def test_fhirpy_searches_the_running_server(live_url, built_out):
     assert len(everything) == len(listed(built_out))
     # read one by id and fetch its PDF from the attachment URL
     one = client.reference("DocumentReference", next(iter(expected))).to_resource()
-    pdf = httpx.get(one["content"][0]["attachment"]["url"], timeout=30)
+    url = one["content"][0]["attachment"]["url"]
+    pdf = httpx.get(url, headers={"Authorization": bearer}, timeout=30)
     assert pdf.status_code == 200
     assert hashlib.sha256(pdf.content).hexdigest() == expected[one.id]["sha256"]
     assert client.resources("DocumentReference").search(language="fr").fetch_all() == []

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
 import uuid
@@ -29,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leafletgen.batch.build import BuildOptions, BuildResult, OnResult, build
-from leafletgen.errors import LeafletError, shown
+from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import Project
 from leafletgen.publish.manifest import read_manifest
+from leafletgen.web.paths import hide_paths
 from leafletgen.web.rebuild import leaflet_shape, rebuild_options
 
 LOGGER = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class BuildDesk:
         try:
             results = self._build(job)
         except LeafletError as error:
-            outcomes, errors = [], shown_lines(error, self.project.root, self.out)
+            outcomes, errors = [], error_lines(error, self.project.root)
         except Exception:  # a bug: its traceback goes to the log, never to the page
             LOGGER.exception("build of %s [%s] failed", job.leaflet_id, job.lang)
             outcomes, errors = [], [INTERNAL_ERROR]
@@ -166,7 +166,9 @@ class BuildDesk:
                 elif result.skipped:
                     outcomes.append(f"{result.id} [{result.lang}]: {result.skipped}")
                 if result.error is not None:
-                    errors += shown_lines(result.error, self.project.root, self.out)
+                    errors += error_lines(result.error, self.project.root)
+        # the page and the API show project-relative paths, never the server's own
+        errors = [hide_paths(line, self.project.root, self.out) for line in errors]
         with self._lock:
             job.outcomes, job.errors = outcomes, errors
             job.state = "failed" if errors else "done"
@@ -189,27 +191,3 @@ class BuildDesk:
             results += self.builder(self.project, options, progress)
             counted = len(results)
         return results
-
-
-def shown_lines(error: LeafletError, root: Path, out: Path) -> list[str]:
-    """An error as a desk page shows it: every path relative to the project
-    (a file in the output folder relative to that folder), never a path of the
-    server's own file system, in the location or in the message."""
-    lines = []
-    for member in getattr(error, "errors", [error]):
-        inside_out = bool(member.path) and Path(member.path).resolve().is_relative_to(out.resolve())
-        line = shown(member, out if inside_out else root)
-        for folder, name in ((out, "the output folder"), (root, "the project")):
-            for text in sorted({str(folder.resolve()), str(folder)}, key=len, reverse=True):
-                line = line.replace(text + "/", "").replace(text, name)
-        lines.append(_ABSOLUTE.sub(_file_name, line))
-    return lines
-
-
-# An absolute path left in a line (outside the project and its output folder):
-# only the file's own name is shown.
-_ABSOLUTE = re.compile(r"(?<![\w.:/])/(?:[\w.@+-]+/)+([\w.@+-]+)")
-
-
-def _file_name(match: re.Match[str]) -> str:
-    return match.group(1)

@@ -3,11 +3,14 @@ for the portal API, an ``OperationOutcome`` for a FHIR client."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from leafletgen.web.auth import auth_of
 from leafletgen.web.fhirapi import issue_code, outcome
 from leafletgen.web.pages import render_page
 from leafletgen.web.state import state_of
@@ -28,9 +31,20 @@ def wants_html(request: Request) -> bool:
 
 
 async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-    """A 4xx or 5xx error: a page (403, 404, 409 in a browser), FHIR's outcome, or JSON."""
+    """A 4xx or 5xx error: a page (403, 404, 409 in a browser; 401 goes to the
+    sign-in page), FHIR's outcome, or JSON."""
+    headers = getattr(error, "headers", None)
     if request.url.path.startswith("/fhir/"):
-        return outcome(error.status_code, issue_code(error.status_code), str(error.detail))
+        answer = outcome(error.status_code, issue_code(error.status_code), str(error.detail))
+        answer.headers.update(headers or {})
+        return answer
+    if (
+        error.status_code == 401
+        and wants_html(request)
+        and auth_of(request).config.mode == "accounts"
+    ):
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?{urlencode({'next': here})}", status_code=303)
     if wants_html(request) and error.status_code in (403, 404, 409):
         return render_page(
             request,
@@ -40,7 +54,7 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
             detail=str(error.detail),
             response_status=error.status_code,
         )
-    return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
 
 
 async def invalid_request(request: Request, error: RequestValidationError) -> Response:

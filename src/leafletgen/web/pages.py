@@ -9,7 +9,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from leafletgen.permissions import allowed
+from leafletgen.web.auth import actor_of, csrf_token
 from leafletgen.web.interface import Interface
+from leafletgen.web.paths import hide_paths
 from leafletgen.web.security import local_target
 from leafletgen.web.state import DeskState
 
@@ -26,16 +29,25 @@ def ui_lang(request: Request, interface: Interface) -> str:
 def render_page(
     request: Request, desk: DeskState, name: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    """Template ``name`` filled with ``context`` as the response to ``request``."""
+    """Template ``name`` filled with ``context`` as the response to ``request``.
+
+    Every page also gets the signed-in ``actor`` (or ``None``), ``may(action)``
+    (whether they may do it: :func:`leafletgen.permissions.allowed`) and the
+    ``csrf_token`` every form that posts must carry.
+    """
     interface = desk.interface
     lang = ui_lang(request, interface)
+    actor = actor_of(request)
     html = interface.render(
         name,
         lang,
         request=request,
+        actor=actor,
+        may=lambda action: actor is not None and allowed(actor, action),
+        csrf_token=csrf_token(request),
         ui_languages=interface.languages(),
         clinic=desk.library.clinic_name,
-        problems=desk.library.problems,
+        problems=[hide_paths(line, desk.project.root) for line in desk.library.problems],
         here=local_target(str(request.url.path) + _query(request)),
         **context,
     )

@@ -17,6 +17,7 @@ from typing import Annotated, cast
 from fastapi import Depends, HTTPException, Request
 
 from leafletgen.batch.build import Project
+from leafletgen.web.auth import AuthConfig, DeskAuth
 from leafletgen.web.builds import BuildDesk, BuildJob
 from leafletgen.web.fhirapi import FhirStore
 from leafletgen.web.interface import Interface
@@ -25,7 +26,7 @@ from leafletgen.web.library import Copy, LeafletInfo, Library, variants_for
 
 @dataclass(frozen=True)
 class DeskState:
-    """The project's leaflets, the desk's pages, its build queue and its files."""
+    """The project's leaflets, the desk's pages, its build queue, its files and who may sign in."""
 
     project: Project
     library: Library
@@ -33,12 +34,20 @@ class DeskState:
     builds: BuildDesk
     static: dict[str, Path]  # the only files served as they are, by URL name
     fhir: FhirStore
+    auth: DeskAuth
 
     @classmethod
-    def open(cls, project: Project, out: Path, builds: BuildDesk | None = None) -> DeskState:
+    def open(
+        cls,
+        project: Project,
+        out: Path,
+        builds: BuildDesk | None = None,
+        auth: AuthConfig | None = None,
+    ) -> DeskState:
         """The desk for ``project`` over the output folder ``out``."""
         library = Library(project, out)
         return cls(
+            auth=DeskAuth(auth or AuthConfig(), project.root),
             project=project,
             library=library,
             interface=Interface(project),

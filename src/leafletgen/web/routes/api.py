@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
+from leafletgen.web.auth import require
 from leafletgen.web.library import search
 from leafletgen.web.models import BuildModel, BuildRequest, LeafletModel, build_model, leaflet_model
-from leafletgen.web.security import same_origin
 from leafletgen.web.state import Desk
 
 router = APIRouter()
 
 
-@router.get("/api/leaflets", summary="List or search the leaflets", tags=["leaflets"])
+@router.get(
+    "/api/leaflets",
+    summary="List or search the leaflets",
+    tags=["leaflets"],
+    dependencies=[Depends(require("read_api"))],
+)
 def api_leaflets(
     request: Request,
     desk: Desk,
@@ -27,7 +32,12 @@ def api_leaflets(
     return [leaflet_model(request, desk.library, info) for info in leaflets]
 
 
-@router.get("/api/leaflets/{leaflet_id}", summary="One leaflet", tags=["leaflets"])
+@router.get(
+    "/api/leaflets/{leaflet_id}",
+    summary="One leaflet",
+    tags=["leaflets"],
+    dependencies=[Depends(require("read_api"))],
+)
 def api_leaflet(request: Request, desk: Desk, leaflet_id: str) -> LeafletModel:
     """One leaflet, as in the list."""
     return leaflet_model(request, desk.library, desk.find(leaflet_id))
@@ -38,6 +48,7 @@ def api_leaflet(request: Request, desk: Desk, leaflet_id: str) -> LeafletModel:
     status_code=202,
     summary="Build a leaflet (in the background)",
     tags=["builds"],
+    dependencies=[Depends(require("build"))],
 )
 def api_build(request: Request, desk: Desk, leaflet_id: str, body: BuildRequest) -> BuildModel:
     """Build a leaflet in one language and variant, in the background.
@@ -46,13 +57,16 @@ def api_build(request: Request, desk: Desk, leaflet_id: str, body: BuildRequest)
     build. Poll the returned ``status`` URL until ``state`` is ``done`` or
     ``failed``; a failed build leaves the previous PDF in place.
     """
-    same_origin(request)
     job = desk.start_build(leaflet_id, body.lang, body.variant)
     return build_model(request, desk.builds, job)
 
 
 @router.get(
-    "/api/builds/{job_id}", name="build_status", summary="A build's progress", tags=["builds"]
+    "/api/builds/{job_id}",
+    name="build_status",
+    summary="A build's progress",
+    tags=["builds"],
+    dependencies=[Depends(require("read_api"))],
 )
 def api_build_status(request: Request, desk: Desk, job_id: str) -> BuildModel:
     """A requested build: queued, running, done or failed, with its errors."""

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from leafletgen.web.auth import require
 from leafletgen.web.pages import render_page
-from leafletgen.web.security import same_origin
 from leafletgen.web.state import Desk
 
 router = APIRouter()
 
 
-@router.post("/leaflets/{leaflet_id}/build", include_in_schema=False)
+@router.post(
+    "/leaflets/{leaflet_id}/build",
+    include_in_schema=False,
+    dependencies=[Depends(require("build"))],
+)
 def build_form(
     request: Request,
     desk: Desk,
@@ -24,12 +28,16 @@ def build_form(
     variant: Annotated[str, Form()] = "standard",
 ) -> Response:
     """Queue the build the form asks for and show its page."""
-    same_origin(request)
     job = desk.start_build(leaflet_id, lang, variant)
     return RedirectResponse(request.url_for("build_page", job_id=job.id), status_code=303)
 
 
-@router.get("/builds/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/builds/{job_id}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[Depends(require("view"))],
+)
 def build_page(request: Request, desk: Desk, job_id: str) -> HTMLResponse:
     """A requested build's page: queued, running, done or failed."""
     job = desk.job(job_id)
@@ -39,7 +47,12 @@ def build_page(request: Request, desk: Desk, job_id: str) -> HTMLResponse:
     )
 
 
-@router.get("/builds/{job_id}/status", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/builds/{job_id}/status",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[Depends(require("view"))],
+)
 def build_fragment(request: Request, desk: Desk, job_id: str) -> HTMLResponse:
     """The part of a build's page that the page's script refreshes."""
     job = desk.job(job_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from leafletgen.web.auth import require
 from leafletgen.web.fhirapi import (
     FHIR_JSON,
     MAX_COUNT,
@@ -23,7 +24,9 @@ from leafletgen.web.files import pdf_response
 from leafletgen.web.state import Desk
 
 router = APIRouter(
-    prefix="/fhir", tags=["FHIR R4 (read-only)"], dependencies=[Depends(served_format)]
+    prefix="/fhir",
+    tags=["FHIR R4 (read-only)"],
+    dependencies=[Depends(require("read_api")), Depends(served_format)],
 )
 
 

@@ -4,10 +4,11 @@ manifest lists, read while their bytes match it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leafletgen.render.twin import LanguageLink, link_order, with_language_links
+from leafletgen.web.auth import require
 from leafletgen.web.files import pdf_response
 from leafletgen.web.library import Copy, LeafletInfo, search
 from leafletgen.web.pages import render_page, ui_lang
@@ -23,7 +24,13 @@ REVIEW_COPY = "yes"
 ACTIONS = ("open", "download", "print")
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False, name="search_page")
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    name="search_page",
+    dependencies=[Depends(require("view"))],
+)
 def search_page(request: Request, desk: Desk, q: str = "") -> HTMLResponse:
     """The search page: every leaflet, or those matching ``q``."""
     leaflets = search(desk.library.leaflets(), q)
@@ -35,6 +42,7 @@ def search_page(request: Request, desk: Desk, q: str = "") -> HTMLResponse:
     response_class=HTMLResponse,
     include_in_schema=False,
     name="leaflet_page",
+    dependencies=[Depends(require("view"))],
 )
 def leaflet_page(
     request: Request,
@@ -76,6 +84,7 @@ def leaflet_page(
         403: {"description": "not cleared for distribution: the page asking to confirm"},
     },
     tags=["leaflets"],
+    dependencies=[Depends(require("read_api"))],
 )
 def leaflet_pdf(
     request: Request,
@@ -107,6 +116,7 @@ def leaflet_pdf(
     response_class=HTMLResponse,
     include_in_schema=False,
     name="review_copy_page",
+    dependencies=[Depends(require("view"))],
 )
 def review_copy_page(
     request: Request, desk: Desk, leaflet_id: str, lang: str, variant: str, action: str = "open"
@@ -156,6 +166,7 @@ def _pdf_path(request: Request, copy: Copy) -> str:
     name="leaflet_html",
     summary="A leaflet's accessible HTML twin",
     tags=["leaflets"],
+    dependencies=[Depends(require("read_api"))],
 )
 def leaflet_html(
     request: Request, desk: Desk, leaflet_id: str, lang: str, variant: str
@@ -185,6 +196,7 @@ def leaflet_html(
     "/leaflets/{leaflet_id}/{lang}/{variant}/page-{number}.png",
     name="leaflet_preview",
     include_in_schema=False,
+    dependencies=[Depends(require("view"))],
 )
 def leaflet_preview(desk: Desk, leaflet_id: str, lang: str, variant: str, number: int) -> Response:
     """Page ``number`` of a leaflet's PDF as a picture."""

@@ -1,14 +1,19 @@
 """The desk's own furniture: its interface language, its static files and the
-API's documentation page."""
+API's documentation page.
+
+The language switch and the static files (the desk's own stylesheet, script,
+font and Swagger UI: program files, nothing of the clinic's) are open to
+anyone, so the sign-in page can use them; the API's description is not."""
 
 from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from leafletgen.web.auth import require
 from leafletgen.web.pages import LANGUAGE_COOKIE
 from leafletgen.web.security import DOCS_POLICY, local_target
 from leafletgen.web.state import Desk
@@ -40,11 +45,11 @@ def static_file(desk: Desk, name: str) -> Response:
     return Response(path.read_bytes(), media_type=kind)
 
 
-@router.get("/docs", include_in_schema=False)
+@router.get("/docs", include_in_schema=False, dependencies=[Depends(require("read_api"))])
 def api_docs(request: Request) -> HTMLResponse:
     """The API's documentation (Swagger UI, served from this server)."""
     response = get_swagger_ui_html(
-        openapi_url=request.app.openapi_url or "/openapi.json",
+        openapi_url="/openapi.json",
         title="leafletgen API",
         swagger_js_url="/static/swagger/swagger-ui-bundle.js",
         swagger_css_url="/static/swagger/swagger-ui.css",
@@ -52,3 +57,9 @@ def api_docs(request: Request) -> HTMLResponse:
     )
     response.headers["Content-Security-Policy"] = DOCS_POLICY
     return response
+
+
+@router.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require("read_api"))])
+def openapi(request: Request) -> JSONResponse:
+    """The API's OpenAPI description."""
+    return JSONResponse(request.app.openapi())
