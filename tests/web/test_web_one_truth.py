@@ -160,8 +160,8 @@ def test_the_desk_serves_every_pdf_while_a_batch_runs(project_copy, out_copy, tm
     assert client.get("/fhir/DocumentReference").json()["total"] == documents
 
 
-def test_a_build_error_names_project_relative_paths_only(project_copy, tmp_path):
-    out = tmp_path / "elsewhere" / "out"
+def test_a_build_error_names_project_relative_paths_only(project_copy, tmp_path_factory):
+    out = tmp_path_factory.mktemp("elsewhere") / "out"  # outside the project
     outside = Path("/srv/leaflets/private/notes.txt")
 
     def failing(project, options, on_result):
@@ -177,11 +177,11 @@ def test_a_build_error_names_project_relative_paths_only(project_copy, tmp_path)
     assert desk.wait(desk.job(job_id), timeout=30)
     errors = client.get(f"/api/builds/{job_id}").json()["errors"]
     assert errors == [
-        "es/rituximab.html: cannot write es/rituximab.html: a folder stands there "
+        "out/es/rituximab.html: cannot write out/es/rituximab.html: a folder stands there "
         "(see notes.txt and leaflets/clinic.yaml)"
     ]
     page = client.get(f"/builds/{job_id}", headers=HTML).text
-    assert "es/rituximab.html: cannot write" in page
-    for private in (str(tmp_path), str(project_copy.root), "/srv/"):
+    assert "out/es/rituximab.html: cannot write" in page
+    for private in (str(out.parent), str(project_copy.root), "/srv/"):
         assert private not in page
     desk.close()
