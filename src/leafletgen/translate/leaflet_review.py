@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from leafletgen import clearance
 from leafletgen.accounts import Actor, load_users
@@ -229,10 +230,11 @@ def check_reviewer(project: Project, actor: Actor) -> str:
     return (actor.qualification or "").strip()
 
 
-def _names(project: Project, actor: Actor) -> set[str]:
+def _names(project: Project, actor: Actor, accounts: Path | None = None) -> set[str]:
     """The names a ``translated`` record may give the actor by: their desk user
-    name and full name, folded."""
-    user = load_users(project.root).get(actor.name)
+    name and full name (from the accounts in ``accounts``, default the
+    project's own ``desk/``), folded."""
+    user = load_users(accounts or project.root).get(actor.name)
     names = {actor.name, user.full_name if user else ""}
     return {" ".join(n.split()).casefold() for n in names if n.strip()}
 
@@ -243,16 +245,20 @@ def _own(names: set[str], string: ReviewString) -> bool:
     return bool(by) and " ".join(str(by).split()).casefold() in names
 
 
-def own_strings(project: Project, actor: Actor, translation: LeafletTranslation) -> set[str]:
+def own_strings(
+    project: Project, actor: Actor, translation: LeafletTranslation, accounts: Path | None = None
+) -> set[str]:
     """The fingerprints of the strings ``actor`` translated."""
-    names = _names(project, actor)
+    names = _names(project, actor, accounts)
     return {s.key for s in translation.strings if s.key and _own(names, s)}
 
 
-def approvable(project: Project, actor: Actor, translation: LeafletTranslation) -> list[str]:
+def approvable(
+    project: Project, actor: Actor, translation: LeafletTranslation, accounts: Path | None = None
+) -> list[str]:
     """The strings "approve all shown that pass QA" approves for ``actor``:
     translated, passing QA, not approved yet, not sent back, not their own."""
-    own = own_strings(project, actor, translation)
+    own = own_strings(project, actor, translation, accounts)
     return [
         s.key
         for s in translation.strings
@@ -268,6 +274,7 @@ def approve_strings(
     keys: Iterable[str],
     *,
     today: dt.date | None = None,
+    accounts: Path | None = None,
 ) -> int:
     """Record that ``actor`` approved these strings of the leaflet as they now
     stand, dated ``today`` (the server's date); how many were not approved before."""
@@ -276,7 +283,7 @@ def approve_strings(
     chosen = [_printed(translation, key) for key in dict.fromkeys(keys)]
     if not chosen:
         raise ReviewRefused("no string chosen to approve")
-    own = own_strings(project, actor, translation)
+    own = own_strings(project, actor, translation, accounts)
     for string in chosen:
         if string.key in own:
             raise ReviewRefused(

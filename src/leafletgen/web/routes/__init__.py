@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from leafletgen.web.routes import api, builds, fhir, leaflets, signin, site
+from leafletgen.web.routes import api, builds, fhir, leaflets, review, signin, site
 
 # The order matters only to the OpenAPI page (paths listed as routes come) and
 # to FHIR's catch-all for unsupported types, which must come last.
@@ -19,6 +19,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     signin.router,
     leaflets.router,
     builds.router,
+    review.router,
     site.router,
     api.router,
     fhir.router,
