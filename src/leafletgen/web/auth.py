@@ -30,6 +30,9 @@ field ``csrf_token``. Pages get it as the template variable ``csrf_token``
 
     <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
 
+and a script finds it in the page's ``<meta name="csrf-token">``. Templates
+also get ``actor`` and ``may(action)``, to offer only what the actor may do.
+
 Sign-in, sign-out, failed sign-ins and token use all go through
 :func:`note_event`, the one place they are recorded.
 """
