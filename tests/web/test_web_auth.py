@@ -122,6 +122,7 @@ def test_every_route_but_the_public_ones_declares_the_one_action_it_needs(app):
             assert len(actions) == 1, f"{method} {path} does not declare Depends(require(...))"
 
 
+@pytest.mark.slow
 def test_every_route_answers_anonymous_wrong_role_and_right_role(app, clients):
     checked = 0
     for method, path, actions in route_table(app):
@@ -211,6 +212,7 @@ def own_accounts(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_session_cookie_is_httponly_strict_and_secure_over_https_or_loopback(project, built_out):
     for base, secure in (
         ("http://testserver", False),
@@ -237,6 +239,7 @@ def test_session_cookie_is_httponly_strict_and_secure_over_https_or_loopback(pro
         assert ("; secure" in cookie) == secure, (base, cookie)
 
 
+@pytest.mark.slow
 def test_signing_out_ends_the_session_and_sessions_expire(project, built_out):
     client = make_client(project, built_out, role="staff")
     cookie = client.cookies.get("desk_session")
@@ -255,6 +258,7 @@ def _auth(**options) -> AuthConfig:
     return AuthConfig(root=accounts_root(), **options)
 
 
+@pytest.mark.slow
 def test_a_disabled_user_is_signed_out_at_their_next_request(project, built_out, tmp_path):
     root = own_accounts(tmp_path)
     client = make_client(project, built_out, role="editor", auth=AuthConfig(root=root))
@@ -263,6 +267,7 @@ def test_a_disabled_user_is_signed_out_at_their_next_request(project, built_out,
     assert client.get("/api/leaflets").status_code == 401
 
 
+@pytest.mark.slow
 def test_a_sign_in_goes_back_only_to_this_site(project, built_out):
     client = TestClient(desk_app(project, built_out))
     for target, expected in (
@@ -341,6 +346,7 @@ def _try(client: TestClient, name: str, password: str) -> httpx.Response:
     )
 
 
+@pytest.mark.slow
 def test_failed_sign_ins_are_limited_per_user_name_and_per_address(project, built_out, caplog):
     auth = _auth(failures_per_name=3, failures_per_address=5)
     client = TestClient(desk_app(project, built_out, auth=auth))
