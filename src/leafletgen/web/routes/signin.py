@@ -124,6 +124,8 @@ def signin(
         note_event(auth, name, "signin_failed", {"address": address})
         return _form(request, desk, next, 401, "wrong", name=name)
     auth.by_name.clear(f"name:{name}")
+    if previous := request.cookies.get(SESSION_COOKIE):
+        auth.sessions.drop(previous)  # a new id at every sign-in: no session fixation
     session_id, _session = auth.sessions.create(user.name)
     note_event(auth, user.name, "signin", {"address": address})
     response = RedirectResponse(local_target(next), status_code=303)
