@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 import time
 
 import pytest
@@ -44,6 +45,24 @@ def no_html_link(relative: str, *links: str):
         text = (run.out / relative).read_text(encoding="utf-8")
         for link in links:
             assert link not in text, link
+
+    return check
+
+
+def no_traceback(run):
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "please report it" not in run.stdout + run.stderr
+
+
+def built_only(*relatives: str):
+    """Exactly these PDFs are in ``out/`` and in its manifest."""
+
+    def check(run):
+        pdfs = sorted(p.relative_to(run.out).as_posix() for p in run.out.rglob("*.pdf"))
+        assert pdfs == sorted(relatives), pdfs
+        manifest = json.loads((run.out / "manifest.json").read_text(encoding="utf-8"))
+        listed = sorted(entry["path"] for entry in manifest["leaflets"])
+        assert listed == sorted(relatives), listed
 
     return check
 
@@ -217,6 +236,21 @@ CASES = [
             ("word-after-number", "0800 123 4567 (FREE)", "080012345673733"),
             ("or-another", "555-0100 OR 0199", "5550100670199"),
         ]
+    ),
+    # ------------------------------------------------- faults of the machine
+    # The file-size limit is hit while WeasyPrint copies the Chinese font to a
+    # temporary file: that leaflet fails with what happened, not as a bug of its
+    # definition, and the English one is built.
+    Case(
+        "file-size-limit-while-fonts-are-written",
+        lambda project: None,
+        ("build",),
+        1,
+        "  could not write a temporary file in /tmp: the file is larger than this process "
+        "may write (its file-size limit, ulimit -f); nothing of this leaflet was written",
+        check=both(no_traceback, built_only("en/immunotherapy.pdf")),
+        shell=f"ulimit -f 2000; TMPDIR=/tmp {sys.executable} -m leafletgen build immunotherapy "
+        "--lang en,zh_Hans -j2",
     ),
     # --------------------------------------------- one text rule for every file
     Case(
