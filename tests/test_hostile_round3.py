@@ -82,6 +82,20 @@ def xliff_unit_line(project, source: str) -> int:
     return next(n for n in range(at, -1, -1) if "<trans-unit" in lines[n]) + 1
 
 
+def unit_refused(source: str, why: str):
+    """The import was refused naming the unit, its catalog entry and why; the
+    catalog is unchanged."""
+
+    def check(run):
+        where = f"{MESSAGES_PO}:{po_line(source)}"
+        line = xliff_unit_line(run.project, source)
+        expected = f"es.xlf:{line}: {where} (msgid {source!r}): {why}"
+        assert expected in run.stderr.splitlines(), run.stderr[-3000:]
+        assert (run.project / MESSAGES_PO).read_bytes() == (ROOT / MESSAGES_PO).read_bytes()
+
+    return check
+
+
 def stale_unit(source: str, exported: str, now: str):
     """The import was refused naming the unit, its catalog entry and both texts."""
 
@@ -361,6 +375,22 @@ CASES = [
                 IMPORT_ES_REVIEWED,
             ),
         ]
+    ),
+    Case(
+        "xliff-unit-without-its-export-note",
+        steps(
+            export_xliff("es.xlf"),
+            edit("es.xlf", '        <note from="leafletgen">Fuentes</note>\n', ""),
+            edit("es.xlf", ">Fuentes</target>", ">Fuentes antiguas</target>"),
+        ),
+        IMPORT_ES,
+        1,
+        check=unit_refused(
+            "Sources",
+            "the unit does not record the text it was exported from (its note "
+            'from="leafletgen" is missing), so it may be older; '
+            "the catalog now says 'Fuentes'; export again",
+        ),
     ),
     Case(
         "xliff-imported-again-to-record-its-review",
