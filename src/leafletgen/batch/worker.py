@@ -37,6 +37,7 @@ from leafletgen.publish.manifest import (
 from leafletgen.render.context import RenderOptions
 from leafletgen.render.html import STYLESHEET, render_html
 from leafletgen.render.pdf import RenderedPdf, render_document
+from leafletgen.render.twin import page_digest
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
@@ -474,4 +475,7 @@ def render_leaflet(
     if not workspace.html_twin:
         return entry, rendered.data, None
     page = _web_page(workspace, prepared)
-    return replace(entry, html=OutputLayout.page_path(entry.path)), rendered.data, page
+    described = replace(
+        entry, html=OutputLayout.page_path(entry.path), html_sha256=page_digest(page)
+    )
+    return described, rendered.data, page
