@@ -302,6 +302,17 @@ def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
     copy = client.get("/api/leaflets/rituximab").json()["copies"]
     es = next(c for c in copy if c["lang"] == "es" and c["variant"] == "standard")
     assert es["html"] == "http://testserver/leaflets/rituximab/es/standard.html"
+    # Served only while it says what the build wrote (its language links aside,
+    # which the desk replaces with its own).
+    file = out_copy / "es/rituximab.html"
+    built = file.read_text(encoding="utf-8")
+    file.write_text(built.replace("../en/rituximab.html", "../en/other.html"), encoding="utf-8")
+    assert client.get("/leaflets/rituximab/es/standard.html").status_code == 200
+    file.write_text(built.replace("Cómo funciona", "Cómo no funciona"), encoding="utf-8")
+    tampered = client.get("/leaflets/rituximab/es/standard.html")
+    assert tampered.status_code == 409, tampered.text
+    assert "Cómo no funciona" not in tampered.text
+    assert "no longer matches the manifest" in tampered.text
 
 
 # --- JSON API ------------------------------------------------------------------------
