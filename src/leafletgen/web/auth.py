@@ -177,7 +177,13 @@ class DeskAuth:
 
 def note_event(auth: DeskAuth, actor_name: str, action: str, what: dict[str, Any]) -> None:
     """Record a sign-in, sign-out, failed sign-in or token use (never a password or token)."""
-    log.info("%s %s %s", action, actor_name, " ".join(f"{k}={v}" for k, v in sorted(what.items())))
+    details = " ".join(f"{key}={_printable(value)}" for key, value in sorted(what.items()))
+    log.info("%s %s %s", action, _printable(actor_name), details)
+
+
+def _printable(value: object) -> str:
+    # a user name typed into the form is untrusted: no line breaks or escapes in the log
+    return str(value).encode("unicode_escape").decode("ascii")[:200]
 
 
 def auth_of(request: Request) -> DeskAuth:
