@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 import time
 
 import pytest
@@ -49,6 +50,24 @@ def no_html_link(relative: str, *links: str):
     return check
 
 
+def no_traceback(run):
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "please report it" not in run.stdout + run.stderr
+
+
+def built_only(*relatives: str):
+    """Exactly these PDFs are in ``out/`` and in its manifest."""
+
+    def check(run):
+        pdfs = sorted(p.relative_to(run.out).as_posix() for p in run.out.rglob("*.pdf"))
+        assert pdfs == sorted(relatives), pdfs
+        manifest = json.loads((run.out / "manifest.json").read_text(encoding="utf-8"))
+        listed = sorted(entry["path"] for entry in manifest["leaflets"])
+        assert listed == sorted(relatives), listed
+
+    return check
+
+
 def both(*checks):
     def check(run):
         for one in checks:
@@ -62,6 +81,20 @@ def xliff_unit_line(project, source: str) -> int:
     lines = (project / "es.xlf").read_bytes().decode("utf-8").splitlines()
     at = lines.index(f"        <source>{source}</source>")
     return next(n for n in range(at, -1, -1) if "<trans-unit" in lines[n]) + 1
+
+
+def unit_refused(source: str, why: str):
+    """The import was refused naming the unit, its catalog entry and why; the
+    catalog is unchanged."""
+
+    def check(run):
+        where = f"{MESSAGES_PO}:{po_line(source)}"
+        line = xliff_unit_line(run.project, source)
+        expected = f"es.xlf:{line}: {where} (msgid {source!r}): {why}"
+        assert expected in run.stderr.splitlines(), run.stderr[-3000:]
+        assert (run.project / MESSAGES_PO).read_bytes() == (ROOT / MESSAGES_PO).read_bytes()
+
+    return check
 
 
 def stale_unit(source: str, exported: str, now: str):
@@ -226,6 +259,21 @@ CASES = [
             ("or-another", "555-0100 OR 0199", "5550100670199"),
         ]
     ),
+    # ------------------------------------------------- faults of the machine
+    # The file-size limit is hit while WeasyPrint copies the Chinese font to a
+    # temporary file: that leaflet fails with what happened, not as a bug of its
+    # definition, and the English one is built.
+    Case(
+        "file-size-limit-while-fonts-are-written",
+        lambda project: None,
+        ("build",),
+        1,
+        "  could not write a temporary file in /tmp: the file is larger than this process "
+        "may write (its file-size limit, ulimit -f); nothing of this leaflet was written",
+        check=both(no_traceback, built_only("en/immunotherapy.pdf")),
+        shell=f"ulimit -f 2000; TMPDIR=/tmp {sys.executable} -m leafletgen build immunotherapy "
+        "--lang en,zh_Hans -j2",
+    ),
     # --------------------------------------------- one text rule for every file
     Case(
         "clinic-phone-rtl-override",
@@ -335,6 +383,22 @@ CASES = [
                 IMPORT_ES_REVIEWED,
             ),
         ]
+    ),
+    Case(
+        "xliff-unit-without-its-export-note",
+        steps(
+            export_xliff("es.xlf"),
+            edit("es.xlf", '        <note from="leafletgen">Fuentes</note>\n', ""),
+            edit("es.xlf", ">Fuentes</target>", ">Fuentes antiguas</target>"),
+        ),
+        IMPORT_ES,
+        1,
+        check=unit_refused(
+            "Sources",
+            "the unit does not record the text it was exported from (its note "
+            'from="leafletgen" is missing), so it may be older; '
+            "the catalog now says 'Fuentes'; export again",
+        ),
     ),
     Case(
         "xliff-imported-again-to-record-its-review",

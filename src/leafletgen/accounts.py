@@ -258,7 +258,7 @@ def token_actor(tokens: dict[str, Token], token: str) -> Actor | None:
 def _locked(root: Path) -> Iterator[None]:
     """Hold the desk folder's lock, so two commands never lose each other's change."""
     folder = Path(root) / DESK
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

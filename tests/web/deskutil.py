@@ -83,14 +83,18 @@ def desk_app(project: Project, out: Path, **options):
     return create_app(project, out, **options)
 
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')  # the first form's
+SIGNIN_CSRF = re.compile(
+    r'<form class="signin"[^>]*>\s*<input [^>]*name="csrf_token" value="([^"]+)"'
+)
+PAGE_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def sign_in(client: TestClient, role: str = "editor") -> TestClient:
     """``client`` signed in through the sign-in form as the test user of
     ``role``, sending its CSRF token with every request from then on."""
     form = client.get("/signin")
-    token = CSRF.search(form.text)[1]
+    token = SIGNIN_CSRF.search(form.text)[1]
     name = ROLE_USERS[role]
     answer = client.post(
         "/signin",
@@ -99,7 +103,7 @@ def sign_in(client: TestClient, role: str = "editor") -> TestClient:
     )
     assert answer.status_code == 303, answer.text
     page = client.get("/", headers={"Accept": "text/html"})
-    client.headers["X-CSRF-Token"] = CSRF.search(page.text)[1]
+    client.headers["X-CSRF-Token"] = PAGE_CSRF.search(page.text)[1]
     return client
 
 

@@ -302,6 +302,17 @@ def test_html_twin_is_served_with_a_strict_policy(project, out_copy):
     copy = client.get("/api/leaflets/rituximab").json()["copies"]
     es = next(c for c in copy if c["lang"] == "es" and c["variant"] == "standard")
     assert es["html"] == "http://testserver/leaflets/rituximab/es/standard.html"
+    # Served only while it says what the build wrote (its language links aside,
+    # which the desk replaces with its own).
+    file = out_copy / "es/rituximab.html"
+    built = file.read_text(encoding="utf-8")
+    file.write_text(built.replace("../en/rituximab.html", "../en/other.html"), encoding="utf-8")
+    assert client.get("/leaflets/rituximab/es/standard.html").status_code == 200
+    file.write_text(built.replace("Cómo funciona", "Cómo no funciona"), encoding="utf-8")
+    tampered = client.get("/leaflets/rituximab/es/standard.html")
+    assert tampered.status_code == 409, tampered.text
+    assert "Cómo no funciona" not in tampered.text
+    assert "no longer matches the manifest" in tampered.text
 
 
 # --- JSON API ------------------------------------------------------------------------
@@ -458,10 +469,17 @@ def test_leafletgen_serve_runs_the_desk_on_loopback(project, built_out):
         assert announced, "the server did not start: " + "".join(output.lines)
         assert announced[1] == "http://127.0.0.1", announced[0]
         port = int(announced[2])
-        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-        assert page.status_code == 200 and "Find a leaflet" in page.text
+        assert output.wait_for(r"no desk users yet"), "".join(output.lines)
+        # nobody signed in: the health check answers, pages go to sign-in, the API says 401
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.json() == {"status": "ok"}
+        page = httpx.get(f"http://127.0.0.1:{port}/", headers={"Accept": "text/html"}, timeout=5)
+        assert page.status_code == 303 and page.headers["location"] == "/signin?next=%2F"
+        signin = httpx.get(f"http://127.0.0.1:{port}/signin", timeout=5)
+        assert signin.status_code == 200 and "Sign in" in signin.text
         metadata = httpx.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=5)
-        assert metadata.json()["resourceType"] == "CapabilityStatement"
+        assert metadata.status_code == 401
+        assert metadata.json()["resourceType"] == "OperationOutcome"
         # only loopback names are accepted as Host (no DNS rebinding)
         foreign = httpx.get(
             f"http://127.0.0.1:{port}/", headers={"Host": "attacker.example"}, timeout=5

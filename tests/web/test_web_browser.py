@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from deskutil import build, serving
+from deskutil import PASSWORD, ROLE_USERS, build, desk_app, serving
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfReader
-
-from leafletgen.web.app import create_app
 
 pytestmark = pytest.mark.slow  # drives Chromium
 
@@ -68,11 +66,30 @@ def checked(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def sign_in_with_form(page: Page, url: str, role: str = "staff") -> None:
+    """Sign in through the desk's sign-in page as the test user of ``role``."""
+    page.goto(f"{url}/signin")
+    page.get_by_label("User name").fill(ROLE_USERS[role])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find a leaflet")
+
+
 def test_nurse_confirms_a_review_copy_before_downloading_a_not_cleared_leaflet(
     page, live_url, tmp_path
 ):
     page.goto(live_url)
+    # nobody signed in yet: the sign-in page, which comes back to the search page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    checked(page, "00-signin")
+    page.get_by_label("User name").fill("test-staff")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a leaflet")
+    expect(page.get_by_text("test-staff")).to_be_visible()
     checked(page, "01-search")
 
     page.get_by_label("Drug or topic").fill("Rituxan")  # the brand, as a nurse asks
@@ -119,6 +136,7 @@ def test_nurse_confirms_a_review_copy_before_downloading_a_not_cleared_leaflet(
 
 
 def test_keyboard_only_with_the_interface_in_spanish(page, live_url):
+    sign_in_with_form(page, live_url)
     page.goto(live_url)
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
@@ -154,7 +172,8 @@ def test_keyboard_only_with_the_interface_in_spanish(page, live_url):
 def test_building_a_leaflet_from_its_page(page, project_copy, tmp_path):
     out = tmp_path / "desk"
     build(project_copy, out, ids=["immunotherapy"], langs=["en"])
-    with serving(create_app(project_copy, out)) as url:
+    with serving(desk_app(project_copy, out)) as url:
+        sign_in_with_form(page, url, role="editor")
         page.goto(f"{url}/leaflets/immunotherapy")
         large = page.get_by_role("article", name="Large print")
         expect(large.get_by_text("Not built yet")).to_be_visible()
@@ -268,7 +287,8 @@ def test_patient_reads_the_web_page_on_a_phone_and_switches_language(phone, twin
 
 def test_web_page_served_by_the_desk_keeps_its_fonts_and_links(phone, project, twin_out):
     page = phone
-    with serving(create_app(project, twin_out)) as url:
+    with serving(desk_app(project, twin_out)) as url:
+        sign_in_with_form(page, url)
         page.goto(f"{url}/leaflets/immunotherapy/es/standard.html")
         reads_well_on_a_phone(page, "es")  # fonts allowed by the page's policy
         page.get_by_role("link", name="English").click()

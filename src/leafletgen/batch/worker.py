@@ -13,8 +13,10 @@ client logs it and the batch goes on.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import socket
+import tempfile
 import traceback
 import uuid
 from collections.abc import Mapping
@@ -35,6 +37,7 @@ from leafletgen.publish.manifest import (
 from leafletgen.render.context import RenderOptions
 from leafletgen.render.html import STYLESHEET, render_html
 from leafletgen.render.pdf import RenderedPdf, render_document
+from leafletgen.render.twin import page_digest
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
@@ -183,6 +186,27 @@ def unexpected(error: BaseException, path: Path | None = None) -> LeafletError:
     )
 
 
+# Writes that fail because of the machine (a full disk, a quota, the process's
+# file-size limit, a read-only file system), not because of the leaflet.
+MACHINE_FAULTS = {
+    errno.ENOSPC: "no space left on the disk",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is larger than this process may write (its file-size limit, ulimit -f)",
+    errno.EROFS: "the file system is read-only",
+}
+
+
+def machine_fault(error: OSError) -> LeafletError | None:
+    """A write that the machine refused, as one clear error naming where it was
+    writing (a temporary folder when the file has no name: WeasyPrint copies the
+    fonts it is given to one), or None for any other ``OSError``."""
+    reason = MACHINE_FAULTS.get(error.errno or 0)
+    if reason is None:
+        return None
+    where = error.filename or f"a temporary file in {tempfile.gettempdir()}"
+    return LeafletError(f"could not write {where}: {reason}; nothing of this leaflet was written")
+
+
 def _resident_bytes() -> int | None:
     """This process's current resident memory (not its all-time peak)."""
     try:
@@ -210,6 +234,8 @@ def run_job(job: Job) -> Rendered:
     except LeafletError as error:
         return Rendered(job, error=error, rss=_resident_bytes(), **where)
     except (Exception, RecursionError) as error:  # a bug: this leaflet fails, the batch goes on
+        if isinstance(error, OSError) and (fault := machine_fault(error)):
+            return Rendered(job, error=fault, rss=_resident_bytes(), **where)  # not a bug
         path = workspace.specs[job.id].path if job.id in workspace.specs else None
         return Rendered(
             job,
@@ -449,4 +475,7 @@ def render_leaflet(
     if not workspace.html_twin:
         return entry, rendered.data, None
     page = _web_page(workspace, prepared)
-    return replace(entry, html=OutputLayout.page_path(entry.path)), rendered.data, page
+    described = replace(
+        entry, html=OutputLayout.page_path(entry.path), html_sha256=page_digest(page)
+    )
+    return described, rendered.data, page

@@ -95,6 +95,7 @@ class ManifestEntry:
     variant: str = "standard"  # or "large-print"
     created: str | None = None  # the PDF's creation date (ISO 8601)
     html: str | None = None  # the accessible HTML twin, if built
+    html_sha256: str | None = None  # the twin's digest without its language links
     # {"status": "cleared" | "not-cleared", "reasons": [{"code", "message", ...}]}
     distribution: dict[str, Any] | None = None
     translators: tuple[TranslatorCredit, ...] = ()
@@ -263,6 +264,7 @@ def entry_from_json(data: Mapping[str, Any]) -> ManifestEntry:
         variant=_of(data.get("variant"), str, "standard"),
         created=data.get("created"),
         html=data.get("html"),
+        html_sha256=_text(data, "html_sha256"),
         distribution=_of(data.get("distribution"), dict),
         translators=tuple(
             TranslatorCredit(str(t.get("method") or ""), str(t.get("by") or ""))

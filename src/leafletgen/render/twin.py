@@ -15,6 +15,7 @@ with its own URLs (:func:`with_language_links`).
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
@@ -154,6 +155,13 @@ def with_language_links(html: str, links: Sequence[LanguageLink]) -> str:
     """``html`` (a twin) with its language links replaced by ``links``; a twin
     from a template without them is returned as it is."""
     return NAV.sub(lambda _match: str(language_nav(links)), html, count=1)
+
+
+def page_digest(html: str) -> str:
+    """SHA-256 of a web page without its language links: the publisher rewrites
+    those when another language is built, and the desk serves its own, so the
+    digest binds everything else the page says."""
+    return hashlib.sha256(NAV.sub("", html, count=1).encode("utf-8")).hexdigest()
 
 
 def link_order(langs: Iterable[str]) -> list[str]:

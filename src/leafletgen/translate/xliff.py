@@ -345,13 +345,21 @@ class _Changes:
         file imported once, imported again for its approvals)."""
         exported = _exported_from(unit)
         now = message.string if isinstance(message.string, str) else ""
-        if exported is None or now in (exported, str(unit.target or "")):
+        if now in (exported, str(unit.target or "")):
             return False
+        if exported is None and not now:  # nothing in the catalog to put back
+            return False
+        said = (
+            f"exported from {exported!r}"
+            if exported is not None
+            else "the unit does not record the text it was exported from (its note "
+            f'from="{EXPORTED}" is missing), so it may be older'
+        )
         self.result.stale.append(f"{original}:{message.lineno}")
         self.errors.append(
             TranslationError(
-                f"{original}:{message.lineno} (msgid {message.id!r}): exported from "
-                f"{exported!r}; the catalog now says {now!r}; export again",
+                f"{original}:{message.lineno} (msgid {message.id!r}): {said}; "
+                f"the catalog now says {now!r}; export again",
                 self.path,
                 line,
             )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -140,6 +141,13 @@ def serve(
         raise LeafletError("the desk will not start: " + "; ".join(problems))
     if loopback(host):
         allowed_hosts = [*LOOPBACK_HOSTS, host, *allowed_hosts]
+    if auth.mode == "accounts" and not load_users(auth.root or project.root):
+        print(
+            "no desk users yet: nobody can sign in. Add the first admin with\n"
+            "  leafletgen users add NAME --role admin --full-name 'FULL NAME'",
+            file=sys.stderr,
+            flush=True,
+        )
     app = create_app(project, out, allowed_hosts=allowed_hosts, auth=auth)
     # proxy_headers off: the peer address is the one the connection came from;
     # forwarded headers are believed only from --trusted-proxy (.auth).

@@ -30,6 +30,9 @@ field ``csrf_token``. Pages get it as the template variable ``csrf_token``
 
     <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
 
+and a script finds it in the page's ``<meta name="csrf-token">``. Templates
+also get ``actor`` and ``may(action)``, to offer only what the actor may do.
+
 Sign-in, sign-out, failed sign-ins and token use all go through
 :func:`note_event`, the one place they are recorded.
 """
@@ -174,7 +177,13 @@ class DeskAuth:
 
 def note_event(auth: DeskAuth, actor_name: str, action: str, what: dict[str, Any]) -> None:
     """Record a sign-in, sign-out, failed sign-in or token use (never a password or token)."""
-    log.info("%s %s %s", action, actor_name, " ".join(f"{k}={v}" for k, v in sorted(what.items())))
+    details = " ".join(f"{key}={_printable(value)}" for key, value in sorted(what.items()))
+    log.info("%s %s %s", action, _printable(actor_name), details)
+
+
+def _printable(value: object) -> str:
+    # a user name typed into the form is untrusted: no line breaks or escapes in the log
+    return str(value).encode("unicode_escape").decode("ascii")[:200]
 
 
 def auth_of(request: Request) -> DeskAuth:

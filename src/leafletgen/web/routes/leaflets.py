@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leafletgen.render.twin import LanguageLink, link_order, with_language_links
 from leafletgen.web.auth import require
-from leafletgen.web.files import pdf_response
+from leafletgen.web.files import intact_page, pdf_response
 from leafletgen.web.library import Copy, LeafletInfo, search
 from leafletgen.web.pages import render_page, ui_lang
 from leafletgen.web.previews import page_png
@@ -177,6 +177,9 @@ def leaflet_html(
     path = desk.library.file_of(copy.entry, ".html")
     if path is None:
         raise HTTPException(404, f"leaflet {leaflet_id!r} has no web page in {lang!r}")
+    html = intact_page(path, copy.entry.html_sha256)
+    if html is None:
+        raise HTTPException(409, "the web page no longer matches the manifest; rebuild it")
     links = [
         LanguageLink(
             other,
@@ -186,7 +189,7 @@ def leaflet_html(
         )
         for other in link_order(_twin_languages(desk, info, copy))
     ]
-    html = with_language_links(path.read_text(encoding="utf-8"), links)
+    html = with_language_links(html, links)
     response = HTMLResponse(html)
     response.headers["Content-Security-Policy"] = TWIN_POLICY
     return response

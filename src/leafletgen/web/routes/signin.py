@@ -61,7 +61,13 @@ def signin_page(request: Request, desk: Desk, next: str = "/") -> Response:
 
 
 def _form(
-    request: Request, desk: Desk, next: str, status: int = 200, problem: str = "", minutes: int = 0
+    request: Request,
+    desk: Desk,
+    next: str,
+    status: int = 200,
+    problem: str = "",
+    minutes: int = 0,
+    name: str = "",
 ) -> HTMLResponse:
     auth = auth_of(request)
     _accounts_only(auth)
@@ -75,6 +81,7 @@ def _form(
         signin_token=auth.keyed("signin", browser),
         problem=problem,  # "wrong" or "rate": the page says it in the interface language
         minutes=minutes,
+        user_name=name,  # typed again, never the password
     )
     response.set_cookie(
         SIGNIN_COOKIE,
@@ -107,7 +114,7 @@ def signin(
     wait = max(auth.by_name.wait(f"name:{name}"), auth.by_address.wait(f"address:{address}"))
     if wait:
         note_event(auth, name, "signin_refused", {"address": address, "reason": "rate limit"})
-        response = _form(request, desk, next, 429, "rate", int(wait // 60) + 1)
+        response = _form(request, desk, next, 429, "rate", int(wait // 60) + 1, name)
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     user = check_password(auth.accounts.users(), name, password)
@@ -115,8 +122,10 @@ def signin(
         auth.by_name.fail(f"name:{name}")
         auth.by_address.fail(f"address:{address}")
         note_event(auth, name, "signin_failed", {"address": address})
-        return _form(request, desk, next, 401, "wrong")
+        return _form(request, desk, next, 401, "wrong", name=name)
     auth.by_name.clear(f"name:{name}")
+    if previous := request.cookies.get(SESSION_COOKIE):
+        auth.sessions.drop(previous)  # a new id at every sign-in: no session fixation
     session_id, _session = auth.sessions.create(user.name)
     note_event(auth, user.name, "signin", {"address": address})
     response = RedirectResponse(local_target(next), status_code=303)
