@@ -57,6 +57,7 @@ SAMPLE = {
     "resource_type": "Patient",
     "rest": "1",
     "resource_id": "no-such-id",
+    "source_id": "nci-immunotherapy",
 }
 IDENTITIES = (*ROLE_USERS, "token")
 
