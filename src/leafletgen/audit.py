@@ -31,13 +31,17 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leafletgen.errors import LeafletError
 from leafletgen.files import contained, inside, read_regular, write_atomic
+from leafletgen.project import OutputLayout
+
+if TYPE_CHECKING:
+    from leafletgen.batch.plan import BuildResult
 
 TRAIL = "desk/audit.jsonl"
 HEAD = "desk/audit.head"
@@ -175,7 +179,7 @@ def append(
         raise ValueError("an audit record needs who and an action")
     if secrets := _secret_keys(what):
         raise ValueError(f"an audit record never holds secrets: {', '.join(secrets)}")
-    hashes = dict(sorted((name_of(path, root), file_sha256(path)) for path in files))
+    hashes = dict(sorted({name_of(path, root): file_sha256(path) for path in files}.items()))
     path = contained(root, TRAIL, what="audit trail", error=AuditError)
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -301,6 +305,7 @@ def read_trail(root: Path) -> tuple[list[Record], list[AuditError]]:
             prev = sha256_hex(raw)
     except OSError as problem:  # a link in its place (O_NOFOLLOW), unreadable
         return records, [_problem(None, f"cannot read the audit trail: {problem.strerror}")]
+    problems.sort(key=lambda problem: problem.line or 0)  # in the order of the file
     return records, problems + _head_problems(root, last)
 
 
@@ -319,14 +324,16 @@ def _link_problems(record: Record, expected_seq: int, prev: str) -> list[AuditEr
                 "records were removed, inserted or reordered here",
             )
         )
-    if record.prev != prev:
-        before = f"line {record.line - 1}" if record.line > 1 else "the start of the trail"
+    if record.prev != prev and record.line == 1:
+        found.append(_problem(1, "the first record names a record before it: records were removed"))
+    elif record.prev != prev:
+        # Named at the line before: an edited record is that one.
         found.append(
             _problem(
-                record.line,
-                f"the chain is broken: this record names {record.prev[:12]}… as the one "
-                f"before it, but {before} hashes to {prev[:12]}…: a record was edited, "
-                "removed, inserted or reordered",
+                record.line - 1,
+                f"the chain is broken: line {record.line} names {record.prev[:12]}… as the "
+                f"record before it, but this line hashes to {prev[:12]}…: this record was "
+                f"edited, or records were removed, inserted or reordered after it",
             )
         )
     return found
@@ -379,3 +386,27 @@ def append_cli(
 ) -> None:
     """:func:`append` for a command of the command line: by the OS user, via ``cli``."""
     append(root, who=command_line_user(), via="cli", action=action, what=what, files=files)
+
+
+def record_build(
+    root: Path, results: Iterable[BuildResult], out: Path, *, who: str, via: str
+) -> None:
+    """One record for a whole build (not one per PDF): the leaflets, languages
+    and variants it wrote, and the sha256 of each file written. A build that
+    wrote nothing (every leaflet up to date, or every one failed) changed
+    nothing and records nothing."""
+    results = list(results)
+    built = [r.entry for r in results if r.entry is not None]
+    if not built:
+        return
+    files = [out / e.path for e in built] + [out / e.html for e in built if e.html]
+    what: dict[str, object] = {
+        "ids": sorted({e.id for e in built}),
+        "languages": sorted({e.lang for e in built}),
+        "variants": sorted({e.variant for e in built}),
+        "out": name_of(out, root),
+        "built": len(built),
+        "failed": sorted(f"{r.id} [{r.lang}]" for r in results if r.error is not None),
+    }
+    manifest = out / OutputLayout.MANIFEST
+    append(root, who=who, via=via, action="build", what=what, files=[*files, manifest])

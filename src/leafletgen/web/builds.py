@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leafletgen import audit
 from leafletgen.batch.build import BuildResult, build_leaflets
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import Project, companion_language
@@ -46,6 +47,7 @@ class BuildJob:
     outcomes: list[str] = field(default_factory=list)  # "built en/x.pdf (3 pages)", ...
     errors: list[str] = field(default_factory=list)  # as the command line prints them
     requests: int = 1  # how many requests share this build
+    who: str = "desk (not signed in)"  # who asked for it, as the audit trail names them
     queued_at: float = field(default_factory=time.monotonic)
     started_at: float | None = None
     finished_at: float | None = None
@@ -160,6 +162,9 @@ class BuildDesk:
                 bilingual=companion_language(job.variant),
                 on_result=progress,
             )
+            # One record per desk build, as for a build command; the desk's
+            # sign-in names the person once requests carry one.
+            audit.record_build(self.project.root, results, self.out, who=job.who, via="desk")
         except LeafletError as error:
             outcomes, errors = [], error_lines(error, self.project.root)
         except Exception:  # a bug: its traceback goes to the log, never to the page
