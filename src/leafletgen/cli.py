@@ -190,6 +190,7 @@ def _glossary(project: Project, langs: list[str]) -> int:
         target = terms.path.with_suffix(".tbx")
         write_atomic(target, glossary_tbx(terms))
         print(f"{target}: {len(terms.terms)} terms")
+        audit.append_cli(project.root, "i18n.glossary", {"language": lang}, [target])
     return 0
 
 

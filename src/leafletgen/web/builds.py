@@ -83,14 +83,17 @@ class BuildDesk:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def request(self, leaflet_id: str, lang: str, variant: str) -> BuildJob:
-        """Queue a build, or join the one already waiting or running for the same copy."""
+    def request(
+        self, leaflet_id: str, lang: str, variant: str, who: str = BuildJob.who
+    ) -> BuildJob:
+        """Queue a build, or join the one already waiting or running for the same
+        copy; ``who`` asked for it (the audit trail names them)."""
         with self._lock:
             for job in self._jobs.values():
                 if job.key == (leaflet_id, lang, variant) and not job.finished:
                     job.requests += 1
                     return job
-            job = BuildJob(uuid.uuid4().hex, leaflet_id, lang, variant)
+            job = BuildJob(uuid.uuid4().hex, leaflet_id, lang, variant, who=who)
             self._jobs[job.id] = job
             self._forget_old()
             if self._thread is None:
