@@ -6,6 +6,7 @@ the project."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import itertools
 import json
@@ -237,6 +238,23 @@ def test_two_processes_appending_at_once_keep_the_chain(copy):
     assert [r["seq"] for r in trail] == list(range(1, 301))
     assert sorted(r["who"] for r in trail) == ["a"] * 150 + ["b"] * 150
     assert audit.verify(copy) == []
+
+
+def test_an_append_waits_for_the_lock_another_process_holds(copy):
+    audit.append(copy, who="a", via="cli", action="test", what={})
+    script = (
+        "import sys; from pathlib import Path; from leafletgen import audit\n"
+        "audit.append(Path(sys.argv[1]), who='b', via='cli', action='test', what={})\n"
+    )
+    with (copy / TRAIL).open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        writer = subprocess.Popen([sys.executable, "-c", script, str(copy)])
+        with pytest.raises(subprocess.TimeoutExpired):
+            writer.wait(3)  # waits while the lock is held
+        assert len(records(copy)) == 1
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+    assert writer.wait(60) == 0
+    assert [r["who"] for r in records(copy)] == ["a", "b"] and audit.verify(copy) == []
 
 
 def test_a_record_never_holds_a_secret(copy):
