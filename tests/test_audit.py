@@ -140,6 +140,7 @@ def test_a_build_appends_one_record_naming_its_outputs(copy):
     assert pdfs == written and len(pdfs) == 2
     assert "out/manifest.json" in record["files"]
     assert sum(name.endswith(".html") for name in record["files"]) == 2
+    assert sum(name.endswith(".fhir.json") for name in record["files"]) == 2
     # Nothing to build: nothing changed, nothing recorded.
     again = run(copy, *args)
     assert again.returncode == 0 and len(records(copy)) == 1
@@ -195,6 +196,7 @@ DAMAGE = {
     "inserted": (_insert, 3, "the chain is broken"),
     "reordered": (lambda lines: [*lines[:1], lines[2], lines[1], *lines[3:]], 2, "where 2"),
     "cut-short": (lambda lines: [*lines[:4], lines[4][:40]], 5, "cut short"),
+    "first-removed": (lambda lines: lines[1:], 1, "the first record names a record before"),
     "last-removed": (lambda lines: lines[:4], 4, "records were removed"),
     "last-edited": (_edit_last, 5, "the last record is not the one"),
 }

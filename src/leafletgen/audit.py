@@ -360,7 +360,10 @@ def _head_problems(root: Path, last: tuple[int, str] | None) -> list[AuditError]
     if seq > line:
         message = f"the trail ends here, but {HEAD} names record {seq}: records were removed"
     elif seq < line:
-        message = f"{HEAD} names record {seq} as the last: lines after it were added by hand"
+        message = (
+            f"{HEAD} names record {seq} as the last: the lines after it were added by "
+            "hand, or an append was interrupted before it named them"
+        )
     elif digest != last_digest:
         message = f"the last record is not the one {HEAD} recorded: it was edited"
     else:
@@ -399,7 +402,9 @@ def record_build(
     built = [r.entry for r in results if r.entry is not None]
     if not built:
         return
-    files = [out / e.path for e in built] + [out / e.html for e in built if e.html]
+    named = [out / name for e in built for name in OutputLayout.companions(e.path)]
+    named += [out / OutputLayout.MANIFEST, out / OutputLayout.FHIR_BUNDLE]
+    files = [path for path in named if path.is_file()]  # a companion not built is not named
     what: dict[str, object] = {
         "ids": sorted({e.id for e in built}),
         "languages": sorted({e.lang for e in built}),
@@ -408,5 +413,4 @@ def record_build(
         "built": len(built),
         "failed": sorted(f"{r.id} [{r.lang}]" for r in results if r.error is not None),
     }
-    manifest = out / OutputLayout.MANIFEST
-    append(root, who=who, via=via, action="build", what=what, files=[*files, manifest])
+    append(root, who=who, via=via, action="build", what=what, files=files)
