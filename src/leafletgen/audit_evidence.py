@@ -28,7 +28,8 @@ from leafletgen.yamlfile import LineDict, LineList, load_yaml
 
 SOURCE_REVIEWS = "sources/reviews.yaml"
 SOURCES = "sources/sources.yaml"
-REVIEW_FILE = re.compile(r"^(sources/reviews\.yaml|locales/[^/]+/reviews\.yaml)$")
+# A name read from the trail is data: a language folder named ".." is none.
+REVIEW_FILE = re.compile(r"^(sources/reviews\.yaml|locales/(?!\.\.?/)[^/]+/reviews\.yaml)$")
 START_ACTIONS = ("audit.start", "audit.accept")
 
 
