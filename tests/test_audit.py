@@ -102,6 +102,8 @@ def test_each_catalog_and_review_command_appends_its_record(copy):
     assert audit.head(copy) == f"5 {hashlib.sha256(lines[-1]).hexdigest()}"
     done = run(copy, "audit", "verify")
     assert done.returncode == 0 and "5 record(s)" in done.stdout, done.stdout
+    text = (copy / TRAIL).read_text().lower()
+    assert not any(word in text for word in ("password", "token", "secret", "cookie"))
     done = run(copy, "check", "immunotherapy", "--lang", "es")
     assert done.returncode == 0 and "desk/audit" not in done.stdout + done.stderr
 
@@ -246,13 +248,16 @@ def test_an_append_waits_for_the_lock_another_process_holds(copy):
     audit.append(copy, who="a", via="cli", action="test", what={})
     script = (
         "import sys; from pathlib import Path; from leafletgen import audit\n"
+        "print('ready', flush=True)\n"
         "audit.append(Path(sys.argv[1]), who='b', via='cli', action='test', what={})\n"
     )
     with (copy / TRAIL).open("rb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
-        writer = subprocess.Popen([sys.executable, "-c", script, str(copy)])
+        command = [sys.executable, "-c", script, str(copy)]
+        writer = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
         with pytest.raises(subprocess.TimeoutExpired):
-            writer.wait(3)  # waits while the lock is held
+            writer.wait(2)  # imported and appending: it waits while the lock is held
         assert len(records(copy)) == 1
         fcntl.flock(held.fileno(), fcntl.LOCK_UN)
     assert writer.wait(60) == 0
