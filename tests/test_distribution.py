@@ -51,6 +51,8 @@ def make_clearable(root) -> None:
         text,
     )
     sources.write_text(text, encoding="utf-8")
+    # The permissions just written, recorded in the audit trail as its baseline.
+    assert main(["audit", "start", "--project", str(root)]) == 0
     for source_id in re.findall(r"\n  - id: ([a-z0-9-]+)\n", text):
         code = main(
             ["sources", "review", source_id, "--reviewer", "Riverside pharmacy, A. Chen",

@@ -85,7 +85,9 @@ class Case:
     rc: int
     message: str | None = None  # an exact line of the error output
     check: Callable[[Run], None] | None = None
-    writes: tuple[str, ...] = ("out/",)  # project-relative prefixes the command may change
+    # project-relative prefixes the command may change (every change of state
+    # is also appended to the audit trail)
+    writes: tuple[str, ...] = ("out/", "desk/")
     shell: str | None = None  # run this shell pipeline instead of the command
     stdout_line: str | None = None  # an exact line of the normal output
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -1010,7 +1012,7 @@ CASES = [
         "webroot/manifest.json: this manifest.json was not written by leafletgen; it is left "
         "as it is: build into another folder (--out) or move it away",
         check=unchanged("webroot/manifest.json", '{"name": "My App", "start_url": "/"}'),
-        writes=("out/", "webroot/"),
+        writes=("out/", "webroot/", "desk/"),
     ),
     Case(
         "fhir-unwritable-rolls-back-pdf",

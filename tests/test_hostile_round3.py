@@ -417,7 +417,7 @@ CASES = [
         0,
         stdout_line="es.xlf: 0 translation(s) updated, 0 marked fuzzy, "
         "1 approved entr(y/ies) recorded",
-        writes=("out/", "locales/es/reviews.yaml"),
+        writes=("out/", "locales/es/reviews.yaml", "desk/"),
     ),
     Case(
         "xliff-utf16-doctype-entities",

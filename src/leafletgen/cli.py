@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from leafletgen import __version__, accounts, clearance, report
+from leafletgen import __version__, accounts, audit, audit_evidence, clearance, report
 from leafletgen.accounts import Actor
+from leafletgen.audit_cli import add_audit_command, record_import
 from leafletgen.batch.build import build
 from leafletgen.batch.plan import BuildOptions, BuildResult
 from leafletgen.desk_commands import add_account_commands, add_serve_options, serve_options
@@ -115,6 +116,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         today=args.today,
     )
     results = build(project, options, on_result=_progress_printer(out, progress))
+    audit.record_build(project.root, results, out, who=audit.command_line_user(), via="cli")
     if progress:
         progress.close()
     _print_lines(report.budget_warnings(results), file=sys.stderr)
@@ -151,24 +153,33 @@ def _extract(project: Project) -> int:
         "messages": extract.extract_messages(project.root),
         "content": extract.extract_content(project.root, [leaflet for _, leaflet in chosen]),
     }
+    written = []
     for domain, catalog in templates.items():
         path = project.locales / f"{domain}.pot"
         state = "written" if catalogs.write_template(catalog, path) else "unchanged"
+        written += [path] if state == "written" else []
         print(f"{path}: {len(catalog)} messages ({state})")
+    if written:
+        audit.append_cli(project.root, "i18n.extract", {}, written)
     return 0
 
 
 def _update(project: Project, langs: list[str]) -> int:
-    for path, catalog in catalogs.update_catalogs(project.locales, langs):
+    updated = catalogs.update_catalogs(project.locales, langs)
+    for path, catalog in updated:
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
         untranslated = sum(1 for m in catalog if m.id and not m.string)
         print(f"{path}: {len(catalog)} messages, {fuzzy} fuzzy, {untranslated} untranslated")
+    audit.append_cli(project.root, "i18n.update", {"languages": langs}, [p for p, _ in updated])
     return 0
 
 
 def _compile(project: Project, langs: list[str]) -> int:
-    for path in catalogs.compile_catalogs(project.locales, langs):
+    compiled = catalogs.compile_catalogs(project.locales, langs)
+    for path in compiled:
         print(f"compiled {path}")
+    mo_files = [path.with_suffix(".mo") for path in compiled]
+    audit.append_cli(project.root, "i18n.compile", {"languages": langs}, mo_files)
     return 0
 
 
@@ -180,6 +191,7 @@ def _glossary(project: Project, langs: list[str]) -> int:
         target = terms.path.with_suffix(".tbx")
         write_atomic(target, glossary_tbx(terms))
         print(f"{target}: {len(terms.terms)} terms")
+        audit.append_cli(project.root, "i18n.glossary", {"language": lang}, [target])
     return 0
 
 
@@ -206,7 +218,15 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
             "i18n review needs --reviewer NAME: a desk user who holds the role "
             "translation-reviewer (desk/users.yaml)"
         )
-    _print_lines(leaflet_review.record_review(project, lang, actor, args.leaflet))
+    lines = leaflet_review.record_review(project, lang, actor, args.leaflet)
+    audit.append_cli(
+        project.root,
+        "i18n.review",
+        {"language": lang, "reviewer": actor.name, "qualification": actor.qualification,
+         "leaflets": args.leaflet},
+        [reviews.record_path(project.locales, lang)],
+    )  # fmt: skip
+    _print_lines(lines)
     return 0
 
 
@@ -238,6 +258,8 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
         method=args.method,
         machine=args.machine,
     )
+    if result.changed or result.fuzzy or result.approved:
+        record_import(project, lang, args, result)
     print(
         f"{args.file}: {len(result.changed)} translation(s) updated, "
         f"{len(result.fuzzy)} marked fuzzy, {result.approved} approved entr(y/ies) recorded"
@@ -268,7 +290,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         project, chosen, clinic, langs, today=today, out=Path(args.out), ids=args.ids
     )
     _print_lines(check.lines(strict=args.strict))
-    return 1 if check.fails(strict=args.strict) else 0
+    trail = audit_evidence.evidence(project.root)
+    _print_lines(trail.lines(strict=args.strict))
+    return 1 if check.fails(strict=args.strict) or trail.fails(strict=args.strict) else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -296,6 +320,7 @@ def make_parser() -> argparse.ArgumentParser:
         _add_serve,
         add_account_commands,
         _add_i18n,
+        add_audit_command,
     ):
         add(commands)
     return parser

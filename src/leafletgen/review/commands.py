@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from leafletgen import audit
 from leafletgen.errors import LeafletError
 from leafletgen.project import Project
 from leafletgen.review import outline
@@ -28,6 +29,15 @@ def cmd_sources(args: argparse.Namespace) -> int:
         project.sources, args.id, reviewer=args.reviewer, role=args.role,
         exclude=args.exclude, keep=args.keep,
     )  # fmt: skip
+    what = {
+        "source": review.source,
+        "reviewer": review.reviewer,
+        "role": review.role,
+        "date": review.date,
+        "excluded": len(review.excluded),
+        "kept": len(review.kept),
+    }
+    audit.append_cli(project.root, "sources.review", what, [project.sources / "reviews.yaml"])
     print(
         f"{project_relative(project.sources / 'reviews.yaml', project.root)}: "
         f"{review.source} reviewed by {review.reviewer} ({review.role}) on {review.date}: "

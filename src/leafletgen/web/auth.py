@@ -52,7 +52,7 @@ from typing import Any, cast
 
 from fastapi import HTTPException, Request
 
-from leafletgen import accounts
+from leafletgen import accounts, audit
 from leafletgen.accounts import Actor, Token, User
 from leafletgen.errors import LeafletError, shown
 from leafletgen.permissions import ACTIONS, allowed
@@ -152,6 +152,7 @@ class DeskAuth:
         if config.mode not in MODES:
             raise LeafletError(f"--auth {config.mode!r}: known: {', '.join(MODES)}")
         self.config = config
+        self.project_root = root  # its desk/audit.jsonl records sign-ins and token use
         self.accounts = Accounts(config.root or root)
         self.proxies = proxy_networks(config.trusted_proxies)
         self.sessions = SessionStore(config.idle_seconds, config.lifetime_seconds)
@@ -176,9 +177,19 @@ class DeskAuth:
 
 
 def note_event(auth: DeskAuth, actor_name: str, action: str, what: dict[str, Any]) -> None:
-    """Record a sign-in, sign-out, failed sign-in or token use (never a password or token)."""
+    """Record a sign-in, sign-out, failed sign-in or token use (never a password or
+    token) in the log and in the project's audit trail."""
     details = " ".join(f"{key}={_printable(value)}" for key, value in sorted(what.items()))
     log.info("%s %s %s", action, _printable(actor_name), details)
+    via = "token" if action.startswith("token") else "desk"
+    who = actor_name if actor_name.strip() and actor_name != "-" else NOBODY
+    if action in UNPROVEN:  # a name typed by someone not signed in: what they typed, not who
+        who, what = NOBODY, {**what, "name_typed": _printable(actor_name)}
+    audit.append(auth.project_root, who=who, via=via, action=f"desk.{action}", what=what)
+
+
+NOBODY = "(not signed in)"
+UNPROVEN = frozenset({"signin_failed", "signin_refused"})
 
 
 def _printable(value: object) -> str:

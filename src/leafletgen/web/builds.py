@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leafletgen import audit
 from leafletgen.batch.build import BuildOptions, BuildResult, OnResult, build
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import Project
@@ -53,6 +54,7 @@ class BuildJob:
     outcomes: list[str] = field(default_factory=list)  # "built en/x.pdf (3 pages)", ...
     errors: list[str] = field(default_factory=list)  # as the command line prints them
     requests: int = 1  # how many requests share this build
+    who: str = "desk (not signed in)"  # who asked for it, as the audit trail names them
     queued_at: float = field(default_factory=time.monotonic)
     started_at: float | None = None
     finished_at: float | None = None
@@ -88,14 +90,17 @@ class BuildDesk:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def request(self, leaflet_id: str, lang: str, variant: str) -> BuildJob:
-        """Queue a build, or join the one already waiting or running for the same copy."""
+    def request(
+        self, leaflet_id: str, lang: str, variant: str, who: str = BuildJob.who
+    ) -> BuildJob:
+        """Queue a build, or join the one already waiting or running for the same
+        copy; ``who`` asked for it (the audit trail names them)."""
         with self._lock:
             for job in self._jobs.values():
                 if job.key == (leaflet_id, lang, variant) and not job.finished:
                     job.requests += 1
                     return job
-            job = BuildJob(uuid.uuid4().hex, leaflet_id, lang, variant)
+            job = BuildJob(uuid.uuid4().hex, leaflet_id, lang, variant, who=who)
             self._jobs[job.id] = job
             self._forget_old()
             if self._thread is None:
@@ -152,6 +157,8 @@ class BuildDesk:
 
         try:
             results = self._build(job)
+            # One record per desk build, as for a build command, naming who asked.
+            audit.record_build(self.project.root, results, self.out, who=job.who, via="desk")
         except LeafletError as error:
             outcomes, errors = [], error_lines(error, self.project.root)
         except Exception:  # a bug: its traceback goes to the log, never to the page

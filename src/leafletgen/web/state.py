@@ -80,7 +80,7 @@ class DeskState:
             raise HTTPException(404, f"no build {job_id!r} (the server keeps recent builds only)")
         return job
 
-    def start_build(self, leaflet_id: str, lang: str, variant: str) -> BuildJob:
+    def start_build(self, leaflet_id: str, lang: str, variant: str, *, who: str) -> BuildJob:
         """Queue a build of a known leaflet, language and variant (or join one)."""
         info = self.find(leaflet_id)
         if info.skip_reason:
@@ -93,7 +93,7 @@ class DeskState:
             raise HTTPException(
                 404, f"no variant {variant!r} in {lang!r}; known: {', '.join(known)}"
             )
-        return self.builds.request(leaflet_id, lang, variant)
+        return self.builds.request(leaflet_id, lang, variant, who=who)
 
 
 def static_files(project: Project) -> dict[str, Path]:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from leafletgen.accounts import Actor
 from leafletgen.web.auth import require
 from leafletgen.web.library import search
 from leafletgen.web.models import BuildModel, BuildRequest, LeafletModel, build_model, leaflet_model
@@ -48,16 +49,21 @@ def api_leaflet(request: Request, desk: Desk, leaflet_id: str) -> LeafletModel:
     status_code=202,
     summary="Build a leaflet (in the background)",
     tags=["builds"],
-    dependencies=[Depends(require("build"))],
 )
-def api_build(request: Request, desk: Desk, leaflet_id: str, body: BuildRequest) -> BuildModel:
+def api_build(
+    request: Request,
+    desk: Desk,
+    actor: Annotated[Actor, Depends(require("build"))],
+    leaflet_id: str,
+    body: BuildRequest,
+) -> BuildModel:
     """Build a leaflet in one language and variant, in the background.
 
     A request for a copy that is already waiting or being built joins that
     build. Poll the returned ``status`` URL until ``state`` is ``done`` or
     ``failed``; a failed build leaves the previous PDF in place.
     """
-    job = desk.start_build(leaflet_id, body.lang, body.variant)
+    job = desk.start_build(leaflet_id, body.lang, body.variant, who=actor.name)
     return build_model(request, desk.builds, job)
 
 

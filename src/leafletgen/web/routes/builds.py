@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from leafletgen.accounts import Actor
 from leafletgen.web.auth import require
 from leafletgen.web.pages import render_page
 from leafletgen.web.state import Desk
@@ -15,20 +16,17 @@ from leafletgen.web.state import Desk
 router = APIRouter()
 
 
-@router.post(
-    "/leaflets/{leaflet_id}/build",
-    include_in_schema=False,
-    dependencies=[Depends(require("build"))],
-)
+@router.post("/leaflets/{leaflet_id}/build", include_in_schema=False)
 def build_form(
     request: Request,
     desk: Desk,
+    actor: Annotated[Actor, Depends(require("build"))],
     leaflet_id: str,
     lang: Annotated[str, Form()],
     variant: Annotated[str, Form()] = "standard",
 ) -> Response:
     """Queue the build the form asks for and show its page."""
-    job = desk.start_build(leaflet_id, lang, variant)
+    job = desk.start_build(leaflet_id, lang, variant, who=actor.name)
     return RedirectResponse(request.url_for("build_page", job_id=job.id), status_code=303)
 
 

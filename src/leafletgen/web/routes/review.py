@@ -19,11 +19,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from leafletgen import audit
 from leafletgen.accounts import Actor
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import Project, select_leaflets
 from leafletgen.review import outline
 from leafletgen.review.reasons import unreviewed
+from leafletgen.translate import reviews
 from leafletgen.translate.catalogs import project_relative
 from leafletgen.translate.leaflet_review import (
     LeafletTranslation,
@@ -37,7 +39,7 @@ from leafletgen.translate.leaflet_review import (
 from leafletgen.web.auth import actor_of, auth_of, require
 from leafletgen.web.pages import render_page
 from leafletgen.web.paths import hide_paths
-from leafletgen.web.state import Desk
+from leafletgen.web.state import Desk, DeskState
 
 router = APIRouter()
 MAX_COMMENT = 2000
@@ -157,6 +159,8 @@ def approve(
         approve_strings(desk.project, leaflet_id, lang, actor, keys, accounts=accounts)
     except LeafletError as error:
         raise _refused(desk, error) from None
+    _record(desk, actor, "i18n.review", {"leaflet": leaflet_id, "language": lang,
+            "qualification": actor.qualification, "entries": keys})  # fmt: skip
     return _back(request, leaflet_id, lang, "strings")
 
 
@@ -176,6 +180,8 @@ def send_back_form(
         send_back(desk.project, leaflet_id, lang, actor, key, comment)
     except LeafletError as error:
         raise _refused(desk, error) from None
+    _record(desk, actor, "i18n.send_back", {"leaflet": leaflet_id, "language": lang,
+            "entry": key, "comment": comment})  # fmt: skip
     return _back(request, leaflet_id, lang, "strings")
 
 
@@ -206,7 +212,18 @@ def review_source(
         )
     except LeafletError as error:
         raise _refused(desk, error) from None
+    what = {"source": source_id, "role": role, "exclude": exclude, "keep": keep}
+    audit.append(desk.project.root, who=actor.name, via="desk", action="sources.review",
+                 what=what, files=[desk.project.sources / "reviews.yaml"])  # fmt: skip
     return _back(request, leaflet_id, lang, "sources")
+
+
+def _record(desk: DeskState, actor: Actor, action: str, what: dict[str, object]) -> None:
+    """Append a translation review (or its sending back) to the audit trail,
+    with the language's review record as it now stands."""
+    record = reviews.record_path(desk.project.locales, str(what["language"]))
+    audit.append(desk.project.root, who=actor.name, via="desk", action=action, what=what,
+                 files=[record])  # fmt: skip
 
 
 def _lines(text: str) -> list[int]:
