@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import desk_user
 from leafletgen import audit
 from test_hostile_inputs import _copy_project, _run
 
 USER = "rosa-clerk"  # a fictional OS user, named through LOGNAME
 TRAIL = "desk/audit.jsonl"
-REVIEWER = ("--reviewer", "rosa-reviewer", "--qualification", "fictional test reviewer")
+REVIEWER = ("--reviewer", "rosa-reviewer")  # a fictional desk user, made by the fixture
 PERMISSION = "Written permission, reference TEST-0000 (fictional, for tests only)"
 
 
@@ -54,7 +55,9 @@ def new_record(project: Path, before: int, *args: str) -> dict:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    return _copy_project(tmp_path)
+    root = _copy_project(tmp_path)
+    desk_user(root, roles=("translation-reviewer", "editor"))
+    return root
 
 
 def test_each_catalog_and_review_command_appends_its_record(copy):

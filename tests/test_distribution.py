@@ -53,9 +53,10 @@ def make_clearable(root) -> None:
     sources.write_text(text, encoding="utf-8")
     # The permissions just written, recorded in the audit trail as its baseline.
     assert main(["audit", "start", "--project", str(root)]) == 0
+    editor = desk_user(root, "a-chen-pharmacist", roles=("editor",), qualification=None)
     for source_id in re.findall(r"\n  - id: ([a-z0-9-]+)\n", text):
         code = main(
-            ["sources", "review", source_id, "--reviewer", "Riverside pharmacy, A. Chen",
+            ["sources", "review", source_id, "--reviewer", editor,
              "--role", "clinical pharmacist", "--project", str(root)]
         )  # fmt: skip
         assert code == 0, source_id

@@ -10,8 +10,8 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from conftest import squash
-from leafletgen import clearance
+from conftest import desk_user, squash
+from leafletgen import accounts, clearance
 from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
 from leafletgen.errors import LeafletError
@@ -36,8 +36,10 @@ def cli(capsys, *args) -> tuple[int, str]:
 
 
 def review(capsys, root, source: str, *extra: str) -> tuple[int, str]:
+    if "dana-reyes" not in accounts.load_users(root):
+        desk_user(root, "dana-reyes", roles=("editor",), qualification=None)
     return cli(
-        capsys, "sources", "review", source, "--reviewer", "Dana Reyes", "--role",
+        capsys, "sources", "review", source, "--reviewer", "dana-reyes", "--role",
         "oncology nurse educator", *extra, "--project", str(root),
     )  # fmt: skip
 
@@ -66,18 +68,18 @@ def test_review_records_name_role_today_and_fingerprints(project_copy, capsys):
     code, out = review(capsys, root, CC, "--exclude", "26")
     assert code == 0, out
     today = dt.date.today()
-    assert f"{CC} reviewed by Dana Reyes (oncology nurse educator) on {today}" in out
+    assert f"{CC} reviewed by dana-reyes (oncology nurse educator) on {today}" in out
     book = review_sources.load_book(project_copy.sources)
     (entry,) = book.reviews
     assert (entry.reviewer, entry.role, entry.date) == (
-        "Dana Reyes",
+        "dana-reyes",
         "oncology nurse educator",
         today,
     )
     assert entry.sha256 == review_sources.file_sha256(project_copy.sources / f"{CC}.txt")
     assert entry.excluded[0].line == 26 and entry.excluded[0].text.startswith(WEIGH)
     document = read_corpus(project_copy.sources)[CC]
-    assert document.review.current and document.review.by == "Dana Reyes"
+    assert document.review.current and document.review.by == "dana-reyes"
     assert 26 not in review_sources.printed_units(document)
     assert 28 in review_sources.printed_units(document)
 

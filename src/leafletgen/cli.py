@@ -218,15 +218,7 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
             "i18n review needs --reviewer NAME: a desk user who holds the role "
             "translation-reviewer (desk/users.yaml)"
         )
-    lines = leaflet_review.record_review(project, lang, actor, args.leaflet)
-    audit.append_cli(
-        project.root,
-        "i18n.review",
-        {"language": lang, "reviewer": actor.name, "qualification": actor.qualification,
-         "leaflets": args.leaflet},
-        [reviews.record_path(project.locales, lang)],
-    )  # fmt: skip
-    _print_lines(lines)
+    _print_lines(leaflet_review.record_review(project, lang, actor, args.leaflet))
     return 0
 
 

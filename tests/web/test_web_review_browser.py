@@ -51,6 +51,10 @@ def clearable_but_for_translation(root: Path) -> None:
         text,
     )
     sources.write_text(text, encoding="utf-8")
+    accounts.add_user(
+        root, "fictional-editor", full_name="Fictional Editor", roles=["editor"],
+        password=PASSWORD, qualification=None,
+    )  # fmt: skip
     for source_id in re.findall(r"\n  - id: ([a-z0-9-]+)\n", text):
         args = ["sources", "review", source_id, "--reviewer", "fictional-editor"]
         assert main([*args, "--role", "pharmacist", "--project", str(root)]) == 0

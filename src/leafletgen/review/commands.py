@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from leafletgen import audit
+from leafletgen import accounts, audit
 from leafletgen.errors import LeafletError
 from leafletgen.project import Project
 from leafletgen.review import outline
@@ -25,8 +25,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
         return 0
     if not args.reviewer or not args.role:
         raise LeafletError("sources review needs --reviewer NAME and --role ROLE")
+    # the reviewer is a desk user who may review sources (an editor), never a typed name
+    actor = accounts.user_actor(project.root, args.reviewer, role="editor")
     review, warnings = outline.record_review(
-        project.sources, args.id, reviewer=args.reviewer, role=args.role,
+        project.sources, args.id, reviewer=actor.name, role=args.role,
         exclude=args.exclude, keep=args.keep,
     )  # fmt: skip
     what = {
@@ -55,7 +57,9 @@ def add_sources_command(commands: Any) -> None:
     )
     sources.add_argument("action", choices=("show", "review"))
     sources.add_argument("id", metavar="ID", help="a source id of sources.yaml")
-    sources.add_argument("--reviewer", help="review: the reviewer's name")
+    sources.add_argument(
+        "--reviewer", help="review: the reviewer, a desk user with the role editor"
+    )
     sources.add_argument("--role", help="review: the reviewer's role, e.g. 'oncology nurse'")
     for flag, what in (("exclude", "leave out of every leaflet"), ("keep", "print on purpose")):
         sources.add_argument(

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from leafletgen import clearance
+from leafletgen import audit, clearance
 from leafletgen.accounts import Actor, load_users
 from leafletgen.errors import LeafletError, TranslationError
 from leafletgen.model import Leaflet
@@ -377,6 +377,13 @@ def record_review(
         record, reviewer=actor.name, qualification=qualification, date=today, approved=set(chosen)
     )
     write_record(record)
+    audit.append_cli(
+        project.root,
+        "i18n.review",
+        {"language": lang, "reviewer": actor.name, "qualification": qualification,
+         "date": today, "entries": len(chosen), "leaflets": ids},
+        [record.path],
+    )  # fmt: skip
     lines = [
         f"{project_relative(record.path, project.root)}: review by {actor.name} "
         f"({qualification}) on {today.isoformat()}: {len(chosen)} entries approved as they "
