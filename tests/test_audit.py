@@ -291,7 +291,9 @@ def test_a_review_record_edited_by_hand_fails_check_naming_the_file(copy):
     new_record(copy, 0, "i18n", "review", "--lang", "es", "--leaflet", "immunotherapy", *REVIEWER)
     path = copy / "locales/es/reviews.yaml"
     recorded = path.read_bytes()
-    path.write_bytes(recorded.replace(b"fictional test reviewer", b"senior reviewer"))
+    path.write_bytes(
+        recorded.replace(b"Medical translator (fictional test user)", b"senior reviewer")
+    )
     done = run(copy, *CHECK)
     assert done.returncode == 1
     (line,) = audit_lines(done)
@@ -301,7 +303,9 @@ def test_a_review_record_edited_by_hand_fails_check_naming_the_file(copy):
     path.write_bytes(recorded)  # put back: clean again
     assert run(copy, *CHECK).returncode == 0
 
-    path.write_bytes(recorded.replace(b"fictional test reviewer", b"senior reviewer"))
+    path.write_bytes(
+        recorded.replace(b"Medical translator (fictional test user)", b"senior reviewer")
+    )
     refused = run(copy, "audit", "start")
     assert refused.returncode == 1 and "--accept-edits" in refused.stderr
     record = new_record(copy, 1, "audit", "start", "--accept-edits")
@@ -326,7 +330,7 @@ def test_a_review_no_record_wrote_fails_check_naming_its_line(copy):
 def test_the_demo_project_without_a_trail_checks_as_before(copy):
     done = run(copy, *CHECK)
     assert done.returncode == 0 and audit_lines(done) == []
-    assert not (copy / "desk").exists()
+    assert not (copy / TRAIL).exists()  # (desk/ holds the fixture's desk user only)
 
 
 def test_reviews_older_than_the_trail_are_told_how_to_start_it(copy):
