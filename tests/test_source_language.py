@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import json
 import re
 import shutil
@@ -21,10 +22,12 @@ from pypdf import PdfReader
 from conftest import squash
 from leafletgen.batch.build import build
 from leafletgen.batch.plan import BuildOptions
+from leafletgen.batch.worker import PDF_VARIANT
 from leafletgen.project import Project, load_inputs
 from leafletgen.read.sources import read_corpus
 from leafletgen.render.context import RenderOptions
-from leafletgen.render.html import render_html
+from leafletgen.render.html import STYLESHEET, render_html
+from leafletgen.render.pdf import render_document
 from leafletgen.report import BuildSummary, check_leaflets, translation_status
 from leafletgen.select.clinic import load_clinic
 from leafletgen.select.selection import not_built_in, select_sections
@@ -145,6 +148,45 @@ def test_a_passage_in_another_language_than_the_leaflet_is_tagged_with_its_own(s
     assert spanish_page.count('<div class="passage">') == 2 and 'lang="en"' not in spanish_page
     for line in PRINTED:
         assert html.escape(line, quote=False) in spanish_page
+
+
+def _tagged_languages(pdf: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """The PDF's document language, and each structure element's own ``/Lang``."""
+    reader = PdfReader(io.BytesIO(pdf))
+    found: list[tuple[str, str]] = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if "/Lang" in node:
+            found.append((str(node.get("/S")), str(node["/Lang"])))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return str(reader.trailer["/Root"]["/Lang"]), found
+
+
+@pytest.mark.slow
+def test_the_pdf_tags_a_passage_with_its_language_where_it_is_not_the_documents(spanish):
+    _spec, leaflet = _leaflet(spanish)
+    clinic = load_clinic(spanish.clinic_file)
+    for lang, expected in (("en", [("/Div", "es"), ("/Div", "es")]), ("es", [])):
+        translator = load_translator(spanish.locales, lang)
+        page = render_html(
+            leaflet, clinic, translator, templates=spanish.templates, options=RenderOptions()
+        )
+        pdf = render_document(
+            page,
+            base_url=spanish.templates,
+            stylesheet=spanish.templates / STYLESHEET,
+            pdf_variant=PDF_VARIANT,
+        ).data
+        document_lang, tagged = _tagged_languages(pdf)
+        assert document_lang == lang
+        assert [t for t in tagged if t[0] == "/Div"] == expected
 
 
 @pytest.mark.slow
