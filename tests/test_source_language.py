@@ -198,7 +198,7 @@ def test_a_spanish_source_prints_as_written_in_the_spanish_leaflet_only(spanish,
     results = build(spanish, options)
     skipped = sorted((r.lang, r.skipped) for r in results if r.skipped)
     # English, and the bilingual edition beside English: not built, by choice
-    assert skipped == [("en", NOT_BUILT), ("es", NOT_BUILT)]
+    assert skipped == [("en", NOT_BUILT), ("es", f"bilingual-en {NOT_BUILT}")]
     assert BuildSummary.of(results).line() == (
         "1 built, 2 skipped (0 unchanged, 2 not built by choice), 0 failed"
     )

@@ -327,7 +327,7 @@ def plan_jobs(
                 continue
             for variant in _variants(workspace, options, lang):
                 if unbuilt := not_built(workspace, leaflet, companion_language(variant)):
-                    results.append(BuildResult(spec.id, lang, skipped=unbuilt))
+                    results.append(BuildResult(spec.id, lang, skipped=f"{variant} {unbuilt}"))
                     continue
                 job = _job(workspace, options, spec, leaflet, lang, variant, digests)
                 path = OutputLayout.output_path(spec.id, lang, variant, options.draft)
