@@ -225,6 +225,10 @@ class Passage:
     # Blocks whose first words point back to text the reader withheld (a drug
     # passage cannot bring it along): (block's line, the withheld lines).
     dangling: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    # The source's language. English is translated through the catalogs; a
+    # passage in another language is the publisher's own words, printed as
+    # they stand in an edition of that language.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,8 @@ class LeafletSection:
 
 @dataclass(frozen=True)
 class Leaflet:
-    """What a leaflet prints, in English, with every passage's origin."""
+    """What a leaflet prints (in English, or a source's own language where a
+    selector asks for it), with every passage's origin."""
 
     id: str
     title: str

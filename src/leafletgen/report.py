@@ -23,7 +23,7 @@ from leafletgen.select import furniture
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
-from leafletgen.select.selection import select_sections
+from leafletgen.select.selection import not_built_in, select_sections
 from leafletgen.translate import catalogs
 from leafletgen.translate.translator import (
     Translator,
@@ -264,6 +264,8 @@ def _language_findings(
     unreviewed: dict[str, None] = {}
     users: list[str] = []
     for spec, leaflet in chosen:
+        if not_built_in(leaflet, lang):
+            continue  # not built in this language by choice: no copy to assess
         status = clearance.assess(leaflet, spec, translator, root=root, today=today)
         statuses[(spec.id, lang)] = status
         for reason in status.reasons:
@@ -476,6 +478,7 @@ def translation_status(project: Project, chosen: Chosen, langs: Sequence[str]) -
         leaflets = tuple(
             _progress(spec, leaflet, translator, findings, root=root, templates=templates)
             for spec, leaflet in chosen
+            if not not_built_in(leaflet, lang)
         )
         languages.append(LanguageStatus(lang, record, leaflets))
     return TranslationStatus(tuple(languages), tuple(findings))

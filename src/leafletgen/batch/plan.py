@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
 from leafletgen.batch.worker import Job, Workspace
-from leafletgen.errors import LeafletError
+from leafletgen.errors import LeafletError, shown
 from leafletgen.model import Leaflet
 from leafletgen.project import (
     BILINGUAL,
@@ -33,7 +33,7 @@ from leafletgen.publish import fhir
 from leafletgen.publish.manifest import ManifestEntry
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
-from leafletgen.select.selection import select_sections
+from leafletgen.select.selection import not_built_in, select_sections
 from leafletgen.translate.catalogs import DOMAINS, SOURCE_LANGUAGE, language_code, po_path
 
 if TYPE_CHECKING:
@@ -322,7 +322,13 @@ def plan_jobs(
                 results.append(BuildResult(spec.id, lang, error=leaflet))
                 continue
             assert leaflet is not None  # (only a leaflet not built by choice has none)
+            if unbuilt := not_built(workspace, leaflet, lang):
+                results.append(BuildResult(spec.id, lang, skipped=unbuilt))
+                continue
             for variant in _variants(workspace, options, lang):
+                if unbuilt := not_built(workspace, leaflet, companion_language(variant)):
+                    results.append(BuildResult(spec.id, lang, skipped=f"{variant} {unbuilt}"))
+                    continue
                 job = _job(workspace, options, spec, leaflet, lang, variant, digests)
                 path = OutputLayout.output_path(spec.id, lang, variant, options.draft)
                 entry = current.get((spec.id, lang, path))
@@ -331,6 +337,22 @@ def plan_jobs(
                     continue
                 todo.append(job)
     return results, todo
+
+
+def built_in(leaflet: Leaflet, lang: str, variant: str) -> bool:
+    """Whether the leaflet is built in ``lang`` and ``variant``: not by choice
+    where it prints a source's own words in another language (the companion
+    language of a bilingual edition counts too)."""
+    editions = (lang, companion_language(variant))
+    return not any(not_built_in(leaflet, edition) for edition in editions if edition)
+
+
+def not_built(workspace: Workspace, leaflet: Leaflet, lang: str | None) -> str | None:
+    """Why the leaflet is not built in ``lang`` (a bilingual edition's second
+    language too) by choice: it prints a source's own words in another
+    language. ``None`` when it can be."""
+    reason = not_built_in(leaflet, lang) if lang else None
+    return f"not built: {shown(reason, workspace.project.root)}" if reason else None
 
 
 def _job(
@@ -388,5 +410,7 @@ def relist(
                     leaflet = select_sections(spec, workspace.documents)
                 except LeafletError:
                     continue
+                if not built_in(leaflet, lang, variant):
+                    continue  # (a copy left from before: not one this build makes)
                 jobs.append(_job(workspace, options, spec, leaflet, lang, variant, digests))
     return jobs

@@ -41,7 +41,7 @@ from leafletgen.render.twin import page_digest
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
-from leafletgen.select.selection import select_sections
+from leafletgen.select.selection import not_built_in, select_sections
 from leafletgen.translate.catalogs import SOURCE_LANGUAGE, catalog_languages
 from leafletgen.translate.translator import Translator, check_translations, load_translator
 
@@ -298,7 +298,7 @@ def pages_allowed(variant: str) -> int:
 def leaflet_text(leaflet: Leaflet, translator: Translator) -> str:
     """The source text a leaflet prints, in the translator's language."""
     return "\n".join(
-        translator.content(text)[0]
+        translator.content(text, passage.language)[0]
         for section in leaflet.sections
         for passage in section.passages
         for block in passage.blocks
@@ -328,6 +328,10 @@ def prepare_leaflet(
     """
     project, clinic, draft = workspace.project, workspace.clinic, workspace.draft
     leaflet = select_sections(spec, workspace.documents)
+    for edition in (lang, companion_language(variant)):
+        # (a batch plans no such job; never print a publisher's words as another language)
+        if edition and (unbuilt := not_built_in(leaflet, edition)):
+            raise unbuilt
     translator = workspace.translator(lang)
     check_translations(leaflet, spec, translator, project.templates, project.root)
     companion = None

@@ -15,7 +15,7 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import text_direction
 from leafletgen.render.qr import LeafletLink, leaflet_link
 from leafletgen.select.clinic import Clinic
+from leafletgen.translate.catalogs import SOURCE_LANGUAGE
 from leafletgen.translate.translator import Translator
 
 
@@ -92,6 +93,9 @@ class Passage:
     ref: int
     publisher: str
     blocks: tuple[ListBlock | Paragraph, ...]
+    # The source's own language where it is printed as written and is not the
+    # leaflet's (tagged on the passage); None when it is the leaflet's.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -314,29 +318,32 @@ class _Texts:
     companion: Translator | None
     templates: Path
 
-    def beside(self, text: str, fallback: bool) -> str | None:
-        # A block already printed in the source language needs no second copy.
-        if self.companion is None or fallback:
+    def beside(self, text: str, fallback: bool, language: str) -> str | None:
+        # A block already printed in the source language needs no second copy;
+        # a publisher's own words in another language have no translation.
+        if self.companion is None or fallback or language != SOURCE_LANGUAGE:
             return None
         translated, missing = self.companion.content(text)
         return None if missing and not self.companion.is_source else translated
 
-    def item(self, text: str) -> ListItem:
-        translated, fallback = self.translator.content(text)
-        other = self.beside(text, fallback)
+    def item(self, text: str, language: str) -> ListItem:
+        translated, fallback = self.translator.content(text, language)
+        other = self.beside(text, fallback, language)
         return ListItem(
             tuple(translated.split("\n")), fallback, tuple(other.split("\n")) if other else None
         )
 
-    def block(self, block: Block, next_block: Block | None) -> ListBlock | Paragraph:
+    def block(
+        self, block: Block, next_block: Block | None, language: str = SOURCE_LANGUAGE
+    ) -> ListBlock | Paragraph:
         if block.type == "list":
-            items = tuple(self.item(item) for item in block.items)
+            items = tuple(self.item(item, language) for item in block.items)
             return ListBlock(items, list_columns(items, self.templates))
-        text, fallback = self.translator.content(block.text)
+        text, fallback = self.translator.content(block.text, language)
         return Paragraph(
             text,
             fallback,
-            self.beside(block.text, fallback),
+            self.beside(block.text, fallback, language),
             # A paragraph introducing a list stays on the page with it.
             lead_in=next_block is not None and next_block.type == "list",
         )
@@ -348,15 +355,18 @@ def _passages(
     """A section's passages, consecutive passages of one source as one."""
     passages: list[Passage] = []
     for passage in section.passages:
-        following = (*passage.blocks[1:], None)
-        blocks = tuple(texts.block(b, n) for b, n in zip(passage.blocks, following, strict=True))
+        pairs = zip(passage.blocks, (*passage.blocks[1:], None), strict=True)
+        blocks = tuple(texts.block(b, n, passage.language) for b, n in pairs)
         if passages and passages[-1].ref == refs[passage.source]:
             # One credit line for consecutive passages of one source.
             last = passages[-1]
-            passages[-1] = Passage(last.ref, last.publisher, last.blocks + blocks)
+            passages[-1] = replace(last, blocks=last.blocks + blocks)
             continue
-        document = leaflet.document(passage.source)
-        passages.append(Passage(refs[passage.source], document.publisher or document.id, blocks))
+        document, ref = leaflet.document(passage.source), refs[passage.source]
+        # English is translated into the leaflet's language; any other is printed as written.
+        own = passage.language not in (SOURCE_LANGUAGE, texts.translator.lang)
+        lang = fonts.bcp47(passage.language) if own else None
+        passages.append(Passage(ref, document.publisher or document.id, blocks, lang))
     return tuple(passages)
 
 

@@ -99,7 +99,9 @@ def _passage(
     except LeafletError as error:
         errors.append(DefinitionError(error.message, spec.path, selector.line))
         return None
-    return Passage(selector.source, blocks, selector.keep, selector.line)
+    return Passage(
+        selector.source, blocks, selector.keep, selector.line, language=document.language
+    )
 
 
 # The language leaflet definitions are written in (their text is translated
@@ -121,6 +123,31 @@ def _check_language(selector: Selector, document: Document) -> None:
         f"source {document.id!r} is in {document.language!r}, and this leaflet's text is "
         f"{LEAFLET_LANGUAGE!r} (translated through the catalogs); to print the source's own "
         f"words on purpose, say 'language: {document.language}' on the selector"
+    )
+
+
+def untranslatable(leaflet: Leaflet, lang: str) -> Passage | None:
+    """The first passage that keeps the leaflet from being built in ``lang``:
+    one printed as its publisher wrote it in another language than ``lang``
+    (the catalogs translate only from the definitions' language)."""
+    passages = (p for section in leaflet.sections for p in section.passages)
+    return next((p for p in passages if p.language not in (lang, LEAFLET_LANGUAGE)), None)
+
+
+def not_built_in(leaflet: Leaflet, lang: str) -> DefinitionError | None:
+    """Why the leaflet is not built in ``lang`` by choice, at the selector's
+    line (shown as ``leaflets/x.yaml:7: prints 'id' as written in 'es'; built
+    only in 'es'``), or ``None`` when it can be built in it."""
+    passage = untranslatable(leaflet, lang)
+    if passage is None:
+        return None
+    own = sorted({p.language for s in leaflet.sections for p in s.passages} - {LEAFLET_LANGUAGE})
+    shown = " and ".join(map(repr, own))
+    only = f"built only in {shown}" if len(own) == 1 else f"{shown} together: built in none"
+    return DefinitionError(
+        f"prints {passage.source!r} as written in {passage.language!r}; {only}",
+        leaflet.definition,
+        passage.line,
     )
 
 

@@ -23,7 +23,7 @@ from leafletgen import __version__
 from leafletgen.errors import TranslationError
 from leafletgen.files import read_regular
 from leafletgen.model import Leaflet
-from leafletgen.translate.catalogs import project_relative
+from leafletgen.translate.catalogs import SOURCE_LANGUAGE, project_relative
 from leafletgen.yamlfile import LineDict, parse_yaml
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -104,10 +104,13 @@ def extract_messages(root: Path) -> Catalog:
 
 
 def extract_content(root: Path, leaflets: Iterable[Leaflet]) -> Catalog:
-    """The ``content`` template: every unit of every source block the leaflets print."""
+    """The ``content`` template: every unit of every English source block the
+    leaflets print (a source in another language is printed as it stands)."""
     catalog = _new_catalog("content")
     for leaflet in leaflets:
         for document in leaflet.documents:
+            if document.language != SOURCE_LANGUAGE:
+                continue  # printed as its publisher wrote it, never translated
             where = {
                 block.line: section.heading or "(text before the first heading)"
                 for section in document.sections

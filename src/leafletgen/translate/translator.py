@@ -71,9 +71,13 @@ class Translator:
         """The singular or plural ``messages`` string for ``n``."""
         return self.gettext(singular if n == 1 else plural)
 
-    def content(self, text: str) -> tuple[str, bool]:
-        """The translation of a source block, and whether it fell back to English."""
-        if self.is_source:
+    def content(self, text: str, language: str = SOURCE_LANGUAGE) -> tuple[str, bool]:
+        """The translation of a source block, and whether it fell back to English.
+
+        A block of a source in another language than English (``language``)
+        is the publisher's own words: printed as it stands, never looked up.
+        """
+        if self.is_source or language != SOURCE_LANGUAGE:
             return text, False
         translated = self._lookup(self.content_entries, text)
         if translated:
@@ -131,7 +135,9 @@ class Need:
 
 
 def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Path) -> list[Need]:
-    """Every string the leaflet prints, with its origin."""
+    """Every string the leaflet prints through the catalogs, with its origin
+    (the text of a source in another language than English is printed as it
+    stands, so it needs none)."""
     needs: list[Need] = []
     for template in sorted(templates.glob("*.html")):
         relative = project_relative(template, root)
@@ -155,6 +161,8 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
             )
     for section in leaflet.sections:
         for passage in section.passages:
+            if passage.language != SOURCE_LANGUAGE:
+                continue  # printed as its publisher wrote it: nothing to translate
             relative = project_relative(leaflet.document(passage.source).path, root)
             for block in passage.blocks:
                 for text, line in block.units:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from leafletgen.batch.plan import InputDigests, input_hash, is_current
+from leafletgen.batch.plan import InputDigests, built_in, input_hash, is_current
 from leafletgen.errors import LeafletError, error_lines
 from leafletgen.project import BILINGUAL, VARIANTS, Inputs, OutputLayout, Project, load_inputs
 from leafletgen.publish.journal import manifest_stamp
@@ -276,8 +276,7 @@ def _hash_copies(
     digests: InputDigests,
     hashes: dict[tuple[str, str, str], str],
 ) -> tuple[str, ...]:
-    """Add the input hash of each copy of ``spec`` to ``hashes``; the problems
-    that keep it from being built, if any."""
+    """Hash each copy of ``spec`` it is built in into ``hashes``; what keeps it from being built."""
     if spec.skip_reason:
         return ()
     project = inputs.project
@@ -286,7 +285,7 @@ def _hash_copies(
     except LeafletError as error:
         return tuple(error_lines(error, project.root))
     for lang in languages:
-        for variant in variants_for(lang):
+        for variant in (v for v in variants_for(lang) if built_in(leaflet, lang, v)):
             hashes[(spec.id, lang, variant)] = input_hash(
                 project, spec, leaflet, inputs.clinic, lang, False, variant, digests=digests
             )
@@ -438,8 +437,9 @@ class Library:
             if not info.skip_reason:
                 shape = leaflet_shape(self.out, entries, info.id)
                 for lang in inputs.languages:
-                    seen = [key[2] for key in final if key[:2] == (info.id, lang)]
-                    for variant in dict.fromkeys([*variants_for(lang), *seen]):
+                    wanted = variants_for(lang) if info.problems else []  # (unselected: no hashes)
+                    seen = [k[2] for k in [*inputs.hashes, *final] if k[:2] == (info.id, lang)]
+                    for variant in dict.fromkeys([*wanted, *seen]):
                         copies.append(self._copy(info.id, lang, variant, final, inputs, shape))
             titles = dict(info.titles)
             for copy in copies:
