@@ -6,6 +6,7 @@ Every user here is a clearly fictional one, in a throwaway copy of the project."
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -187,6 +188,13 @@ def test_users_and_tokens_commands_never_show_a_secret_twice(project_copy):
         if path.is_file():
             data = path.read_bytes()
             assert PASSWORD.encode() not in data and token.encode() not in data, path
+    # each change is in the audit trail, by the command line's user, without a secret
+    trail = [json.loads(line) for line in (root / "desk/audit.jsonl").read_text().splitlines()]
+    assert [r["action"] for r in trail] == [
+        "users.add", "tokens.add", "tokens.revoke", "users.disable",
+    ]  # fmt: skip
+    assert trail[0]["what"]["roles"] == ["staff", "translation-reviewer"]
+    assert list(trail[0]["files"]) == ["desk/users.yaml"]
     # no terminal to type on, no --password-stdin: refused, nothing read from a pipe
     refused = leafletgen(
         "users", "add", "ana", "--role", "staff", "--full-name", "Ana", project=root, stdin="x"

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from leafletgen import accounts
+from leafletgen import accounts, audit
 from leafletgen.errors import LeafletError
 from leafletgen.project import Project
 from leafletgen.translate.catalogs import project_relative
@@ -54,6 +54,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         raise LeafletError(f"users {args.action} needs a user NAME")
     if args.action == "disable":
         accounts.disable_user(project.root, args.name)
+        _record(project, "users.disable", {"user": args.name}, accounts.users_file(project.root))
         print(f"{where}: {args.name} disabled; their sessions end at their next request")
         return 0
     if not args.full_name:
@@ -62,10 +63,19 @@ def cmd_users(args: argparse.Namespace) -> int:
         project.root, args.name, full_name=args.full_name, roles=args.role or [],
         password=read_password(args.password_stdin), qualification=args.qualification,
     )  # fmt: skip
+    what = {"user": user.name, "roles": sorted(user.roles), "qualification": user.qualification}
+    _record(project, "users.add", what, accounts.users_file(project.root))
     print(f"{where}: added {user.name} ({', '.join(sorted(user.roles))})")
     if "translation-reviewer" in user.roles and not user.qualification:
         print("warning: a translation reviewer approves nothing without --qualification on record")
     return 0
+
+
+def _record(project: Project, action: str, what: dict[str, object], file: Path) -> None:
+    """Append an account or token change to the audit trail, with the file as it
+    now stands (users.yaml holds password hashes, tokens.yaml token digests: the
+    trail holds only the files' hashes, never a password or a token)."""
+    audit.append_cli(project.root, action, what, [file])
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -80,9 +90,13 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         raise LeafletError(f"tokens {args.action} needs a CLIENT name")
     if args.action == "revoke":
         accounts.revoke_token(project.root, args.client)
+        _record(
+            project, "tokens.revoke", {"client": args.client}, accounts.tokens_file(project.root)
+        )
         print(f"{where}: the token of {args.client} is revoked")
         return 0
     token = accounts.add_token(project.root, args.client)
+    _record(project, "tokens.add", {"client": args.client}, accounts.tokens_file(project.root))
     print(f"{where}: token for {args.client} (shown once; only its SHA-256 is kept):")
     print(token)
     return 0
