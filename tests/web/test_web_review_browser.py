@@ -9,6 +9,7 @@ project is a throwaway copy in which every other condition for clearing holds
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,8 @@ def clearable_but_for_translation(root: Path) -> None:
         text,
     )
     sources.write_text(text, encoding="utf-8")
+    # the permissions just written, recorded in the audit trail as its baseline
+    assert main(["audit", "start", "--project", str(root)]) == 0
     accounts.add_user(
         root, "fictional-editor", full_name="Fictional Editor", roles=["editor"],
         password=PASSWORD, qualification=None,
@@ -176,3 +179,15 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
     assert re.search(
         r"1 leaflet x language outputs? checked .*: 1 cleared", capsys.readouterr().out
     )
+    # ... and the audit trail shows who signed in and who approved what, on the desk
+    trail = project_copy.root / "desk" / "audit.jsonl"
+    records = [json.loads(line) for line in trail.read_text(encoding="utf-8").splitlines()]
+    done = [(r["who"], r["via"], r["action"]) for r in records]
+    for name in ("sam-staff", "rosa-reviewer", "tomas-reviewer"):
+        assert (name, "desk", "desk.signin") in done
+    assert ("rosa-reviewer", "desk", "i18n.review") in done
+    assert ("tomas-reviewer", "desk", "i18n.review") in done
+    assert not any(r["action"] == "i18n.review" and r["who"] == "sam-staff" for r in records)
+    approved = [r for r in records if r["action"] == "i18n.review"]
+    assert all(list(r["files"]) == ["locales/es/reviews.yaml"] for r in approved)
+    assert main(["audit", "verify", "--project", str(project_copy.root)]) == 0
