@@ -51,6 +51,8 @@ class RenderOptions:
     distribution: tuple[dict[str, str], ...] = ()
     # Who translated and reviewed the text (translations only), for the credits.
     translation_credit: dict[str, Any] | None = None
+    # Where a twin's font subsets are kept between pages (see render.webfonts).
+    font_cache: Path | None = None
 
 
 # --- the typed context ----------------------------------------------------------------
