@@ -23,12 +23,11 @@ from leafletgen.errors import LeafletError, TranslationError, shown
 from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
 from leafletgen.project import Project, select_leaflets
-from leafletgen.read import inspect as inspection
 from leafletgen.read.sources import load_sources, read_source
 from leafletgen.review.commands import add_sources_command
 from leafletgen.select.clinic import load_clinic
 from leafletgen.terminal import Progress, setup_logging
-from leafletgen.translate import catalogs, extract, reviews, xliff
+from leafletgen.translate import catalogs, extract, reviews
 from leafletgen.translate.qa import glossary_tbx
 from leafletgen.translate.translator import load_translator
 
@@ -48,6 +47,8 @@ def _info_for(path: Path) -> SourceInfo | None:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     """``inspect``: how a source document is parsed, as an outline or JSON."""
+    from leafletgen.read import inspect as inspection  # commands import what they use
+
     path = Path(args.path)
     document = read_source(path, _info_for(path))
     if args.json:
@@ -183,6 +184,8 @@ def _glossary(project: Project, langs: list[str]) -> int:
 
 
 def _export(project: Project, lang: str, args: argparse.Namespace) -> int:
+    from leafletgen.translate import xliff
+
     target = Path(args.output or f"{lang}.xlf")
     write_atomic(target, xliff.export_xliff(project.root, lang))
     print(f'wrote {target} (XLIFF 1.2; approved="yes" on reviewed entries)')
@@ -238,6 +241,8 @@ def _review(project: Project, lang: str, args: argparse.Namespace) -> int:
 def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
     if not args.file:
         raise LeafletError("i18n import needs the XLIFF file: --file PATH")
+    from leafletgen.translate import xliff
+
     result = xliff.import_xliff(
         Path(args.file),
         project.root,
