@@ -86,6 +86,8 @@ def quality(rounds: int) -> None:
         times: dict[int, list[float]] = {q: [] for q in QUALITIES}
         sizes: dict[int, int] = {}
         print(f"quality: immunotherapy {lang}, {len(subsets)} faces, {rounds} rounds ({load()})")
+        chosen = (webfonts.BROTLI_QUALITY, webfonts.TRANSFORM_TABLES)
+        webfonts.TRANSFORM_TABLES = None  # fontTools' default: glyf and loca transformed
         for round_number in range(rounds):
             order = QUALITIES if round_number % 2 == 0 else QUALITIES[::-1]
             for q in order:
@@ -98,6 +100,16 @@ def quality(rounds: int) -> None:
                 f"  quality {q:2}: CPU s per page {summary(times[q])}   "
                 f"{sizes[q]:,} bytes ({sizes[q] / sizes[11] - 1:+.1%} against 11)"
             )
+        webfonts.BROTLI_QUALITY, transforms = chosen
+        for label, tables in (("glyf transformed", None), ("no transforms", transforms)):
+            webfonts.TRANSFORM_TABLES = tables
+            spent = []
+            for _ in range(rounds):
+                start = time.process_time()
+                size = sum(len(webfonts.compress_woff2(s)) for s in subsets)
+                spent.append(time.process_time() - start)
+            print(f"  quality {chosen[0]}, {label}: CPU s per page {summary(spent)}  {size:,} B")
+        webfonts.TRANSFORM_TABLES = transforms
         print(f"  ({load()})")
 
 
