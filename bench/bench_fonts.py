@@ -9,11 +9,12 @@ Brotli qualities, alternated per round; time and bytes per page.
 ``batch``: cold command-line batches (a new interpreter and a fresh output
 folder each time) of every demo leaflet in one language, with and without
 ``--html``, for this tree and for a base tree (``--base``, e.g. the commit
-before, exported with ``git archive``), all four alternated; the extra time
+before, exported with ``git archive``: its code and its templates), all
+four alternated; the extra time
 of the web pages per leaflet, amortised over the batch.
 
     .venv/bin/python bench/bench_fonts.py quality [--rounds 5]
-    .venv/bin/python bench/bench_fonts.py batch --base /tmp/base/src [--rounds 2]
+    .venv/bin/python bench/bench_fonts.py batch --base /tmp/base [--rounds 2]
 """
 
 from __future__ import annotations
@@ -113,17 +114,19 @@ def quality(rounds: int) -> None:
         print(f"  ({load()})")
 
 
-def cli_run(src: Path, lang: str, html: bool, out: Path) -> float:
-    """A cold batch of every demo leaflet in ``lang``: its CPU seconds (children)."""
+def cli_run(tree: Path, lang: str, html: bool, out: Path) -> float:
+    """A cold batch of every demo leaflet in ``lang``, with the code and the
+    project files of ``tree``: its CPU seconds (children)."""
     args = ["--all", "--lang", lang, "--force", "-j", "1", "--out", str(out)]
-    environment = os.environ | {"PYTHONPATH": str(src)}
+    environment = os.environ | {"PYTHONPATH": str(tree / "src")}
     before = os.times()
     subprocess.run(
         [sys.executable, "-m", "leafletgen", "build", *args, *(["--html"] if html else [])],
-        cwd=ROOT,
+        cwd=tree,
         env=environment,
         check=True,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     after = os.times()
     return (after.children_user - before.children_user) + (
@@ -133,7 +136,7 @@ def cli_run(src: Path, lang: str, html: bool, out: Path) -> float:
 
 def batch(base: Path, rounds: int) -> None:
     """Web pages' extra CPU per leaflet over a cold batch, this tree against ``base``."""
-    trees = {"before": base, "after": ROOT / "src"}
+    trees = {"before": base, "after": ROOT}
     variants = [(tree, html) for tree in trees for html in (False, True)]
     with tempfile.TemporaryDirectory() as scratch:
         for lang in ("en", "zh_Hans"):
@@ -160,7 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("quality", "batch"))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--base", type=Path, help="the src folder of the tree to compare with")
+    parser.add_argument("--base", type=Path, help="the tree to compare with (git archive)")
     args = parser.parse_args()
     if args.what == "quality":
         quality(args.rounds)
