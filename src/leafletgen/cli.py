@@ -26,12 +26,11 @@ from leafletgen.errors import LeafletError, shown
 from leafletgen.files import write_atomic
 from leafletgen.model import SourceInfo
 from leafletgen.project import Project, select_leaflets
-from leafletgen.read import inspect as inspection
 from leafletgen.read.sources import load_sources, read_source
 from leafletgen.review.commands import add_sources_command
 from leafletgen.select.clinic import load_clinic
 from leafletgen.terminal import Progress, setup_logging
-from leafletgen.translate import catalogs, extract, leaflet_review, reviews, xliff
+from leafletgen.translate import catalogs, extract, leaflet_review, reviews
 from leafletgen.translate.qa import glossary_tbx
 
 
@@ -50,6 +49,8 @@ def _info_for(path: Path) -> SourceInfo | None:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     """``inspect``: how a source document is parsed, as an outline or JSON."""
+    from leafletgen.read import inspect as inspection  # commands import what they use
+
     path = Path(args.path)
     document = read_source(path, _info_for(path))
     if args.json:
@@ -196,6 +197,8 @@ def _glossary(project: Project, langs: list[str]) -> int:
 
 
 def _export(project: Project, lang: str, args: argparse.Namespace) -> int:
+    from leafletgen.translate import xliff
+
     target = Path(args.output or f"{lang}.xlf")
     only = leaflet_review.printed_messages(project, args.leaflet) if args.leaflet else None
     write_atomic(target, xliff.export_xliff(project.root, lang, only=only))
@@ -240,6 +243,8 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
     if not args.file:
         raise LeafletError("i18n import needs the XLIFF file: --file PATH")
     actor = _reviewer(project, args)
+    from leafletgen.translate import xliff
+
     result = xliff.import_xliff(
         Path(args.file),
         project.root,

@@ -103,6 +103,7 @@ class OutputLayout:
     JOURNAL_PREFIX: ClassVar[str] = ".manifest."
     JOURNAL_SUFFIX: ClassVar[str] = ".journal"
     JOURNAL_GLOB: ClassVar[str] = ".manifest.*.journal"
+    WEB_FONT_CACHE: ClassVar[str] = ".cache/web-fonts"
 
     @staticmethod
     def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
@@ -159,6 +160,11 @@ class OutputLayout:
     def fhir_bundle(self) -> Path:
         """``fhir-bundle.json``, every resource as one Bundle."""
         return self.root / self.FHIR_BUNDLE
+
+    @property
+    def web_font_cache(self) -> Path:
+        """``.cache/web-fonts``: the web pages' font subsets, shared by a build's workers."""
+        return self.root / self.WEB_FONT_CACHE
 
     def journals(self) -> list[Path]:
         """The manifest journals in the output folder, oldest first."""

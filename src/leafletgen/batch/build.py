@@ -33,7 +33,7 @@ from leafletgen.batch.plan import (
 from leafletgen.batch.worker import Job, Rendered, Workspace, load_workspace
 from leafletgen.dates import source_date_epoch
 from leafletgen.errors import ErrorGroup, LeafletError
-from leafletgen.project import Project
+from leafletgen.project import OutputLayout, Project
 from leafletgen.publish import fhir
 from leafletgen.publish.journal import ManifestJournal
 from leafletgen.publish.manifest import ManifestEntry, check_manifest, read_manifest
@@ -71,6 +71,7 @@ def build(
         include_drugs=options.include_drugs,
         html_twin=options.html_twin,
         today=options.today,
+        font_cache=_font_cache(options),
     )
     lost = check_manifest(options.out)
     for line in sweep_leftovers(options.out):
@@ -102,6 +103,19 @@ def build_leaflets(
     (the desk's builder and the tests call it so)."""
     chosen = BuildOptions(ids=tuple(ids or ()), langs=tuple(langs), out=Path(out), **options)
     return build(project, chosen, on_result)
+
+
+def _font_cache(options: BuildOptions) -> Path | None:
+    """The web pages' font cache in the output folder, made here: workers only
+    use it where it exists (not on another machine's Dask worker)."""
+    if not options.html_twin:
+        return None
+    folder = OutputLayout(Path(options.out)).web_font_cache
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # no cache: each page makes its own subsets
+    return folder
 
 
 def check_output_folder(project: Project, out: Path) -> None:

@@ -151,6 +151,7 @@ def workspace_on_workers(client: Client, workspace: Workspace) -> Iterator[None]
         "today": workspace.today,
         "include_drugs": workspace.include_drugs,
         "html_twin": workspace.html_twin,
+        "font_cache": workspace.font_cache,
     }
     name = f"leafletgen-{workspace.key}"
     responses = client.register_plugin(WorkspacePlugin(snapshot, workspace.key, options), name)

@@ -75,6 +75,7 @@ class Workspace:
     html_twin: bool = False
     include_drugs: bool = False
     today: dt.date | None = None  # source review dates are judged as of this day
+    font_cache: Path | None = None  # the web pages' font subsets (see render.webfonts)
     _translators: dict[str, Translator] = field(default_factory=dict, repr=False)
 
     @property
@@ -118,6 +119,7 @@ def load_workspace(
     html_twin: bool = False,
     key: str | None = None,
     today: dt.date | None = None,
+    font_cache: Path | None = None,
 ) -> Workspace:
     """The project's inputs (see :func:`~leafletgen.project.load_inputs`: a
     definition or a source that cannot be read is carried in them) with a
@@ -132,6 +134,7 @@ def load_workspace(
         html_twin=html_twin,
         include_drugs=include_drugs,
         today=today,
+        font_cache=font_cache,
     )
 
 
@@ -464,7 +467,9 @@ def _describe(
 def _web_page(workspace: Workspace, prepared: PreparedLeaflet) -> str:
     """The leaflet as a standalone web page, with links to its other languages."""
     languages = (SOURCE_LANGUAGE, *catalog_languages(workspace.project.locales))
-    options = replace(prepared.options, standalone=True, languages=languages)
+    options = replace(
+        prepared.options, standalone=True, languages=languages, font_cache=workspace.font_cache
+    )
     return _fill(workspace, prepared.leaflet, prepared.translator, options, prepared.companion)
 
 

@@ -1,12 +1,15 @@
 """Publisher profiles: the chrome rules and patterns of ``data/profiles.yaml``.
 
-Each publisher's rules are merged with the generic ones and compiled once;
-:func:`guess_profile` picks the publisher whose markers a page carries.
+Each publisher's rules are merged with the generic ones and compiled once,
+when a page of that publisher is first read (compiling every publisher's
+patterns was a tenth of a single leaflet's cold build); :func:`guess_profile`
+picks the publisher whose markers a page carries.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -94,16 +97,44 @@ def _profile_data() -> dict:
     return yaml.safe_load(resources.files("leafletgen.data").joinpath("profiles.yaml").read_text())
 
 
+class Profiles(Mapping[str, Profile]):
+    """The publisher profiles of one language, by name, each compiled when
+    first asked for."""
+
+    def __init__(self, language: str) -> None:
+        data = _profile_data()
+        self._generic = _with_language(data["generic"], language)
+        self._specs: dict[str, dict] = {"generic": {}, **data["profiles"]}
+        self._made: dict[str, Profile] = {}
+
+    def __getitem__(self, name: str) -> Profile:
+        if name not in self._made:
+            self._made[name] = _make_profile(name, self._specs[name], self._generic)
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def markers(self) -> Iterator[tuple[str, tuple[re.Pattern[str], ...]]]:
+        """Each profile's name and the patterns that detect its pages."""
+        for name in self._specs:
+            yield name, _detect_patterns(name)
+
+
 @cache
-def load_profiles(language: str = "en") -> dict[str, Profile]:
+def _detect_patterns(name: str) -> tuple[re.Pattern[str], ...]:
+    spec = {"generic": {}, **_profile_data()["profiles"]}[name]
+    return _patterns(spec.get("detect"), re.MULTILINE)
+
+
+@cache
+def load_profiles(language: str = "en") -> Profiles:
     """The packaged publisher profiles, each merged with the generic rules and
     with the chrome rules of ``language`` (``data/languages.yaml``)."""
-    data = _profile_data()
-    generic = _with_language(data["generic"], language)
-    profiles = {"generic": _make_profile("generic", {}, generic)}
-    for name, spec in data["profiles"].items():
-        profiles[name] = _make_profile(name, spec, generic)
-    return profiles
+    return Profiles(language)
 
 
 def _with_language(generic: dict, language: str) -> dict:
@@ -200,13 +231,13 @@ def guess_profile(text: str, language: str = "en") -> Profile:
     page): the profile with the most distinct markers wins, ties going to the
     one whose first marker comes first.
     """
-    best: tuple[int, int, Profile] | None = None
+    best: tuple[int, int, str] | None = None
     profiles = load_profiles(language)
-    for profile in profiles.values():
-        positions = [m.start() for p in profile.detect if (m := p.search(text))]
+    for name, detect in profiles.markers():
+        positions = [m.start() for p in detect if (m := p.search(text))]
         if not positions:
             continue
         key = (-len(positions), min(positions))
         if best is None or key < best[:2]:
-            best = (*key, profile)
-    return best[2] if best else profiles["generic"]
+            best = (*key, name)
+    return profiles[best[2] if best else "generic"]

@@ -13,10 +13,8 @@ import base64
 import datetime as dt
 import mimetypes
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from leafletgen.model import Block, Leaflet, LeafletSection
 from leafletgen.read.text import WEB_URL
 from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import text_direction
+from leafletgen.render.columns import PrintColumns, column_width, print_columns, screen_columns
 from leafletgen.render.qr import LeafletLink, leaflet_link
 from leafletgen.select.clinic import Clinic
 from leafletgen.translate.catalogs import SOURCE_LANGUAGE
@@ -52,6 +51,8 @@ class RenderOptions:
     distribution: tuple[dict[str, str], ...] = ()
     # Who translated and reviewed the text (translations only), for the credits.
     translation_credit: dict[str, Any] | None = None
+    # Where a twin's font subsets are kept between pages (see render.webfonts).
+    font_cache: Path | None = None
 
 
 # --- the typed context ----------------------------------------------------------------
@@ -68,11 +69,20 @@ class ListItem:
 
 @dataclass(frozen=True)
 class ListBlock:
-    """A list, set in ``columns`` (CSS) when its items are short."""
+    """A list, set in columns when its items are short: ``columns`` is the CSS
+    a screen lays out; ``width`` the widest item's width in em (see
+    :mod:`~leafletgen.render.columns`), from which print lays out a grid."""
 
     items: tuple[ListItem, ...]
     columns: str | None
     type: str = "list"
+    width: float | None = None
+
+    def on_paper(self, paper: str, large_print: bool, boxed: bool) -> PrintColumns | None:
+        """The list's columns on paper (``boxed``: inside the call box), or None."""
+        if self.width is None:
+            return None
+        return print_columns(len(self.items), self.width, paper, large_print, boxed)
 
 
 @dataclass(frozen=True)
@@ -237,53 +247,6 @@ def gettext_callables(translator: Translator) -> dict[str, Callable[..., str]]:
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "N_": str}
 
 
-# --- list columns ---------------------------------------------------------------------
-
-# Lists of short items are set in columns: each list gets a column width of
-# its longest item (measured with the body font's advance widths), and the
-# renderer fits as many such columns as the line holds, at most three; the
-# same rule serves Letter and A4, standard and large print.
-BODY_FONT = "fonts/AtkinsonHyperlegible-Regular.ttf"
-COLUMN_MIN_ITEMS = 4
-COLUMN_MAX = 3
-COLUMN_WIDEST_EM = 16.0  # a longer item is a sentence: one column
-LIST_INDENT_EM = 1.3  # room for the bullet, as in leaflet.css
-
-
-@cache
-def _advance_widths(font: Path) -> tuple[dict[int, float], float]:
-    """Advance width in em of every character the font maps, and their mean."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(font, lazy=True) as ttf:
-        per_em = ttf["head"].unitsPerEm
-        metrics = ttf["hmtx"].metrics
-        widths = {code: metrics[glyph][0] / per_em for code, glyph in ttf.getBestCmap().items()}
-    return widths, sum(widths.values()) / max(len(widths), 1)
-
-
-def text_width_em(text: str, templates: Path) -> float:
-    """How wide ``text`` sets in the body font, in em (kerning aside)."""
-    font = templates / BODY_FONT
-    if not font.is_file():
-        return 0.55 * len(text)
-    widths, mean = _advance_widths(font)
-    return sum(
-        widths.get(ord(ch), 1.0 if unicodedata.east_asian_width(ch) in "WF" else mean)
-        for ch in text
-    )
-
-
-def list_columns(items: tuple[ListItem, ...], templates: Path) -> str | None:
-    """CSS ``columns`` for a list of short items, or ``None`` to set it as one column."""
-    if len(items) < COLUMN_MIN_ITEMS or any(len(item.lines) > 1 for item in items):
-        return None
-    widest = max(text_width_em(item.lines[0], templates) for item in items)
-    if widest > COLUMN_WIDEST_EM:
-        return None
-    return f"{widest + LIST_INDENT_EM + 0.4:.2f}em {COLUMN_MAX}"
-
-
 # --- building the context -------------------------------------------------------------
 
 # The headings of sections a drug leaflet takes from its class (as in
@@ -338,7 +301,8 @@ class _Texts:
     ) -> ListBlock | Paragraph:
         if block.type == "list":
             items = tuple(self.item(item, language) for item in block.items)
-            return ListBlock(items, list_columns(items, self.templates))
+            width = column_width([item.lines for item in items], self.templates)
+            return ListBlock(items, screen_columns(width), width=width)
         text, fallback = self.translator.content(block.text, language)
         return Paragraph(
             text,

@@ -23,7 +23,7 @@ from jinja2.ext import i18n as jinja_i18n
 from leafletgen.errors import RenderError
 from leafletgen.files import contained, read_regular
 from leafletgen.model import Leaflet
-from leafletgen.render import fonts, twin
+from leafletgen.render import fonts, twin, webfonts
 from leafletgen.render.bidi import isolate_ltr
 from leafletgen.render.context import (
     LeafletContext,
@@ -124,7 +124,7 @@ def _inline_css(templates: Path, lang: str, others: tuple[str, ...] = ()) -> str
     """The stylesheet for a standalone page: its rules, with the font families
     of its language first (and of ``others``, the languages it links to). Its
     ``@font-face`` rules (files of the project) are dropped: the page embeds
-    the faces instead (:func:`fonts.web_font_css`)."""
+    the faces instead (:func:`webfonts.web_font_css`)."""
     css, _path = read_template_file(templates, STYLESHEET, "stylesheet")
     css = re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", css)
     css += "\n" + fonts.language_css((lang, "en", *others), fallback="sans-serif") + "\n"
@@ -137,14 +137,12 @@ def template_variables(context: LeafletContext) -> dict[str, Any]:
     return {field.name: getattr(context, field.name) for field in fields(context)}
 
 
-def _with_web_fonts(
-    document: str, inline_css: str, templates: Path, languages: tuple[str, ...]
-) -> str:
+def _with_web_fonts(document: str, inline_css: str, templates: Path, options: RenderOptions) -> str:
     """A filled web page with its fonts embedded: the faces cut down to the
     characters the page prints (and the names of the languages it may link
     to), put in front of its stylesheet, wherever the template printed it."""
-    names = [(lang, twin.language_name(lang)) for lang in languages]
-    fonts_css = fonts.web_font_css(document, templates, names)
+    names = [(lang, twin.language_name(lang)) for lang in options.languages]
+    fonts_css = webfonts.web_font_css(document, templates, names, options.font_cache)
     # The stylesheet cannot occur in the page's text: there, quotes and < are escaped.
     return document.replace(inline_css, fonts_css + inline_css)
 
@@ -179,7 +177,7 @@ def render_html(
         ) from None
     if inline_css is not None:
         # Filled once: the fonts, cut down to the characters it prints, go in after.
-        document = _with_web_fonts(document, inline_css, folder, options.languages)
+        document = _with_web_fonts(document, inline_css, folder, options)
     if context.dir == "rtl":
         document = isolate_ltr(document)
     return document

@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-import segno
-
 __all__ = ["LeafletLink", "leaflet_link", "leaflet_url"]
 
 
@@ -37,6 +35,8 @@ def leaflet_link(portal_url: str | None, leaflet_id: str, lang: str) -> LeafletL
     """The QR code of a leaflet's page, or None when the clinic names no portal."""
     if not portal_url:
         return None
+    import segno  # only a clinic with a portal prints a QR code
+
     url = leaflet_url(portal_url, leaflet_id, lang)
     code = segno.make(url, error="m", micro=False)
     # A quiet zone of four modules: office printers and phone cameras need it.

@@ -17,7 +17,6 @@ from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir, extract_from_file
-from babel.messages.frontend import parse_mapping_cfg
 
 from leafletgen import __version__
 from leafletgen.errors import TranslationError
@@ -84,6 +83,9 @@ def _new_catalog(domain: str) -> Catalog:
 
 def extract_messages(root: Path) -> Catalog:
     """The ``messages`` template: strings of templates and definitions, per ``babel.cfg``."""
+    # Babel's command-line module, only for this (a build does not pay for it).
+    from babel.messages.frontend import parse_mapping_cfg
+
     config = root / "babel.cfg"
     data = read_regular(config, what="the extraction configuration", error=TranslationError)
     try:

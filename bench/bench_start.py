@@ -1,0 +1,78 @@
+"""What a cold ``leafletgen build ID`` costs: CPU seconds of a new interpreter.
+
+Not a test: prints numbers. One leaflet in English, forced, ``-j 1``, each
+run a new interpreter (its CPU read with ``getrusage(RUSAGE_CHILDREN)``),
+for this tree and a base tree (``--base``, e.g. the commit before exported
+with ``git archive``), alternated; then what ``import leafletgen.cli`` alone
+costs in each.
+
+    .venv/bin/python bench/bench_start.py --base /tmp/base/src [--rounds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load() -> str:
+    """The load average, printed beside every figure."""
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
+def summary(values: list[float]) -> str:
+    """Minimum and median (and maximum) of a list of seconds."""
+    return f"min {min(values):.3f}  median {statistics.median(values):.3f}  max {max(values):.3f}"
+
+
+def cpu_of(command: list[str], src: Path) -> float:
+    """User + system CPU seconds of ``command`` run with ``src`` on the path."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        command,
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(src)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    """Alternate the two trees, print the CPU of each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, required=True, help="the base tree's src folder")
+    parser.add_argument("--rounds", type=int, default=8)
+    args = parser.parse_args()
+    trees = {"before": args.base, "after": ROOT / "src"}
+    with tempfile.TemporaryDirectory() as out:
+        build = [sys.executable, "-m", "leafletgen", "build", "immunotherapy"]
+        build += ["--lang", "en", "--force", "-j", "1", "--out", out]
+        commands = {
+            "build immunotherapy": build,
+            "import leafletgen.cli": [sys.executable, "-c", "import leafletgen.cli"],
+        }
+        for name, command in commands.items():
+            cpu: dict[str, list[float]] = {tree: [] for tree in trees}
+            print(f"{name}: cold, {args.rounds} rounds alternated ({load()})")
+            for round_number in range(args.rounds):
+                order = list(trees) if round_number % 2 == 0 else list(trees)[::-1]
+                for tree in order:
+                    cpu[tree].append(cpu_of(command, trees[tree]))
+            for tree in trees:
+                print(f"  {tree:6} CPU s: {summary(cpu[tree])}   ({load()})")
+
+
+if __name__ == "__main__":
+    main()
