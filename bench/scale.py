@@ -41,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -86,7 +87,8 @@ def memo_renderer() -> None:
     seen: dict[tuple[bytes, str, str], tuple] = {}
 
     def render(workspace, spec, lang, *, variant, inputs):
-        key = (Path(spec.path).read_bytes(), lang, variant)
+        # (a drug's leaflets all come from drugs.yaml: each is its own)
+        key = (Path(spec.path).read_bytes() + (spec.id if spec.drug else "").encode(), lang, variant)
         if key not in seen:
             seen[key] = real(workspace, spec, lang, variant=variant, inputs=inputs)
         entry, pdf, html = seen[key]
@@ -101,12 +103,13 @@ def fill(project: Path, out: Path, on_result=None) -> float:
     """Build every leaflet of ``project`` into ``out`` in this process with
     the memo renderer; the time it took."""
     from leafletgen.batch.build import build
+    from leafletgen.batch.executors import InProcess
     from leafletgen.batch.plan import BuildOptions
     from leafletgen.project import Project
 
     memo_renderer()
     start = time.perf_counter()
-    options = BuildOptions(langs=LANGS, out=out, include_drugs=True, jobs=1)
+    options = BuildOptions(langs=LANGS, out=out, include_drugs=True, executor=InProcess())
     results = build(Project(project), options, on_result)
     failed = [r for r in results if r.error]
     if failed:
@@ -114,23 +117,51 @@ def fill(project: Path, out: Path, on_result=None) -> float:
     return time.perf_counter() - start
 
 
-def run(command: list[str], base: Path | None = None) -> tuple[float, int, str]:
-    """Wall time, the process's peak resident memory (kB, from wait4) and
-    its output, for ``python command...``."""
+def run(command: list[str], base: Path | None = None) -> tuple[float, float, int, str]:
+    """Wall time, CPU time (user + system, of the process and every process
+    it started: pool workers are the fork server's children, so they are
+    sampled from /proc every 0.1 s), the process's peak resident memory
+    (kB, from wait4) and its output, for ``python command...``."""
     env = dict(os.environ)
     if base is not None:
         env["PYTHONPATH"] = str(base / "src")
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         child = subprocess.Popen([sys.executable, *command], stdout=stdout, stderr=stderr, env=env)
+        seen: dict[int, float] = {}
+        stop = threading.Event()
+        sampler = threading.Thread(target=sample_cpu, args=(child.pid, seen, stop))
+        sampler.start()
         _pid, status, usage = os.wait4(child.pid, 0)
         took = time.perf_counter() - start
+        stop.set()
+        sampler.join()
         child.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         stderr.seek(0)
         if child.returncode != 0:
             raise SystemExit(f"failed: {' '.join(command)}\n{stderr.read()[-3000:].decode()}")
-        return took, usage.ru_maxrss, stdout.read().decode()
+        seen.pop(child.pid, None)
+        cpu = usage.ru_utime + usage.ru_stime + sum(seen.values())
+        return took, cpu, usage.ru_maxrss, stdout.read().decode()
+
+
+def sample_cpu(pid: int, seen: dict[int, float], stop: threading.Event) -> None:
+    """Record the CPU seconds of every descendant of ``pid`` until ``stop``."""
+    while not stop.wait(0.1):
+        for child in children(pid):
+            used = process_cpu(child)
+            if used is not None:
+                seen[child] = max(used, seen.get(child, 0.0))
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def leafletgen(project: Path, out: Path, *args: str) -> list[str]:
@@ -150,21 +181,26 @@ def noop(sizes: list[int], rounds: int, base: Path | None) -> None:
             print(f"no-op, {size} jobs: output filled in {took:.1f} s ({load()})")
             versions = {"this": None} | ({"base": base} if base else {})
             times: dict[str, list[float]] = {name: [] for name in versions}
+            cpus: dict[str, list[float]] = {name: [] for name in versions}
             peaks: dict[str, list[int]] = {name: [] for name in versions}
             for round_number in range(rounds):
                 names = list(versions) if round_number % 2 == 0 else list(versions)[::-1]
                 for name in names:
-                    took, peak, stdout = run(leafletgen(project, out, "-j2"), versions[name])
+                    took, cpu, peak, stdout = run(leafletgen(project, out, "-j2"), versions[name])
                     if "up to date" not in stdout and "unchanged" not in stdout:
                         print(stdout[-500:])
                     times[name].append(took)
+                    cpus[name].append(cpu)
                     peaks[name].append(peak)
                     print(
-                        f"  {name}: {took:.2f} s = {took / size * 1000:.3f} ms per job, "
-                        f"peak {peak / 1024:.0f} MB ({load()})"
+                        f"  {name}: wall {took:.2f} s, CPU {cpu:.2f} s = "
+                        f"{cpu / size * 1000:.3f} ms per job, peak {peak / 1024:.0f} MB ({load()})"
                     )
             for name in versions:
-                print(f"  {name} s: {summary(times[name])}; peak MB {max(peaks[name]) / 1024:.0f}")
+                print(f"  {name} wall s: {summary(times[name])}")
+                print(
+                    f"  {name} CPU s: {summary(cpus[name])}; peak MB {max(peaks[name]) / 1024:.0f}"
+                )
             shutil.rmtree(project)
             shutil.rmtree(out)
 
@@ -265,11 +301,7 @@ def cluster(size: int, rounds: int, base: Path | None) -> None:
                                 "--project", str(project), "--out", str(out), "-j2", "--force",
                                 "--executor", executor]  # fmt: skip
                         before = cpu_seconds(dask_cluster) if which == "dask" else 0.0
-                        start = os.times()
-                        took, _peak, _ = run(args, tree)
-                        end = os.times()
-                        used = end.children_user + end.children_system
-                        used -= start.children_user + start.children_system
+                        took, used, _peak, _ = run(args, tree)
                         if which == "dask":
                             used += cpu_seconds(dask_cluster) - before
                         times[which].append(took)
@@ -289,16 +321,10 @@ def cluster(size: int, rounds: int, base: Path | None) -> None:
 
 def cpu_seconds(dask_cluster: Cluster) -> float:
     """User + system CPU seconds used so far by the cluster's processes."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
+    pids = []
     for process in [dask_cluster.scheduler, *dask_cluster.workers]:
-        for pid in [process.pid, *children(process.pid)]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        pids += [process.pid, *children(process.pid)]
+    return sum(process_cpu(pid) or 0.0 for pid in pids)
 
 
 def children(pid: int) -> list[int]:
