@@ -306,9 +306,11 @@ def plan_jobs(
     specs: list[LeafletSpec],
     current: dict[tuple[str, str, str], ManifestEntry],
     digests: InputDigests,
+    selected: list[Leaflet] | None = None,
 ) -> tuple[list[BuildResult], list[Job]]:
     """The jobs that need work, and the results known without any (skipped:
-    not built by choice, or unchanged; failed: a broken source or selection)."""
+    not built by choice, or unchanged; failed: a broken source or selection).
+    Each leaflet selected is also added to ``selected`` (when given)."""
     results: list[BuildResult] = []
     todo: list[Job] = []
     for spec in specs:
@@ -318,6 +320,9 @@ def plan_jobs(
             )
         except LeafletError as error:
             leaflet = error
+        usable = isinstance(leaflet, Leaflet) and not workspace.inputs.broken_source(spec)
+        if selected is not None and usable:
+            selected.append(leaflet)
         for lang in options.langs:
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
