@@ -41,6 +41,7 @@ from leafletgen.render.pdf import warm_renderer
 
 FOLDERS = ("sources", "leaflets", "templates", "locales")
 CONNECT_TIMEOUT = "5s"
+PROFILER_CALLBACKS = ("profile", "profile-cycle")
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,23 @@ class WorkspacePlugin(WorkerPlugin):
     def __init__(self, snapshot: Snapshot, key: str, options: dict, version: str = __version__):
         self.snapshot, self.key, self.options, self.version = snapshot, key, options, version
         self.folder: Path | None = None
+        self.paused: list = []  # the worker's profiler callbacks stopped for the batch
 
     async def setup(self, worker: Worker) -> None:
-        """Install the workspace on a worker as it starts (or joins)."""
+        """Install the workspace on a worker as it starts (or joins), and pause
+        its statistical profiler for the batch."""
         # Parsing and WeasyPrint's start-up take a while: off the worker's event loop.
         await asyncio.get_running_loop().run_in_executor(None, self._install)
+        # The profiler walks the rendering thread's stack every 10 ms (Dask's
+        # default); WeasyPrint's layout stacks are deep, and the walks cost
+        # the batch CPU time on every worker (see bench/RESULTS.md).
+        self.paused = [
+            callback
+            for name, callback in worker.periodic_callbacks.items()
+            if name in PROFILER_CALLBACKS and callback.is_running()
+        ]
+        for callback in self.paused:
+            callback.stop()
 
     def _install(self) -> None:
         if self.version != __version__:
@@ -113,7 +126,10 @@ class WorkspacePlugin(WorkerPlugin):
         warm_renderer(project.templates / STYLESHEET)
 
     def teardown(self, worker: Worker) -> None:
-        """Forget the workspace and delete its files."""
+        """Forget the workspace, delete its files and resume the profiler."""
+        for callback in self.paused:
+            callback.start()
+        self.paused = []
         remove_workspace(self.key)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
