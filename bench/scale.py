@@ -88,7 +88,8 @@ def memo_renderer() -> None:
 
     def render(workspace, spec, lang, *, variant, inputs):
         # (a drug's leaflets all come from drugs.yaml: each is its own)
-        key = (Path(spec.path).read_bytes() + (spec.id if spec.drug else "").encode(), lang, variant)
+        own = (spec.id if spec.drug else "").encode()
+        key = (Path(spec.path).read_bytes() + own, lang, variant)
         if key not in seen:
             seen[key] = real(workspace, spec, lang, variant=variant, inputs=inputs)
         entry, pdf, html = seen[key]
@@ -328,14 +329,20 @@ def cpu_seconds(dask_cluster: Cluster) -> float:
 
 
 def children(pid: int) -> list[int]:
-    """Every descendant of ``pid`` (a worker's nanny starts the worker)."""
+    """Every descendant of ``pid`` (a worker's nanny starts the worker from
+    another thread, so every thread's children are read)."""
     found = []
     try:
-        direct = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return found
-    for child in map(int, direct):
-        found += [child, *children(child)]
+    for thread in threads:
+        try:
+            direct = (thread / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, direct):
+            found += [child, *children(child)]
     return found
 
 

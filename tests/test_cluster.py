@@ -31,8 +31,6 @@ from leafletgen.publish.manifest import read_manifest
 
 BIN = Path(sys.executable).parent
 LANGS = "en,es"
-# Worker settings a clinic's cluster would use (see README): no statistical profiler.
-WORKER_ENV = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
 
 
 def pdfs(out: Path) -> dict[str, str]:
@@ -80,7 +78,7 @@ def _start(command: list[str], cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
         command,
         cwd=cwd,
-        env=child_env() | WORKER_ENV,
+        env=child_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -192,3 +190,29 @@ def test_a_cluster_worker_killed_mid_batch_and_its_jobs_finish_elsewhere(demo, c
     # The nanny started a new worker process, which joined.
     cluster.wait_for_workers(2)
     assert victim not in cluster.worker_pids()
+
+
+@pytest.mark.slow
+def test_workers_pause_their_profiler_for_a_batch_and_resume_it(project, cluster, tmp_path):
+    from leafletgen.batch.build import build_leaflets
+    from leafletgen.batch.executors import DaskCluster
+
+    def _profiling(dask_worker) -> bool:  # (nested: sent by value, not imported by the worker)
+        return dask_worker.periodic_callbacks["profile"].is_running()
+
+    backend = DaskCluster(cluster.address, workers=2)
+    during: list[bool] = []
+
+    def look(result, done, total):
+        during.extend(backend.client.run(_profiling).values())
+
+    try:
+        assert set(backend.client.run(_profiling).values()) == {True}
+        results = build_leaflets(
+            project, ["immunotherapy"], ["en", "es"], tmp_path, executor=backend, on_result=look
+        )
+        assert [r.error for r in results if not r.ok] == []
+        assert during and set(during) == {False}
+        assert set(backend.client.run(_profiling).values()) == {True}
+    finally:
+        backend.close()
