@@ -9,7 +9,11 @@ the sha256 of its content, and installed on every worker by a worker plugin
 that died). Each worker unpacks it into a private temporary folder, parses
 it once, and renders jobs from it; the PDF bytes travel back to the client,
 which alone writes files. The plugin is removed (and the folder deleted)
-when the batch ends.
+when the batch ends. The client sends the files rather than a job carrying
+what it needs: the project is a few megabytes parsed in about a second, a
+job a few names and a hash, so each worker pays for the project once per
+batch and each task carries only its :class:`~leafletgen.batch.worker.Job`.
+For the batch, each worker also pauses Dask's statistical profiler.
 """
 
 from __future__ import annotations
