@@ -241,6 +241,39 @@ def test_the_manifest_reads_back_as_the_entries_it_was_written_from(demo):
     assert manifest_bytes(entries) == (out / "manifest.json").read_bytes()
 
 
+def test_a_rebuild_with_nothing_to_do_leaves_the_manifest_as_it_is(project, demo, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(demo.out, out)
+    before = (out / "manifest.json").stat()
+    results = build_leaflets(project, None, ["en", "es"], out, include_drugs=True, jobs=2)
+    assert not any(r.entry or r.error for r in results)
+    assert sum(1 for r in results if r.skipped == "unchanged") == 16
+    after = (out / "manifest.json").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # A PDF gone: it is built again, and the manifest lists it as before.
+    (out / "en" / "immunotherapy.pdf").unlink()
+    results = build_leaflets(project, None, ["en", "es"], out, include_drugs=True, jobs=2)
+    assert [(r.id, r.lang) for r in results if r.entry] == [("immunotherapy", "en")]
+    assert manifest_bytes(read_manifest(out)) == (demo.out / "manifest.json").read_bytes()
+
+
+def test_a_manifest_read_again_has_its_paths_checked_again(demo, tmp_path):
+    """The parsed manifest is reused while its file is unchanged; a folder
+    replaced by a link leading outside still drops its entries."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(demo.out, out)
+    assert len(read_manifest(out)) == 16
+    elsewhere = tmp_path / "elsewhere"
+    (out / "es").rename(elsewhere)
+    (out / "es").symlink_to(elsewhere)
+    entries = read_manifest(out)
+    assert {e.lang for e in entries} == {"en"} and len(entries) == 8
+
+
 def test_current_means_intact_and_of_the_shape_the_build_asks_for(drug_batch):
     out, results = drug_batch
     entry = next(r.entry for r in results if r.entry)

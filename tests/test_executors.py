@@ -230,6 +230,25 @@ def test_executor_names(project):
         backend_for("dask://127.0.0.1:9", jobs=2, batch=10)
 
 
+@pytest.mark.slow
+def test_a_long_batch_at_j1_renders_outside_the_client(project, demo, tmp_path, monkeypatch):
+    """Past RECYCLE_AFTER jobs, -j1 renders in one recycled worker process, so
+    the client's memory does not grow with the batch; the bytes are the same."""
+    from leafletgen.batch import executors
+
+    monkeypatch.setattr(executors, "RECYCLE_AFTER", 2)
+    ids = ["immunotherapy", "monoclonal-antibodies"]
+    results = build_leaflets(project, ids, LANGS, tmp_path, jobs=1)
+    assert [r.error for r in results if not r.ok] == []
+    workers = {r.worker for r in results if r.entry}
+    assert len(results) == 4 and workers
+    assert f"{os.uname().nodename}:{os.getpid()}" not in workers
+    expected = {p: d for p, d in pdfs_on_disk(demo.out).items() if p.split("/")[1] in
+                {f"{i}.pdf" for i in ids}}  # fmt: skip
+    assert pdfs_on_disk(tmp_path) == expected
+    assert isinstance(backend_for("local", jobs=1, batch=2), executors.InProcess)
+
+
 def test_snapshot_holds_the_project_inputs_and_refuses_paths_outside(project, tmp_path):
     snapshot = Snapshot.of(project.root)
     names = dict(snapshot.files)

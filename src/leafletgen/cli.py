@@ -116,13 +116,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         bilingual=args.bilingual,
         today=args.today,
     )
-    results = build(project, options, on_result=_progress_printer(out, progress))
+    findings: list = []  # (from the build's own selections: 10,000 jobs are not selected twice)
+    results = build(project, options, on_result=_progress_printer(out, progress), findings=findings)
     audit.record_build(project.root, results, out, who=audit.command_line_user(), via="cli")
     if progress:
         progress.close()
     _print_lines(report.budget_warnings(results), file=sys.stderr)
     _print_lines(report.failure_lines(results), file=sys.stderr)
-    findings = report.printed_findings(project, args.ids, include_drugs=args.all)
     for line in dict.fromkeys(map(str, findings)):  # each once, however many leaflets print it
         print(f"warning: {line}", file=sys.stderr)
     summary = report.BuildSummary.of(results)

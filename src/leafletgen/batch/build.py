@@ -33,6 +33,7 @@ from leafletgen.batch.plan import (
 from leafletgen.batch.worker import Job, Rendered, Workspace, load_workspace
 from leafletgen.dates import source_date_epoch
 from leafletgen.errors import ErrorGroup, LeafletError
+from leafletgen.model import Leaflet
 from leafletgen.project import OutputLayout, Project
 from leafletgen.publish import fhir
 from leafletgen.publish.journal import ManifestJournal
@@ -44,6 +45,8 @@ from leafletgen.publish.writer import (
     sweep_leftovers,
     write_bundle,
 )
+from leafletgen.select import furniture
+from leafletgen.select.furniture import Finding
 
 LOGGER = logging.getLogger("leafletgen")
 
@@ -51,7 +54,11 @@ OnResult = Callable[[BuildResult, int, int], None]
 
 
 def build(
-    project: Project, options: BuildOptions, on_result: OnResult | None = None
+    project: Project,
+    options: BuildOptions,
+    on_result: OnResult | None = None,
+    *,
+    findings: list[Finding] | None = None,
 ) -> list[BuildResult]:
     """Build the chosen leaflets in every language (see :class:`BuildOptions`).
 
@@ -61,6 +68,9 @@ def build(
     failure stops only its own leaflet; a job whose worker died is given to
     another. ``on_result`` is called after each leaflet with the result and
     the done / total counts. Every entry gets its distribution status.
+    ``findings`` (when given) receives what the chosen leaflets print that a
+    person must look at (see :func:`leafletgen.report.printed_findings`),
+    from the selections planning made (a large batch is not selected twice).
     """
     check_output_folder(project, Path(options.out))
     source_date_epoch()  # a value no leaflet can carry is one error before any work
@@ -79,7 +89,10 @@ def build(
     specs = workspace.inputs.choose(options.ids)
     current = {e.key: e for e in read_manifest(options.out)}
     digests = InputDigests(project.root)
-    known, todo = plan_jobs(workspace, options, specs, current, digests)
+    selected: list[Leaflet] = []
+    known, todo = plan_jobs(workspace, options, specs, current, digests, selected)
+    if findings is not None:
+        findings += furniture.printed_findings(selected, workspace.clinic)
     if lost:  # list every PDF still on disk again, by building it again
         todo += relist(workspace, options, todo, digests)
     batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())))

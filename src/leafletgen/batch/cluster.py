@@ -9,7 +9,11 @@ the sha256 of its content, and installed on every worker by a worker plugin
 that died). Each worker unpacks it into a private temporary folder, parses
 it once, and renders jobs from it; the PDF bytes travel back to the client,
 which alone writes files. The plugin is removed (and the folder deleted)
-when the batch ends.
+when the batch ends. The client sends the files rather than a job carrying
+what it needs: the project is a few megabytes parsed in about a second, a
+job a few names and a hash, so each worker pays for the project once per
+batch and each task carries only its :class:`~leafletgen.batch.worker.Job`.
+For the batch, each worker also pauses Dask's statistical profiler.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from leafletgen.render.pdf import warm_renderer
 
 FOLDERS = ("sources", "leaflets", "templates", "locales")
 CONNECT_TIMEOUT = "5s"
+PROFILER_CALLBACKS = ("profile", "profile-cycle")
 
 
 @dataclass(frozen=True)
@@ -92,11 +97,23 @@ class WorkspacePlugin(WorkerPlugin):
     def __init__(self, snapshot: Snapshot, key: str, options: dict, version: str = __version__):
         self.snapshot, self.key, self.options, self.version = snapshot, key, options, version
         self.folder: Path | None = None
+        self.paused: list = []  # the worker's profiler callbacks stopped for the batch
 
     async def setup(self, worker: Worker) -> None:
-        """Install the workspace on a worker as it starts (or joins)."""
+        """Install the workspace on a worker as it starts (or joins), and pause
+        its statistical profiler for the batch."""
         # Parsing and WeasyPrint's start-up take a while: off the worker's event loop.
         await asyncio.get_running_loop().run_in_executor(None, self._install)
+        # The profiler walks the rendering thread's stack every 10 ms (Dask's
+        # default); WeasyPrint's layout stacks are deep, and the walks cost
+        # the batch CPU time on every worker (see bench/RESULTS.md).
+        self.paused = [
+            callback
+            for name, callback in worker.periodic_callbacks.items()
+            if name in PROFILER_CALLBACKS and callback.is_running()
+        ]
+        for callback in self.paused:
+            callback.stop()
 
     def _install(self) -> None:
         if self.version != __version__:
@@ -113,7 +130,10 @@ class WorkspacePlugin(WorkerPlugin):
         warm_renderer(project.templates / STYLESHEET)
 
     def teardown(self, worker: Worker) -> None:
-        """Forget the workspace and delete its files."""
+        """Forget the workspace, delete its files and resume the profiler."""
+        for callback in self.paused:
+            callback.start()
+        self.paused = []
         remove_workspace(self.key)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -217,9 +217,11 @@ def backend_for(executor: str | Backend | None, *, jobs: int, batch: int) -> Bac
         return executor
     name = executor or "local"
     if name == "local":
-        if jobs <= 1 or batch <= 1:
+        # A long batch at -j1 renders in one recycled worker: rendering in this
+        # process would keep WeasyPrint's caches here, growing with the batch.
+        if batch <= 1 or (jobs <= 1 and batch <= RECYCLE_AFTER):
             return InProcess()
-        pool = LocalPool(min(jobs, batch))
+        pool = LocalPool(max(1, min(jobs, batch)))
         pool.start()
         return pool
     if name == "dask":

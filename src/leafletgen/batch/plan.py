@@ -131,6 +131,7 @@ class InputDigests:
         self.root = root
         self._files: dict[str, bytes] = {}
         self._listings: dict[tuple[Path, str], list[Path]] = {}
+        self._languages: dict[str, list[Path]] = {}
 
     def file(self, path: Path) -> bytes:
         """``name \\0 sha256(content)`` for one file (``<missing>`` if it is not there)."""
@@ -159,6 +160,16 @@ class InputDigests:
             found = (p for p in folder.glob(pattern) if p.is_file() and (keep is None or keep(p)))
             self._listings[key] = sorted(found)
         return self._listings[key]
+
+    def language_files(self, project: Project, language: str) -> list[Path]:
+        """The catalogs, review record and glossary of ``language`` (found once)."""
+        if language not in self._languages:
+            self._languages[language] = [
+                *(po_path(project.locales, language, domain) for domain in DOMAINS),
+                project.locales / language / "reviews.yaml",
+                project.locales / language / "glossary.yaml",
+            ]
+        return self._languages[language]
 
     def files(self, paths: Iterable[Path]) -> str:
         """One digest of the names and contents of ``paths``."""
@@ -190,11 +201,7 @@ def _input_files(
     if clinic.logo:
         files.append(clinic.logo)
     for language in sorted(languages - {"en"}):
-        files += [po_path(project.locales, language, domain) for domain in DOMAINS]
-        files += [
-            project.locales / language / "reviews.yaml",
-            project.locales / language / "glossary.yaml",
-        ]
+        files += digests.language_files(project, language)
     if languages - {"en"}:
         files.append(project.drugs_file)
     return files
@@ -299,9 +306,11 @@ def plan_jobs(
     specs: list[LeafletSpec],
     current: dict[tuple[str, str, str], ManifestEntry],
     digests: InputDigests,
+    selected: list[Leaflet] | None = None,
 ) -> tuple[list[BuildResult], list[Job]]:
     """The jobs that need work, and the results known without any (skipped:
-    not built by choice, or unchanged; failed: a broken source or selection)."""
+    not built by choice, or unchanged; failed: a broken source or selection).
+    Each leaflet selected is also added to ``selected`` (when given)."""
     results: list[BuildResult] = []
     todo: list[Job] = []
     for spec in specs:
@@ -311,6 +320,9 @@ def plan_jobs(
             )
         except LeafletError as error:
             leaflet = error
+        usable = isinstance(leaflet, Leaflet) and not workspace.inputs.broken_source(spec)
+        if selected is not None and usable:
+            selected.append(leaflet)
         for lang in options.langs:
             if spec.skip_reason:
                 results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))

@@ -25,6 +25,7 @@ from leafletgen.files import write_atomic
 from leafletgen.project import OutputLayout
 from leafletgen.publish.manifest import (
     ManifestEntry,
+    ManifestState,
     fold,
     journal_line,
     manifest_bytes,
@@ -73,7 +74,8 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
     folder's lock) and remove the journals no running build still holds."""
     layout = OutputLayout(out)
     with _locked(out):
-        if manifest_state(out).foreign:
+        state = manifest_state(out)
+        if state.foreign:
             raise PublishError(
                 "this manifest.json was not written by leafletgen; it is left as it is",
                 layout.manifest,
@@ -83,6 +85,8 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
             if journal == own:
                 continue
             (live if _held(journal) else stale).append(journal)
+        if not (fresh or own or stale or live) and _intact(layout, state):
+            return  # a batch that built nothing: the manifest stands as it is
         # A killed build's journal is trusted only where the file still has its bytes.
         from_stale = [
             e
@@ -91,7 +95,7 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
             if _sha256(layout.file(e.path)) == e.sha256
         ]
         merged = fold(
-            manifest_state(out).entries,
+            state.entries,
             from_stale,
             *(read_journal(p) for p in live),
             read_journal(own) if own else [],
@@ -122,6 +126,14 @@ def manifest_stamp(out: Path) -> tuple:
             continue
         stamp.append((path.name, info.st_size, info.st_mtime_ns, info.st_ino))
     return tuple(stamp)
+
+
+def _intact(layout: OutputLayout, state: ManifestState) -> bool:
+    """Whether the manifest was read whole and every file it lists is there
+    (so compacting it would write the same bytes)."""
+    if state.problem is not None or not layout.manifest.is_file():
+        return False
+    return all(layout.file(e.path).is_file() for e in state.entries)
 
 
 class ManifestJournal:

@@ -30,7 +30,10 @@ from leafletgen.project import OutputLayout
 MANIFEST = OutputLayout.MANIFEST
 GENERATOR = "leafletgen"
 LOGGER = logging.getLogger("leafletgen")
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+# A batch's own manifest must read back: an entry of a leaflet not yet cleared
+# lists every reason (about 11 KB for a translation whose 67 strings are not
+# reviewed), so 10,000 leaflets make about 110 MB.
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,36 @@ def output_file(out: Path, relative: str | Path) -> Path:
     return target
 
 
-def _valid_entry(entry: object, out: Path) -> bool:
+class _Folders:
+    """Resolves the folders of one manifest's paths once each: a manifest of
+    10,000 entries names a handful of folders, and resolving each path in
+    full (every component's link looked up) was most of reading it."""
+
+    def __init__(self, out: Path):
+        self.out = os.path.realpath(out)
+        self._resolved: dict[str, str] = {}
+
+    def inside(self, target: str) -> bool:
+        """Whether ``target``, every link followed, stays inside the folder."""
+        folder, name = os.path.split(target)
+        parent = self._resolved.get(folder)
+        if parent is None:
+            parent = self._resolved[folder] = os.path.realpath(folder)
+        resolved = os.path.join(parent, name)
+        if os.path.islink(resolved):  # (only the name itself is left to follow)
+            resolved = os.path.realpath(resolved)
+        return resolved == self.out or resolved.startswith(self.out.rstrip("/") + "/")
+
+
+def _valid_path(relative: str, out: Path, folders: _Folders) -> bool:
+    """The same rule as :func:`output_path`, with ``folders`` resolved once."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts or not path.parts or path.name in ("", "."):
+        return False
+    return folders.inside(os.path.join(out, *path.parts))
+
+
+def _valid_entry(entry: object, out: Path, folders: _Folders | None = None) -> bool:
     """An entry leafletgen could have written: the right types, and every path
     in it inside the output folder. (A folder standing where one of its files
     should go is a problem of writing that file, not of the entry: the
@@ -216,12 +248,9 @@ def _valid_entry(entry: object, out: Path) -> bool:
     if not isinstance(entry.get("draft", False), bool):
         return False
     html = entry.get("html")
+    folders = folders or _Folders(out)
     for relative in (entry["path"], html) if html is not None else (entry["path"],):
-        if not isinstance(relative, str):
-            return False
-        try:
-            output_path(out, relative)
-        except PublishError:
+        if not isinstance(relative, str) or not _valid_path(relative, out, folders):
             return False
     return True
 
@@ -285,7 +314,8 @@ def valid_entries(records: object, out: Path) -> list[ManifestEntry]:
     """The records leafletgen could have written, as entries; the rest left out."""
     if not isinstance(records, list):
         return []
-    return [entry_from_json(r) for r in records if _valid_entry(r, out)]
+    folders = _Folders(out)
+    return [entry_from_json(r) for r in records if _valid_entry(r, out, folders)]
 
 
 # --- manifest.json and the journals beside it -----------------------------------------
@@ -301,31 +331,67 @@ class ManifestState:
     foreign: bool = False
 
 
+# The last manifest parsed, by its file's identity: a build reads the
+# manifest several times (the damage check, planning, compaction), and
+# parsing one of 10,000 entries takes seconds. Any write replaces the file (a
+# new inode) or changes its size or times. Only the parsing is kept: the
+# paths are checked against the folders as they are at every read.
+_LAST_READ: list[tuple[tuple, ManifestState, int]] = []
+
+
 def manifest_state(out: Path) -> ManifestState:
     """Read ``out/manifest.json`` without changing anything."""
     path = OutputLayout(out).manifest
     try:
         with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            identity = (str(Path(out).resolve()), info.st_dev, info.st_ino, info.st_size,
+                        info.st_mtime_ns, info.st_ctime_ns)  # fmt: skip
+            if _LAST_READ and _LAST_READ[0][0] == identity:
+                return _checked_again(out, *_LAST_READ[0][1:])
             raw = handle.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         return ManifestState([])
     except OSError as error:
         return ManifestState([], f"cannot be read ({error.strerror})")
+    state, records = _parsed(raw, out)
+    _LAST_READ[:] = [(identity, state, records)]
+    return ManifestState(list(state.entries), state.problem, state.foreign)
+
+
+def _checked_again(out: Path, state: ManifestState, records: int) -> ManifestState:
+    """A manifest parsed before, its paths checked against the folders as they are now."""
+    folders = _Folders(out)
+    valid = [
+        e
+        for e in state.entries
+        if all(_valid_path(p, out, folders) for p in (e.path, e.html) if p is not None)
+    ]
+    problem = state.problem
+    if len(valid) != records and not state.foreign:
+        problem = f"has {records - len(valid)} damaged entries (left out)"
+    return ManifestState(valid, problem, state.foreign)
+
+
+def _parsed(raw: bytes, out: Path) -> tuple[ManifestState, int]:
+    """The manifest's state and how many records it lists."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        return ManifestState([], f"is larger than {MAX_MANIFEST_BYTES // 2**20} MB"), 0
     try:
         document = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):
-        return ManifestState([], "is not valid JSON")
+        return ManifestState([], "is not valid JSON"), 0
     generator = document.get("generator") if isinstance(document, dict) else None
     if not (isinstance(generator, str) and generator.split(" ")[0] == GENERATOR):
-        return ManifestState([], foreign=True)
+        return ManifestState([], foreign=True), 0
     records = document.get("leaflets")
     if not isinstance(records, list):
-        return ManifestState([], "has no list of leaflets")
+        return ManifestState([], "has no list of leaflets"), 0
     valid = valid_entries(records, out)
     problem = None
     if len(valid) != len(records):
         problem = f"has {len(records) - len(valid)} damaged entries (left out)"
-    return ManifestState(valid, problem)
+    return ManifestState(valid, problem), len(records)
 
 
 def check_manifest(out: Path) -> bool:
