@@ -385,6 +385,16 @@ CASES = [
         ]
     ),
     Case(
+        "xliff-import-approved-by-its-own-translator",
+        steps(reviewer_user, export_xliff("es.xlf")),
+        (*IMPORT_ES[:-1], "Rosa Reviewer", "--reviewer", "rosa-reviewer"),
+        1,
+        "--translator 'Rosa Reviewer' is the reviewer 'rosa-reviewer': a reviewer "
+        "cannot approve entries they translated; import without --reviewer and let another "
+        "translation reviewer approve them",
+        writes=(),
+    ),
+    Case(
         "xliff-unit-without-its-export-note",
         steps(
             export_xliff("es.xlf"),

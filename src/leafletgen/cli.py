@@ -243,6 +243,8 @@ def _import(project: Project, lang: str, args: argparse.Namespace) -> int:
     if not args.file:
         raise LeafletError("i18n import needs the XLIFF file: --file PATH")
     actor = _reviewer(project, args)
+    if actor is not None:
+        leaflet_review.refuse_own_import(project, actor, args.translator)
     from leafletgen.translate import xliff
 
     result = xliff.import_xliff(

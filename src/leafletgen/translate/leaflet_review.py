@@ -239,6 +239,17 @@ def _names(project: Project, actor: Actor, accounts: Path | None = None) -> set[
     return {" ".join(n.split()).casefold() for n in names if n.strip()}
 
 
+def refuse_own_import(project: Project, actor: Actor, translator: str | None) -> None:
+    """An import that records ``translator`` as the translator and ``actor`` as
+    the reviewer of the same entries is refused when they are one person."""
+    if translator and " ".join(translator.split()).casefold() in _names(project, actor):
+        raise ReviewRefused(
+            f"--translator {translator!r} is the reviewer {actor.name!r}: a reviewer cannot "
+            "approve entries they translated; import without --reviewer and let another "
+            "translation reviewer approve them"
+        )
+
+
 def _own(names: set[str], string: ReviewString) -> bool:
     """Whether ``string`` was translated by one of ``names`` (see :func:`_names`)."""
     by = string.translated_by
