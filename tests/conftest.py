@@ -22,10 +22,22 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def copy_inputs(folder: Path) -> Project:
+    """A copy in ``folder`` of the project's inputs (sources, leaflets, templates,
+    locales)."""
+    for name in ("sources", "leaflets", "templates", "locales"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, folder / name)
+    shutil.copy(ROOT / "babel.cfg", folder / "babel.cfg")
+    return Project(folder)
+
+
 @pytest.fixture(scope="session")
-def project() -> Project:
-    """This checkout's project: its sources, definitions, templates and catalogs."""
-    return Project(ROOT)
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """This checkout's project (its sources, definitions, templates and catalogs),
+    as a copy made once for the session: what the tests do on the desk and on the
+    command line is appended to that copy's audit trail, never to the checkout's."""
+    return copy_inputs(tmp_path_factory.mktemp("project"))
 
 
 @pytest.fixture(scope="session")
@@ -59,12 +71,8 @@ def demo(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Project:
-    """A writable copy of the project's inputs (sources, leaflets, templates, locales)."""
-    for name in ("sources", "leaflets", "templates", "locales"):
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "babel.cfg", tmp_path / "babel.cfg")
-    return Project(tmp_path)
+    """A writable copy of the project's inputs, for one test."""
+    return copy_inputs(tmp_path)
 
 
 def squash(text: str) -> str:

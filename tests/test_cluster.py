@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import child_env
+from leafletgen.project import Project
 from leafletgen.publish.manifest import read_manifest
 
 BIN = Path(sys.executable).parent
@@ -122,9 +123,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def build(out: Path, executor: str, *extra: str) -> subprocess.Popen:
+def build(project: Project, out: Path, executor: str, *extra: str) -> subprocess.Popen:
     command = [str(BIN / "leafletgen"), "build", "--all", "--lang", LANGS, "-j", "2",
-               "--out", str(out), "--executor", executor, *extra]  # fmt: skip
+               "--out", str(out), "--executor", executor, "--project", str(project.root),
+               *extra]  # fmt: skip
     return subprocess.Popen(
         command, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -152,9 +154,11 @@ def assert_workers_cannot_write(out: Path, cluster: Cluster) -> None:
 
 
 @pytest.mark.slow
-def test_a_separate_cluster_gives_the_local_pools_bytes_and_only_the_client_writes(demo, cluster):
+def test_a_separate_cluster_gives_the_local_pools_bytes_and_only_the_client_writes(
+    demo, cluster, project
+):
     out = cluster.outs / "same-bytes"
-    done = build(out, f"dask://{cluster.address}")
+    done = build(project, out, f"dask://{cluster.address}")
     _, stderr = done.communicate(timeout=600)
     assert done.returncode == 0, stderr
     assert pdfs(out) == pdfs(demo.out)
@@ -167,11 +171,11 @@ def test_a_separate_cluster_gives_the_local_pools_bytes_and_only_the_client_writ
 
 
 @pytest.mark.slow
-def test_a_cluster_worker_killed_mid_batch_and_its_jobs_finish_elsewhere(demo, cluster):
+def test_a_cluster_worker_killed_mid_batch_and_its_jobs_finish_elsewhere(demo, cluster, project):
     out = cluster.outs / "killed-worker"
     before = cluster.worker_pids()
     assert len(before) == 2
-    done = build(out, f"dask://{cluster.address}", "--force")
+    done = build(project, out, f"dask://{cluster.address}", "--force")
     # Kill one worker (not its nanny) once the batch has published its first PDF.
     deadline = time.monotonic() + 300
     while not list(out.rglob("*.pdf")) and time.monotonic() < deadline and done.poll() is None:

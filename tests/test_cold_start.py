@@ -31,12 +31,12 @@ NOT_FOR_A_BUILD = (
 
 
 @pytest.mark.slow
-def test_a_build_imports_only_what_it_uses(tmp_path: Path):
+def test_a_build_imports_only_what_it_uses(tmp_path: Path, project):
     out = tmp_path / "out"
     command = [sys.executable, "-X", "importtime", "-m", "leafletgen", "build", "immunotherapy"]
     done = subprocess.run(
         [*command, "--lang", "en", "--force", "-j", "1", "--out", str(out)],
-        cwd=ROOT,
+        cwd=project.root,
         capture_output=True,
         text=True,
         env=os.environ | {"PYTHONPATH": str(ROOT / "src")},

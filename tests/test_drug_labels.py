@@ -50,7 +50,10 @@ def test_label_source_is_read_byte_for_byte_and_never_mined_for_passages(project
     entry = next(e for e in _labels() if e["drug"] == "rituximab")
     document = read_corpus(project.sources, {entry["id"]})[entry["id"]]
     assert document.label == load_sources(project.sources)[entry["id"]].label
-    assert Path(document.path).resolve() == (ROOT / "sources/labels" / entry["file"]).resolve()
+    assert Path(document.path).resolve() == (project.sources / "labels" / entry["file"]).resolve()
+    assert (
+        Path(document.path).read_bytes() == (ROOT / "sources/labels" / entry["file"]).read_bytes()
+    )
     names = ("rituximab",)
     assert find_drug_passages("rituximab", names, {document.id: document}) == []
 
