@@ -104,6 +104,7 @@ class OutputLayout:
     JOURNAL_SUFFIX: ClassVar[str] = ".journal"
     JOURNAL_GLOB: ClassVar[str] = ".manifest.*.journal"
     WEB_FONT_CACHE: ClassVar[str] = ".cache/web-fonts"
+    DIGEST_CACHE: ClassVar[str] = ".cache/digests.json"
 
     @staticmethod
     def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
@@ -165,6 +166,11 @@ class OutputLayout:
     def web_font_cache(self) -> Path:
         """``.cache/web-fonts``: the web pages' font subsets, shared by a build's workers."""
         return self.root / self.WEB_FONT_CACHE
+
+    @property
+    def digest_cache(self) -> Path:
+        """``.cache/digests.json``: each PDF's sha256 beside its stat (see batch.digests)."""
+        return self.root / self.DIGEST_CACHE
 
     def journals(self) -> list[Path]:
         """The manifest journals in the output folder, oldest first."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from leafletgen.batch import executors
+from leafletgen.batch.digests import DigestCache
 from leafletgen.batch.plan import (
     BuildOptions,
     BuildResult,
@@ -90,7 +91,10 @@ def build(
     current = {e.key: e for e in read_manifest(options.out)}
     digests = InputDigests(project.root)
     selected: list[Leaflet] = []
-    known, todo = plan_jobs(workspace, options, specs, current, digests, selected)
+    pdfs = DigestCache.load(options.out)
+    known, todo = plan_jobs(
+        workspace, options, specs, current, digests, selected, digest=pdfs.digest
+    )
     if findings is not None:
         findings += furniture.printed_findings(selected, workspace.clinic)
     if lost:  # list every PDF still on disk again, by building it again
@@ -99,6 +103,7 @@ def build(
     batch.report([*_failed_definitions(workspace, options), *known], total=len(todo))
     batch.run(todo)
     results = _after_batch(options, batch)
+    pdfs.save({entry.path for entry in current.values()})
     order = {(s.id, lang): n for n, (s, lang) in enumerate(product(specs, options.langs))}
     return sorted(results, key=lambda r: order.get((r.id, r.lang), -1))
 

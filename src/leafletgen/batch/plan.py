@@ -307,10 +307,13 @@ def plan_jobs(
     current: dict[tuple[str, str, str], ManifestEntry],
     digests: InputDigests,
     selected: list[Leaflet] | None = None,
+    *,
+    digest: Callable[[Path], str] = _sha256,
 ) -> tuple[list[BuildResult], list[Job]]:
     """The jobs that need work, and the results known without any (skipped:
     not built by choice, or unchanged; failed: a broken source or selection).
-    Each leaflet selected is also added to ``selected`` (when given)."""
+    Each leaflet selected is also added to ``selected`` (when given);
+    ``digest`` gives a PDF's sha256 (see :mod:`leafletgen.batch.digests`)."""
     results: list[BuildResult] = []
     todo: list[Job] = []
     for spec in specs:
@@ -344,7 +347,9 @@ def plan_jobs(
                 job = _job(workspace, options, spec, leaflet, lang, variant, digests)
                 path = OutputLayout.output_path(spec.id, lang, variant, options.draft)
                 entry = current.get((spec.id, lang, path))
-                if not options.force and is_current(entry, options.out, job.inputs, options):
+                if not options.force and is_current(
+                    entry, options.out, job.inputs, options, digest=digest
+                ):
                     results.append(BuildResult(spec.id, lang, skipped="unchanged"))
                     continue
                 todo.append(job)
