@@ -197,6 +197,17 @@ def folder_at(relative: str):
     return apply
 
 
+def fifo_at(relative: str):
+    """A named pipe standing where the output file ``relative`` was."""
+
+    def apply(project):
+        path = project / relative
+        path.unlink()
+        os.mkfifo(path)
+
+    return apply
+
+
 def manifest_lists(*paths: str):
     """manifest.json lists ``paths`` (besides others), each with its file's hash."""
 
@@ -556,6 +567,22 @@ CASES = [
             check=manifest_lists("en/immunotherapy.pdf", "es/immunotherapy.pdf"),
         )
         for name, langs in [("english-rebuilt", "en"), ("spanish-rebuilt", "es")]
+    ),
+    # ----------------------- a FIFO where a built PDF or its FHIR file was
+    # (reading one waits for a writer that never comes): the next build takes
+    # the copy as damaged and builds it again, without waiting
+    *(
+        Case(
+            f"fifo-in-place-of-{name}",
+            steps(prebuild("immunotherapy", "--lang", "en", "-j1"), fifo_at(relative)),
+            ("build", "immunotherapy", "--lang", "en", "-j1"),
+            0,
+            check=both(no_traceback, built_only("en/immunotherapy.pdf")),
+        )
+        for name, relative in [
+            ("the-pdf", "out/en/immunotherapy.pdf"),
+            ("its-fhir-file", "out/en/immunotherapy.fhir.json"),
+        ]
     ),
     # ------------------------------------------------------------ damaged fonts
     Case(

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -43,8 +44,12 @@ Fingerprint = tuple[int, int, int, int]
 
 
 def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes, read in chunks."""
-    with open(path, "rb") as handle:
+    """The sha256 of a regular file's bytes, read in chunks. Anything else (a
+    FIFO, a device, a folder in the file's place) is an OSError, never a wait."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file: {path}")
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
+from leafletgen.batch.digests import file_sha256
 from leafletgen.batch.worker import Job, Workspace
 from leafletgen.errors import LeafletError, shown
 from leafletgen.model import Leaflet
@@ -255,7 +256,7 @@ def _prints(project: Project, template: Path) -> bool:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def is_current(
@@ -279,6 +280,8 @@ def is_current(
         if digest(out / entry.path) != entry.sha256:
             return False
         fhir_file = out / OutputLayout.fhir_path(entry.path)
+        if not fhir_file.is_file():  # (a FIFO there would make the read wait for ever)
+            return False
         reference = json.loads(fhir_file.read_text(encoding="utf-8"))
         attachment = reference["content"][0]["attachment"]
         return isinstance(attachment, dict) and ("data" in attachment) == options.fhir_inline
