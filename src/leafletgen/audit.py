@@ -37,7 +37,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leafletgen.errors import LeafletError
-from leafletgen.files import contained, inside, read_regular, write_atomic
+from leafletgen.files import (
+    NotRegularFile,
+    contained,
+    inside,
+    read_regular,
+    write_atomic,
+)
+from leafletgen.files import (
+    file_sha256 as regular_file_sha256,
+)
 from leafletgen.project import OutputLayout
 
 if TYPE_CHECKING:
@@ -95,20 +104,13 @@ def head_path(root: Path) -> Path:
 def file_sha256(path: Path) -> str | None:
     """The sha256 of a regular file, or ``None`` when there is none (removed)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return regular_file_sha256(path)
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise AuditError("not a regular file (a device, FIFO or folder)", path) from None
     except OSError as problem:
         raise AuditError(f"cannot read file to record: {problem.strerror}", path) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise AuditError("not a regular file (a device, FIFO or folder)", path)
-        digest = hashlib.sha256()
-        while chunk := os.read(fd, 1 << 20):
-            digest.update(chunk)
-        return digest.hexdigest()
-    finally:
-        os.close(fd)
 
 
 def name_of(path: Path, root: Path) -> str:

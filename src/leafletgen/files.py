@@ -13,6 +13,7 @@ renamed into place (:func:`write_atomic`), so no reader sees half of it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import socket
@@ -149,6 +150,21 @@ def aside_name(path: Path) -> str:
     fd, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".old", dir=path.parent)
     os.close(fd)
     return temporary
+
+
+class NotRegularFile(OSError):
+    """A device, FIFO or folder where a regular file was expected."""
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a regular file's bytes, read in chunks. Anything else (a
+    FIFO, a device, a folder in the file's place) is :class:`NotRegularFile`,
+    never a wait."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"not a regular file: {path}")
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -21,16 +21,14 @@ once, at the end of a batch.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import stat
 import time
 from pathlib import Path
 
 from leafletgen.errors import LeafletError
-from leafletgen.files import read_regular, write_atomic
+from leafletgen.files import file_sha256, read_regular, write_atomic
 from leafletgen.project import OutputLayout
 
 FORMAT = 1
@@ -41,16 +39,6 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # (size, mtime_ns, inode, ctime_ns)
 Fingerprint = tuple[int, int, int, int]
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a regular file's bytes, read in chunks. Anything else (a
-    FIFO, a device, a folder in the file's place) is an OSError, never a wait."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with open(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"not a regular file: {path}")
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _fingerprint(info: os.stat_result) -> Fingerprint:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
-from leafletgen.batch.digests import file_sha256
 from leafletgen.batch.worker import Job, Workspace
 from leafletgen.errors import LeafletError, shown
+from leafletgen.files import file_sha256
 from leafletgen.model import Leaflet
 from leafletgen.project import (
     BILINGUAL,
@@ -255,17 +255,13 @@ def _prints(project: Project, template: Path) -> bool:
     return template.relative_to(project.templates).parts[0] != WEB_TEMPLATES
 
 
-def _sha256(path: Path) -> str:
-    return file_sha256(path)
-
-
 def is_current(
     entry: ManifestEntry | None,
     out: Path,
     inputs: str | None,
     options: BuildOptions,
     *,
-    digest: Callable[[Path], str] = _sha256,
+    digest: Callable[[Path], str] = file_sha256,
 ) -> bool:
     """Whether the files listed by ``entry`` are there, intact, built from
     ``inputs`` and of the shape ``options`` asks for (a web page when it
@@ -311,7 +307,7 @@ def plan_jobs(
     digests: InputDigests,
     selected: list[Leaflet] | None = None,
     *,
-    digest: Callable[[Path], str] = _sha256,
+    digest: Callable[[Path], str] = file_sha256,
 ) -> tuple[list[BuildResult], list[Job]]:
     """The jobs that need work, and the results known without any (skipped:
     not built by choice, or unchanged; failed: a broken source or selection).
