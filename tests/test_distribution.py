@@ -14,6 +14,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.provenance import Provenance
 from pypdf import PdfReader
 
+from clearing import record_clearing_inputs
 from conftest import desk_user, squash
 from leafletgen import clearance
 from leafletgen.batch.build import build_leaflets
@@ -39,27 +40,13 @@ def make_clearable(root) -> None:
     its own check of every source against the publisher's page, its review of
     what every source prints, and that it read the T cell engager passage
     whose lead-in CRUK's page lost and keeps it as published."""
-    sources = root / "sources" / "sources.yaml"
-    text = sources.read_text(encoding="utf-8")
-    text = text.replace(
-        "      needs_permission: true\n",
-        "      needs_permission: true\n      permission: Written permission, ref. 2026-014\n",
+    record_clearing_inputs(
+        root,
+        permission="Written permission, ref. 2026-014",
+        checked_by="Riverside pharmacy, A. Chen",
+        editor="a-chen-pharmacist",
+        role="clinical pharmacist",
     )
-    text = re.sub(
-        r"(\n    file: [^\n]+\n)",
-        r'\1    checked: {date: 2026-11-02, by: "Riverside pharmacy, A. Chen"}\n',
-        text,
-    )
-    sources.write_text(text, encoding="utf-8")
-    # The permissions just written, recorded in the audit trail as its baseline.
-    assert main(["audit", "start", "--project", str(root)]) == 0
-    editor = desk_user(root, "a-chen-pharmacist", roles=("editor",), qualification=None)
-    for source_id in re.findall(r"\n  - id: ([a-z0-9-]+)\n", text):
-        code = main(
-            ["sources", "review", source_id, "--reviewer", editor,
-             "--role", "clinical pharmacist", "--project", str(root)]
-        )  # fmt: skip
-        assert code == 0, source_id
     drugs = root / "leaflets" / "drugs.yaml"
     text = drugs.read_text(encoding="utf-8")
     for drug in ("blinatumomab", "teclistamab"):

@@ -6,18 +6,21 @@ throwaway copy of the project, no traceback, nothing changed outside
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
 import sys
+import threading
 import time
 
 import pytest
 
 from conftest import desk_user
 from leafletgen.files import host_name
+from leafletgen.project import OutputLayout
 from test_hostile_inputs import (
     BUILD_EN,
     MESSAGES_PO,
@@ -652,3 +655,34 @@ def test_round_three(case, tmp_path):
     if case.message:
         case = dataclasses.replace(case, message=case.message.replace("{today}", today))
     run_case(case, tmp_path)
+
+
+def test_a_fifo_in_place_of_a_killed_builds_pdf_does_not_stall_the_merge(tmp_path):
+    """A killed build's journal names a PDF; a named pipe now stands where it
+    was. The next compaction must not wait on the pipe: the entry is dropped."""
+    from leafletgen.publish.journal import compact
+    from leafletgen.publish.manifest import ManifestEntry, journal_line, read_manifest
+
+    def entry(name: str, data: bytes) -> ManifestEntry:
+        (tmp_path / "en").mkdir(exist_ok=True)
+        (tmp_path / "en" / f"{name}.pdf").write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        return ManifestEntry(name, "en", f"en/{name}.pdf", name, digest, len(data), 1, ())
+
+    kept = entry("kept", b"%PDF-kept")
+    piped = entry("piped", b"%PDF-piped")
+    journal = tmp_path / f"{OutputLayout.JOURNAL_PREFIX}killed{OutputLayout.JOURNAL_SUFFIX}"
+    journal.write_bytes(journal_line(kept) + journal_line(piped))
+    (tmp_path / "en" / "piped.pdf").unlink()
+    os.mkfifo(tmp_path / "en" / "piped.pdf")
+
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (compact(tmp_path, []), done.set()), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if not done.is_set():  # release the reader blocked on the pipe, then fail
+        with contextlib.suppress(OSError):
+            os.close(os.open(tmp_path / "en" / "piped.pdf", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("compaction waited on a named pipe")
+    assert [e.path for e in read_manifest(tmp_path)] == ["en/kept.pdf"]
+    assert not journal.exists()

@@ -19,6 +19,7 @@ from deskutil import build, desk_app, serving
 from playwright.sync_api import Page, expect
 from test_web_browser import browser, checked  # noqa: F401  (the Chromium fixture)
 
+from clearing import record_clearing_inputs
 from leafletgen import accounts
 from leafletgen.batch.build import build_leaflets
 from leafletgen.cli import main
@@ -40,27 +41,13 @@ def clearable_but_for_translation(root: Path) -> None:
     """Record in a throwaway copy what clearing needs besides the translation:
     a permission for each licence that needs one, the clinic's check of each
     source, and a source review of each (all by fictional people)."""
-    sources = root / "sources" / "sources.yaml"
-    text = sources.read_text(encoding="utf-8")
-    text = text.replace(
-        "      needs_permission: true\n",
-        "      needs_permission: true\n      permission: Fictional test permission\n",
+    record_clearing_inputs(
+        root,
+        permission="Fictional test permission",
+        checked_by="Fictional test pharmacist",
+        editor="fictional-editor",
+        role="pharmacist",
     )
-    text = re.sub(
-        r"(\n    file: [^\n]+\n)",
-        r'\1    checked: {date: 2026-11-02, by: "Fictional test pharmacist"}\n',
-        text,
-    )
-    sources.write_text(text, encoding="utf-8")
-    # the permissions just written, recorded in the audit trail as its baseline
-    assert main(["audit", "start", "--project", str(root)]) == 0
-    accounts.add_user(
-        root, "fictional-editor", full_name="Fictional Editor", roles=["editor"],
-        password=PASSWORD, qualification=None,
-    )  # fmt: skip
-    for source_id in re.findall(r"\n  - id: ([a-z0-9-]+)\n", text):
-        args = ["sources", "review", source_id, "--reviewer", "fictional-editor"]
-        assert main([*args, "--role", "pharmacist", "--project", str(root)]) == 0
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from leafletgen.errors import PublishError
-from leafletgen.files import write_atomic
+from leafletgen.files import file_sha256, write_atomic
 from leafletgen.project import OutputLayout
 from leafletgen.publish.manifest import (
     ManifestEntry,
@@ -63,8 +62,10 @@ def _held(journal: Path) -> bool:
 
 
 def _sha256(path: Path) -> str | None:
+    """A stopped build's file's digest, or None where it is gone or is not a
+    regular file (a FIFO planted in its place must not stall the merge)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError:
         return None
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from leafletgen.batch.plan import InputDigests, built_in, input_hash, is_current
 from leafletgen.errors import LeafletError, error_lines
+from leafletgen.files import file_sha256
 from leafletgen.project import BILINGUAL, VARIANTS, Inputs, OutputLayout, Project, load_inputs
 from leafletgen.publish.journal import manifest_stamp
 from leafletgen.publish.manifest import ManifestEntry, SourceCredit, read_manifest
@@ -399,7 +400,7 @@ class Library:
         with self._lock:
             known = self._digests.get(key)
         if known is None:
-            known = hashlib.sha256(path.read_bytes()).hexdigest()
+            known = file_sha256(path)
             with self._lock:
                 self._digests[key] = known
         return known
