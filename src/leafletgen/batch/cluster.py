@@ -105,7 +105,7 @@ class WorkspacePlugin(WorkerPlugin):
     def __init__(self, snapshot: Snapshot, key: str, options: dict, version: str = __version__):
         self.snapshot, self.key, self.options, self.version = snapshot, key, options, version
         self.folder: Path | None = None
-        self.paused: list = []  # the worker's profiler callbacks stopped for the batch
+        self.paused: list = []  # the worker's callbacks stopped for the batch
 
     async def setup(self, worker: Worker) -> None:
         """Install the workspace on a worker as it starts (or joins), and pause
