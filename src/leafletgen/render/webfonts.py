@@ -15,7 +15,10 @@ A cache file is untrusted like any other file: it is read with a size bound
 as a regular file, and its payload is used only if its SHA-256 matches the one
 recorded in it; anything else (cut short, edited, another format) is made
 again and written over, atomically. The subset's bytes are the same whether
-they come from the cache or not, so a page is the same cold and warm.
+they come from the cache or not, so a page is the same cold and warm. A font
+file is checked for damage (:func:`~leafletgen.render.fonts._require_files`)
+when a subset is to be made from it, not when its subset is found: the key
+names the bytes that were checked.
 """
 
 from __future__ import annotations
