@@ -15,6 +15,7 @@ of the web pages per leaflet, amortised over the batch.
 
     .venv/bin/python bench/bench_fonts.py quality [--rounds 5]
     .venv/bin/python bench/bench_fonts.py batch --base /tmp/base [--rounds 2]
+        [--langs en] [--warm]
 """
 
 from __future__ import annotations
@@ -134,21 +135,28 @@ def cli_run(tree: Path, lang: str, html: bool, out: Path) -> float:
     )
 
 
-def batch(base: Path, rounds: int) -> None:
-    """Web pages' extra CPU per leaflet over a cold batch, this tree against ``base``."""
+def batch(base: Path, rounds: int, langs: tuple[str, ...], warm: bool) -> None:
+    """Web pages' extra CPU per leaflet over a cold batch, this tree against
+    ``base``; with ``warm``, into an output folder kept from a first batch (its
+    font cache filled), not a fresh one."""
     trees = {"before": base, "after": ROOT}
     variants = [(tree, html) for tree in trees for html in (False, True)]
+    state = "an output folder kept (font cache warm)" if warm else "a fresh output folder"
     with tempfile.TemporaryDirectory() as scratch:
-        for lang in ("en", "zh_Hans"):
+        for lang in langs:
             cpu: dict[tuple[str, bool], list[float]] = {v: [] for v in variants}
-            print(f"batch: every demo leaflet in {lang}, cold, -j1, {rounds} rounds ({load()})")
+            print(f"batch: every demo leaflet in {lang}, cold process, {state}, -j1 ({load()})")
+            if warm:  # the first batch into each folder, not counted
+                for tree, html in variants:
+                    cli_run(trees[tree], lang, html, Path(scratch) / f"out-{tree}-{html}")
             for round_number in range(rounds):
                 order = variants if round_number % 2 == 0 else variants[::-1]
                 for tree, html in order:
                     out = Path(scratch) / f"out-{tree}-{html}"
                     cpu[tree, html].append(cli_run(trees[tree], lang, html, out))
                     jobs = len(list(out.glob("*/*.pdf")))
-                    shutil.rmtree(out)
+                    if not warm:
+                        shutil.rmtree(out)
                     print(f"    {tree:6} html={html!s:5} {cpu[tree, html][-1]:.2f} s ({load()})")
             for tree in trees:
                 extra = [
@@ -164,11 +172,13 @@ def main() -> None:
     parser.add_argument("what", choices=("quality", "batch"))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--base", type=Path, help="the tree to compare with (git archive)")
+    parser.add_argument("--langs", nargs="+", default=["en", "zh_Hans"])
+    parser.add_argument("--warm", action="store_true", help="keep each output folder")
     args = parser.parse_args()
     if args.what == "quality":
         quality(args.rounds)
     else:
-        batch(args.base, args.rounds)
+        batch(args.base, args.rounds, tuple(args.langs), args.warm)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from leafletgen.batch.build import build_leaflets
+from leafletgen.errors import RenderError
 from leafletgen.project import OutputLayout
-from leafletgen.render import webfonts
+from leafletgen.render import fonts, webfonts
 from leafletgen.render.fonts import FACES
 
 REGULAR = FACES[0]  # Atkinson Hyperlegible, a file of the project
@@ -109,6 +110,56 @@ def test_no_cache_folder_no_cache_files(made, templates, tmp_path):
     assert not cache.exists()
     assert cold(REGULAR, templates, TEXT, None) == first
     assert made == [TEXT, TEXT]
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The font files checked for damage in this test (a spy on the check)."""
+    calls: list[Path] = []
+    real = fonts._font_problem.__wrapped__  # uncached: every check is seen
+
+    def spy(path, index, mtime_ns, size):
+        calls.append(path)
+        return real(path, index, mtime_ns, size)
+
+    monkeypatch.setattr(fonts, "_font_problem", spy)
+    return calls
+
+
+def test_only_a_face_to_be_subset_is_checked_for_damage(made, checked, templates, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    first = cold(REGULAR, templates, TEXT, cache)
+    assert checked == [REGULAR.path(templates)]
+    # From the cache file: made from these very bytes, checked then.
+    assert cold(REGULAR, templates, TEXT, cache) == first
+    assert checked == [REGULAR.path(templates)] and made == [TEXT]
+
+
+def test_a_damaged_font_file_is_named_before_it_is_subset(made, checked, templates, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cold(REGULAR, templates, TEXT, cache)
+    path = REGULAR.path(templates)
+    path.write_bytes(path.read_bytes()[:20000])  # cut short: other bytes, a new key
+    with pytest.raises(RenderError, match="font file is damaged \\(cut short"):
+        cold(REGULAR, templates, TEXT, cache)
+    assert made == [TEXT]  # never subset
+    path.write_bytes(b"")
+    with pytest.raises(RenderError, match="font file is damaged"):
+        cold(REGULAR, templates, TEXT, cache)
+
+
+def test_a_missing_font_file_is_named_though_its_subsets_are_cached(made, templates, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    page = '<html lang="en"><body><p>Call your care team</p></body></html>'
+    css = webfonts.web_font_css(page, templates, (), cache)
+    webfonts._memory.clear()
+    assert webfonts.web_font_css(page, templates, (), cache) == css  # every face cached
+    FACES[1].path(templates).unlink()
+    with pytest.raises(RenderError, match=r"font file not found.*AtkinsonHyperlegible-Bold"):
+        webfonts.web_font_css(page, templates, (), cache)
 
 
 @pytest.mark.slow

@@ -13,7 +13,8 @@ when the batch ends. The client sends the files rather than a job carrying
 what it needs: the project is a few megabytes parsed in about a second, a
 job a few names and a hash, so each worker pays for the project once per
 batch and each task carries only its :class:`~leafletgen.batch.worker.Job`.
-For the batch, each worker also pauses Dask's statistical profiler.
+For the batch, each worker also pauses Dask's statistical profiler and its
+event loop's health check (:data:`PAUSED_CALLBACKS`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ from leafletgen.render.pdf import warm_renderer
 
 FOLDERS = ("sources", "leaflets", "templates", "locales")
 CONNECT_TIMEOUT = "5s"
-PROFILER_CALLBACKS = ("profile", "profile-cycle")
+# The worker's periodic callbacks a batch pauses (and resumes after): the
+# statistical profiler, which walks the rendering thread's stack every 10 ms
+# (WeasyPrint's layout stacks are deep), and the event loop's health check,
+# which wakes the worker every 20 ms only to log when a tick came late
+# (measured: bench/bench_cluster.py idle, see bench/RESULTS.md). Heartbeats,
+# the memory monitor and the system monitor keep running: the scheduler and
+# the worker's memory limits depend on them.
+PAUSED_CALLBACKS = ("profile", "profile-cycle", "tick", "ticks")
 
 
 @dataclass(frozen=True)
@@ -97,20 +105,19 @@ class WorkspacePlugin(WorkerPlugin):
     def __init__(self, snapshot: Snapshot, key: str, options: dict, version: str = __version__):
         self.snapshot, self.key, self.options, self.version = snapshot, key, options, version
         self.folder: Path | None = None
-        self.paused: list = []  # the worker's profiler callbacks stopped for the batch
+        self.paused: list = []  # the worker's callbacks stopped for the batch
 
     async def setup(self, worker: Worker) -> None:
         """Install the workspace on a worker as it starts (or joins), and pause
-        its statistical profiler for the batch."""
+        its diagnostic callbacks (:data:`PAUSED_CALLBACKS`) for the batch."""
         # Parsing and WeasyPrint's start-up take a while: off the worker's event loop.
         await asyncio.get_running_loop().run_in_executor(None, self._install)
-        # The profiler walks the rendering thread's stack every 10 ms (Dask's
-        # default); WeasyPrint's layout stacks are deep, and the walks cost
-        # the batch CPU time on every worker (see bench/RESULTS.md).
+        # Callbacks that cost every worker CPU time all through the batch and
+        # serve only diagnostics (see PAUSED_CALLBACKS and bench/RESULTS.md).
         self.paused = [
             callback
             for name, callback in worker.periodic_callbacks.items()
-            if name in PROFILER_CALLBACKS and callback.is_running()
+            if name in PAUSED_CALLBACKS and callback.is_running()
         ]
         for callback in self.paused:
             callback.stop()

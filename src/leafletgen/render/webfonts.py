@@ -15,7 +15,10 @@ A cache file is untrusted like any other file: it is read with a size bound
 as a regular file, and its payload is used only if its SHA-256 matches the one
 recorded in it; anything else (cut short, edited, another format) is made
 again and written over, atomically. The subset's bytes are the same whether
-they come from the cache or not, so a page is the same cold and warm.
+they come from the cache or not, so a page is the same cold and warm. A font
+file is checked for damage (:func:`~leafletgen.render.fonts._require_files`)
+when a subset is to be made from it, not when its subset is found: the key
+names the bytes that were checked.
 """
 
 from __future__ import annotations
@@ -119,11 +122,18 @@ def _font_of(face: Face, templates: Path) -> tuple[bytes, str]:
     return _font_file(path, info.st_mtime_ns, info.st_size)
 
 
+@lru_cache(maxsize=256)
+def _characters_digest(text: frozenset[int]) -> str:
+    # Every page asks for the same sets of its seven shared faces: sorted and
+    # hashed once per process (a frozenset keeps its own hash).
+    characters = ",".join(f"{point:x}" for point in sorted(text))
+    return hashlib.sha256(characters.encode()).hexdigest()
+
+
 def cache_key(face: Face, templates: Path, text: frozenset[int]) -> str:
     """The key of ``face`` cut down to ``text``: a SHA-256 of the font file's
     and the character set's SHA-256 and of how the subset is made."""
     _data, font_digest = _font_of(face, templates)
-    characters = ",".join(f"{point:x}" for point in sorted(text))
     recipe = "\n".join(
         (
             CACHE_FORMAT,
@@ -131,7 +141,7 @@ def cache_key(face: Face, templates: Path, text: frozenset[int]) -> str:
             f"quality {BROTLI_QUALITY}; transforms {TRANSFORM_TABLES}; names {WEB_FONT_NAMES}",
             f"face index {face.index}",
             f"font {font_digest}",
-            f"characters {hashlib.sha256(characters.encode()).hexdigest()}",
+            f"characters {_characters_digest(text)}",
         )
     )
     return hashlib.sha256(recipe.encode()).hexdigest()
@@ -196,6 +206,11 @@ def web_face(face: Face, templates: Path, text: frozenset[int], cache: Path | No
     path = cache / f"{key}.woff2" if cache else None
     font = _read_cached(path) if path else None
     if font is None:
+        # Only a face about to be subset is checked for damage: a cached subset
+        # was made from these very bytes (its key holds their SHA-256), checked
+        # then. The check reads the whole character map, in Python: a tenth of
+        # a second for each Chinese face, more than all the rest of a page.
+        _require_files((face,), templates)
         font = make_web_face(face, templates, text)
         if path and len(font) <= MAX_CACHED_FONT:
             _write_cached(path, font)
@@ -222,7 +237,8 @@ def web_font_css(
         for family in families_for(lang or "en"):
             wanted.setdefault(family, {ord("•")}).update(map(ord, chunk))
     faces = [face for face in FACES if face.family in wanted]
-    _require_files(faces, templates)
+    if not all(face.path(templates).is_file() for face in faces):
+        _require_files(faces, templates)  # names the missing files
     rules = []
     for face in faces:
         font = web_face(face, templates, frozenset(wanted[face.family]), cache)
