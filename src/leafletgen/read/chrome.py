@@ -10,6 +10,12 @@ from leafletgen.read.text import split_sentences, visible
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’)]?$")
 _WORD = re.compile(r"[a-z]{4,}")
+_NOT_ALT_TEXT = re.compile(r"[:\d]")
+
+
+def _alt_text(text: str) -> bool:
+    """An image's alternative text: three or more words, no label, date or number."""
+    return len(text.split()) >= 3 and not _NOT_ALT_TEXT.search(text)
 
 
 def _shares_a_word(title: str, text: str) -> bool:
@@ -89,6 +95,9 @@ def _drop_figures(
         dropped.add(index)
         if position and content[position - 1] in dropped:
             continue  # the image's text is already gone: nothing more to take
+        below = content[position + 1] if position + 1 < len(content) else None
+        if below in dropped and _alt_text(shown[below]):
+            continue  # the image's text is below the credit: the lines above are the page's
         above = [i for i in content[:position] if i not in dropped]
         if len(above) >= 3 and not _ENDS_SENTENCE.search(shown[above[-2]]):
             dropped.update(above[-2:])
