@@ -234,10 +234,32 @@ def _next_text(page: _Lines, index: int) -> int:
     return index
 
 
+_MAX_SENTENCE_ITEM_WORDS = _MAX_BARE_ITEM_WORDS
+_INNER_SENTENCE = re.compile(r"[.!?] ")
+
+
+def _sentence_items(page: _Lines, start: int) -> list[int]:
+    """Right under a lead-in, two or more short one-sentence lines in a row
+    ("Wash your hands often." / "Ask visitors to wash their hands."): the
+    items of a list whose bullets the scrape lost, where every block is one
+    line. A longer line or a line of two sentences is the text again."""
+    run, index = [], start
+    while page.is_sentence(index) and not page.is_bullet(index):
+        text = page.text(index)
+        if len(text.split()) > _MAX_SENTENCE_ITEM_WORDS or _INNER_SENTENCE.search(text):
+            break
+        if text.endswith(":"):
+            break
+        run.append(index)
+        index += 1
+    ends = not page.text(index) or page.is_heading(index)
+    return run if len(run) >= 2 and ends else []
+
+
 def _bare_list(page: _Lines, start: int, tokens: list[Token]) -> int:
     """After a lead-in: the lines that are the items of a list whose bullets
     the scrape lost, as items; returns the index of the first line after them."""
-    run = _run(page, start)
+    run = _run(page, start) or _sentence_items(page, start)
     if not run and page.text(start - 1):
         after = _next_text(page, start)
         run = _run(page, after)
