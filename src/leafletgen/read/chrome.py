@@ -10,6 +10,9 @@ from leafletgen.read.text import split_sentences, visible
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’)]?$")
 _WORD = re.compile(r"[a-z]{4,}")
+# A line that ends a page ("Reviewed by ...") in the first part of it (the
+# first third of its lines) is a byline under the title: dropped, the page goes on.
+_BYLINE_SHARE = 3
 _NOT_ALT_TEXT = re.compile(r"[:\d]")
 
 
@@ -33,13 +36,17 @@ def strip_chrome(lines: list[str], profile: Profile) -> list[str]:
     """
     kept = list(lines)
     shown = [visible(line) for line in kept]
-    for index, text in enumerate(shown):
-        if any(p.search(text) for p in profile.stop_at):
+    dropped: set[int] = set()
+    filled = [i for i, text in enumerate(shown) if text]
+    for position, index in enumerate(filled):
+        if any(p.search(shown[index]) for p in profile.stop_at):
+            if position * _BYLINE_SHARE < len(filled):
+                dropped.add(index)  # a byline under the title, not the page's end
+                continue
             kept[index:] = [""] * (len(kept) - index)
             shown[index:] = [""] * (len(kept) - index)
             break
     content = [i for i, text in enumerate(shown) if text]
-    dropped: set[int] = set()
     for position, index in enumerate(content):
         if index in dropped or not (profile.any_range and profile.any_range.search(shown[index])):
             continue

@@ -64,7 +64,9 @@ def _is_menu_item(text: str) -> bool:
     )
 
 
-def _mark_menus(units: list[tuple[str, int]], paragraphs: list[bool], kinds: list[list[str]]) -> None:
+def _mark_menus(
+    units: list[tuple[str, int]], paragraphs: list[bool], kinds: list[list[str]]
+) -> None:
     """Flag each line of a run of at least three menu-like paragraphs. A run
     right after a lead-in ("Bring:") is the lead-in's list, not a menu."""
     run: list[int] = []

@@ -115,7 +115,9 @@ def _choose(
         # the breadcrumb leads to the title; the lines under it are labels
         # ("Patient information leaflet"), the last one perhaps a section
         return candidates[0], last if names_section(last) else last + 1
-    unnamed = [i for i in candidates if not any(p.search(tokens[i].text) for p in profile.section_names)]
+    unnamed = [
+        i for i in candidates if not any(p.search(tokens[i].text) for p in profile.section_names)
+    ]
     if len(candidates) > 2 and unnamed and unnamed[-1] != last and names_section(last):
         return unnamed[-1], last  # "Title", "Overview", "Key points": sections under it
     first, text = tokens[candidates[0]].text, tokens[last].text
@@ -133,7 +135,8 @@ def split_prelude(
     chrome before it; ``(None, tokens, [])`` when no line before the body can
     be the title."""
     body = next((i for i, t in enumerate(tokens) if _is_body(t, profile)), len(tokens))
-    start = _after_breadcrumb(tokens[:body], lines)
+    crumb = _after_breadcrumb(tokens[:body], lines)
+    start = crumb or 0
     levels = [i for i in range(start, body) if tokens[i].kind == "heading" and tokens[i].level == 1]
     if levels:
         chosen, resume, candidates = levels[0], levels[0] + 1, levels
@@ -141,7 +144,7 @@ def split_prelude(
         candidates = [i for i in range(start, body) if _title_like(tokens[i])]
         if not candidates:
             return None, tokens, []
-        chosen, resume = _choose(tokens, candidates, profile, start > 0)
+        chosen, resume = _choose(tokens, candidates, profile, crumb is not None)
     notices = []
     if chosen:
         first, last = tokens[0].line, tokens[chosen - 1].line
@@ -166,15 +169,16 @@ def split_prelude(
     return tokens[chosen].text, rest, notices
 
 
-def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int:
+def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int | None:
     """The first token after the last breadcrumb line before the body (the
-    breadcrumb itself is chrome, already gone from the tokens)."""
+    breadcrumb itself may be chrome, already gone from the tokens); ``None``
+    when there is no breadcrumb."""
     if not prelude:
-        return 0
+        return None
     end = prelude[-1].line
     crumbs = [n for n in range(1, end) if _BREADCRUMB.match(visible(lines[n - 1]))]
     if not crumbs:
-        return 0
+        return None
     return next((i for i, t in enumerate(prelude) if t.line > crumbs[-1]), len(prelude))
 
 
