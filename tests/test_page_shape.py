@@ -146,3 +146,39 @@ def test_one_mention_of_another_publisher_is_not_the_pages_publisher(tmp_path):
     document = read(tmp_path, page)
     assert document.source.profile == "generic"
     assert document.title == "Skin care"
+
+
+def test_a_numbered_markdown_list_is_a_list_with_its_numbers(tmp_path):
+    page = (
+        f"# Ports\n\n{BODY}\n\n## Care at home\n\nYour nurse will tell you:\n\n"
+        "1. How to clean it\n2. When to come in\n"
+    )
+    document = read(tmp_path, page, "page.md")
+    section = next(s for s in document.sections if s.heading == "Care at home")
+    lists = [b.items for b in section.blocks if b.type == "list"]
+    assert lists == [("1. How to clean it", "2. When to come in")]
+
+
+def test_questions_one_per_line_under_a_heading_are_a_list(tmp_path):
+    page = (
+        f"Your visit\n{BODY}\nWhen to call\n{BODY}\nTriage line: 416-555-0100\n"
+        "Questions to ask your care team\nHow long will it take?\nWho do I call after hours?\n"
+        f"Parking\n{BODY}\n"
+    )
+    document = read(tmp_path, page)
+    section = next(s for s in document.sections if s.heading == "Questions to ask your care team")
+    assert section.kind == "questions_to_ask"
+    assert [len(b.items) for b in section.blocks if b.type == "list"] == [2]
+
+
+def test_a_field_with_a_date_is_flagged_not_a_heading(tmp_path):
+    page = (
+        f"Your sheet\n\n{BODY}\n\nMore\n\n{BODY}\n\n"
+        f"Approved: 12 March 2024\nReview due: 12 March 2026\n\n{BODY}\n"
+    )
+    document = read(tmp_path, page)
+    assert "Review due: 12 March 2026" not in [s.heading for s in document.sections]
+    kinds = flagged(document)
+    for line in ("Approved: 12 March 2024", "Review due: 12 March 2026"):
+        assert line in printed(document)
+        assert "page metadata" in kinds[line]

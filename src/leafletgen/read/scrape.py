@@ -117,6 +117,7 @@ class _Lines:
             or self.is_bullet(before)
             or self.is_sentence(before)
             or before in self.bare_items
+            or any(p.search(self.text(before)) for p in self.profile.not_headings)
         )
 
     def text_follows(self, index: int) -> bool:
@@ -184,6 +185,10 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
             index += 1
             if heading.endswith(":"):  # a heading that announces a list
                 index = _bare_list(page, index, tokens)
+            elif questions := _question_items(page, index):
+                tokens.extend(Token("item", normalise(page.text(i)), i + 1) for i in questions)
+                page.bare_items.update(questions)
+                index = questions[-1] + 1
             continue
         index = _paragraph(page, index, tokens)
     return tokens
@@ -235,6 +240,21 @@ def _next_text(page: _Lines, index: int) -> int:
 
 
 _MAX_SENTENCE_ITEM_WORDS = _MAX_BARE_ITEM_WORDS
+
+
+def _question_items(page: _Lines, start: int) -> list[int]:
+    """Right under a heading, two or more questions one per line with nothing
+    between them ("How long will my treatment take?" / "Who do I call ...?"):
+    a list of questions whose bullets the scrape lost, not headings each."""
+    run, index = [], start
+    while (
+        page.text(index).endswith("?")
+        and not page.is_bullet(index)
+        and len(page.text(index).split()) <= _MAX_QUESTION_WORDS
+    ):
+        run.append(index)
+        index += 1
+    return run if len(run) >= 2 else []
 _INNER_SENTENCE = re.compile(r"[.!?] ")
 
 
