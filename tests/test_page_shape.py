@@ -182,3 +182,26 @@ def test_a_field_with_a_date_is_flagged_not_a_heading(tmp_path):
     for line in ("Approved: 12 March 2024", "Review due: 12 March 2026"):
         assert line in printed(document)
         assert "page metadata" in kinds[line]
+
+
+def test_a_numbered_scrape_list_is_a_list_with_its_numbers(tmp_path):
+    page = (
+        f"Infections\n\n{BODY}\n\nHow to stay well\n\n"
+        "  1. Prepare: watch for fever\n  2. Prevent: wash your hands\n"
+    )
+    document = read(tmp_path, page)
+    section = next(s for s in document.sections if s.heading == "How to stay well")
+    lists = [b.items for b in section.blocks if b.type == "list"]
+    assert lists == [("1. Prepare: watch for fever", "2. Prevent: wash your hands")]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Foto de una madre y su hija Los pacientes que reciben tratamiento tienen preguntas.",
+        "Una enfermera con su paciente.Los pacientes que reciben tratamiento tienen preguntas.",
+    ],
+)
+def test_an_images_text_glued_to_a_paragraph_is_flagged(tmp_path, paragraph):
+    document = read(tmp_path, f"Infections\n\n{BODY}\n\nMore\n\n{paragraph}\n\n{BODY}\n")
+    assert "image text" in flagged(document)[paragraph]

@@ -46,7 +46,8 @@ def find_furniture(sections: tuple[Section, ...]) -> tuple[Furniture, ...]:
         ]
         if section.heading:
             kinds = _kinds(section.heading, profile)
-            if not kinds and units and len(flags) == len(units):
+            menu_under = bool(found_kinds) and MENU in found_kinds[0]
+            if not kinds and units and (len(flags) == len(units) or menu_under):
                 kinds = [BOX_TITLE]
             if kinds:
                 found.append(Furniture(section.line, tuple(kinds), section.heading))
@@ -80,6 +81,11 @@ def _mark_menus(
                 if MENU not in kinds[member]:
                     kinds[member].append(MENU)
         run = []
+    for index in range(1, len(units) - 1):  # a longer entry between two of a menu's
+        text = units[index][0]
+        between = MENU in kinds[index - 1] and MENU in kinds[index + 1] and paragraphs[index]
+        if between and MENU not in kinds[index] and not _SENTENCE_END.search(text):
+            kinds[index].append(MENU)
 
 
 def _mark_box_titles(

@@ -11,7 +11,8 @@ block with no blank lines):
   finished sentence) and is followed by a blank line or by text (a sentence,
   a list, or another such heading with text after it); box titles, credits
   and labels ("Phone: ...") never are;
-* ``•``, ``-`` and ``*`` lines are list items (``• -`` too), and lines
+* ``•``, ``-``, ``*`` and numbered ("1.", "2)") lines are list items (``• -``
+  too; a number stays in its item's text), and lines
   (bullets too: a sub-list) indented under an item's text continue the item;
 * a short label ending in ``:`` ("Side Effects of Nivolumab:") that starts
   a block and has text under it is a heading, unless it reads as a sentence
@@ -38,7 +39,10 @@ import re
 from leafletgen.read.profiles import Profile
 from leafletgen.read.text import Token, normalise
 
-_BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+)(.*)$")
+# A bullet, or the number of a numbered item ("1. Prepare", kept in its text:
+# the order of steps may matter and the source is not rewritten).
+_BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+|(?=\d{1,3}[.)]\s))(.*)$")
+_NUMBER = re.compile(r"\d{1,3}[.)]\s+")
 _SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")
 _CLOSING = re.compile(r"[.,;:!]$")
 _INNER_PUNCTUATION = re.compile(r"[.,;!?]")
@@ -169,7 +173,10 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
                 new_list = after_blank and bool(tokens) and tokens[-1].kind != "para" and run > 1
                 run = 1 if after_blank else run + 1
                 tokens.append(Token("item", text, number, new_list=new_list))
-                item_column, lead_open = bullet.start(1), text.endswith(":")
+                # a numbered item's own text starts after its number
+                numbered = _NUMBER.match(bullet[1])
+                item_column = bullet.start(1) + (numbered.end() if numbered else 0)
+                lead_open = text.endswith(":")
             index += 1
             continue
         run = 0
@@ -255,6 +262,8 @@ def _question_items(page: _Lines, start: int) -> list[int]:
         run.append(index)
         index += 1
     return run if len(run) >= 2 else []
+
+
 _INNER_SENTENCE = re.compile(r"[.!?] ")
 
 
