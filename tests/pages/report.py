@@ -1,8 +1,10 @@
 """Per publisher: how the reader does on the real-page corpus.
 
-    python tests/pages/report.py [--pages] [--holdout]
+    python tests/pages/report.py [--pages] [--holdout | --holdout2 | FOLDER]
 
-Scores the pages under dev/, or under holdout/ with --holdout.
+Scores the pages under dev/, under holdout/ with --holdout, under holdout2/
+with --holdout2, or under any folder of <publisher>/<page> files given as
+an argument.
 
 Headings found / real (a real heading is found when the outline has it),
 kinds right (found with the expected kind), titles right, list sizes right,
@@ -61,9 +63,20 @@ def page_numbers(page: Path) -> dict[str, int]:
     }
 
 
+def corpus_folder(arguments: list[str]) -> Path:
+    """The folder to score: a named set of tests/pages, or a path given."""
+    paths = [a for a in arguments if not a.startswith("--")]
+    if paths:
+        return Path(paths[0]).resolve()
+    for name in ("holdout2", "holdout"):
+        if f"--{name}" in arguments:
+            return PAGES / name
+    return PAGES / "dev"
+
+
 def main() -> None:
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    folder = PAGES / ("holdout" if "--holdout" in sys.argv else "dev")
+    folder = corpus_folder(sys.argv[1:])
     for page in sorted(p for p in folder.glob("*/*") if p.suffix in (".txt", ".md")):
         numbers = page_numbers(page)
         if "--pages" in sys.argv:

@@ -10,6 +10,15 @@ from leafletgen.read.text import split_sentences, visible
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’)]?$")
 _WORD = re.compile(r"[a-z]{4,}")
+# A line that ends a page ("Reviewed by ...") in the first part of it (the
+# first third of its lines) is a byline under the title: dropped, the page goes on.
+_BYLINE_SHARE = 3
+_NOT_ALT_TEXT = re.compile(r"[:\d]")
+
+
+def _alt_text(text: str) -> bool:
+    """An image's alternative text: three or more words, no label, date or number."""
+    return len(text.split()) >= 3 and not _NOT_ALT_TEXT.search(text)
 
 
 def _shares_a_word(title: str, text: str) -> bool:
@@ -27,13 +36,17 @@ def strip_chrome(lines: list[str], profile: Profile) -> list[str]:
     """
     kept = list(lines)
     shown = [visible(line) for line in kept]
-    for index, text in enumerate(shown):
-        if any(p.search(text) for p in profile.stop_at):
+    dropped: set[int] = set()
+    filled = [i for i, text in enumerate(shown) if text]
+    for position, index in enumerate(filled):
+        if any(p.search(shown[index]) for p in profile.stop_at):
+            if position * _BYLINE_SHARE < len(filled):
+                dropped.add(index)  # a byline under the title, not the page's end
+                continue
             kept[index:] = [""] * (len(kept) - index)
             shown[index:] = [""] * (len(kept) - index)
             break
     content = [i for i, text in enumerate(shown) if text]
-    dropped: set[int] = set()
     for position, index in enumerate(content):
         if index in dropped or not (profile.any_range and profile.any_range.search(shown[index])):
             continue
@@ -89,6 +102,9 @@ def _drop_figures(
         dropped.add(index)
         if position and content[position - 1] in dropped:
             continue  # the image's text is already gone: nothing more to take
+        below = content[position + 1] if position + 1 < len(content) else None
+        if below in dropped and _alt_text(shown[below]):
+            continue  # the image's text is below the credit: the lines above are the page's
         above = [i for i in content[:position] if i not in dropped]
         if len(above) >= 3 and not _ENDS_SENTENCE.search(shown[above[-2]]):
             dropped.update(above[-2:])

@@ -24,6 +24,9 @@ from leafletgen.yamlfile import LineDict, parse_yaml
 # An ATX heading: 1-6 "#", then its text (closing "#"s are trimmed in code).
 _HEADING = re.compile(r"^(#{1,6})(?:\s(.*))?$")
 _ITEM = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
+# An ordered list item ("1. How to keep the area clean"): its number is kept
+# in its text, as the order of steps may matter and the source is not rewritten.
+_NUMBERED = re.compile(r"^\s{0,3}(\d{1,3}[.)]\s+.*)$")
 _IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
 _LINK = re.compile(r"\[([^\[\]]*)\]\(([^()]*)\)")
 _EMPHASIS = re.compile(r"\*\*([^*]+)\*\*|__([^_]+)__")
@@ -201,7 +204,7 @@ def tokenise_markdown(
             else:
                 tokens.append(Token("heading", inline_text(text, profile), number, level))
             continue
-        if item := _ITEM.match(line):
+        if item := _ITEM.match(line) or _NUMBERED.match(line):
             flush()
             text = inline_text(item[1], profile)
             item_indent = _list_item(tokens, text, line, number, item_indent)

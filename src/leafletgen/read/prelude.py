@@ -30,8 +30,9 @@ _SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")
 _CLOSING = re.compile(r"[.!:;][”\"’)]?$")  # a title may be a question, not a sentence
 _MIN_BODY_WORDS = 1
 _MAX_TITLE_WORDS = 15
-# A breadcrumb trail on one line: "Home > Treatment > Immunotherapy", "Home » Support »".
-_BREADCRUMB = re.compile(r"^[^.!?]{1,80}?\s[>›»](?:\s[^.!?]{0,160})?$")
+# A breadcrumb trail on one line: "Home > Treatment > Immunotherapy", "Home » Support »",
+# "Home / Patient information / Radiotherapy" (a slash between spaces).
+_BREADCRUMB = re.compile(r"^[^.!?]{1,80}?\s(?:[>›»]|/(?=\s))(?:\s[^.!?]{0,160})?$")
 # A page title is not a section question: "When should I call the doctor?" at
 # the top of a scrape is a heading whose page title the scrape lost.
 SECTION_QUESTION = re.compile(
@@ -59,9 +60,16 @@ def _is_body(token: Token, profile: Profile) -> bool:
     return len(token.text.split()) >= _MIN_BODY_WORDS
 
 
+# A field and its value ("Review due: 12 March 2026", "ID: 9999 v.1"): the
+# page's metadata, never its title ("Radiotherapy: looking after yourself" is).
+_FIELD = re.compile(r"^[^\W\d_][\w ]{0,30}: ?\d")
+
+
 def _title_like(token: Token) -> bool:
     text = token.text
     if token.kind not in ("heading", "para") or not text or not can_be_title(text):
+        return False
+    if _FIELD.match(text):
         return False
     if not (text[0].isupper() or text[0].isdigit()) or _CLOSING.search(text):
         return False
@@ -84,15 +92,34 @@ def _words(text: str) -> set[str]:
     return {word.rstrip("s") for word in _WORD.findall(text.casefold())}
 
 
-def _choose(tokens: list[Token], candidates: list[int], profile: Profile) -> tuple[int, int]:
+def _choose(
+    tokens: list[Token], candidates: list[int], profile: Profile, after_crumb: bool
+) -> tuple[int, int]:
     """Which candidate heading is the title (see the module), and the token
-    the text resumes at after it (past a contents list)."""
+    the text resumes at after it (past a contents list, or past the labels
+    printed under a title that a breadcrumb leads to)."""
     last = candidates[-1]
     text = tokens[last].text.casefold()
     earlier = [i for i in candidates[:-1] if tokens[i].text.casefold() == text]
+    if earlier and earlier[-1] == last - 1:  # the title twice: the page's, then its heading
+        return last, last + 1
     if earlier:  # a contents list: the title stands above it
         before = [i for i in candidates if i < earlier[0]]
         return (before[-1], last) if before else (last, last + 1)
+
+    def names_section(index: int) -> bool:
+        named = any(p.search(tokens[index].text) for p in profile.section_names)
+        return named or _kind_of(tokens, index, profile.language) != "other"
+
+    if after_crumb and len(candidates) > 1:
+        # the breadcrumb leads to the title; the lines under it are labels
+        # ("Patient information leaflet"), the last one perhaps a section
+        return candidates[0], last if names_section(last) else last + 1
+    unnamed = [
+        i for i in candidates if not any(p.search(tokens[i].text) for p in profile.section_names)
+    ]
+    if len(candidates) > 2 and unnamed and unnamed[-1] != last and names_section(last):
+        return unnamed[-1], last  # "Title", "Overview", "Key points": sections under it
     first, text = tokens[candidates[0]].text, tokens[last].text
     if len(candidates) == 2 and _kind_of(tokens, last, profile.language) != "other":
         named = any(p.search(text) for p in profile.section_names)
@@ -108,7 +135,8 @@ def split_prelude(
     chrome before it; ``(None, tokens, [])`` when no line before the body can
     be the title."""
     body = next((i for i, t in enumerate(tokens) if _is_body(t, profile)), len(tokens))
-    start = _after_breadcrumb(tokens[:body], lines)
+    crumb = _after_breadcrumb(tokens[:body], lines)
+    start = crumb or 0
     levels = [i for i in range(start, body) if tokens[i].kind == "heading" and tokens[i].level == 1]
     if levels:
         chosen, resume, candidates = levels[0], levels[0] + 1, levels
@@ -116,7 +144,7 @@ def split_prelude(
         candidates = [i for i in range(start, body) if _title_like(tokens[i])]
         if not candidates:
             return None, tokens, []
-        chosen, resume = _choose(tokens, candidates, profile)
+        chosen, resume = _choose(tokens, candidates, profile, crumb is not None)
     notices = []
     if chosen:
         first, last = tokens[0].line, tokens[chosen - 1].line
@@ -129,7 +157,10 @@ def split_prelude(
             )
         )
     if resume > chosen + 1:
-        notices.append(Notice(tokens[chosen + 1].line, "the page's list of contents, not printed"))
+        after = tokens[resume].text.casefold() if resume < len(tokens) else None
+        listed = any(tokens[i].text.casefold() == after for i in range(chosen + 1, resume))
+        what = "the page's list of contents" if listed else "labels between the title and the text"
+        notices.append(Notice(tokens[chosen + 1].line, f"{what}, not printed"))
     rest = tokens[resume:]
     question = bool(rest) and rest[0].text.endswith("?") and len(rest[0].text.split()) <= 15
     if rest and rest[0].kind == "para" and (resume == candidates[-1] or question):
@@ -138,15 +169,16 @@ def split_prelude(
     return tokens[chosen].text, rest, notices
 
 
-def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int:
+def _after_breadcrumb(prelude: list[Token], lines: list[str]) -> int | None:
     """The first token after the last breadcrumb line before the body (the
-    breadcrumb itself is chrome, already gone from the tokens)."""
+    breadcrumb itself may be chrome, already gone from the tokens); ``None``
+    when there is no breadcrumb."""
     if not prelude:
-        return 0
+        return None
     end = prelude[-1].line
     crumbs = [n for n in range(1, end) if _BREADCRUMB.match(visible(lines[n - 1]))]
     if not crumbs:
-        return 0
+        return None
     return next((i for i, t in enumerate(prelude) if t.line > crumbs[-1]), len(prelude))
 
 

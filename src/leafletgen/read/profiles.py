@@ -240,4 +240,25 @@ def guess_profile(text: str, language: str = "en") -> Profile:
         key = (-len(positions), min(positions))
         if best is None or key < best[:2]:
             best = (*key, name)
+    if best and best[0] == -1 and _owned_by_another(text, profiles[best[2]]):
+        return profiles["generic"]
     return profiles[best[2] if best else "generic"]
+
+
+def _owned_by_another(text: str, profile: Profile) -> bool:
+    """Whether the page's own copyright line names a publisher other than the
+    profile's: then the profile's one marker is a mention ("Macmillan Support
+    Line: 0808 ..." on a hospital's leaflet), not the page's publisher."""
+    if not profile.publisher:
+        return False
+    name = profile.publisher.split()[0].casefold()
+    holders = [m["holder"] for m in _COPYRIGHT.finditer(text)]
+    return bool(holders) and all(name not in holder.casefold() for holder in holders)
+
+
+# The holder named at the start of a copyright line ("© 2023 The Christie NHS
+# Foundation Trust. This document may be copied ..."), however long the line.
+_COPYRIGHT = re.compile(
+    r"^(?:Copyright ?©?|©) ?(?:\d{4}(?: ?[-–] ?\d{4})?,? )?(?P<holder>[A-Z][\w&'’ -]{2,60})",
+    re.MULTILINE,
+)

@@ -11,7 +11,8 @@ block with no blank lines):
   finished sentence) and is followed by a blank line or by text (a sentence,
   a list, or another such heading with text after it); box titles, credits
   and labels ("Phone: ...") never are;
-* ``•``, ``-`` and ``*`` lines are list items (``• -`` too), and lines
+* ``•``, ``-``, ``*`` and numbered ("1.", "2)") lines are list items (``• -``
+  too; a number stays in its item's text), and lines
   (bullets too: a sub-list) indented under an item's text continue the item;
 * a short label ending in ``:`` ("Side Effects of Nivolumab:") that starts
   a block and has text under it is a heading, unless it reads as a sentence
@@ -38,7 +39,10 @@ import re
 from leafletgen.read.profiles import Profile
 from leafletgen.read.text import Token, normalise
 
-_BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+)(.*)$")
+# A bullet, or the number of a numbered item ("1. Prepare", kept in its text:
+# the order of steps may matter and the source is not rewritten).
+_BULLET = re.compile(r"^\s*(?:[•·▪●◦‣]\s*(?:[-–*]\s+)?|[-*]\s+|(?=\d{1,3}[.)]\s))(.*)$")
+_NUMBER = re.compile(r"\d{1,3}[.)]\s+")
 _SENTENCE_END = re.compile(r"[.!?:;][”\"’)]?$")
 _CLOSING = re.compile(r"[.,;:!]$")
 _INNER_PUNCTUATION = re.compile(r"[.,;!?]")
@@ -117,6 +121,7 @@ class _Lines:
             or self.is_bullet(before)
             or self.is_sentence(before)
             or before in self.bare_items
+            or any(p.search(self.text(before)) for p in self.profile.not_headings)
         )
 
     def text_follows(self, index: int) -> bool:
@@ -168,7 +173,10 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
                 new_list = after_blank and bool(tokens) and tokens[-1].kind != "para" and run > 1
                 run = 1 if after_blank else run + 1
                 tokens.append(Token("item", text, number, new_list=new_list))
-                item_column, lead_open = bullet.start(1), text.endswith(":")
+                # a numbered item's own text starts after its number
+                numbered = _NUMBER.match(bullet[1])
+                item_column = bullet.start(1) + (numbered.end() if numbered else 0)
+                lead_open = text.endswith(":")
             index += 1
             continue
         run = 0
@@ -184,6 +192,10 @@ def tokenise_scrape(lines: list[str], profile: Profile) -> list[Token]:
             index += 1
             if heading.endswith(":"):  # a heading that announces a list
                 index = _bare_list(page, index, tokens)
+            elif questions := _question_items(page, index):
+                tokens.extend(Token("item", normalise(page.text(i)), i + 1) for i in questions)
+                page.bare_items.update(questions)
+                index = questions[-1] + 1
             continue
         index = _paragraph(page, index, tokens)
     return tokens
@@ -234,10 +246,49 @@ def _next_text(page: _Lines, index: int) -> int:
     return index
 
 
+_MAX_SENTENCE_ITEM_WORDS = _MAX_BARE_ITEM_WORDS
+
+
+def _question_items(page: _Lines, start: int) -> list[int]:
+    """Right under a heading, two or more questions one per line with nothing
+    between them ("How long will my treatment take?" / "Who do I call ...?"):
+    a list of questions whose bullets the scrape lost, not headings each."""
+    run, index = [], start
+    while (
+        page.text(index).endswith("?")
+        and not page.is_bullet(index)
+        and len(page.text(index).split()) <= _MAX_QUESTION_WORDS
+    ):
+        run.append(index)
+        index += 1
+    return run if len(run) >= 2 else []
+
+
+_INNER_SENTENCE = re.compile(r"[.!?] ")
+
+
+def _sentence_items(page: _Lines, start: int) -> list[int]:
+    """Right under a lead-in, two or more short one-sentence lines in a row
+    ("Wash your hands often." / "Ask visitors to wash their hands."): the
+    items of a list whose bullets the scrape lost, where every block is one
+    line. A longer line or a line of two sentences is the text again."""
+    run, index = [], start
+    while page.is_sentence(index) and not page.is_bullet(index):
+        text = page.text(index)
+        if len(text.split()) > _MAX_SENTENCE_ITEM_WORDS or _INNER_SENTENCE.search(text):
+            break
+        if text.endswith(":"):
+            break
+        run.append(index)
+        index += 1
+    ends = not page.text(index) or page.is_heading(index)
+    return run if len(run) >= 2 and ends else []
+
+
 def _bare_list(page: _Lines, start: int, tokens: list[Token]) -> int:
     """After a lead-in: the lines that are the items of a list whose bullets
     the scrape lost, as items; returns the index of the first line after them."""
-    run = _run(page, start)
+    run = _run(page, start) or _sentence_items(page, start)
     if not run and page.text(start - 1):
         after = _next_text(page, start)
         run = _run(page, after)
