@@ -32,6 +32,7 @@ from leafletgen.permissions import allowed
 from leafletgen.project import Project, select_leaflets
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.translate.catalogs import SOURCE_LANGUAGE, language_code, project_relative
+from leafletgen.translate.editions import edition
 from leafletgen.translate.qa import check_entry
 from leafletgen.translate.reviews import (
     METHOD_LABELS,
@@ -175,6 +176,8 @@ def _strings(
     project: Project, spec: LeafletSpec, leaflet: Leaflet, translator: Translator
 ) -> LeafletTranslation:
     root, lang = project.root, translator.lang
+    # (the edition that prints in the language: a drug's label once it is translated)
+    leaflet = edition(leaflet, spec, translator, project.templates, root, draft=False)
     needs = leaflet_needs(leaflet, spec, project.templates, root)
     printed = {
         (e.domain, e.msgid): e
