@@ -86,7 +86,7 @@ def edition_findings(
                         f"{label.path}:1",
                         f"leaflet {leaflet.id!r} [{lang}] prints its class's text without "
                         f"its FDA label: {len(missing)} of the label's strings are not "
-                        f"translated into {lang!r} (`leafletgen i18n status --lang {lang}`; "
+                        f"translated into {lang!r} (its catalogs are in locales/{lang}/; "
                         "`build --draft` shows the label with its English marked)",
                         leaflet.id,
                         blocking=False,
