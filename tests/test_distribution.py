@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+import yaml
 from babel.dates import format_date
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.provenance import Provenance
@@ -21,6 +22,7 @@ from leafletgen.cli import main
 from leafletgen.errors import LeafletError
 from leafletgen.project import select_leaflets
 from leafletgen.translate import qa, reviews
+from leafletgen.translate.editions import edition
 from leafletgen.translate.translator import load_translator
 from leafletgen.translate.xliff import export_xliff, import_xliff
 
@@ -50,6 +52,17 @@ def make_clearable(root) -> None:
         r'\1    checked: {date: 2026-11-02, by: "Riverside pharmacy, A. Chen"}\n',
         text,
     )
+    # A drug's FDA label is checked as the version its file holds (its label:
+    # values, copied), or the leaflet printing it is not cleared.
+    for entry in yaml.safe_load(text)["sources"]:
+        if "label" in entry:
+            held = {k: v for k, v in entry["label"].items() if k in ("set_id", "revised")}
+            text = text.replace(
+                f'    file: {entry["file"]}\n    checked: {{date: 2026-11-02, by: "Riverside '
+                'pharmacy, A. Chen"',
+                f'    file: {entry["file"]}\n    checked: {{date: 2026-11-02, by: "Riverside '
+                f'pharmacy, A. Chen", label: {json.dumps(held)}',
+            )
     sources.write_text(text, encoding="utf-8")
     # The permissions just written, recorded in the audit trail as its baseline.
     assert main(["audit", "start", "--project", str(root)]) == 0
@@ -338,9 +351,11 @@ def test_xliff_approved_in_the_file_clears_the_same_entries(project_copy, tmp_pa
     assert review.approved == keys  # the entries `i18n review` would approve
     assert (review.reviewer, review.date) == ("rosa-reviewer", dt.date.today())
     assert export_xliff(root, "es").count(b'approved="yes"') == len(keys)
-    # The same entries are reviewed for every leaflet.
+    # The same entries are reviewed for every leaflet (as it prints in Spanish:
+    # rituximab's FDA label is not translated, so it prints without it).
     translator = load_translator(project_copy.locales, "es")
-    for spec, leaflet in select_leaflets(project_copy, include_drugs=True):
+    for spec, chosen in select_leaflets(project_copy, include_drugs=True):
+        leaflet = edition(chosen, spec, translator, project_copy.templates, root, draft=False)
         review = clearance.review_translation(leaflet, spec, translator, root)
         assert review.complete and not review.findings
 
