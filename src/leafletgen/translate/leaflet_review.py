@@ -155,13 +155,25 @@ def _places(leaflet: Leaflet, spec: LeafletSpec) -> dict[tuple[str, str], str]:
     return places
 
 
+def _printed(
+    project: Project, ids: list[str], translator: Translator
+) -> list[tuple[LeafletSpec, Leaflet]]:
+    """The leaflets ``ids`` as they print in the translator's language (a
+    drug's label only once it is translated there: translate.editions)."""
+    return [
+        (spec, edition(leaflet, spec, translator, project.templates, project.root, draft=False))
+        for spec, leaflet in select_leaflets(project, ids, include_drugs=True)
+    ]
+
+
 def _chosen(project: Project, leaflet_id: str, lang: str) -> tuple[LeafletSpec, Leaflet, str]:
-    """The leaflet ``leaflet_id`` and the translated language ``lang`` (normalised)."""
+    """The leaflet ``leaflet_id`` as it prints in the translated language
+    ``lang`` (normalised), and the language."""
     lang = language_code(lang)
     if lang == SOURCE_LANGUAGE:
         raise LeafletError(f"{SOURCE_LANGUAGE!r} is the source language: nothing to review")
-    chosen = select_leaflets(project, [leaflet_id], include_drugs=True)
-    spec, leaflet = chosen[0]
+    translator = load_translator(project.locales, lang, draft=True)
+    spec, leaflet = _printed(project, [leaflet_id], translator)[0]
     return spec, leaflet, lang
 
 
@@ -176,8 +188,6 @@ def _strings(
     project: Project, spec: LeafletSpec, leaflet: Leaflet, translator: Translator
 ) -> LeafletTranslation:
     root, lang = project.root, translator.lang
-    # (the edition that prints in the language: a drug's label once it is translated)
-    leaflet = edition(leaflet, spec, translator, project.templates, root, draft=False)
     needs = leaflet_needs(leaflet, spec, project.templates, root)
     printed = {
         (e.domain, e.msgid): e
@@ -369,7 +379,7 @@ def record_review(
         translator = load_translator(project.locales, lang, draft=True)
         entries = {
             e.key: e
-            for spec, leaflet in select_leaflets(project, ids, include_drugs=True)
+            for spec, leaflet in _printed(project, ids, translator)
             for e in clearance.printed_entries(leaflet, spec, translator, project.root)
         }
     else:
@@ -416,11 +426,20 @@ def record_review(
     return lines
 
 
-def printed_messages(project: Project, leaflet_ids: Iterable[str]) -> set[tuple[str, str]]:
+def printed_messages(
+    project: Project, leaflet_ids: Iterable[str], lang: str | None = None
+) -> set[tuple[str, str]]:
     """The (domain, msgid) of every string the leaflets ``leaflet_ids`` print
-    (a per-leaflet XLIFF export gives translation tools just these)."""
+    (in ``lang``, as they print there, when given; a per-leaflet XLIFF export
+    gives translation tools just these)."""
+    ids = list(leaflet_ids)
+    chosen = (
+        _printed(project, ids, load_translator(project.locales, lang, draft=True))
+        if lang
+        else select_leaflets(project, ids, include_drugs=True)
+    )
     return {
         (need.domain, need.msgid)
-        for spec, leaflet in select_leaflets(project, list(leaflet_ids), include_drugs=True)
+        for spec, leaflet in chosen
         for need in leaflet_needs(leaflet, spec, project.templates, project.root)
     }
