@@ -155,7 +155,7 @@ def _places(leaflet: Leaflet, spec: LeafletSpec) -> dict[tuple[str, str], str]:
     return places
 
 
-def _printed(
+def _as_printed(
     project: Project, ids: list[str], translator: Translator
 ) -> list[tuple[LeafletSpec, Leaflet]]:
     """The leaflets ``ids`` as they print in the translator's language (a
@@ -173,7 +173,7 @@ def _chosen(project: Project, leaflet_id: str, lang: str) -> tuple[LeafletSpec, 
     if lang == SOURCE_LANGUAGE:
         raise LeafletError(f"{SOURCE_LANGUAGE!r} is the source language: nothing to review")
     translator = load_translator(project.locales, lang, draft=True)
-    spec, leaflet = _printed(project, [leaflet_id], translator)[0]
+    spec, leaflet = _as_printed(project, [leaflet_id], translator)[0]
     return spec, leaflet, lang
 
 
@@ -379,7 +379,7 @@ def record_review(
         translator = load_translator(project.locales, lang, draft=True)
         entries = {
             e.key: e
-            for spec, leaflet in _printed(project, ids, translator)
+            for spec, leaflet in _as_printed(project, ids, translator)
             for e in clearance.printed_entries(leaflet, spec, translator, project.root)
         }
     else:
@@ -434,7 +434,7 @@ def printed_messages(
     gives translation tools just these)."""
     ids = list(leaflet_ids)
     chosen = (
-        _printed(project, ids, load_translator(project.locales, lang, draft=True))
+        _as_printed(project, ids, load_translator(project.locales, lang, draft=True))
         if lang
         else select_leaflets(project, ids, include_drugs=True)
     )
