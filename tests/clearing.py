@@ -8,8 +8,11 @@ permission and date it writes is fictional test data."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+import yaml
 
 from leafletgen import accounts
 from leafletgen.cli import main
@@ -37,6 +40,15 @@ def record_clearing_inputs(
         rf'\1    checked: {{date: 2026-11-02, by: "{checked_by}"}}\n',
         text,
     )
+    # A drug's FDA label is checked as the version its file holds (its label:
+    # values, copied), or a leaflet printing it is not cleared.
+    for entry in yaml.safe_load(text)["sources"]:
+        if "label" in entry:
+            held = {k: v for k, v in entry["label"].items() if k in ("set_id", "revised")}
+            checked = (
+                f'    file: {entry["file"]}\n    checked: {{date: 2026-11-02, by: "{checked_by}"'
+            )
+            text = text.replace(checked, f"{checked}, label: {json.dumps(held)}")
     sources.write_text(text, encoding="utf-8")
     # The permissions just written, recorded in the audit trail as its baseline.
     assert main(["audit", "start", "--project", str(root)]) == 0

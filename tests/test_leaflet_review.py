@@ -15,6 +15,7 @@ from leafletgen.cli import main
 from leafletgen.project import select_leaflets
 from leafletgen.translate import reviews
 from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.translate.editions import edition
 from leafletgen.translate.leaflet_review import (
     LAYOUT,
     ReviewRefused,
@@ -78,8 +79,10 @@ def test_approval_names_the_desk_user_and_clears(project_copy):
         dt.date.today(),
     )
     assert leaflet_strings(project_copy, LEAFLET, "es").count("approved") == len(keys)
-    ((spec, leaflet),) = select_leaflets(project_copy, [LEAFLET], include_drugs=True)
+    ((spec, chosen),) = select_leaflets(project_copy, [LEAFLET], include_drugs=True)
     translator = load_translator(project_copy.locales, "es")
+    # (as it prints in Spanish: without its FDA label, which is not translated)
+    leaflet = edition(chosen, spec, translator, project_copy.templates, root, draft=False)
     assert clearance.review_translation(leaflet, spec, translator, root).complete
 
 

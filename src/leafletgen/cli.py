@@ -200,7 +200,7 @@ def _export(project: Project, lang: str, args: argparse.Namespace) -> int:
     from leafletgen.translate import xliff
 
     target = Path(args.output or f"{lang}.xlf")
-    only = leaflet_review.printed_messages(project, args.leaflet) if args.leaflet else None
+    only = leaflet_review.printed_messages(project, args.leaflet, lang) if args.leaflet else None
     write_atomic(target, xliff.export_xliff(project.root, lang, only=only))
     print(f'wrote {target} (XLIFF 1.2; approved="yes" on reviewed entries)')
     return 0

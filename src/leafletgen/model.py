@@ -54,6 +54,9 @@ class LabelIdentity:
     version: str | None = None
     effective: dt.date | None = None
     revised: str | None = None
+    # False: the source holds only part of the label's patient text (an
+    # excerpt, printed with a notice saying so); None where nothing is said.
+    complete: bool | None = None
 
     def _versions(self, other: LabelIdentity) -> tuple[tuple[object, object], ...]:
         return (
@@ -239,6 +242,7 @@ class LeafletSection:
     heading: str | None
     passages: tuple[Passage, ...]
     class_name: str | None = None  # taken from the drug's class: headed as the class's
+    drug_name: str | None = None  # taken from the drug's own label: headed as the drug's
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,12 @@ class Leaflet:
     documents: tuple[Document, ...]  # the sources used, in order of first use
     description: str | None = None
     definition: Path | None = None
+    # A drug leaflet printing its FDA label: what it leaves out of its class's
+    # text to stay on one sheet, as (file:line, message) ...
+    left_out: tuple[tuple[str, str], ...] = ()
+    # ... and the leaflet as it prints without the label, in a language the
+    # label's text is not translated into (translate.editions).
+    without_label: Leaflet | None = None
 
     def document(self, source_id: str) -> Document:
         """The source document a passage of this leaflet came from."""

@@ -25,6 +25,7 @@ from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
 from leafletgen.select.selection import not_built_in, select_sections
 from leafletgen.translate import catalogs
+from leafletgen.translate.editions import edition, edition_findings
 from leafletgen.translate.translator import (
     Translator,
     leaflet_needs,
@@ -266,7 +267,8 @@ def _language_findings(
     for spec, leaflet in chosen:
         if not_built_in(leaflet, lang):
             continue  # not built in this language by choice: no copy to assess
-        status = clearance.assess(leaflet, spec, translator, root=root, today=today)
+        printed = edition(leaflet, spec, translator, root / "templates", root, draft=False)
+        status = clearance.assess(printed, spec, translator, root=root, today=today)
         statuses[(spec.id, lang)] = status
         for reason in status.reasons:
             if reason.code == "translation-not-reviewed":
@@ -338,7 +340,15 @@ def check_leaflets(
             today=today,
         )
     advisories: dict[str, list[str]] = {}
-    for finding in furniture.printed_findings([leaflet for _, leaflet in chosen], clinic):
+    leaflets = [leaflet for _, leaflet in chosen]
+    specs = {spec.id: spec for spec, _ in chosen}
+    translators = {lang: load_translator(project.locales, lang, draft=True) for lang in langs}
+    for finding in [
+        *furniture.printed_findings(leaflets, clinic),
+        *edition_findings(
+            leaflets, specs, translators.__getitem__, langs, project.templates, project.root
+        ),
+    ]:
         found = findings if finding.blocking else advisories
         found.setdefault(str(finding), []).append(finding.leaflet)
     return CheckReport(
@@ -443,6 +453,7 @@ def _progress(
     templates: Path,
 ) -> LeafletProgress:
     lang = translator.lang
+    leaflet = edition(leaflet, spec, translator, templates, root, draft=False)
     needs = leaflet_needs(leaflet, spec, templates, root)
     progress = translation_progress(needs, translator)
     score = readability(leaflet_text(leaflet, translator), lang)

@@ -48,6 +48,7 @@ from leafletgen.publish.writer import (
 )
 from leafletgen.select import furniture
 from leafletgen.select.furniture import Finding
+from leafletgen.translate.editions import edition_findings
 
 LOGGER = logging.getLogger("leafletgen")
 
@@ -97,6 +98,15 @@ def build(
     )
     if findings is not None:
         findings += furniture.printed_findings(selected, workspace.clinic)
+        if not options.draft:  # (a draft prints the label, its English marked)
+            findings += edition_findings(
+                selected,
+                workspace.inputs.specs,
+                workspace.translator,
+                options.langs,
+                project.templates,
+                project.root,
+            )
     if lost:  # list every PDF still on disk again, by building it again
         todo += relist(workspace, options, todo, digests)
     batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())))

@@ -42,6 +42,7 @@ from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
 from leafletgen.select.selection import not_built_in, select_sections
+from leafletgen.translate import editions
 from leafletgen.translate.catalogs import SOURCE_LANGUAGE, catalog_languages
 from leafletgen.translate.translator import Translator, check_translations, load_translator
 
@@ -336,10 +337,17 @@ def prepare_leaflet(
         if edition and (unbuilt := not_built_in(leaflet, edition)):
             raise unbuilt
     translator = workspace.translator(lang)
+    # (a drug's own label only in a language it is translated into, or in a draft)
+    leaflet = editions.edition(
+        leaflet, spec, translator, project.templates, project.root, draft=draft
+    )
     check_translations(leaflet, spec, translator, project.templates, project.root)
     companion = None
     if second := companion_language(variant):
         companion = workspace.translator(second)
+        leaflet = editions.edition(
+            leaflet, spec, companion, project.templates, project.root, draft=draft
+        )
         check_translations(leaflet, spec, companion, project.templates, project.root)
     status = _assess(workspace, leaflet, spec, translator)
     issued, review_by = leaflet_dates(leaflet)

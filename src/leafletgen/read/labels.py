@@ -2,10 +2,11 @@
 source (the version its file holds) and on the clinic's check of it (the
 version that was checked).
 
-``{set_id, version, effective, revised}``, each optional, at least one
-given: the SPL set id, version number and effective date where the stored
-text states them, and the revision date the text prints ("Revised:
-12/2021"). Nothing here is looked up or guessed.
+``{set_id, version, effective, revised, complete}``, each optional, at
+least one given: the SPL set id, version number and effective date where
+the stored text states them, the revision date the text prints ("Revised:
+12/2021"), and ``complete: false`` where the file is only an excerpt of the
+label's patient text. Nothing here is looked up or guessed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from leafletgen.errors import LeafletError, SourceError, brief
 from leafletgen.model import LabelIdentity
 from leafletgen.yamlfile import LineDict, require_keys
 
-LABEL_KEYS = {"set_id": str, "version": (str, int), "effective": (dt.date, str), "revised": str}
+LABEL_KEYS = {
+    "set_id": str,
+    "version": (str, int),
+    "effective": (dt.date, str),
+    "revised": str,
+    # false: the file holds only part of the label's patient text (an excerpt)
+    "complete": bool,
+}
 SET_ID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 VERSION = re.compile(r"^[0-9]{1,9}$")
 REVISED = re.compile(r"^(?:0?[1-9]|1[0-2])/[0-9]{4}$")
@@ -64,4 +72,5 @@ def read_label(value: object, path: Path) -> tuple[LabelIdentity | None, list[Le
         version=str(version) if version is not None else None,
         effective=effective,
         revised=value.get("revised"),
+        complete=value.get("complete"),
     ), []

@@ -106,6 +106,9 @@ class Passage:
     # The source's own language where it is printed as written and is not the
     # leaflet's (tagged on the passage); None when it is the leaflet's.
     lang: str | None = None
+    # Only part of a drug's FDA label (an excerpt): the drug's name, for the
+    # notice printed beside it; None for any other source.
+    excerpt_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class SectionContext:
     class_name: str | None
     companion_heading: str | None
     passages: tuple[Passage, ...]
+    drug_name: str | None = None  # from the drug's own label: headed as the drug's
 
 
 @dataclass(frozen=True)
@@ -330,7 +334,11 @@ def _passages(
         # English is translated into the leaflet's language; any other is printed as written.
         own = passage.language not in (SOURCE_LANGUAGE, texts.translator.lang)
         lang = fonts.bcp47(passage.language) if own else None
-        passages.append(Passage(ref, document.publisher or document.id, blocks, lang))
+        label = document.source.label
+        excerpt = None
+        if label and label.complete is False:  # only part of a label: said beside it
+            excerpt = section.drug_name or document.title
+        passages.append(Passage(ref, document.publisher or document.id, blocks, lang, excerpt))
     return tuple(passages)
 
 
@@ -343,6 +351,7 @@ def _sections(leaflet: Leaflet, texts: _Texts, refs: dict[str, int]) -> tuple[Se
             class_name=gettext(section.class_name) if section.class_name else None,
             companion_heading=_companion_heading(section, texts.companion),
             passages=_passages(section, leaflet, texts, refs),
+            drug_name=section.drug_name,
         )
         for section in leaflet.sections
     )

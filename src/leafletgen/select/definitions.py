@@ -68,6 +68,7 @@ class SectionSpec:
     selectors: tuple[Selector, ...]
     line: int
     class_name: str | None = None  # in a drug leaflet: the class the section is taken from
+    drug_name: str | None = None  # in a drug leaflet: taken from the drug's own label
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class LeafletSpec:
     brands: tuple[str, ...] = ()  # a drug's brand names, as its label prints them
     rxcui: str | None = None  # a drug's RxNorm concept id (RxCUI)
     label: str | None = None  # a drug's FDA label: a source id of sources.yaml
+    # Class text a drug leaflet printing its label leaves out to stay on one
+    # sheet: (phrase quoting the block, its line in drugs.yaml).
+    leave_out: tuple[tuple[str, int], ...] = ()
 
 
 def load_definition(path: str | Path) -> LeafletSpec:

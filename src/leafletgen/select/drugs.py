@@ -17,7 +17,7 @@ from pathlib import Path
 from leafletgen.errors import DefinitionError, LeafletError, raise_all
 from leafletgen.read.sources import load_sources
 from leafletgen.select.definitions import LeafletSpec, SectionSpec, Selector, keep_phrases
-from leafletgen.yamlfile import LineDict, load_yaml, require_keys
+from leafletgen.yamlfile import LineDict, LineList, load_yaml, require_keys
 
 DRUG_KEYS = {
     "name": str,
@@ -28,6 +28,8 @@ DRUG_KEYS = {
     "keep": (str, list),
     "label": str,  # the drug's FDA label: a source id of sources.yaml
     "rxcui": (str, int),  # RxNorm concept id: digits only
+    # Class text a leaflet printing its label leaves out to stay on one sheet.
+    "leave_out": (str, list),
 }
 RXCUI = re.compile(r"^[0-9]{1,12}$")
 CLASS_KEYS = {"leaflet": str, "name": str}
@@ -193,6 +195,23 @@ def _drug_problems(
                 entry.line_of("keep"),
             )
         )
+    if not problems and "leave_out" in entry and not keep_phrases(entry["leave_out"]):
+        problems.append(
+            DefinitionError(
+                "'leave_out' must be a phrase, or a list of phrases, quoting the class's "
+                "blocks the drug's leaflet leaves out beside its label",
+                path,
+                entry.line_of("leave_out"),
+            )
+        )
+    if not problems and "leave_out" in entry and "label" not in entry:
+        problems.append(
+            DefinitionError(
+                "'leave_out' makes room for the drug's label: it needs a 'label'",
+                path,
+                entry.line_of("leave_out"),
+            )
+        )
     if not problems and entry.get("build") is False and not entry.get("reason"):
         problems.append(
             DefinitionError("'build: false' needs a 'reason'", path, entry.line_of("build"))
@@ -239,10 +258,33 @@ def _label_problems(entry: LineDict, sources: Collection[str], path: Path) -> li
     return problems
 
 
+def _label_sections(entry: LineDict, name: str, brands: list[str]) -> tuple[SectionSpec, ...]:
+    """The drug's own label's sections: its "most important information" (the
+    reader's Medication Guide kind ``most_important``), printed first in the
+    "When to call" box and headed with the drug's name as its label prints it."""
+    label = entry.get("label")
+    if not label:
+        return ()
+    line = entry.line_of("label")
+    shown = brands[0] if brands else name
+    selector = Selector(source=label, line=line, kind="most_important")
+    return (SectionSpec("when_to_call", None, (selector,), line, drug_name=shown),)
+
+
+def _leave_out(entry: LineDict) -> tuple[tuple[str, int], ...]:
+    """``leave_out:`` phrases, each with its line in drugs.yaml."""
+    raw = entry.get("leave_out")
+    phrases = keep_phrases(raw) if raw is not None else ()
+    if isinstance(raw, LineList):
+        return tuple(zip(phrases, raw.item_lines, strict=True))
+    return tuple((phrase, entry.line_of("leave_out")) for phrase in phrases)
+
+
 def _drug_spec(
     entry: LineDict, base: LeafletSpec, class_name: str, names: tuple[str, ...], path: Path
 ) -> LeafletSpec:
-    """A drug's leaflet: its own "How it works", then its class's shared sections."""
+    """A drug's leaflet: its own "How it works", its label's sections (when it
+    names one), then its class's shared sections."""
     name = drug_name(entry["name"])
     brands = [str(b) for b in entry.get("brands", [])]
     title = name[:1].upper() + name[1:] + (f" ({', '.join(brands)})" if brands else "")
@@ -257,7 +299,8 @@ def _drug_spec(
         id=drug_leaflet_id(name),
         title=title,
         path=path,
-        sections=(how, *shared),
+        sections=(how, *_label_sections(entry, name, brands), *shared),
+        leave_out=_leave_out(entry),
         description=base.description,
         drug=name,
         drug_names=names,

@@ -179,4 +179,9 @@ def printed_findings(leaflets: list[Leaflet], clinic: Clinic | None = None) -> l
         findings += [
             Finding(where, message, leaflet.id) for where, message in dangling_references(leaflet)
         ]
+        # Class text a drug leaflet leaves out beside its label: chosen, never cut silently.
+        findings += [
+            Finding(where, message, leaflet.id, blocking=False)
+            for where, message in leaflet.left_out
+        ]
     return findings

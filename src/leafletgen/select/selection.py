@@ -12,6 +12,7 @@ from leafletgen.errors import DefinitionError, LeafletError, brief, raise_all
 from leafletgen.model import Block, Document, Leaflet, LeafletSection, Passage, Section
 from leafletgen.read.text import normalise
 from leafletgen.select.definitions import LeafletSpec, Selector, kept_on_purpose
+from leafletgen.select.label_sections import with_label
 from leafletgen.select.passages import find_drug_passages, no_drug_passage, searchable_text
 
 
@@ -31,12 +32,18 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
             elif passage := _passage(spec, selector, documents, errors):
                 passages.append(passage)
         sections.append(
-            LeafletSection(section.kind, section.heading, tuple(passages), section.class_name)
+            LeafletSection(
+                section.kind,
+                section.heading,
+                tuple(passages),
+                section.class_name,
+                section.drug_name,
+            )
         )
     raise_all(errors)
     used_ids = dict.fromkeys(p.source for s in sections for p in s.passages)
     used = tuple(documents[source_id] for source_id in used_ids)
-    return Leaflet(
+    leaflet = Leaflet(
         id=spec.id,
         title=spec.title,
         sections=tuple(sections),
@@ -44,6 +51,8 @@ def select_sections(spec: LeafletSpec, documents: dict[str, Document]) -> Leafle
         description=spec.description,
         definition=spec.path,
     )
+    # A drug printing its own label: its class's text only where the label is silent.
+    return with_label(spec, leaflet) if spec.label else leaflet
 
 
 def _drug_passages(

@@ -107,9 +107,10 @@ def extract_messages(root: Path) -> Catalog:
 
 def extract_content(root: Path, leaflets: Iterable[Leaflet]) -> Catalog:
     """The ``content`` template: every unit of every English source block the
-    leaflets print (a source in another language is printed as it stands)."""
+    leaflets print (a source in another language is printed as it stands),
+    a drug's leaflet with its label and as it prints without it."""
     catalog = _new_catalog("content")
-    for leaflet in leaflets:
+    for leaflet in (e for chosen in leaflets for e in (chosen, chosen.without_label) if e):
         for document in leaflet.documents:
             if document.language != SOURCE_LANGUAGE:
                 continue  # printed as its publisher wrote it, never translated

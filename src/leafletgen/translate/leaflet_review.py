@@ -32,6 +32,7 @@ from leafletgen.permissions import allowed
 from leafletgen.project import Project, select_leaflets
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.translate.catalogs import SOURCE_LANGUAGE, language_code, project_relative
+from leafletgen.translate.editions import edition
 from leafletgen.translate.qa import check_entry
 from leafletgen.translate.reviews import (
     METHOD_LABELS,
@@ -154,13 +155,25 @@ def _places(leaflet: Leaflet, spec: LeafletSpec) -> dict[tuple[str, str], str]:
     return places
 
 
+def _as_printed(
+    project: Project, ids: list[str], translator: Translator
+) -> list[tuple[LeafletSpec, Leaflet]]:
+    """The leaflets ``ids`` as they print in the translator's language (a
+    drug's label only once it is translated there: translate.editions)."""
+    return [
+        (spec, edition(leaflet, spec, translator, project.templates, project.root, draft=False))
+        for spec, leaflet in select_leaflets(project, ids, include_drugs=True)
+    ]
+
+
 def _chosen(project: Project, leaflet_id: str, lang: str) -> tuple[LeafletSpec, Leaflet, str]:
-    """The leaflet ``leaflet_id`` and the translated language ``lang`` (normalised)."""
+    """The leaflet ``leaflet_id`` as it prints in the translated language
+    ``lang`` (normalised), and the language."""
     lang = language_code(lang)
     if lang == SOURCE_LANGUAGE:
         raise LeafletError(f"{SOURCE_LANGUAGE!r} is the source language: nothing to review")
-    chosen = select_leaflets(project, [leaflet_id], include_drugs=True)
-    spec, leaflet = chosen[0]
+    translator = load_translator(project.locales, lang, draft=True)
+    spec, leaflet = _as_printed(project, [leaflet_id], translator)[0]
     return spec, leaflet, lang
 
 
@@ -366,7 +379,7 @@ def record_review(
         translator = load_translator(project.locales, lang, draft=True)
         entries = {
             e.key: e
-            for spec, leaflet in select_leaflets(project, ids, include_drugs=True)
+            for spec, leaflet in _as_printed(project, ids, translator)
             for e in clearance.printed_entries(leaflet, spec, translator, project.root)
         }
     else:
@@ -413,11 +426,20 @@ def record_review(
     return lines
 
 
-def printed_messages(project: Project, leaflet_ids: Iterable[str]) -> set[tuple[str, str]]:
+def printed_messages(
+    project: Project, leaflet_ids: Iterable[str], lang: str | None = None
+) -> set[tuple[str, str]]:
     """The (domain, msgid) of every string the leaflets ``leaflet_ids`` print
-    (a per-leaflet XLIFF export gives translation tools just these)."""
+    (in ``lang``, as they print there, when given; a per-leaflet XLIFF export
+    gives translation tools just these)."""
+    ids = list(leaflet_ids)
+    chosen = (
+        _as_printed(project, ids, load_translator(project.locales, lang, draft=True))
+        if lang
+        else select_leaflets(project, ids, include_drugs=True)
+    )
     return {
         (need.domain, need.msgid)
-        for spec, leaflet in select_leaflets(project, list(leaflet_ids), include_drugs=True)
+        for spec, leaflet in chosen
         for need in leaflet_needs(leaflet, spec, project.templates, project.root)
     }

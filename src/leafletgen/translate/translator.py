@@ -139,7 +139,12 @@ def leaflet_needs(leaflet: Leaflet, spec: LeafletSpec, templates: Path, root: Pa
     (the text of a source in another language than English is printed as it
     stands, so it needs none)."""
     needs: list[Need] = []
-    for template in sorted(templates.glob("*.html")):
+    # templates/drug/ prints a drug's own label: needed only where one is printed.
+    label = any(s.drug_name for s in leaflet.sections) or any(
+        d.source.label and d.source.label.complete is False for d in leaflet.documents
+    )
+    drug = sorted((templates / "drug").glob("*.html")) if label else []
+    for template in [*sorted(templates.glob("*.html")), *drug]:
         relative = project_relative(template, root)
         for message, line in template_messages(template.resolve(), template.stat().st_mtime):
             needs.append(Need("messages", message, f"{relative}:{line}"))
