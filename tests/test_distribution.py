@@ -141,8 +141,15 @@ def test_review_clears_and_an_edit_brings_the_mark_back(project_copy, tmp_path, 
         capsys, "check", "--strict", "--today", TODAY.isoformat(), "--lang", "en,es",
         "--out", str(out_dir), "--project", str(root),
     )  # fmt: skip
-    assert code == 0, out  # every leaflet and language cleared, as the manifest says
-    assert "16 leaflet x language outputs checked as of 2026-11-23: 16 cleared" in out
+    # Every leaflet and language cleared, as the manifest says, but Spanish
+    # rituximab: it prints without its FDA label, whose text is not translated.
+    assert code == 1, out
+    assert (
+        "16 leaflet x language outputs checked as of 2026-11-23: 15 cleared, "
+        "1 not cleared for distribution" in out
+    )
+    assert "whose text is not translated into 'es'" in out
+    assert "the English edition prints the drug's own warnings\n    affects rituximab [es]" in out
     # Provenance: reviewer as verifier, the English original as derivation.
     stem = out_dir / "es/immunotherapy"
     record = Provenance.model_validate_json(

@@ -178,6 +178,17 @@ def test_spanish_keeps_the_leaflet_without_the_label_until_it_is_translated(demo
     assert squash(NOTICE) not in text and squash("Medication Guide") not in text
     # the class's text stands in, as it did: Cleveland Clinic's infusion signs
     assert squash("Fiebre") in text
+    # ... and that edition is not cleared: it lacks the drug's own warnings
+    reasons = _manifest(demo.out)[("rituximab", "es")]["distribution"]["reasons"]
+    (missing,) = [r for r in reasons if r["code"] == "label-not-translated"]
+    assert "not translated into 'es'" in missing["message"]
+    assert squash("Genentech, Inc. drug label not yet translated") in text  # the band
+    assert not any(
+        r["code"] == "label-not-translated"
+        for (drug, lang), entry in _manifest(demo.out).items()
+        if (drug, lang) != ("rituximab", "es") and lang == "es"
+        for r in entry["distribution"]["reasons"]
+    )
 
 
 @pytest.mark.slow

@@ -420,6 +420,17 @@ def assess(
     sources_file = project_relative(root / "sources" / "sources.yaml", root)
     reasons += source_reasons(leaflet.documents, today, sources_file)
     reasons += [Reason(**reason) for reason in review_reasons(leaflet, root)]
+    if leaflet.label_left_out is not None:
+        publisher, title = leaflet.label_left_out
+        reasons.append(
+            Reason(
+                "label-not-translated",
+                f"prints its class's text without the drug's FDA label ({publisher}, “{title}”), "
+                f"whose text is not translated into {translator.lang!r}: the English edition "
+                "prints the drug's own warnings",
+                publisher,
+            )
+        )
     reasons += extra
     return Status(tuple(reasons), review)
 

@@ -262,6 +262,10 @@ class Leaflet:
     # ... and the leaflet as it prints without the label, in a language the
     # label's text is not translated into (translate.editions).
     without_label: Leaflet | None = None
+    # Set on that edition: the label it leaves out, as (publisher, title), so
+    # clearance holds it back (``label-not-translated``) until the label is
+    # translated and it prints what the English edition prints.
+    label_left_out: tuple[str, str] | None = None
 
     def document(self, source_id: str) -> Document:
         """The source document a passage of this leaflet came from."""

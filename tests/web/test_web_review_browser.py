@@ -1,5 +1,5 @@
 """Translation review in a real browser (Debian's Chromium, axe-core on every
-page): a reviewer signs in and approves the strings of the Spanish rituximab
+page): a reviewer signs in and approves the strings of the Spanish pertuzumab
 leaflet until it is cleared; a staff user cannot approve (403); a reviewer
 cannot approve a string they translated, another reviewer can.
 
@@ -52,7 +52,7 @@ def clearable_but_for_translation(root: Path) -> None:
 
 @pytest.fixture
 def desk(project_copy, tmp_path) -> Iterator[tuple[str, Path]]:
-    """The desk over a copy in which the Spanish rituximab leaflet waits only
+    """The desk over a copy in which the Spanish pertuzumab leaflet waits only
     for its translation review; its base URL and output folder."""
     root = project_copy.root
     clearable_but_for_translation(root)
@@ -64,7 +64,7 @@ def desk(project_copy, tmp_path) -> Iterator[tuple[str, Path]]:
             password=PASSWORD, qualification=qualification,
         )  # fmt: skip
     out = tmp_path / "out"
-    build(project_copy, out, ids=["rituximab"], langs=["es"])
+    build(project_copy, out, ids=["pertuzumab"], langs=["es"])
     with serving(desk_app(project_copy, out, auth=AuthConfig(root=users))) as url:
         yield url, out
 
@@ -100,7 +100,7 @@ def csrf(page: Page) -> str:
 
 def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, project_copy, capsys):
     url, out = desk
-    translation = leaflet_strings(project_copy, "rituximab", "es")
+    translation = leaflet_strings(project_copy, "pertuzumab", "es")
     fever = next(s for s in translation.strings if s.msgid == "Fever")
     record = reviews.load_record(project_copy.locales, "es")
     # Rosa translated one string herself
@@ -108,12 +108,12 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
 
     # Staff see the page but no way to approve, and a forged POST is refused
     staff = signed_in(pages(), url, "sam-staff")
-    staff.goto(f"{url}/review/rituximab/es")
-    expect(staff.get_by_role("heading", level=1)).to_have_text("Review: Rituximab (RITUXAN®)")
+    staff.goto(f"{url}/review/pertuzumab/es")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Review: Pertuzumab")
     expect(staff.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
     checked(staff, "review-staff")
     answer = staff.request.post(
-        f"{url}/review/rituximab/es/approve",
+        f"{url}/review/pertuzumab/es/approve",
         form={"all_passing": "yes", "csrf_token": csrf(staff)},
         headers={"Origin": url},
     )
@@ -121,9 +121,9 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
 
     # Rosa approves everything shown that passes QA: all but her own string
     rosa = signed_in(pages(), url, "rosa-reviewer")
-    rosa.goto(f"{url}/leaflets/rituximab?lang=es")
+    rosa.goto(f"{url}/leaflets/pertuzumab?lang=es")
     rosa.get_by_role("link", name="Review this translation and its sources").click()
-    expect(rosa.get_by_role("heading", level=1)).to_have_text("Review: Rituximab (RITUXAN®)")
+    expect(rosa.get_by_role("heading", level=1)).to_have_text("Review: Pertuzumab")
     expect(
         rosa.get_by_text("Strings you translated are left for another reviewer.")
     ).to_be_visible()
@@ -135,7 +135,7 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
     expect(own_row).to_have_attribute("data-status", "unreviewed")
     expect(own_row.get_by_role("button", name="Approve")).to_have_count(0)
     answer = rosa.request.post(
-        f"{url}/review/rituximab/es/approve",
+        f"{url}/review/pertuzumab/es/approve",
         form={"key": fever.key, "csrf_token": csrf(rosa)},
         headers={"Origin": url},
     )
@@ -144,7 +144,7 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
 
     # Tomas approves the one string Rosa translated
     tomas = signed_in(pages(), url, "tomas-reviewer")
-    tomas.goto(f"{url}/review/rituximab/es")
+    tomas.goto(f"{url}/review/pertuzumab/es")
     row = tomas.locator(f'tr[data-key="{fever.key}"]')
     row.get_by_role("button", name="Approve").click()
     expect(tomas.locator('tr[data-status="approved"]')).to_have_count(total)
@@ -153,7 +153,7 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
     )
 
     # The leaflet is now cleared: its next build's manifest entry and check say so
-    (result,) = build_leaflets(project_copy, ["rituximab"], ["es"], out, include_drugs=True)
+    (result,) = build_leaflets(project_copy, ["pertuzumab"], ["es"], out, include_drugs=True)
     assert result.entry is not None and result.entry.distribution == {
         "status": "cleared",
         "reasons": [],
@@ -161,7 +161,7 @@ def test_reviewers_approve_a_spanish_leaflet_until_it_is_cleared(desk, pages, pr
     reviewers = {r.name for r in result.entry.reviewers}
     assert reviewers == {"rosa-reviewer", "tomas-reviewer"}
     capsys.readouterr()
-    args = ["check", "rituximab", "--lang", "es", "--out", str(out)]
+    args = ["check", "pertuzumab", "--lang", "es", "--out", str(out)]
     assert main([*args, "--project", str(project_copy.root)]) == 0
     assert re.search(
         r"1 leaflet x language outputs? checked .*: 1 cleared", capsys.readouterr().out

@@ -6,17 +6,21 @@ class's).
 A language's leaflet never prints untranslated text outside a draft, and a
 label's text is translated like any other source text (through the content
 catalog, reviewed before it is cleared). Until it is, the language keeps the
-leaflet it had, and every build says so (:func:`edition_findings`); a draft
-shows the label with its English marked, for translators and reviewers.
+leaflet it had, every build says so (:func:`edition_findings`), and that
+edition is not cleared (``label-not-translated``): a patient reading it would
+miss the drug's own warnings that the English edition prints. A draft shows
+the label with its English marked, for translators and reviewers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from leafletgen.errors import LeafletError
 from leafletgen.model import Leaflet
+from leafletgen.read.document import Document
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.furniture import Finding
 from leafletgen.translate.translator import Translator, leaflet_needs
@@ -55,7 +59,16 @@ def edition(
     if draft or not missing_label_strings(leaflet, spec, translator, templates, root):
         return leaflet
     assert leaflet.without_label is not None
-    return leaflet.without_label
+    label = left_out_label(leaflet)
+    return replace(
+        leaflet.without_label, label_left_out=(label.publisher or label.id, label.title or label.id)
+    )
+
+
+def left_out_label(leaflet: Leaflet) -> Document:
+    """The label source a drug leaflet prints that its edition without the label does not."""
+    assert leaflet.without_label is not None
+    return next(d for d in leaflet.documents if d not in leaflet.without_label.documents)
 
 
 def edition_findings(
@@ -72,7 +85,7 @@ def edition_findings(
     for leaflet in leaflets:
         if leaflet.without_label is None or leaflet.id not in specs:
             continue
-        label = next(d for d in leaflet.documents if d not in leaflet.without_label.documents)
+        label = left_out_label(leaflet)
         for lang in langs:
             try:
                 missing = missing_label_strings(
