@@ -105,6 +105,7 @@ class OutputLayout:
     JOURNAL_GLOB: ClassVar[str] = ".manifest.*.journal"
     WEB_FONT_CACHE: ClassVar[str] = ".cache/web-fonts"
     DIGEST_CACHE: ClassVar[str] = ".cache/digests.json"
+    PLAN_CACHE: ClassVar[str] = ".cache/plan.json"
 
     @staticmethod
     def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
@@ -171,6 +172,11 @@ class OutputLayout:
     def digest_cache(self) -> Path:
         """``.cache/digests.json``: each PDF's sha256 beside its stat (see batch.digests)."""
         return self.root / self.DIGEST_CACHE
+
+    @property
+    def plan_cache(self) -> Path:
+        """``.cache/plan.json``: what planning derived, by its inputs' key (see batch.plancache)."""
+        return self.root / self.PLAN_CACHE
 
     def journals(self) -> list[Path]:
         """The manifest journals in the output folder, oldest first."""

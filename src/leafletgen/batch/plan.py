@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
+from leafletgen.batch.plancache import PlannedJob
 from leafletgen.batch.worker import Job, Workspace
 from leafletgen.errors import LeafletError, shown
 from leafletgen.files import file_sha256
@@ -151,6 +152,10 @@ class InputDigests:
                 name.encode("utf-8", "surrogateescape") + b"\0" + content
             )
         return known
+
+    def read(self) -> list[Path]:
+        """Every file digested so far."""
+        return [Path(name) for name in self._files]
 
     def listing(
         self, folder: Path, pattern: str, keep: Callable[[Path], bool] | None = None
@@ -313,8 +318,22 @@ def plan_jobs(
     not built by choice, or unchanged; failed: a broken source or selection).
     Each leaflet selected is also added to ``selected`` (when given);
     ``digest`` gives a PDF's sha256 (see :mod:`leafletgen.batch.digests`)."""
-    results: list[BuildResult] = []
-    todo: list[Job] = []
+    planned = derive_plan(workspace, options, specs, digests, selected)
+    return settle_plan(planned, workspace.key, current, options, digest=digest)
+
+
+def derive_plan(
+    workspace: Workspace,
+    options: BuildOptions,
+    specs: list[LeafletSpec],
+    digests: InputDigests,
+    selected: list[Leaflet] | None = None,
+) -> list[BuildResult | PlannedJob]:
+    """What the project's inputs say of each chosen leaflet in each language,
+    in order: a job with its input hash, why it is not built, or its error.
+    Each leaflet selected is also added to ``selected`` (when given). Nothing
+    here looks at the output folder (see :mod:`leafletgen.batch.plancache`)."""
+    planned: list[BuildResult | PlannedJob] = []
     for spec in specs:
         try:  # once per leaflet, whatever the languages
             leaflet: Leaflet | LeafletError | None = (
@@ -327,31 +346,65 @@ def plan_jobs(
             selected.append(leaflet)
         for lang in options.langs:
             if spec.skip_reason:
-                results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
-                continue
-            if broken := workspace.inputs.broken_source(spec):
-                results.append(BuildResult(spec.id, lang, error=broken))
-                continue
-            if isinstance(leaflet, LeafletError):
-                results.append(BuildResult(spec.id, lang, error=leaflet))
-                continue
-            assert leaflet is not None  # (only a leaflet not built by choice has none)
-            if unbuilt := not_built(workspace, leaflet, lang):
-                results.append(BuildResult(spec.id, lang, skipped=unbuilt))
-                continue
-            for variant in _variants(workspace, options, lang):
-                if unbuilt := not_built(workspace, leaflet, companion_language(variant)):
-                    results.append(BuildResult(spec.id, lang, skipped=f"{variant} {unbuilt}"))
-                    continue
-                job = _job(workspace, options, spec, leaflet, lang, variant, digests)
-                path = OutputLayout.output_path(spec.id, lang, variant, options.draft)
-                entry = current.get((spec.id, lang, path))
-                if not options.force and is_current(
-                    entry, options.out, job.inputs, options, digest=digest
-                ):
-                    results.append(BuildResult(spec.id, lang, skipped="unchanged"))
-                    continue
-                todo.append(job)
+                planned.append(PlannedJob(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
+            elif broken := workspace.inputs.broken_source(spec):
+                planned.append(BuildResult(spec.id, lang, error=broken))
+            elif isinstance(leaflet, LeafletError):
+                planned.append(BuildResult(spec.id, lang, error=leaflet))
+            else:
+                assert leaflet is not None  # (only a leaflet not built by choice has none)
+                planned += _language_jobs(workspace, options, spec, leaflet, lang, digests)
+    return planned
+
+
+def _language_jobs(
+    workspace: Workspace,
+    options: BuildOptions,
+    spec: LeafletSpec,
+    leaflet: Leaflet,
+    lang: str,
+    digests: InputDigests,
+) -> list[PlannedJob]:
+    """The planned jobs of one selected leaflet in one language, every variant."""
+    if unbuilt := not_built(workspace, leaflet, lang):
+        return [PlannedJob(spec.id, lang, skipped=unbuilt)]
+    planned = []
+    for variant in _variants(workspace, options, lang):
+        if unbuilt := not_built(workspace, leaflet, companion_language(variant)):
+            planned.append(PlannedJob(spec.id, lang, skipped=f"{variant} {unbuilt}"))
+            continue
+        job = _job(workspace, options, spec, leaflet, lang, variant, digests)
+        planned.append(PlannedJob(spec.id, lang, variant, job.inputs))
+    return planned
+
+
+def settle_plan(
+    planned: Iterable[BuildResult | PlannedJob],
+    key: str,
+    current: dict[tuple[str, str, str], ManifestEntry],
+    options: BuildOptions,
+    *,
+    digest: Callable[[Path], str] = file_sha256,
+) -> tuple[list[BuildResult], list[Job]]:
+    """The jobs of ``planned`` that need work (for workspace ``key``), and the
+    results known without any: each job whose published files are current
+    (:func:`is_current`, asked of the output folder every time) is unchanged."""
+    results: list[BuildResult] = []
+    todo: list[Job] = []
+    for item in planned:
+        if isinstance(item, BuildResult):
+            results.append(item)
+        elif item.skipped is not None or item.variant is None or item.inputs is None:
+            results.append(BuildResult(item.id, item.lang, skipped=item.skipped))
+        else:
+            path = OutputLayout.output_path(item.id, item.lang, item.variant, options.draft)
+            entry = current.get((item.id, item.lang, path))
+            if not options.force and is_current(
+                entry, options.out, item.inputs, options, digest=digest
+            ):
+                results.append(BuildResult(item.id, item.lang, skipped="unchanged"))
+            else:
+                todo.append(Job(key, item.id, item.lang, item.variant, item.inputs))
     return results, todo
 
 
