@@ -94,8 +94,10 @@ def build(
         findings += plan.findings or ()
     pdfs = DigestCache.load(options.out)
     known, todo = settle_plan(plan.jobs, key, current, options, digest=pdfs.digest)
-    if todo or lost:  # (a no-op planned from the cache needs no inputs parsed)
-        workspace = workspace or _workspace(project, options, key)
+    if lost and (workspace is None or workspace.inputs.partial):
+        workspace = _workspace(project, options, key, whole=True)
+    elif todo and workspace is None:  # (a no-op planned from the cache parses no input)
+        workspace = _workspace(project, options, key)
     if lost and workspace:  # list every PDF still on disk again, by building it again
         todo += relist(workspace, options, todo, InputDigests(project.root))
     batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())))
@@ -131,7 +133,11 @@ def _planned_on(options: BuildOptions) -> dict[str, object]:
     }
 
 
-def _workspace(project: Project, options: BuildOptions, key: str) -> Workspace:
+def _workspace(
+    project: Project, options: BuildOptions, key: str, *, whole: bool = False
+) -> Workspace:
+    """The project's inputs for this build: the chosen leaflets' sources only,
+    unless ``whole`` (every leaflet's, to list again every PDF on disk)."""
     return load_workspace(
         project,
         draft=options.draft,
@@ -140,6 +146,7 @@ def _workspace(project: Project, options: BuildOptions, key: str) -> Workspace:
         today=options.today,
         font_cache=_font_cache(options),
         key=key,
+        ids=() if whole else options.ids,
     )
 
 
