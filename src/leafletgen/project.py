@@ -106,6 +106,7 @@ class OutputLayout:
     WEB_FONT_CACHE: ClassVar[str] = ".cache/web-fonts"
     DIGEST_CACHE: ClassVar[str] = ".cache/digests.json"
     PLAN_CACHE: ClassVar[str] = ".cache/plan.json"
+    MANIFEST_RECORDS: ClassVar[str] = ".cache/manifest-records.json"
 
     @staticmethod
     def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
@@ -177,6 +178,12 @@ class OutputLayout:
     def plan_cache(self) -> Path:
         """``.cache/plan.json``: what planning derived, by its inputs' key (see batch.plancache)."""
         return self.root / self.PLAN_CACHE
+
+    @property
+    def manifest_records(self) -> Path:
+        """``.cache/manifest-records.json``: the manifest's records, compact (see
+        publish.manifest_cache)."""
+        return self.root / self.MANIFEST_RECORDS
 
     def journals(self) -> list[Path]:
         """The manifest journals in the output folder, oldest first."""

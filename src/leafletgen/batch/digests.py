@@ -90,6 +90,9 @@ class DigestCache:
         return cache
 
     def _key(self, path: Path) -> str:
+        text, prefix = str(path), f"{self.out}/"
+        if text.startswith(prefix):  # (what relative_to gives, without its cost per file)
+            return text[len(prefix) :]
         try:
             return Path(path).relative_to(self.out).as_posix()
         except ValueError:
