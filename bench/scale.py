@@ -2,7 +2,7 @@
 memory up to 10,000 jobs, and a Dask cluster of separate processes against
 the local pool. Not tests: they print numbers.
 
-    .venv/bin/python bench/scale.py noop    [--sizes 200,2000,10000] [--rounds 3] [--base DIR] [--first]
+    .venv/bin/python bench/scale.py noop [--sizes 200,2000] [--rounds 3] [--base DIR] [--first]
     .venv/bin/python bench/scale.py memory  [--size 10000]
     .venv/bin/python bench/scale.py cluster [--size 200] [--rounds 2] [--base DIR]
 
