@@ -173,6 +173,9 @@ def _derive(
     plan = _Planned(tuple(s.id for s in specs), jobs, found)
     clean = not workspace.inputs.failed and not workspace.inputs.broken
     if plan_key and clean and all(isinstance(j, PlannedJob) for j in jobs):
+        # (an input changed while it was planned: this plan is of neither version)
+        if plancache.plan_key(workspace.project, _planned_on(options)) != plan_key:
+            return plan
         planned = tuple(j for j in jobs if isinstance(j, PlannedJob))
         kept = plancache.Plan(plan.specs, planned, found)
         read = [*digests.read(), *(spec.path for spec in workspace.specs.values())]
