@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from leafletgen.batch.plan import (
     BuildOptions,
     BuildResult,
     InputDigests,
+    attachment_inline,
     derive_plan,
     relist,
     settle_plan,
@@ -93,7 +95,8 @@ def build(
     if findings is not None:
         findings += plan.findings or ()
     pdfs = DigestCache.load(options.out)
-    known, todo = settle_plan(plan.jobs, key, current, options, digest=pdfs.digest)
+    inline = partial(pdfs.fact, derive=attachment_inline)  # (FHIR files' shape, remembered)
+    known, todo = settle_plan(plan.jobs, key, current, options, digest=pdfs.digest, inline=inline)
     if lost and (workspace is None or workspace.inputs.partial):
         workspace = _workspace(project, options, key, whole=True)
     elif todo and workspace is None:  # (a no-op planned from the cache parses no input)

@@ -267,12 +267,15 @@ def is_current(
     options: BuildOptions,
     *,
     digest: Callable[[Path], str] = file_sha256,
+    inline: Callable[[Path], bool | None] | None = None,
 ) -> bool:
     """Whether the files listed by ``entry`` are there, intact, built from
     ``inputs`` and of the shape ``options`` asks for (a web page when it
     asks for one; FHIR data inline or not); anything damaged (a PDF changed
     on disk, a FHIR file that is not a DocumentReference) means "build it
-    again". ``digest``: a file's sha256 (the desk remembers them)."""
+    again". ``digest``: a file's sha256 (the desk remembers them);
+    ``inline``: :func:`attachment_inline` of a FHIR file, remembered (see
+    :mod:`leafletgen.batch.digests`)."""
     if not entry or inputs is None or entry.input_hash != inputs:
         return False
     if options.html_twin and not (entry.html and (out / entry.html).is_file()):
@@ -283,11 +286,21 @@ def is_current(
         fhir_file = out / OutputLayout.fhir_path(entry.path)
         if not fhir_file.is_file():  # (a FIFO there would make the read wait for ever)
             return False
-        reference = json.loads(fhir_file.read_text(encoding="utf-8"))
-        attachment = reference["content"][0]["attachment"]
-        return isinstance(attachment, dict) and ("data" in attachment) == options.fhir_inline
-    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        shape = inline(fhir_file) if inline else attachment_inline(fhir_file.read_bytes())
+        return shape == options.fhir_inline
+    except OSError:
         return False
+
+
+def attachment_inline(data: bytes) -> bool | None:
+    """Whether the DocumentReference in ``data`` carries its PDF inline; ``None``
+    when it is not one."""
+    try:
+        reference = json.loads(data.decode("utf-8"))
+        attachment = reference["content"][0]["attachment"]
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return None
+    return ("data" in attachment) if isinstance(attachment, dict) else None
 
 
 # --- the jobs of a batch ----------------------------------------------------------------
@@ -385,6 +398,7 @@ def settle_plan(
     options: BuildOptions,
     *,
     digest: Callable[[Path], str] = file_sha256,
+    inline: Callable[[Path], bool | None] | None = None,
 ) -> tuple[list[BuildResult], list[Job]]:
     """The jobs of ``planned`` that need work (for workspace ``key``), and the
     results known without any: each job whose published files are current
@@ -400,7 +414,7 @@ def settle_plan(
             path = OutputLayout.output_path(item.id, item.lang, item.variant, options.draft)
             entry = current.get((item.id, item.lang, path))
             if not options.force and is_current(
-                entry, options.out, item.inputs, options, digest=digest
+                entry, options.out, item.inputs, options, digest=digest, inline=inline
             ):
                 results.append(BuildResult(item.id, item.lang, skipped="unchanged"))
             else:
