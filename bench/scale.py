@@ -2,7 +2,7 @@
 memory up to 10,000 jobs, and a Dask cluster of separate processes against
 the local pool. Not tests: they print numbers.
 
-    .venv/bin/python bench/scale.py noop    [--sizes 200,2000,10000] [--rounds 3] [--base DIR]
+    .venv/bin/python bench/scale.py noop [--sizes 200,2000] [--rounds 3] [--base DIR] [--first]
     .venv/bin/python bench/scale.py memory  [--size 10000]
     .venv/bin/python bench/scale.py cluster [--size 200] [--rounds 2] [--base DIR]
 
@@ -18,7 +18,9 @@ the real code, so the output folder is what a real build of N jobs leaves,
 in a fraction of the time.
 
 ``noop``: cold ``leafletgen build --all`` with nothing to do (a new
-interpreter each time), and the client's peak memory (VmHWM). ``--base
+interpreter each time), and the client's peak memory (VmHWM); with
+``--first``, then the first no-op after a build (what only a no-op leaves
+in ``.cache/`` removed before each run). ``--base
 DIR`` alternates each run with the same command run from the package
 source in DIR (``git archive <commit> src | tar -x -C DIR``): the figures
 of that commit in the same run.
@@ -172,7 +174,14 @@ def leafletgen(project: Path, out: Path, *args: str) -> list[str]:
     ]  # fmt: skip
 
 
-def noop(sizes: list[int], rounds: int, base: Path | None) -> None:
+# What a no-op build leaves in the output folder that a build does not: without
+# them, a no-op is the first after a build (the plan, kept by the build, stays).
+FIRST_NOOP_REMOVES = (".cache/digests.json", ".cache/manifest-records.json")
+
+
+def noop(sizes: list[int], rounds: int, base: Path | None, first: bool = False) -> None:
+    """No-op rebuilds of each size, alternated with ``base``; with ``first``,
+    then as many rounds of the first no-op after a build."""
     with tempfile.TemporaryDirectory() as scratch:
         scratch_path = Path(scratch)
         for size in sizes:
@@ -181,29 +190,44 @@ def noop(sizes: list[int], rounds: int, base: Path | None) -> None:
             took = fill(project, out)
             print(f"no-op, {size} jobs: output filled in {took:.1f} s ({load()})")
             versions = {"this": None} | ({"base": base} if base else {})
-            times: dict[str, list[float]] = {name: [] for name in versions}
-            cpus: dict[str, list[float]] = {name: [] for name in versions}
-            peaks: dict[str, list[int]] = {name: [] for name in versions}
-            for round_number in range(rounds):
-                names = list(versions) if round_number % 2 == 0 else list(versions)[::-1]
-                for name in names:
-                    took, cpu, peak, stdout = run(leafletgen(project, out, "-j2"), versions[name])
-                    if "up to date" not in stdout and "unchanged" not in stdout:
-                        print(stdout[-500:])
-                    times[name].append(took)
-                    cpus[name].append(cpu)
-                    peaks[name].append(peak)
-                    print(
-                        f"  {name}: wall {took:.2f} s, CPU {cpu:.2f} s = "
-                        f"{cpu / size * 1000:.3f} ms per job, peak {peak / 1024:.0f} MB ({load()})"
-                    )
-            for name in versions:
-                print(f"  {name} wall s: {summary(times[name])}")
-                print(
-                    f"  {name} CPU s: {summary(cpus[name])}; peak MB {max(peaks[name]) / 1024:.0f}"
-                )
+            for after_build in (False, True) if first else (False,):
+                if after_build:
+                    print(f"first no-op after a build, {size} jobs ({load()})")
+                noop_rounds(project, out, size, versions, rounds, after_build)
             shutil.rmtree(project)
             shutil.rmtree(out)
+
+
+def noop_rounds(
+    project: Path,
+    out: Path,
+    size: int,
+    versions: dict[str, Path | None],
+    rounds: int,
+    after_build: bool,
+) -> None:
+    """``rounds`` no-op builds of each version, alternated (A B, B A, ...)."""
+    times: dict[str, list[float]] = {name: [] for name in versions}
+    cpus: dict[str, list[float]] = {name: [] for name in versions}
+    peaks: dict[str, list[int]] = {name: [] for name in versions}
+    for round_number in range(rounds):
+        names = list(versions) if round_number % 2 == 0 else list(versions)[::-1]
+        for name in names:
+            for left in FIRST_NOOP_REMOVES if after_build else ():
+                (out / left).unlink(missing_ok=True)
+            took, cpu, peak, stdout = run(leafletgen(project, out, "-j2"), versions[name])
+            if "up to date" not in stdout and "unchanged" not in stdout:
+                print(stdout[-500:])
+            times[name].append(took)
+            cpus[name].append(cpu)
+            peaks[name].append(peak)
+            print(
+                f"  {name}: wall {took:.2f} s, CPU {cpu:.2f} s = "
+                f"{cpu / size * 1000:.3f} ms per job, peak {peak / 1024:.0f} MB ({load()})"
+            )
+    for name in versions:
+        print(f"  {name} wall s: {summary(times[name])}")
+        print(f"  {name} CPU s: {summary(cpus[name])}; peak MB {max(peaks[name]) / 1024:.0f}")
 
 
 def resident_kb() -> int:
@@ -353,10 +377,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--base", type=Path, default=None)
+    parser.add_argument("--first", action="store_true", help="also the first no-op after a build")
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
     if args.what == "noop":
-        noop([int(s) for s in args.sizes.split(",")], args.rounds, args.base)
+        noop([int(s) for s in args.sizes.split(",")], args.rounds, args.base, args.first)
     elif args.what == "memory":
         memory(args.size or 10000)
     else:

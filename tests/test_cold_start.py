@@ -1,11 +1,14 @@
 """A cold ``leafletgen build`` imports only what a build uses: not the desk's
 web framework, not Dask, not translate-toolkit, not the XLIFF and inspection
-commands, not Babel's command-line module."""
+commands, not Babel's command-line module; it hashes no password; a
+one-leaflet build reads only the sources its definition names, and a no-op
+planned from the plan cache parses no input at all."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +17,12 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT
+from leafletgen.batch import worker
+from leafletgen.batch.build import build_leaflets
+from leafletgen.project import load_inputs
+from leafletgen.read import sources
+from leafletgen.read.sources import load_sources
+from leafletgen.select.selection import select_sections
 
 NOT_FOR_A_BUILD = (
     "translate.storage",  # translate-toolkit (XLIFF)
@@ -53,3 +62,79 @@ def test_a_build_imports_only_what_it_uses(tmp_path: Path, project):
     assert loaded == []
     pdf = PdfReader(out / "en" / "immunotherapy.pdf")
     assert "immunotherapy" in pdf.pages[0].extract_text().lower()
+
+
+def test_importing_the_command_line_hashes_no_password():
+    # (an argon2 hash is about 0.35 s of CPU: only a sign-in needs one)
+    code = (
+        "import argon2\n"
+        "made = []\n"
+        "real = argon2.PasswordHasher.hash\n"
+        "argon2.PasswordHasher.hash = lambda *a, **k: made.append(1) or real(*a, **k)\n"
+        "import leafletgen.cli\n"
+        "print(len(made))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
+        check=True,
+    )
+    assert done.stdout.strip() == "0"
+
+
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the source files read and outlined."""
+    names: list[str] = []
+    real = sources.read_document
+
+    def counted(path, info=None):
+        names.append(Path(path).name)
+        return real(path, info)
+
+    monkeypatch.setattr(sources, "read_document", counted)
+    return names
+
+
+def test_one_leaflet_reads_only_the_sources_its_definition_names(project, read):
+    inputs = load_inputs(project, ids=["immunotherapy"])
+    spec = inputs.specs["immunotherapy"]
+    named = {s.source for section in spec.sections for s in section.selectors}
+    assert inputs.partial and set(inputs.documents) == named
+    assert sorted(read) == sorted(Path(inputs.documents[n].path).name for n in named)
+    assert 0 < len(read) < len(load_sources(project.sources))
+    assert select_sections(spec, inputs.documents) == select_sections(
+        spec, load_inputs(project).documents
+    )
+
+
+def test_a_drug_leaflet_or_an_unknown_source_reads_the_whole_corpus(project_copy, read):
+    everything = len(load_sources(project_copy.sources))
+    inputs = load_inputs(project_copy, include_drugs=True, ids=["rituximab"])
+    assert not inputs.partial and len(read) == everything
+    definition = project_copy.leaflets / "immunotherapy.yaml"
+    text = definition.read_text()
+    assert "nci-immunotherapy" in text
+    definition.write_text(text.replace("nci-immunotherapy", "no-such-source"))
+    read.clear()
+    inputs = load_inputs(project_copy, ids=["immunotherapy"])
+    # (the named sources first; then all, as its error lists every source there is)
+    assert not inputs.partial and len(set(read)) == everything == len(inputs.documents)
+
+
+@pytest.mark.slow
+def test_a_noop_planned_from_the_cache_parses_no_input(project, demo, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(demo.out, out)
+    options = dict(include_drugs=True, jobs=2)
+    build_leaflets(project, None, ["en", "es"], out, **options)  # (keeps the plan)
+    loaded: list[int] = []
+    real = worker.load_inputs
+    monkeypatch.setattr(worker, "load_inputs", lambda *a, **k: loaded.append(1) or real(*a, **k))
+    results = build_leaflets(project, None, ["en", "es"], out, **options)
+    assert loaded == [] and results and all(r.skipped for r in results)
+    (out / ".cache" / "plan.json").unlink()
+    again = build_leaflets(project, None, ["en", "es"], out, **options)
+    assert loaded == [1] and again == results

@@ -39,7 +39,7 @@ def _aged_copy(demo, tmp_path: Path) -> Path:
     out = tmp_path / "out"
     shutil.copytree(demo.out, out)
     (out / ".cache" / "digests.json").unlink(missing_ok=True)
-    for pdf in out.glob("*/*.pdf"):
+    for pdf in [*out.glob("*/*.pdf"), *out.glob("*/*.fhir.json")]:
         then = pdf.stat().st_mtime_ns - HOUR_NS
         os.utime(pdf, ns=(then, then))
     return out
@@ -58,13 +58,14 @@ def test_a_warm_cache_reads_no_pdf_and_an_edit_of_the_same_size_is_caught(
     out = _aged_copy(demo, tmp_path)
     results = _noop(project, out)
     assert sum(1 for r in results if r.skipped == "unchanged") == 16
-    assert len(spy) == 16  # no cache yet: every PDF read once
+    assert len(spy) == 32  # no cache yet: every PDF and its FHIR file read once
     cached = json.loads((out / ".cache" / "digests.json").read_text())
-    assert len(cached["files"]) == 16
+    assert len(cached["files"]) == 32
+    assert len(cached["facts"]) == 16 and not any(cached["facts"].values())  # (not inline)
     spy.clear()
     results = _noop(project, out)
     assert sum(1 for r in results if r.skipped == "unchanged") == 16
-    assert spy == []  # warm: not one PDF read
+    assert spy == []  # warm: not one PDF or FHIR file read
     # Same size, mtime put back: the ctime still changed, so it is read and caught.
     pdf = out / "en" / "immunotherapy.pdf"
     info, data = pdf.stat(), bytearray(pdf.read_bytes())
@@ -96,8 +97,8 @@ def test_a_malformed_cache_is_ignored_and_written_again(project, demo, tmp_path,
     (out / ".cache" / "digests.json").write_bytes(cache)
     results = _noop(project, out)
     assert sum(1 for r in results if r.skipped == "unchanged") == 16
-    assert len(spy) == 16
-    assert len(json.loads((out / ".cache" / "digests.json").read_text())["files"]) == 16
+    assert len(spy) == 32
+    assert len(json.loads((out / ".cache" / "digests.json").read_text())["files"]) == 32
 
 
 def _cache_for(out: Path, pdf: Path, written_ns: int, sha256: str) -> None:
@@ -136,3 +137,20 @@ def test_a_file_is_remembered_only_when_older_than_its_hashing(tmp_path):
     cache.save(set())
     files = json.loads((out / ".cache" / "digests.json").read_text())["files"]
     assert list(files) == ["en/old.pdf"]
+
+
+@pytest.mark.slow
+def test_a_fhir_file_of_the_wrong_shape_is_caught_with_a_warm_cache(project, demo, tmp_path, spy):
+    out = _aged_copy(demo, tmp_path)
+    _noop(project, out)
+    _noop(project, out)
+    spy.clear()
+    # Inline data where the build asks for none: same file name, new content.
+    fhir = out / "es" / "immunotherapy.fhir.json"
+    reference = json.loads(fhir.read_text())
+    reference["content"][0]["attachment"]["data"] = "JVBERi0="
+    fhir.write_text(json.dumps(reference))
+    results = _noop(project, out)
+    assert "immunotherapy.fhir.json" in spy
+    assert [(r.id, r.lang) for r in results if r.entry] == [("immunotherapy", "es")]
+    assert "data" not in json.loads(fhir.read_text())["content"][0]["attachment"]

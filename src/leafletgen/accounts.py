@@ -24,6 +24,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -63,8 +64,14 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 128
 
 _HASHER = PasswordHasher()
-# Checked when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the name is unknown, so a wrong name takes as long as a
+    wrong password. Made at the first sign-in, not at import: hashing costs
+    about 0.35 s of CPU, which every command would otherwise pay."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -230,8 +237,9 @@ def check_password(users: dict[str, User], name: str, password: str) -> User | N
     delay does not tell which names exist.
     """
     user = users.get(name)
+    dummy = _dummy_hash()  # (made at the first check whatever the name: same delay for all)
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _HASHER.verify(user.password_hash if user else dummy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled:

@@ -251,8 +251,11 @@ def find_leftovers(out: Path) -> list[Leftover]:
     with contextlib.suppress(OSError):
         folders = [out, *sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())]
         for folder in folders:
-            for path in sorted(folder.iterdir()):
-                named = LEFTOVER.match(path.name)
+            # (names first: an output folder of 10,000 leaflets holds 40,000 files)
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries if LEFTOVER.match(entry.name))
+            for name in names:
+                path, named = folder / name, LEFTOVER.match(name)
                 if named is None or path.is_symlink() or not path.is_file():
                     continue
                 age = now - path.lstat().st_mtime

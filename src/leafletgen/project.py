@@ -105,6 +105,8 @@ class OutputLayout:
     JOURNAL_GLOB: ClassVar[str] = ".manifest.*.journal"
     WEB_FONT_CACHE: ClassVar[str] = ".cache/web-fonts"
     DIGEST_CACHE: ClassVar[str] = ".cache/digests.json"
+    PLAN_CACHE: ClassVar[str] = ".cache/plan.json"
+    MANIFEST_RECORDS: ClassVar[str] = ".cache/manifest-records.json"
 
     @staticmethod
     def output_path(leaflet_id: str, lang: str, variant: str, draft: bool) -> str:
@@ -172,6 +174,17 @@ class OutputLayout:
         """``.cache/digests.json``: each PDF's sha256 beside its stat (see batch.digests)."""
         return self.root / self.DIGEST_CACHE
 
+    @property
+    def plan_cache(self) -> Path:
+        """``.cache/plan.json``: what planning derived, by its inputs' key (see batch.plancache)."""
+        return self.root / self.PLAN_CACHE
+
+    @property
+    def manifest_records(self) -> Path:
+        """``.cache/manifest-records.json``: the manifest's records, compact (see
+        publish.manifest_cache)."""
+        return self.root / self.MANIFEST_RECORDS
+
     def journals(self) -> list[Path]:
         """The manifest journals in the output folder, oldest first."""
         try:
@@ -194,7 +207,8 @@ class Inputs:
     :attr:`clinic`, for whoever needs it); ``failed``: definitions that could
     not be loaded, by file stem (``drugs`` for drugs.yaml); ``broken``:
     sources that could not be read, by source id (only the leaflets using
-    them fail).
+    them fail); ``partial``: only the chosen leaflets' sources were read (see
+    :func:`load_inputs`).
     """
 
     project: Project
@@ -203,6 +217,7 @@ class Inputs:
     documents: Mapping[str, Document]
     failed: Mapping[str, LeafletError] = field(default_factory=dict)
     broken: Mapping[str, LeafletError] = field(default_factory=dict)
+    partial: bool = False  # only the sources of the chosen leaflets were read
 
     @property
     def clinic(self) -> Clinic:
@@ -267,9 +282,17 @@ class Inputs:
         return None
 
 
-def load_inputs(project: Project, *, include_drugs: bool = False) -> Inputs:
+def load_inputs(
+    project: Project, *, include_drugs: bool = False, ids: Iterable[str] | None = None
+) -> Inputs:
     """Read clinic.yaml, the definitions (topic leaflets, and with
     ``include_drugs`` one per drug of drugs.yaml) and the corpus.
+
+    With ``ids`` (the leaflets a build chose), only the sources their
+    definitions name are read and outlined (``partial``): a one-leaflet
+    build does not read the whole corpus. A drug leaflet searches every
+    source, and a name that is not a source needs them all for its error, so
+    either reads them all.
 
     A definition that fails to load goes to ``failed``, a source that cannot
     be read to ``broken``, a broken clinic.yaml is raised by ``clinic``; a
@@ -288,8 +311,24 @@ def load_inputs(project: Project, *, include_drugs: bool = False) -> Inputs:
         except LeafletError as error:
             failed["drugs"] = error
     broken: dict[str, LeafletError] = {}
-    documents = read_corpus(project.sources, failed=broken)
-    return Inputs(project, clinic, specs, documents, failed, broken)
+    needed = _sources_named(specs, ids) if ids else None
+    documents = read_corpus(project.sources, needed, failed=broken)
+    if needed is not None and not needed <= {*documents, *broken}:
+        documents = read_corpus(project.sources, failed=broken)  # (an unknown name)
+        needed = None
+    return Inputs(project, clinic, specs, documents, failed, broken, partial=needed is not None)
+
+
+def _sources_named(specs: Mapping[str, LeafletSpec], ids: Iterable[str]) -> set[str] | None:
+    """The sources the definitions of ``ids`` name; ``None`` when they need the
+    whole corpus (a drug leaflet, or an id that is not a loaded definition)."""
+    needed: set[str] = set()
+    for leaflet_id in ids:
+        spec = specs.get(leaflet_id)
+        if spec is None or spec.drug:
+            return None
+        needed |= {s.source for section in spec.sections for s in section.selectors}
+    return needed
 
 
 def select_leaflets(

@@ -16,21 +16,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import product
 from pathlib import Path
 from typing import Any
 
-from leafletgen.batch import executors
+from leafletgen.batch import executors, plancache
 from leafletgen.batch.digests import DigestCache
 from leafletgen.batch.plan import (
     BuildOptions,
     BuildResult,
     InputDigests,
-    plan_jobs,
+    attachment_inline,
+    derive_plan,
     relist,
+    settle_plan,
 )
+from leafletgen.batch.plancache import PlannedJob
 from leafletgen.batch.worker import Job, Rendered, Workspace, load_workspace
 from leafletgen.dates import source_date_epoch
 from leafletgen.errors import ErrorGroup, LeafletError
@@ -77,29 +82,103 @@ def build(
     check_output_folder(project, Path(options.out))
     source_date_epoch()  # a value no leaflet can carry is one error before any work
     options = options.checked(project)
-    workspace = load_workspace(
+    key = uuid.uuid4().hex  # the workspace's, whenever it is loaded
+    plan_key = None if options.force else plancache.plan_key(project, _planned_on(options))
+    plan = _cached_plan(options, plan_key, project, findings is not None)
+    workspace = None if plan else _workspace(project, options, key)
+    lost = check_manifest(options.out)
+    for line in sweep_leftovers(options.out):
+        LOGGER.warning("%s", line)
+    current = {e.key: e for e in read_manifest(options.out)}
+    if workspace is not None:
+        plan = _derive(workspace, options, plan_key, with_findings=findings is not None)
+    assert plan is not None
+    if findings is not None:
+        findings += plan.findings or ()
+    pdfs = DigestCache.load(options.out)
+    inline = partial(pdfs.fact, derive=attachment_inline)  # (FHIR files' shape, remembered)
+    known, todo = settle_plan(plan.jobs, key, current, options, digest=pdfs.digest, inline=inline)
+    if lost and (workspace is None or workspace.inputs.partial):
+        workspace = _workspace(project, options, key, whole=True)
+    elif todo and workspace is None:  # (a no-op planned from the cache parses no input)
+        workspace = _workspace(project, options, key)
+    if lost and workspace:  # list every PDF still on disk again, by building it again
+        todo += relist(workspace, options, todo, InputDigests(project.root))
+    batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())))
+    failed = _failed_definitions(workspace, options) if workspace else []
+    batch.report([*failed, *known], total=len(todo))
+    batch.run(todo)
+    results = _after_batch(options, batch)
+    pdfs.save({entry.path for entry in current.values()})
+    order = {(s, lang): n for n, (s, lang) in enumerate(product(plan.specs, options.langs))}
+    return sorted(results, key=lambda r: order.get((r.id, r.lang), -1))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A batch's plan: chosen leaflet ids in order, jobs and results in
+    order, and (when asked for) the printed findings."""
+
+    specs: tuple[str, ...]
+    jobs: list[BuildResult | PlannedJob]
+    findings: tuple[Finding, ...] | None
+
+
+def _planned_on(options: BuildOptions) -> dict[str, object]:
+    """The options a plan depends on (see :func:`plancache.plan_key`)."""
+    return {
+        "ids": list(options.ids),
+        "langs": list(options.langs),
+        "draft": options.draft,
+        "include_drugs": options.include_drugs,
+        "large_print": options.large_print,
+        "bilingual": options.bilingual,
+        "today": options.today.isoformat() if options.today else None,
+    }
+
+
+def _workspace(
+    project: Project, options: BuildOptions, key: str, *, whole: bool = False
+) -> Workspace:
+    """The project's inputs for this build: the chosen leaflets' sources only,
+    unless ``whole`` (every leaflet's, to list again every PDF on disk)."""
+    return load_workspace(
         project,
         draft=options.draft,
         include_drugs=options.include_drugs,
         html_twin=options.html_twin,
         today=options.today,
         font_cache=_font_cache(options),
+        key=key,
+        ids=() if whole else options.ids,
     )
-    lost = check_manifest(options.out)
-    for line in sweep_leftovers(options.out):
-        LOGGER.warning("%s", line)
+
+
+def _cached_plan(
+    options: BuildOptions, plan_key: str | None, project: Project, with_findings: bool
+) -> _Planned | None:
+    """The plan kept for ``plan_key`` (with its findings, when asked for), if any."""
+    kept = plancache.load_plan(options.out, plan_key, project) if plan_key else None
+    if kept is None or (with_findings and kept.findings is None):
+        return None
+    return _Planned(kept.specs, list(kept.jobs), kept.findings)
+
+
+def _derive(
+    workspace: Workspace, options: BuildOptions, plan_key: str | None, *, with_findings: bool
+) -> _Planned:
+    """Plan the batch from the parsed inputs, and keep the plan for ``plan_key``
+    (when given) if nothing in it failed."""
     specs = workspace.inputs.choose(options.ids)
-    current = {e.key: e for e in read_manifest(options.out)}
-    digests = InputDigests(project.root)
+    digests = InputDigests(workspace.project.root)
     selected: list[Leaflet] = []
-    pdfs = DigestCache.load(options.out)
-    known, todo = plan_jobs(
-        workspace, options, specs, current, digests, selected, digest=pdfs.digest
-    )
-    if findings is not None:
-        findings += furniture.printed_findings(selected, workspace.clinic)
+    jobs = derive_plan(workspace, options, specs, digests, selected)
+    found = None
+    if with_findings:
+        found = [*furniture.printed_findings(selected, workspace.clinic)]
         if not options.draft:  # (a draft prints the label, its English marked)
-            findings += edition_findings(
+            project = workspace.project
+            found += edition_findings(
                 selected,
                 workspace.inputs.specs,
                 workspace.translator,
@@ -107,15 +186,18 @@ def build(
                 project.templates,
                 project.root,
             )
-    if lost:  # list every PDF still on disk again, by building it again
-        todo += relist(workspace, options, todo, digests)
-    batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())))
-    batch.report([*_failed_definitions(workspace, options), *known], total=len(todo))
-    batch.run(todo)
-    results = _after_batch(options, batch)
-    pdfs.save({entry.path for entry in current.values()})
-    order = {(s.id, lang): n for n, (s, lang) in enumerate(product(specs, options.langs))}
-    return sorted(results, key=lambda r: order.get((r.id, r.lang), -1))
+        found = tuple(found)
+    plan = _Planned(tuple(s.id for s in specs), jobs, found)
+    clean = not workspace.inputs.failed and not workspace.inputs.broken
+    if plan_key and clean and all(isinstance(j, PlannedJob) for j in jobs):
+        # (an input changed while it was planned: this plan is of neither version)
+        if plancache.plan_key(workspace.project, _planned_on(options)) != plan_key:
+            return plan
+        planned = tuple(j for j in jobs if isinstance(j, PlannedJob))
+        kept = plancache.Plan(plan.specs, planned, found)
+        read = [*digests.read(), *(spec.path for spec in workspace.specs.values())]
+        plancache.save_plan(options.out, plan_key, workspace.project, kept, read)
+    return plan
 
 
 def build_leaflets(
@@ -187,7 +269,7 @@ class _Batch:
     """The client side of a running batch: publishes each rendered leaflet as
     it arrives and keeps the results."""
 
-    workspace: Workspace
+    workspace: Workspace | None  # (loaded only when a job is to run)
     options: BuildOptions
     on_result: OnResult | None
     originals: dict[str, ManifestEntry]  # English originals by id, as they land
@@ -216,6 +298,7 @@ class _Batch:
                 executor = self.options.executor
                 backend = executors.backend_for(executor, jobs=self.options.jobs, batch=len(todo))
                 try:
+                    assert self.workspace is not None  # (loaded whenever there is a job)
                     executors.run_jobs(backend, self.workspace, todo, self.publish)
                 finally:
                     if backend is not executor:  # one the caller passed in stays theirs
@@ -234,7 +317,7 @@ class _Batch:
         elif error is not None:
             if rendered.traceback:  # a bug in the job: its traceback goes to the log
                 LOGGER.error("%s [%s]: %s\n%s", job.id, job.lang, error, rendered.traceback)
-            root = self.workspace.project.root
+            root = self.options.out if self.workspace is None else self.workspace.project.root
             if rendered.root and rendered.root != str(root):
                 error = _rebased(error, rendered.root, root)
         self._add(

@@ -21,10 +21,12 @@ once, at the end of a batch.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from leafletgen.errors import LeafletError
@@ -43,6 +45,17 @@ Fingerprint = tuple[int, int, int, int]
 
 def _fingerprint(info: os.stat_result) -> Fingerprint:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def _facts(value: object) -> dict[str, bool]:
+    """The facts kept by content (sha256 -> bool); ValueError when malformed."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("malformed facts")
+    if not all(_SHA256.fullmatch(k) and type(v) is bool for k, v in value.items()):
+        raise ValueError("malformed fact")
+    return value
 
 
 def _parse(data: bytes) -> tuple[int, dict[str, tuple[Fingerprint, str]]]:
@@ -76,6 +89,7 @@ class DigestCache:
         self._known: dict[str, tuple[Fingerprint, str]] = {}
         self._seen: dict[str, tuple[Fingerprint, str] | None] = {}
         self._learned = False  # a file hashed and remembered: the cache is to be written
+        self._facts: dict[str, bool] = {}  # what a file's content says, by its sha256
         self.hashed = 0  # files read and hashed during this build (for tests and benchmarks)
 
     @classmethod
@@ -85,11 +99,15 @@ class DigestCache:
         try:
             data = read_regular(cache.path, limit=MAX_CACHE_BYTES, what="digest cache")
             cache._written, cache._known = _parse(data)
+            cache._facts = _facts(json.loads(data).get("facts"))
         except (LeafletError, ValueError, RecursionError):
             pass  # (a cache is only a shortcut: without it every file is hashed)
         return cache
 
     def _key(self, path: Path) -> str:
+        text, prefix = str(path), f"{self.out}/"
+        if text.startswith(prefix):  # (what relative_to gives, without its cost per file)
+            return text[len(prefix) :]
         try:
             return Path(path).relative_to(self.out).as_posix()
         except ValueError:
@@ -114,6 +132,21 @@ class DigestCache:
         self._learned |= stable
         return sha256
 
+    def fact(self, path: Path, derive: Callable[[bytes], bool | None]) -> bool | None:
+        """``derive`` of the content of ``path``, remembered by the content's
+        sha256 (so a file whose stat is unchanged is not read again); ``None``
+        (what ``derive`` says of a damaged file) is never remembered. An
+        OSError when it cannot be read."""
+        sha256 = self.digest(path)
+        if sha256 in self._facts:
+            return self._facts[sha256]
+        data = Path(path).read_bytes()
+        value = derive(data)
+        if value is not None and hashlib.sha256(data).hexdigest() == sha256:
+            self._facts[sha256] = value  # (not if it changed since it was hashed)
+            self._learned = True
+        return value
+
     def save(self, keep: set[str]) -> None:
         """Write the cache: the files seen in this build, and those of ``keep``
         (paths relative to the output folder) remembered from before.
@@ -124,8 +157,10 @@ class DigestCache:
         if entries == self._known and not self._learned:
             return
         files = {k: [*entries[k][0], entries[k][1]] for k in sorted(entries)}
+        digests = {sha256 for _, sha256 in entries.values()}
+        facts = {k: v for k, v in sorted(self._facts.items()) if k in digests}
         written = time.time_ns()
-        data = json.dumps({"format": FORMAT, "written_ns": written, "files": files})
+        data = json.dumps({"format": FORMAT, "written_ns": written, "files": files, "facts": facts})
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, data.encode())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leafletgen import __version__, clearance
+from leafletgen.batch.plancache import PlannedJob
 from leafletgen.batch.worker import Job, Workspace
 from leafletgen.errors import LeafletError, shown
 from leafletgen.files import file_sha256
@@ -152,6 +153,10 @@ class InputDigests:
             )
         return known
 
+    def read(self) -> list[Path]:
+        """Every file digested so far."""
+        return [Path(name) for name in self._files]
+
     def listing(
         self, folder: Path, pattern: str, keep: Callable[[Path], bool] | None = None
     ) -> list[Path]:
@@ -262,12 +267,15 @@ def is_current(
     options: BuildOptions,
     *,
     digest: Callable[[Path], str] = file_sha256,
+    inline: Callable[[Path], bool | None] | None = None,
 ) -> bool:
     """Whether the files listed by ``entry`` are there, intact, built from
     ``inputs`` and of the shape ``options`` asks for (a web page when it
     asks for one; FHIR data inline or not); anything damaged (a PDF changed
     on disk, a FHIR file that is not a DocumentReference) means "build it
-    again". ``digest``: a file's sha256 (the desk remembers them)."""
+    again". ``digest``: a file's sha256 (the desk remembers them);
+    ``inline``: :func:`attachment_inline` of a FHIR file, remembered (see
+    :mod:`leafletgen.batch.digests`)."""
     if not entry or inputs is None or entry.input_hash != inputs:
         return False
     if options.html_twin and not (entry.html and (out / entry.html).is_file()):
@@ -278,11 +286,21 @@ def is_current(
         fhir_file = out / OutputLayout.fhir_path(entry.path)
         if not fhir_file.is_file():  # (a FIFO there would make the read wait for ever)
             return False
-        reference = json.loads(fhir_file.read_text(encoding="utf-8"))
-        attachment = reference["content"][0]["attachment"]
-        return isinstance(attachment, dict) and ("data" in attachment) == options.fhir_inline
-    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        shape = inline(fhir_file) if inline else attachment_inline(fhir_file.read_bytes())
+        return shape == options.fhir_inline
+    except OSError:
         return False
+
+
+def attachment_inline(data: bytes) -> bool | None:
+    """Whether the DocumentReference in ``data`` carries its PDF inline; ``None``
+    when it is not one."""
+    try:
+        reference = json.loads(data.decode("utf-8"))
+        attachment = reference["content"][0]["attachment"]
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return None
+    return ("data" in attachment) if isinstance(attachment, dict) else None
 
 
 # --- the jobs of a batch ----------------------------------------------------------------
@@ -313,8 +331,22 @@ def plan_jobs(
     not built by choice, or unchanged; failed: a broken source or selection).
     Each leaflet selected is also added to ``selected`` (when given);
     ``digest`` gives a PDF's sha256 (see :mod:`leafletgen.batch.digests`)."""
-    results: list[BuildResult] = []
-    todo: list[Job] = []
+    planned = derive_plan(workspace, options, specs, digests, selected)
+    return settle_plan(planned, workspace.key, current, options, digest=digest)
+
+
+def derive_plan(
+    workspace: Workspace,
+    options: BuildOptions,
+    specs: list[LeafletSpec],
+    digests: InputDigests,
+    selected: list[Leaflet] | None = None,
+) -> list[BuildResult | PlannedJob]:
+    """What the project's inputs say of each chosen leaflet in each language,
+    in order: a job with its input hash, why it is not built, or its error.
+    Each leaflet selected is also added to ``selected`` (when given). Nothing
+    here looks at the output folder (see :mod:`leafletgen.batch.plancache`)."""
+    planned: list[BuildResult | PlannedJob] = []
     for spec in specs:
         try:  # once per leaflet, whatever the languages
             leaflet: Leaflet | LeafletError | None = (
@@ -327,31 +359,66 @@ def plan_jobs(
             selected.append(leaflet)
         for lang in options.langs:
             if spec.skip_reason:
-                results.append(BuildResult(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
-                continue
-            if broken := workspace.inputs.broken_source(spec):
-                results.append(BuildResult(spec.id, lang, error=broken))
-                continue
-            if isinstance(leaflet, LeafletError):
-                results.append(BuildResult(spec.id, lang, error=leaflet))
-                continue
-            assert leaflet is not None  # (only a leaflet not built by choice has none)
-            if unbuilt := not_built(workspace, leaflet, lang):
-                results.append(BuildResult(spec.id, lang, skipped=unbuilt))
-                continue
-            for variant in _variants(workspace, options, lang):
-                if unbuilt := not_built(workspace, leaflet, companion_language(variant)):
-                    results.append(BuildResult(spec.id, lang, skipped=f"{variant} {unbuilt}"))
-                    continue
-                job = _job(workspace, options, spec, leaflet, lang, variant, digests)
-                path = OutputLayout.output_path(spec.id, lang, variant, options.draft)
-                entry = current.get((spec.id, lang, path))
-                if not options.force and is_current(
-                    entry, options.out, job.inputs, options, digest=digest
-                ):
-                    results.append(BuildResult(spec.id, lang, skipped="unchanged"))
-                    continue
-                todo.append(job)
+                planned.append(PlannedJob(spec.id, lang, skipped=f"not built: {spec.skip_reason}"))
+            elif broken := workspace.inputs.broken_source(spec):
+                planned.append(BuildResult(spec.id, lang, error=broken))
+            elif isinstance(leaflet, LeafletError):
+                planned.append(BuildResult(spec.id, lang, error=leaflet))
+            else:
+                assert leaflet is not None  # (only a leaflet not built by choice has none)
+                planned += _language_jobs(workspace, options, spec, leaflet, lang, digests)
+    return planned
+
+
+def _language_jobs(
+    workspace: Workspace,
+    options: BuildOptions,
+    spec: LeafletSpec,
+    leaflet: Leaflet,
+    lang: str,
+    digests: InputDigests,
+) -> list[PlannedJob]:
+    """The planned jobs of one selected leaflet in one language, every variant."""
+    if unbuilt := not_built(workspace, leaflet, lang):
+        return [PlannedJob(spec.id, lang, skipped=unbuilt)]
+    planned = []
+    for variant in _variants(workspace, options, lang):
+        if unbuilt := not_built(workspace, leaflet, companion_language(variant)):
+            planned.append(PlannedJob(spec.id, lang, skipped=f"{variant} {unbuilt}"))
+            continue
+        job = _job(workspace, options, spec, leaflet, lang, variant, digests)
+        planned.append(PlannedJob(spec.id, lang, variant, job.inputs))
+    return planned
+
+
+def settle_plan(
+    planned: Iterable[BuildResult | PlannedJob],
+    key: str,
+    current: dict[tuple[str, str, str], ManifestEntry],
+    options: BuildOptions,
+    *,
+    digest: Callable[[Path], str] = file_sha256,
+    inline: Callable[[Path], bool | None] | None = None,
+) -> tuple[list[BuildResult], list[Job]]:
+    """The jobs of ``planned`` that need work (for workspace ``key``), and the
+    results known without any: each job whose published files are current
+    (:func:`is_current`, asked of the output folder every time) is unchanged."""
+    results: list[BuildResult] = []
+    todo: list[Job] = []
+    for item in planned:
+        if isinstance(item, BuildResult):
+            results.append(item)
+        elif item.skipped is not None or item.variant is None or item.inputs is None:
+            results.append(BuildResult(item.id, item.lang, skipped=item.skipped))
+        else:
+            path = OutputLayout.output_path(item.id, item.lang, item.variant, options.draft)
+            entry = current.get((item.id, item.lang, path))
+            if not options.force and is_current(
+                entry, options.out, item.inputs, options, digest=digest, inline=inline
+            ):
+                results.append(BuildResult(item.id, item.lang, skipped="unchanged"))
+            else:
+                todo.append(Job(key, item.id, item.lang, item.variant, item.inputs))
     return results, todo
 
 

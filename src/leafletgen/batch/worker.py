@@ -121,11 +121,13 @@ def load_workspace(
     key: str | None = None,
     today: dt.date | None = None,
     font_cache: Path | None = None,
+    ids: tuple[str, ...] = (),
 ) -> Workspace:
     """The project's inputs (see :func:`~leafletgen.project.load_inputs`: a
     definition or a source that cannot be read is carried in them) with a
-    build's options, under ``key`` (a new one by default)."""
-    inputs = load_inputs(project, include_drugs=include_drugs)
+    build's options, under ``key`` (a new one by default). ``ids``: only the
+    sources these leaflets name are read (all leaflets' when empty)."""
+    inputs = load_inputs(project, include_drugs=include_drugs, ids=ids or None)
     if isinstance(inputs.clinic_yaml, LeafletError):  # a batch needs it, before any work
         raise inputs.clinic_yaml
     return Workspace(

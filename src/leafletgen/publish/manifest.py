@@ -26,6 +26,7 @@ from leafletgen.errors import PublishError, brief
 from leafletgen.files import inside
 from leafletgen.model import Document
 from leafletgen.project import OutputLayout
+from leafletgen.publish import manifest_cache
 
 MANIFEST = OutputLayout.MANIFEST
 GENERATOR = "leafletgen"
@@ -225,11 +226,13 @@ class _Folders:
 
 
 def _valid_path(relative: str, out: Path, folders: _Folders) -> bool:
-    """The same rule as :func:`output_path`, with ``folders`` resolved once."""
-    path = Path(relative)
-    if path.is_absolute() or ".." in path.parts or not path.parts or path.name in ("", "."):
+    """The same rule as :func:`output_path`, with ``folders`` resolved once.
+    (On the string: not absolute, no ``..``, a name; as ``Path`` reads it,
+    empty and ``.`` parts left out, but without making 10,000 ``Path`` values.)"""
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    if relative.startswith("/") or ".." in parts or not parts:
         return False
-    return folders.inside(os.path.join(out, *path.parts))
+    return folders.inside(os.path.join(out, *parts))
 
 
 def _valid_entry(entry: object, out: Path, folders: _Folders | None = None) -> bool:
@@ -339,8 +342,9 @@ class ManifestState:
 _LAST_READ: list[tuple[tuple, ManifestState, int]] = []
 
 
-def manifest_state(out: Path) -> ManifestState:
-    """Read ``out/manifest.json`` without changing anything."""
+def manifest_state(out: Path, *, keep: bool = False) -> ManifestState:
+    """Read ``out/manifest.json`` without changing it (``keep``: a build's read
+    keeps its records compact for the next, see :mod:`.manifest_cache`)."""
     path = OutputLayout(out).manifest
     try:
         with open(path, "rb") as handle:
@@ -354,7 +358,7 @@ def manifest_state(out: Path) -> ManifestState:
         return ManifestState([])
     except OSError as error:
         return ManifestState([], f"cannot be read ({error.strerror})")
-    state, records = _parsed(raw, out)
+    state, records = _parsed(raw, out, keep)
     _LAST_READ[:] = [(identity, state, records)]
     return ManifestState(list(state.entries), state.problem, state.foreign)
 
@@ -373,10 +377,14 @@ def _checked_again(out: Path, state: ManifestState, records: int) -> ManifestSta
     return ManifestState(valid, problem, state.foreign)
 
 
-def _parsed(raw: bytes, out: Path) -> tuple[ManifestState, int]:
+def _parsed(raw: bytes, out: Path, keep: bool = False) -> tuple[ManifestState, int]:
     """The manifest's state and how many records it lists."""
     if len(raw) > MAX_MANIFEST_BYTES:
         return ManifestState([], f"is larger than {MAX_MANIFEST_BYTES // 2**20} MB"), 0
+    digest = hashlib.sha256(raw).hexdigest()
+    kept = manifest_cache.load_records(out, digest)  # (kept only for one of ours)
+    if kept is not None:
+        return _listed(kept, out), len(kept)
     try:
         document = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -387,11 +395,18 @@ def _parsed(raw: bytes, out: Path) -> tuple[ManifestState, int]:
     records = document.get("leaflets")
     if not isinstance(records, list):
         return ManifestState([], "has no list of leaflets"), 0
+    if keep:
+        manifest_cache.save_records(out, digest, records)
+    return _listed(records, out), len(records)
+
+
+def _listed(records: list, out: Path) -> ManifestState:
+    """Leafletgen's manifest listing ``records``: the valid ones, and how many were not."""
     valid = valid_entries(records, out)
     problem = None
     if len(valid) != len(records):
         problem = f"has {len(records) - len(valid)} damaged entries (left out)"
-    return ManifestState(valid, problem), len(records)
+    return ManifestState(valid, problem)
 
 
 def check_manifest(out: Path) -> bool:
@@ -401,7 +416,7 @@ def check_manifest(out: Path) -> bool:
     must then list every PDF on disk afresh)."""
     layout = OutputLayout(out)
     path = layout.manifest
-    state = manifest_state(out)
+    state = manifest_state(out, keep=True)
     if state.foreign:
         raise PublishError(
             "this manifest.json was not written by leafletgen; it is left as it is: "
