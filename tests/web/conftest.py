@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 from deskutil import TestClient, build, desk_app, serving, sign_in
+from playwright.sync_api import expect
+
+# A browser assertion waits as long as a browser action may (the contexts'
+# default, 30 s), not Playwright's 5 s: on a loaded machine a page's script
+# can take longer than that to do what the assertion waits for.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")

@@ -199,7 +199,7 @@ def test_building_a_leaflet_from_its_page(page, project_copy, tmp_path):
         page.get_by_role("link", name="Print the review copy").click()
         frame = page.locator("#print-frame iframe")
         expect(frame).to_have_attribute(
-            "src", "/leaflets/immunotherapy/en/standard.pdf?review_copy=yes"
+            "src", "/leaflets/immunotherapy/en/standard.pdf?review_copy=yes", timeout=30_000
         )
 
         page.goto(f"{url}/leaflets/aspirin")
