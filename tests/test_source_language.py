@@ -212,6 +212,7 @@ def test_a_spanish_source_prints_as_written_in_the_spanish_leaflet_only(spanish,
         assert heading in text
     assert "Efectos secundarios tardíos del tratamiento de cáncer" in text  # the title
     assert "BORRADOR" not in text and "DRAFT" not in text
+    assert "Traducido del" not in text  # its medical text was not translated: no such credit
     assert squash(
         "National Cancer Institute (NCI). Efectos secundarios tardíos del tratamiento de cáncer. "
         "https://cancer.gov/espanol/cancer/sobrellevar/investigacion/"

@@ -41,7 +41,7 @@ from leafletgen.render.twin import page_digest
 from leafletgen.select.clinic import Clinic
 from leafletgen.select.definitions import LeafletSpec
 from leafletgen.select.readability import readability
-from leafletgen.select.selection import not_built_in, select_sections
+from leafletgen.select.selection import not_built_in, select_sections, translated_into
 from leafletgen.translate import editions
 from leafletgen.translate.catalogs import SOURCE_LANGUAGE, catalog_languages
 from leafletgen.translate.translator import Translator, check_translations, load_translator
@@ -361,7 +361,7 @@ def prepare_leaflet(
         issued=issued,
         review_by=review_by,
         distribution=clearance.printed_reasons(status),
-        translation_credit=clearance.credit(status),
+        translation_credit=clearance.credit(status) if translated_into(leaflet, lang) else None,
     )
     html = _fill(workspace, leaflet, translator, options, companion)
     return PreparedLeaflet(leaflet, translator, companion, status, options, html)

@@ -143,6 +143,13 @@ def untranslatable(leaflet: Leaflet, lang: str) -> Passage | None:
     return next((p for p in passages if p.language not in (lang, LEAFLET_LANGUAGE)), None)
 
 
+def translated_into(leaflet: Leaflet, lang: str) -> bool:
+    """Whether any passage prints translated into ``lang``. A leaflet whose
+    every passage is its publisher's own words in ``lang`` credits no
+    translation: "Translated from English" would say that of its medical text."""
+    return any(p.language != lang for section in leaflet.sections for p in section.passages)
+
+
 def not_built_in(leaflet: Leaflet, lang: str) -> DefinitionError | None:
     """Why the leaflet is not built in ``lang`` by choice, at the selector's
     line (shown as ``leaflets/x.yaml:7: prints 'id' as written in 'es'; built

@@ -416,9 +416,7 @@ class Library:
         if path is None:
             return None
         data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry.sha256:
-            return None
-        return data
+        return data if hashlib.sha256(data).hexdigest() == entry.sha256 else None
 
     # leaflets --------------------------------------------------------------------
 
