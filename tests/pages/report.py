@@ -9,7 +9,9 @@ an argument.
 Headings found / real (a real heading is found when the outline has it),
 kinds right (found with the expected kind), titles right, list sizes right,
 chrome printed (strings of the page that must never be printed, plus printed
-lines that look like web furniture) and warnings raised.
+lines that look like web furniture), content lost (the page's sentences
+that must be printed and are not) and content flagged (printed, but on a
+line flagged as furniture, so a person must keep it) and warnings raised.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ def page_numbers(page: Path) -> dict[str, int]:
             for c in expected.get("never_printed", [])
         ),
         "chrome flagged": len(furniture),
+        "content lost": sum(c not in text for c in expected.get("printed") or []),
+        "content flagged": sum(
+            c in text and any(c in f.text or f.text in c for f in furniture)
+            for c in expected.get("printed") or []
+        ),
         "warnings": len(document.warnings) + len(furniture),
     }
 
@@ -94,6 +101,8 @@ def main() -> None:
         "extra headings",
         "chrome silent",
         "chrome flagged",
+        "content lost",
+        "content flagged",
         "warnings",
     ]
     print(f"{'publisher':<18}" + "".join(f"{c:>16}" for c in columns))
