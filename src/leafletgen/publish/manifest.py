@@ -305,13 +305,12 @@ class ManifestState:
 class _Read:
     """The last manifest parsed (``parsed``, from ``records`` records), by its
     file's ``identity``, and its entries as its paths were last ``checked``
-    (how the folders were found then: ``folders``)."""
+    (with how the folders were found then)."""
 
     identity: tuple
     parsed: ManifestState
     records: int
-    folders: Folders
-    checked: ManifestState
+    checked: tuple[Folders, ManifestState]  # (one value: replaced at once, as threads read it)
 
 
 # A build reads the manifest several times (the damage check, planning,
@@ -340,14 +339,15 @@ def manifest_state(out: Path, *, keep: bool = False) -> ManifestState:
         return ManifestState([], f"cannot be read ({error.strerror})")
     folders = Folders(out)
     state, records = _parsed(raw, out, folders, keep)
-    _LAST_READ[:] = [_Read(identity, state, records, folders, state)]
+    _LAST_READ[:] = [_Read(identity, state, records, (folders, state))]
     return ManifestState(list(state.entries), state.problem, state.foreign)
 
 
 def _checked_again(out: Path, read: _Read) -> ManifestState:
     """A manifest parsed before, its paths checked against the folders as they
     are now (unless they are found unchanged since the last check)."""
-    if not read.folders.unchanged():
+    folders, checked = read.checked
+    if not folders.unchanged():
         folders, state, records = Folders(out), read.parsed, read.records
         valid = [
             e
@@ -357,8 +357,8 @@ def _checked_again(out: Path, read: _Read) -> ManifestState:
         problem = state.problem
         if len(valid) != records and not state.foreign:
             problem = f"has {records - len(valid)} damaged entries (left out)"
-        read.folders, read.checked = folders, ManifestState(valid, problem, state.foreign)
-    checked = read.checked
+        checked = ManifestState(valid, problem, state.foreign)
+        read.checked = (folders, checked)
     return ManifestState(list(checked.entries), checked.problem, checked.foreign)
 
 
