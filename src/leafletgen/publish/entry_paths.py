@@ -80,10 +80,9 @@ class Folders:
 
 def valid_path(relative: str, out: Path, folders: Folders) -> bool:
     """Whether ``out/relative`` is a path leafletgen could have written: the
-    rule of :func:`output_path` with ``folders``
-    resolved once. (On the string: not absolute, no ``..``, a name; as
-    ``Path`` reads it, empty and ``.`` parts left out, but without making
-    10,000 ``Path`` values.)"""
+    rule of :func:`output_path` with ``folders`` resolved once. (On the
+    string: not absolute, no ``..``, a name; as ``Path`` reads it, empty and
+    ``.`` parts left out, but without making 10,000 ``Path`` values.)"""
     parts = [part for part in relative.split("/") if part not in ("", ".")]
     if relative.startswith("/") or ".." in parts or not parts:
         return False
