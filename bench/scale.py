@@ -21,7 +21,8 @@ in a fraction of the time.
 interpreter each time), and the client's peak memory (VmHWM); with
 ``--first``, then the first no-op after a build (what only a no-op leaves
 in ``.cache/`` removed before each run). ``--base
-DIR`` alternates each run with the same command run from the package
+DIR`` alternates each run (each version in its own copy of the filled
+folder) with the same command run from the package
 source in DIR (``git archive <commit> src | tar -x -C DIR``): the figures
 of that commit in the same run.
 
@@ -190,23 +191,31 @@ def noop(sizes: list[int], rounds: int, base: Path | None, first: bool = False) 
             took = fill(project, out)
             print(f"no-op, {size} jobs: output filled in {took:.1f} s ({load()})")
             versions = {"this": None} | ({"base": base} if base else {})
+            # Each version its own copy of the folder: the plan a build keeps is
+            # keyed by the code, so two versions alternating in one folder would
+            # each find the other's plan and plan afresh every run.
+            outs = {name: scratch_path / f"out-{size}-{name}" for name in versions}
+            for copy in outs.values():
+                shutil.copytree(out, copy, symlinks=True)
             for after_build in (False, True) if first else (False,):
                 if after_build:
                     print(f"first no-op after a build, {size} jobs ({load()})")
-                noop_rounds(project, out, size, versions, rounds, after_build)
+                noop_rounds(project, outs, size, versions, rounds, after_build)
             shutil.rmtree(project)
-            shutil.rmtree(out)
+            for folder in (out, *outs.values()):
+                shutil.rmtree(folder)
 
 
 def noop_rounds(
     project: Path,
-    out: Path,
+    outs: dict[str, Path],
     size: int,
     versions: dict[str, Path | None],
     rounds: int,
     after_build: bool,
 ) -> None:
-    """``rounds`` no-op builds of each version, alternated (A B, B A, ...)."""
+    """``rounds`` no-op builds of each version (each in its own copy of the
+    output folder, ``outs``), alternated (A B, B A, ...)."""
     times: dict[str, list[float]] = {name: [] for name in versions}
     cpus: dict[str, list[float]] = {name: [] for name in versions}
     peaks: dict[str, list[int]] = {name: [] for name in versions}
@@ -214,8 +223,8 @@ def noop_rounds(
         names = list(versions) if round_number % 2 == 0 else list(versions)[::-1]
         for name in names:
             for left in FIRST_NOOP_REMOVES if after_build else ():
-                (out / left).unlink(missing_ok=True)
-            took, cpu, peak, stdout = run(leafletgen(project, out, "-j2"), versions[name])
+                (outs[name] / left).unlink(missing_ok=True)
+            took, cpu, peak, stdout = run(leafletgen(project, outs[name], "-j2"), versions[name])
             if "up to date" not in stdout and "unchanged" not in stdout:
                 print(stdout[-500:])
             times[name].append(took)

@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from leafletgen import __version__
-from leafletgen.errors import PublishError, brief
-from leafletgen.files import inside
+from leafletgen.errors import PublishError
 from leafletgen.model import Document
 from leafletgen.project import OutputLayout
 from leafletgen.publish import manifest_cache
+from leafletgen.publish.entry_paths import Folders, valid_path
+from leafletgen.publish.entry_paths import output_file as output_file  # (where writers look)
+from leafletgen.publish.entry_paths import output_path as output_path
 
 MANIFEST = OutputLayout.MANIFEST
 GENERATOR = "leafletgen"
@@ -177,73 +179,19 @@ def describe_pdf(
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
-_ENTRY_TYPES = {"id": str, "lang": str, "path": str, "title": str, "sha256": str}
+_ENTRY_TYPES = ("id", "lang", "path", "title", "sha256")  # (strings, all of them)
 
 
-def output_path(out: Path, relative: str | Path) -> Path:
-    """``out/relative``, refusing a path (or a link on the way) that leaves ``out``."""
-    relative = Path(relative)
-    target = out / relative
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        raise PublishError(f"output path {brief(str(relative))} is outside the output folder", out)
-    if not inside(target, out):
-        raise PublishError(
-            f"{relative.as_posix()} would be written through a link leading outside the "
-            "output folder",
-            out,
-        )
-    return target
-
-
-def output_file(out: Path, relative: str | Path) -> Path:
-    """``out/relative`` (see :func:`output_path`), refusing also a folder
-    standing where the file should go."""
-    target = output_path(out, relative)
-    if target.is_dir():
-        raise PublishError(f"cannot write {target.name}: a folder is in its place", target)
-    return target
-
-
-class _Folders:
-    """Resolves the folders of one manifest's paths once each: a manifest of
-    10,000 entries names a handful of folders, and resolving each path in
-    full (every component's link looked up) was most of reading it."""
-
-    def __init__(self, out: Path):
-        self.out = os.path.realpath(out)
-        self._resolved: dict[str, str] = {}
-
-    def inside(self, target: str) -> bool:
-        """Whether ``target``, every link followed, stays inside the folder."""
-        folder, name = os.path.split(target)
-        parent = self._resolved.get(folder)
-        if parent is None:
-            parent = self._resolved[folder] = os.path.realpath(folder)
-        resolved = os.path.join(parent, name)
-        if os.path.islink(resolved):  # (only the name itself is left to follow)
-            resolved = os.path.realpath(resolved)
-        return resolved == self.out or resolved.startswith(self.out.rstrip("/") + "/")
-
-
-def _valid_path(relative: str, out: Path, folders: _Folders) -> bool:
-    """The same rule as :func:`output_path`, with ``folders`` resolved once.
-    (On the string: not absolute, no ``..``, a name; as ``Path`` reads it,
-    empty and ``.`` parts left out, but without making 10,000 ``Path`` values.)"""
-    parts = [part for part in relative.split("/") if part not in ("", ".")]
-    if relative.startswith("/") or ".." in parts or not parts:
-        return False
-    return folders.inside(os.path.join(out, *parts))
-
-
-def _valid_entry(entry: object, out: Path, folders: _Folders | None = None) -> bool:
+def _valid_entry(entry: object, out: Path, folders: Folders | None = None) -> bool:
     """An entry leafletgen could have written: the right types, and every path
     in it inside the output folder. (A folder standing where one of its files
     should go is a problem of writing that file, not of the entry: the
     leaflet's build says so, and its entry is kept.)"""
     if not isinstance(entry, dict):
         return False
-    if any(not isinstance(entry.get(k), t) for k, t in _ENTRY_TYPES.items()):
-        return False
+    for key in _ENTRY_TYPES:  # (a loop, not a generator: this runs for 10,000 entries)
+        if not isinstance(entry.get(key), str):
+            return False
     if not _ID.match(entry["id"]) or not _LANG.match(entry["lang"]):
         return False
     if not isinstance(entry.get("created"), (str, type(None))):
@@ -251,9 +199,9 @@ def _valid_entry(entry: object, out: Path, folders: _Folders | None = None) -> b
     if not isinstance(entry.get("draft", False), bool):
         return False
     html = entry.get("html")
-    folders = folders or _Folders(out)
+    folders = folders or Folders(out)
     for relative in (entry["path"], html) if html is not None else (entry["path"],):
-        if not isinstance(relative, str) or not _valid_path(relative, out, folders):
+        if not isinstance(relative, str) or not valid_path(relative, out, folders):
             return False
     return True
 
@@ -270,7 +218,8 @@ def _records(value: object) -> list[Mapping[str, Any]]:
 
 
 def _text(record: Mapping[str, Any], key: str) -> str | None:
-    return _of(record.get(key), str)
+    value = record.get(key)
+    return value if isinstance(value, str) else None  # (what ``_of(value, str)`` says)
 
 
 def _source(record: Mapping[str, Any]) -> SourceCredit:
@@ -278,9 +227,23 @@ def _source(record: Mapping[str, Any]) -> SourceCredit:
     return SourceCredit(str(record.get("id") or ""), *(_text(record, k) for k in fields))
 
 
-def entry_from_json(data: Mapping[str, Any]) -> ManifestEntry:
+def _sources(value: object, memo: dict[int, tuple[SourceCredit, ...]] | None) -> tuple:
+    """The credits of a record's ``sources``; ``memo`` (by the list's identity,
+    its lists alive as long as it is) makes each list once: the manifest's
+    kept records share one list per distinct set of credits."""
+    if memo is None:
+        return tuple(_source(s) for s in _records(value))
+    credits = memo.get(id(value))
+    if credits is None:
+        credits = memo[id(value)] = tuple(_source(s) for s in _records(value))
+    return credits
+
+
+def entry_from_json(
+    data: Mapping[str, Any], memo: dict[int, tuple[SourceCredit, ...]] | None = None
+) -> ManifestEntry:
     """A checked manifest record (see :func:`valid_entries`) as a typed entry;
-    a value of the wrong type is read as absent."""
+    a value of the wrong type is read as absent. ``memo``: see :func:`_sources`."""
     return ManifestEntry(
         id=data["id"],
         lang=data["lang"],
@@ -289,7 +252,7 @@ def entry_from_json(data: Mapping[str, Any]) -> ManifestEntry:
         sha256=data["sha256"],
         bytes=_of(data.get("bytes"), int, 0),
         pages=_of(data.get("pages"), int, 0),
-        sources=tuple(_source(s) for s in _records(data.get("sources"))),
+        sources=_sources(data.get("sources"), memo),
         draft=data.get("draft", False),
         readability=_of(data.get("readability"), dict),
         input_hash=_text(data, "input_hash"),
@@ -313,12 +276,16 @@ def entry_from_json(data: Mapping[str, Any]) -> ManifestEntry:
     )
 
 
-def valid_entries(records: object, out: Path) -> list[ManifestEntry]:
-    """The records leafletgen could have written, as entries; the rest left out."""
+def valid_entries(
+    records: object, out: Path, folders: Folders | None = None
+) -> list[ManifestEntry]:
+    """The records leafletgen could have written, as entries; the rest left out.
+    ``folders``: how the paths were found (see :class:`.entry_paths.Folders`)."""
     if not isinstance(records, list):
         return []
-    folders = _Folders(out)
-    return [entry_from_json(r) for r in records if _valid_entry(r, out, folders)]
+    folders = folders or Folders(out)
+    memo: dict[int, tuple[SourceCredit, ...]] = {}  # (``records`` keeps its lists alive)
+    return [entry_from_json(r, memo) for r in records if _valid_entry(r, out, folders)]
 
 
 # --- manifest.json and the journals beside it -----------------------------------------
@@ -334,12 +301,24 @@ class ManifestState:
     foreign: bool = False
 
 
-# The last manifest parsed, by its file's identity: a build reads the
-# manifest several times (the damage check, planning, compaction), and
-# parsing one of 10,000 entries takes seconds. Any write replaces the file (a
-# new inode) or changes its size or times. Only the parsing is kept: the
-# paths are checked against the folders as they are at every read.
-_LAST_READ: list[tuple[tuple, ManifestState, int]] = []
+@dataclass
+class _Read:
+    """The last manifest parsed (``parsed``, from ``records`` records), by its
+    file's ``identity``, and its entries as its paths were last ``checked``
+    (with how the folders were found then)."""
+
+    identity: tuple
+    parsed: ManifestState
+    records: int
+    checked: tuple[Folders, ManifestState]  # (one value: replaced at once, as threads read it)
+
+
+# A build reads the manifest several times (the damage check, planning,
+# compaction, its summary), and parsing one of 10,000 entries takes a second.
+# Any write replaces the file (a new inode) or changes its size or times. The
+# paths are checked against the folders as they are at every read: again in
+# full unless every folder is found unchanged (see :class:`.entry_paths.Folders`).
+_LAST_READ: list[_Read] = []
 
 
 def manifest_state(out: Path, *, keep: bool = False) -> ManifestState:
@@ -351,40 +330,49 @@ def manifest_state(out: Path, *, keep: bool = False) -> ManifestState:
             info = os.fstat(handle.fileno())
             identity = (str(Path(out).resolve()), info.st_dev, info.st_ino, info.st_size,
                         info.st_mtime_ns, info.st_ctime_ns)  # fmt: skip
-            if _LAST_READ and _LAST_READ[0][0] == identity:
-                return _checked_again(out, *_LAST_READ[0][1:])
+            if _LAST_READ and _LAST_READ[0].identity == identity:
+                return _checked_again(out, _LAST_READ[0])
             raw = handle.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         return ManifestState([])
     except OSError as error:
         return ManifestState([], f"cannot be read ({error.strerror})")
-    state, records = _parsed(raw, out, keep)
-    _LAST_READ[:] = [(identity, state, records)]
+    folders = Folders(out)
+    state, records = _parsed(raw, out, folders, keep)
+    _LAST_READ[:] = [_Read(identity, state, records, (folders, state))]
     return ManifestState(list(state.entries), state.problem, state.foreign)
 
 
-def _checked_again(out: Path, state: ManifestState, records: int) -> ManifestState:
-    """A manifest parsed before, its paths checked against the folders as they are now."""
-    folders = _Folders(out)
-    valid = [
-        e
-        for e in state.entries
-        if all(_valid_path(p, out, folders) for p in (e.path, e.html) if p is not None)
-    ]
-    problem = state.problem
-    if len(valid) != records and not state.foreign:
-        problem = f"has {records - len(valid)} damaged entries (left out)"
-    return ManifestState(valid, problem, state.foreign)
+def _checked_again(out: Path, read: _Read) -> ManifestState:
+    """A manifest parsed before, its paths checked against the folders as they
+    are now (unless they are found unchanged since the last check)."""
+    folders, checked = read.checked
+    if not folders.unchanged():
+        folders, state, records = Folders(out), read.parsed, read.records
+        valid = [
+            e
+            for e in state.entries
+            if all(valid_path(p, out, folders) for p in (e.path, e.html) if p is not None)
+        ]
+        problem = state.problem
+        if len(valid) != records and not state.foreign:
+            problem = f"has {records - len(valid)} damaged entries (left out)"
+        checked = ManifestState(valid, problem, state.foreign)
+        read.checked = (folders, checked)
+    return ManifestState(list(checked.entries), checked.problem, checked.foreign)
 
 
-def _parsed(raw: bytes, out: Path, keep: bool = False) -> tuple[ManifestState, int]:
-    """The manifest's state and how many records it lists."""
+def _parsed(
+    raw: bytes, out: Path, folders: Folders, keep: bool = False
+) -> tuple[ManifestState, int]:
+    """The manifest's state and how many records it lists (its paths found
+    through ``folders``)."""
     if len(raw) > MAX_MANIFEST_BYTES:
         return ManifestState([], f"is larger than {MAX_MANIFEST_BYTES // 2**20} MB"), 0
     digest = hashlib.sha256(raw).hexdigest()
     kept = manifest_cache.load_records(out, digest)  # (kept only for one of ours)
     if kept is not None:
-        return _listed(kept, out), len(kept)
+        return _listed(kept, out, folders), len(kept)
     try:
         document = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -397,12 +385,12 @@ def _parsed(raw: bytes, out: Path, keep: bool = False) -> tuple[ManifestState, i
         return ManifestState([], "has no list of leaflets"), 0
     if keep:
         manifest_cache.save_records(out, digest, records)
-    return _listed(records, out), len(records)
+    return _listed(records, out, folders), len(records)
 
 
-def _listed(records: list, out: Path) -> ManifestState:
+def _listed(records: list, out: Path, folders: Folders) -> ManifestState:
     """Leafletgen's manifest listing ``records``: the valid ones, and how many were not."""
-    valid = valid_entries(records, out)
+    valid = valid_entries(records, out, folders)
     problem = None
     if len(valid) != len(records):
         problem = f"has {len(records) - len(valid)} damaged entries (left out)"
