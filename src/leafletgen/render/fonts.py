@@ -180,7 +180,8 @@ REQUIRED_TABLES = ("head", "hhea", "maxp", "cmap", "post", "name", "OS/2")
 @cache
 def _font_problem(path: Path, index: int, mtime_ns: int, size: int) -> str | None:
     """What is wrong with a font file, or None (checked once per version of
-    the file): not a font, cut short, a needed table missing or unreadable."""
+    the file): not a font, cut short, a needed table missing or unreadable,
+    a character map that maps nothing."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
@@ -191,16 +192,32 @@ def _font_problem(path: Path, index: int, mtime_ns: int, size: int) -> str | Non
             for tag in REQUIRED_TABLES:
                 if tag not in font:
                     return f"it has no {tag!r} table"
-                font[tag]  # read: a damaged table raises
-            if not font.getBestCmap():
-                return "it maps no character to a glyph"
+                if tag != "cmap":  # read below, as the renderer reads it
+                    font[tag]  # read: a damaged table raises
     except TTLibError as error:
         if "bad sfntVersion" in str(error) or "Not a TrueType" in str(error):
             return "not a TrueType or OpenType font"
         return str(error)[:200]
     except Exception as error:  # fontTools raises many kinds on a damaged table
         return f"{type(error).__name__}: {str(error)[:200]}"
+    if not _character_map(path, index, mtime_ns, size):
+        return "it maps no character to a glyph"
     return None
+
+
+@cache
+def _character_map(path: Path, index: int, mtime_ns: int, size: int) -> frozenset[int]:
+    """The code points a face maps to a glyph, read by HarfBuzz (once per
+    version of the file). HarfBuzz is what finds glyphs for the PDF (Pango)
+    and cuts the web page's subsets, so this is the map they use; it drops a
+    damaged character-map subtable as they would, and what is left may map
+    nothing. fontTools decodes the table in Python: a tenth of a second for
+    each Chinese face, which HarfBuzz reads in a third of a millisecond (the
+    same code points, for every pinned face: see tests/test_font_check.py)."""
+    import uharfbuzz as hb
+
+    # A file that is not a font, or has no such face, is an empty face: no code points.
+    return frozenset(hb.Face(hb.Blob.from_file_path(str(path)), index).unicodes)
 
 
 def language_css(langs: tuple[str, ...], fallback: str = "") -> str:
@@ -216,14 +233,6 @@ def language_css(langs: tuple[str, ...], fallback: str = "") -> str:
 # --- glyph coverage ---------------------------------------------------------------
 
 
-@cache
-def _character_map(path: Path, index: int) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, fontNumber=index, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 def coverage(lang: str, templates: Path) -> frozenset[int]:
     """Every code point the fonts of ``lang`` have (regular faces)."""
     return _coverage(families_for(lang), templates.resolve())
@@ -235,7 +244,9 @@ def _coverage(families: tuple[str, ...], templates: Path) -> frozenset[int]:
     covered: set[int] = set()
     for face in (face for face in FACES if face.family in families):
         if face.weight == "normal" and face.style == "normal":
-            covered |= _character_map(face.path(templates), face.index)
+            path = face.path(templates)
+            info = path.stat()
+            covered |= _character_map(path, face.index, info.st_mtime_ns, info.st_size)
     return frozenset(covered)
 
 

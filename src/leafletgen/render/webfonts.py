@@ -208,8 +208,8 @@ def web_face(face: Face, templates: Path, text: frozenset[int], cache: Path | No
     if font is None:
         # Only a face about to be subset is checked for damage: a cached subset
         # was made from these very bytes (its key holds their SHA-256), checked
-        # then. The check reads the whole character map, in Python: a tenth of
-        # a second for each Chinese face, more than all the rest of a page.
+        # then (the check costs a few milliseconds a face since HarfBuzz reads its
+        # character map, but a page still needs no more).
         _require_files((face,), templates)
         font = make_web_face(face, templates, text)
         if path and len(font) <= MAX_CACHED_FONT:
