@@ -1364,26 +1364,33 @@ def test_hostile_input(case: Case, tmp_path):
 # --- cases that need more than one command ----------------------------------------------
 
 
+BUILD_ALL_EN_ES_J2 = ["build", "--all", "--lang", "en,es", "-j2", "--force"]
+
+
 @pytest.mark.slow
 def test_killing_the_parent_of_a_parallel_batch_ends_its_workers(tmp_path):
     """Every process the batch started (the pool's workers are the fork
     server's children, the batch's grandchildren) ends with it."""
     project = _copy_project(tmp_path)
-    parent = subprocess.Popen(
-        [sys.executable, "-m", "leafletgen", "build", "--all", "--lang", "en,es", "-j2", "--force"],
-        cwd=project,
-        env=_environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as sink:  # (the child keeps its own copy of the descriptor)
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "leafletgen", *BUILD_ALL_EN_ES_J2],
+            cwd=project,
+            env=_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            start_new_session=True,
+        )
     tree: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 120
-        while len(_workers(tree)) < 2 and time.monotonic() < deadline:
+        while len(_workers(tree)) < 2 and time.monotonic() < deadline and parent.poll() is None:
             time.sleep(0.2)
             tree = _descendants(parent.pid)
-        assert len(_workers(tree)) >= 2, f"the batch never started its workers: {tree}"
+        said = errors.read_text(encoding="utf-8", errors="replace")[-2000:]
+        assert parent.poll() is None, f"the batch ended before it was killed: {said}"
+        assert len(_workers(tree)) >= 2, f"the batch never started its workers: {tree} {said}"
         parent.kill()
         parent.wait(timeout=30)
         deadline = time.monotonic() + 30
