@@ -587,6 +587,25 @@ def test_a_spanish_page_is_read_with_spanish_rules(tmp_path):
     assert document.last_reviewed == dt.date(2024, 2, 1)
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "Actualizado al: 2 de abril, 2024",
+        "Actualizado el 2 de abril de 2024",
+        "Revisado: 2 de abril de 2024",
+        "Última actualización: 2 de abril, 2024",
+    ],
+)
+def test_spanish_review_stamps_with_a_day_are_read(tmp_path, stamp):
+    document, _ = outline_of(
+        tmp_path,
+        "Quimioterapia\n\nLa quimioterapia es un tipo de tratamiento del cáncer que usa "
+        "medicamentos para destruir las células cancerosas.\n\nCuándo llamar a su equipo de "
+        f"atención médica\n\nLlame de inmediato si tiene fiebre.\n\n{stamp}\n",
+    )
+    assert document.last_reviewed == dt.date(2024, 4, 2)
+
+
 def test_label_headings_and_glued_back_to_top(tmp_path):
     _, outline = outline_of(
         tmp_path,
