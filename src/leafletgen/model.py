@@ -234,6 +234,18 @@ class Passage:
     language: str = "en"
 
 
+# The headings of sections a drug leaflet takes from its class, as
+# leaflet.html prints them (msgids of the catalogs): the review page and a
+# bilingual edition's companion language name them the same way.
+CLASS_HEADINGS = {
+    "what_it_is": "What %(class_name)s are",
+    "how_it_works": "How %(class_name)s work",
+    "what_to_expect": "What to expect with %(class_name)s",
+    "side_effects": "Side effects of %(class_name)s",
+    "questions_to_ask": "Questions to ask about %(class_name)s",
+}
+
+
 @dataclass(frozen=True)
 class LeafletSection:
     """A section of the leaflet: canonical kind, heading override and passages."""

@@ -22,7 +22,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from leafletgen import __version__
-from leafletgen.model import Block, Leaflet, LeafletSection
+from leafletgen.model import CLASS_HEADINGS, Block, Leaflet, LeafletSection
 from leafletgen.read.text import WEB_URL
 from leafletgen.render import fonts, twin
 from leafletgen.render.bidi import text_direction
@@ -252,16 +252,6 @@ def gettext_callables(translator: Translator) -> dict[str, Callable[..., str]]:
 
 
 # --- building the context -------------------------------------------------------------
-
-# The headings of sections a drug leaflet takes from its class (as in
-# leaflet.html), for the companion language of a bilingual edition.
-CLASS_HEADINGS = {
-    "what_it_is": "What %(class_name)s are",
-    "how_it_works": "How %(class_name)s work",
-    "what_to_expect": "What to expect with %(class_name)s",
-    "side_effects": "Side effects of %(class_name)s",
-    "questions_to_ask": "Questions to ask about %(class_name)s",
-}
 
 
 def _companion_heading(section: LeafletSection, companion: Translator | None) -> str | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from leafletgen import audit, clearance
 from leafletgen.accounts import Actor, load_users
 from leafletgen.errors import LeafletError, TranslationError
-from leafletgen.model import Leaflet
+from leafletgen.model import CLASS_HEADINGS, Leaflet
 from leafletgen.permissions import allowed
 from leafletgen.project import Project, select_leaflets
 from leafletgen.select.definitions import LeafletSpec
@@ -53,13 +53,6 @@ HEADINGS = {
     "side_effects": "Side effects",
     "when_to_call": "When to call your care team",
     "questions_to_ask": "Questions to ask",
-}
-CLASS_HEADINGS = {
-    "what_it_is": "What %(class_name)s are",
-    "how_it_works": "How %(class_name)s work",
-    "what_to_expect": "What to expect with %(class_name)s",
-    "side_effects": "Side effects of %(class_name)s",
-    "questions_to_ask": "Questions to ask about %(class_name)s",
 }
 LAYOUT = "Page layout (every leaflet)"
 
