@@ -23,7 +23,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -353,10 +353,7 @@ def disable_user(root: Path, name: str) -> User:
         users = load_users(root)
         if name not in users:
             raise LeafletError(f"no desk user {brief(name)}", users_file(root))
-        user = users[name]
-        users[name] = User(
-            user.name, user.full_name, user.roles, user.qualification, True, user.password_hash
-        )
+        users[name] = replace(users[name], disabled=True)
         _write(users_file(root), "users", {n: _user_entry(u) for n, u in users.items()})
     return users[name]
 
@@ -384,7 +381,7 @@ def revoke_token(root: Path, client: str) -> None:
         tokens = load_tokens(root)
         if client not in tokens:
             raise LeafletError(f"no token for client {brief(client)}", tokens_file(root))
-        tokens[client] = Token(client, tokens[client].sha256, True)
+        tokens[client] = replace(tokens[client], revoked=True)
         _write(tokens_file(root), "tokens", _token_entries(tokens))
 
 
