@@ -688,3 +688,32 @@ def test_a_fifo_in_place_of_a_killed_builds_pdf_does_not_stall_the_merge(tmp_pat
         pytest.fail("compaction waited on a named pipe")
     assert [e.path for e in read_manifest(tmp_path)] == ["en/kept.pdf"]
     assert not journal.exists()
+
+
+def test_a_control_character_in_yaml_is_named_at_its_line(tmp_path):
+    """PyYAML refuses a control character with its offset in the text; the
+    error names the file and the line instead."""
+    from leafletgen.errors import LeafletError
+    from leafletgen.yamlfile import parse_yaml
+
+    with pytest.raises(LeafletError) as caught:
+        parse_yaml("a: 1\nb: 2\nc: x\x07y\n", tmp_path / "f.yaml")
+    assert caught.value.line == 3
+    assert "unacceptable character #x0007" in str(caught.value)
+
+
+def test_a_drug_named_when_drugs_yaml_cannot_be_read_gets_its_error(project_copy, capsys):
+    """``build rituximab --all`` with a broken drugs.yaml says what is wrong
+    with drugs.yaml (file and line), not that no leaflet has that name."""
+    from leafletgen.cli import main
+
+    drugs = project_copy.leaflets / "drugs.yaml"
+    lines = drugs.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines, 1) if "- name: rituximab" in line)
+    lines[number - 1] = lines[number - 1].replace("rituximab", "ritu\x07ximab")
+    drugs.write_text("".join(lines), encoding="utf-8")
+    args = ["build", "rituximab", "--all", "--lang", "en", "-j1"]
+    assert main([*args, "--project", str(project_copy.root)]) == 1
+    err = capsys.readouterr().err
+    assert f"leaflets/drugs.yaml:{number}: invalid YAML: unacceptable character #x0007" in err
+    assert "no leaflet named" not in err

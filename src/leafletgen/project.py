@@ -243,8 +243,10 @@ class Inputs:
         if not ids:
             return list(self.specs.values())
         unknown = [i for i in ids if i not in self.specs and i not in self.failed]
+        if unknown and "drugs" in self.failed:  # (a drug's name, in a drugs.yaml not read)
+            raise self.failed["drugs"]
         if unknown:
-            known = ", ".join([*self.specs, *self.failed])
+            known = ", ".join([*self.specs, *(n for n in self.failed if n != "drugs")])
             raise DefinitionError(
                 f"no leaflet named {', '.join(map(repr, unknown))}; known: {known}"
             )

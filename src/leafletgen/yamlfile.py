@@ -138,6 +138,9 @@ def parse_yaml(text: str, path: str | Path, error: type[LeafletError] = LeafletE
         return yaml.load(text, Loader=_Loader)
     except _Unprintable as problem:
         raise error(f"text with {problem}", path, problem.line) from None
+    except yaml.reader.ReaderError as problem:  # (a character YAML refuses: its line, not offset)
+        line = text.count("\n", 0, problem.position) + 1
+        raise error(f"invalid YAML: {str(problem).splitlines()[0][:300]}", path, line) from None
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
         line = mark.line + 1 if mark else None
