@@ -56,6 +56,7 @@ def test_lines_under_a_lead_in_are_its_list_not_a_menu(tmp_path):
     ("line", "kind"),
     [
         ("This information was last reviewed in June 2023 by our reviewers.", "page stamp"),
+        ("This summary is also available in a patient version, and in Spanish.", "page stamp"),
         ("This sheet is for educational purposes only.", "disclaimer"),
         ("Esta hoja es solo para fines educativos.", "disclaimer"),
         ("Este documento no pretende sustituir la atención médica.", "disclaimer"),
