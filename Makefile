@@ -8,6 +8,11 @@ LANGS ?= en,es,ar,zh_Hans,vi
 
 .PHONY: install lock demo test check lint catalogs clean
 
+# The package's own modules compiled once (an editable install leaves them as
+# source, and a shell with PYTHONDONTWRITEBYTECODE set would compile them again
+# at every start of every command); a stale one is recompiled.
+BYTECODE = $(BIN)/python -m compileall -q src
+
 install: $(VENV)/.installed
 
 # Exact versions with hashes (requirements.lock): every machine gets the same
@@ -18,6 +23,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock scripts/install-system-pack
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BYTECODE)
 	touch $@
 
 lock: install
@@ -26,9 +32,11 @@ lock: install
 	  --custom-compile-command 'make lock' -o requirements.lock
 
 demo: install
+	$(BYTECODE)
 	$(BIN)/leafletgen build --all --lang $(LANGS) --html --out out
 
 test: install
+	$(BYTECODE)
 	$(BIN)/python -m pytest
 
 # The everyday loop: lint, then every test not marked slow (under 90 s).

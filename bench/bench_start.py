@@ -4,7 +4,9 @@ Not a test: prints numbers. One leaflet in English, forced, ``-j 1``, each
 run a new interpreter (its CPU read with ``getrusage(RUSAGE_CHILDREN)``),
 for this tree and a base tree (``--base``, e.g. the commit before exported
 with ``git archive``), alternated; then what ``import leafletgen.cli`` alone
-costs in each.
+costs in each. Both trees' modules are compiled to bytecode first (an
+installation has them; a shell with ``PYTHONDONTWRITEBYTECODE`` set would
+otherwise compile leafletgen's own modules from source at every start).
 
     .venv/bin/python bench/bench_start.py --base /tmp/base/src [--rounds 8]
 """
@@ -56,6 +58,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     args = parser.parse_args()
     trees = {"before": args.base, "after": ROOT / "src"}
+    for tree in trees.values():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree)], check=True)
     with tempfile.TemporaryDirectory() as out:
         build = [sys.executable, "-m", "leafletgen", "build", "immunotherapy"]
         build += ["--lang", "en", "--force", "-j", "1", "--out", out]

@@ -4,7 +4,8 @@ the local pool. Not tests: they print numbers.
 
     .venv/bin/python bench/scale.py noop [--sizes 200,2000] [--rounds 3] [--base DIR] [--first]
     .venv/bin/python bench/scale.py memory  [--size 10000]
-    .venv/bin/python bench/scale.py cluster [--size 200] [--rounds 2] [--base DIR]
+    .venv/bin/python bench/scale.py cluster [--size 200] [--rounds 2] [--base DIR] [--preload]
+    .venv/bin/python bench/scale.py perpdf [--sizes 200,10000] [--window 200]
 
 A project of N jobs is a temporary copy of this one with extra topic
 definitions (copies of ``immunotherapy.yaml`` and
@@ -266,6 +267,70 @@ def memory(size: int) -> None:
         print(f"  {took:.1f} s; growth from job {first_done}: {per_job:.2f} kB per job ({load()})")
 
 
+# --- perpdf: real renders, cost per PDF over a long batch --------------------------------
+
+
+def perpdf(sizes: list[int], window: int) -> None:
+    """Real builds (every PDF rendered, -j2, the local pool) of each size, in
+    this process: the CPU of this process and of every process it started
+    (pool workers sampled from /proc every 0.1 s) per PDF, over the whole
+    batch and per window of ``window`` finished jobs, and this process's
+    resident memory at each window."""
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as scratch:
+            perpdf_one(size, window, Path(scratch))
+
+
+def perpdf_one(size: int, window: int, scratch: Path) -> None:
+    from leafletgen.batch.build import build
+    from leafletgen.batch.plan import BuildOptions
+    from leafletgen.project import Project
+
+    project = project_copy(size, scratch)
+    seen: dict[int, float] = {}
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_cpu, args=(os.getpid(), seen, stop))
+    sampler.start()
+
+    def cpu_now() -> float:
+        mine = os.times()
+        return mine.user + mine.system + sum(seen.values())
+
+    marks: list[tuple[int, float, float, int]] = []
+    start_cpu, start = cpu_now(), time.perf_counter()
+
+    def mark(result, done: int, total: int) -> None:
+        if result.error:
+            raise SystemExit(f"failed: {result.id} {result.lang}: {result.error}")
+        if done % window == 0 or done == total:
+            marks.append((done, cpu_now(), time.perf_counter(), resident_kb()))
+
+    print(f"perpdf: {size} jobs, real renders, -j2 ({load()})", flush=True)
+    options = BuildOptions(langs=LANGS, out=scratch / "out", include_drugs=True, jobs=2)
+    results = build(Project(project), options, mark)
+    took, used = time.perf_counter() - start, cpu_now() - start_cpu
+    stop.set()
+    sampler.join()
+    rendered = sum(1 for r in results if not r.error)
+    print(f"  {rendered} PDFs: wall {took:.1f} s, CPU {used:.1f} s, "
+          f"{used / rendered * 1000:.1f} ms CPU per PDF ({load()})")  # fmt: skip
+    per_window = []
+    previous = (0, start_cpu, start)
+    for done, cpu, at, kb in marks:
+        jobs = done - previous[0]
+        if jobs:
+            per = (cpu - previous[1]) / jobs * 1000
+            wall = (at - previous[2]) / jobs * 1000
+            per_window.append(per)
+            print(f"  jobs {previous[0] + 1:>6}-{done:<6} {per:7.1f} ms CPU per PDF, "
+                  f"{wall:7.1f} ms wall, client {kb / 1024:6.1f} MB", flush=True)  # fmt: skip
+        previous = (done, cpu, at)
+    if len(per_window) > 2:
+        inner = per_window[1:-1]
+        print(f"  per-window ms CPU per PDF (first and last left out): {summary(inner)}; "
+              f"first window {per_window[0]:.1f}, last {per_window[-1]:.1f}")  # fmt: skip
+
+
 # --- cluster: a scheduler and workers of their own --------------------------------------
 
 
@@ -273,7 +338,9 @@ class Cluster:
     """``dask scheduler`` and ``workers`` ``dask worker`` processes on
     localhost, each worker in its own empty folder."""
 
-    def __init__(self, folder: Path, workers: int = 2, base: Path | None = None):
+    def __init__(
+        self, folder: Path, workers: int = 2, base: Path | None = None, preload: bool = False
+    ):
         self.folder = folder
         env = dict(os.environ)
         if base is not None:
@@ -297,6 +364,8 @@ class Cluster:
             home.mkdir()
             command = [str(BIN / "dask"), "worker", "--scheduler-file", str(file),
                        "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]  # fmt: skip
+            if preload:
+                command += ["--preload", "leafletgen.batch.cluster"]
             self.workers.append(subprocess.Popen(command, cwd=home, **common))
         from distributed import Client
 
@@ -313,7 +382,7 @@ class Cluster:
                 process.kill()
 
 
-def cluster(size: int, rounds: int, base: Path | None) -> None:
+def cluster(size: int, rounds: int, base: Path | None, preload: bool = False) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch_path = Path(scratch)
         project = project_copy(size, scratch_path, ("en", "es"))
@@ -321,10 +390,11 @@ def cluster(size: int, rounds: int, base: Path | None) -> None:
         for name, tree in versions.items():
             folder = scratch_path / f"cluster-{name}"
             folder.mkdir()
-            dask_cluster = Cluster(folder, base=tree)
+            dask_cluster = Cluster(folder, base=tree, preload=preload)
             times: dict[str, list[float]] = {"local": [], "dask": []}
             cpu: dict[str, list[float]] = {"local": [], "dask": []}
-            print(f"cluster ({name}): {size} jobs, -j2, {rounds} rounds ({load()})")
+            started = " (workers started with --preload)" if preload else ""
+            print(f"cluster ({name}){started}: {size} jobs, -j2, {rounds} rounds ({load()})")
             try:
                 for round_number in range(rounds):
                     order = ["local", "dask"] if round_number % 2 == 0 else ["dask", "local"]
@@ -381,20 +451,24 @@ def children(pid: int) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("noop", "memory", "cluster"))
+    parser.add_argument("what", choices=("noop", "memory", "cluster", "perpdf"))
+    parser.add_argument("--window", type=int, default=200)
     parser.add_argument("--sizes", default="200,2000,10000")
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--base", type=Path, default=None)
     parser.add_argument("--first", action="store_true", help="also the first no-op after a build")
+    parser.add_argument("--preload", action="store_true", help="dask worker --preload leafletgen")
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
     if args.what == "noop":
         noop([int(s) for s in args.sizes.split(",")], args.rounds, args.base, args.first)
     elif args.what == "memory":
         memory(args.size or 10000)
+    elif args.what == "perpdf":
+        perpdf([int(s) for s in args.sizes.split(",")], args.window)
     else:
-        cluster(args.size or 200, args.rounds, args.base)
+        cluster(args.size or 200, args.rounds, args.base, args.preload)
 
 
 if __name__ == "__main__":

@@ -108,7 +108,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             home = folder / f"worker-{n}"
             home.mkdir()
             command = [*prefix, str(BIN / "dask"), "worker", "--scheduler-file", str(file),
-                       "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]  # fmt: skip
+                       "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                       "--preload", "leafletgen.batch.cluster"]  # fmt: skip
             workers.append(_start(command, home))
         running = Cluster(address, scheduler, workers, outs, bool(prefix))
         running.wait_for_workers(2)
@@ -225,3 +226,41 @@ def test_workers_pause_their_profiler_and_tick_for_a_batch_and_resume_them(
         assert set(backend.client.run(_profiling).values()) == {True}
     finally:
         backend.close()
+
+
+@pytest.mark.slow
+def test_a_worker_started_with_the_preload_has_the_renderer_before_its_first_batch(tmp_path):
+    from distributed import Client
+
+    def _imported(names: tuple[str, ...]) -> list[str]:  # (nested: sent by value)
+        return [name for name in names if name in sys.modules]
+
+    file = tmp_path / "scheduler.json"
+    scheduler = _start(
+        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--no-dashboard", "--scheduler-file", str(file)],
+        tmp_path,
+    )  # fmt: skip
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker = _start(
+            [str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nworkers", "1",
+             "--nthreads", "1", "--no-dashboard", "--preload", "leafletgen.batch.cluster"],
+            tmp_path,
+        )  # fmt: skip
+        with Client(scheduler_file=str(file), timeout="30s", set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=120)
+            wanted = ("weasyprint", "weasyprint.text.ffi", "leafletgen.batch.worker")
+            (imported,) = client.run(_imported, wanted).values()
+        assert imported == list(wanted)
+    finally:
+        for process in [p for p in (worker, scheduler) if p is not None]:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in [p for p in (worker, scheduler) if p is not None]:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)

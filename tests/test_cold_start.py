@@ -138,3 +138,41 @@ def test_a_noop_planned_from_the_cache_parses_no_input(project, demo, tmp_path, 
     (out / ".cache" / "plan.json").unlink()
     again = build_leaflets(project, None, ["en", "es"], out, **options)
     assert loaded == [1] and again == results
+
+
+# Counts the processes started while WeasyPrint is imported (ctypes.util.find_library
+# runs ldconfig, gcc and ld through subprocess), then proves its libraries work.
+_IMPORT_WEASYPRINT = """
+import subprocess, sys
+started = []
+def count(event, args):
+    if event == "subprocess.Popen":
+        started.append(args[1])
+sys.addaudithook(count)
+if sys.argv[1] == "load":
+    from leafletgen.render import weasy
+    weasy.load()
+else:  # what the local pool's fork server imports before it forks a worker
+    from leafletgen.batch.executors import _PRELOAD
+    for name in _PRELOAD:
+        __import__(name)
+import ctypes.util
+print(len(started), ctypes.util.find_library.__module__, "weasyprint" in sys.modules)
+from weasyprint.text.ffi import pango, harfbuzz
+print(pango.pango_version() > 0, harfbuzz.hb_tag_from_string(b"GSUB", 4) == 0x47535542)
+"""
+
+
+@pytest.mark.parametrize("how", ["load", "pool"])
+def test_weasyprint_is_imported_without_starting_a_process(how):
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_WEASYPRINT, how],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
+        check=True,
+    )
+    imported, works = done.stdout.split("\n")[:2]
+    # no ldconfig, gcc or ld, and ctypes' own find_library is back afterwards
+    assert imported == "0 ctypes.util True", done.stdout
+    assert works == "True True", done.stdout

@@ -8,12 +8,9 @@ writes them, and :mod:`~leafletgen.batch` runs them all for many leaflets.
 :mod:`~leafletgen.report` holds what a run found; :mod:`~leafletgen.cli` prints it.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("leafletgen")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it from here (so a
+# command does not import importlib.metadata to learn it, about 0.05 s).
+__version__ = "0.1.0"
 
 from leafletgen.errors import LeafletError
 from leafletgen.model import Block, Document, Section, SourceInfo

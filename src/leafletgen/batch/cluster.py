@@ -15,6 +15,10 @@ job a few names and a hash, so each worker pays for the project once per
 batch and each task carries only its :class:`~leafletgen.batch.worker.Job`.
 For the batch, each worker also pauses Dask's statistical profiler and its
 event loop's health check (:data:`PAUSED_CALLBACKS`).
+
+Started with ``dask worker --preload leafletgen.batch.cluster``, a worker
+pays WeasyPrint's and leafletgen's imports when it starts
+(:func:`dask_setup`) instead of in its first batch.
 """
 
 from __future__ import annotations
@@ -144,6 +148,14 @@ class WorkspacePlugin(WorkerPlugin):
         remove_workspace(self.key)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def dask_setup(worker: Worker) -> None:
+    """Dask's preload hook (``dask worker --preload leafletgen.batch.cluster``):
+    import the renderer when the worker starts, not in its first batch. The
+    project's stylesheet and fonts are still parsed per batch, since they
+    come with its snapshot."""
+    warm_renderer()
 
 
 def connect(address: str | None, *, workers: int) -> tuple[Client, LocalCluster | None]:

@@ -123,7 +123,7 @@ def _die_with_parent(parent: int) -> None:
 
 # Imported by the fork server before it forks any worker: every worker starts
 # with WeasyPrint loaded instead of importing it (about 0.7 s) itself.
-_PRELOAD = ["leafletgen.batch.worker", "leafletgen.render.pdf", "weasyprint"]
+_PRELOAD = ["leafletgen.batch.worker", "leafletgen.render.pdf", "leafletgen.render.preload"]
 
 
 class LocalPool(Backend):

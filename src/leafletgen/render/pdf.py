@@ -46,6 +46,7 @@ class LocalFetcher:
 
     def fetcher(self) -> Any:  # a weasyprint.urls.URLFetcher
         """The fetcher to give WeasyPrint (it records what it refuses here)."""
+        weasy.load()
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         local = self
@@ -72,6 +73,7 @@ def _shared_stylesheets(
     first), parsed once per process and set of languages, with the font
     configuration their ``@font-face`` rules filled: reused for every document
     (about 15 % of a render is parsing CSS and loading fonts)."""
+    weasy.load()
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -140,6 +142,7 @@ def render_document(
     them has fails the render (naming it and its string), and so does a PDF
     that would embed any other font.
     """
+    weasy.load()
     from weasyprint import HTML
 
     weasy.fixed_font_timestamps()
@@ -196,7 +199,7 @@ def warm_renderer(stylesheet: str | Path | None = None) -> None:
     """Pay WeasyPrint's start-up now (its import, and parsing ``stylesheet`` with
     its fonts) rather than in the first leaflet: before worker processes are
     forked, or when a long-lived process starts."""
-    import weasyprint  # noqa: F401
+    weasy.load()
 
     if stylesheet is not None and Path(stylesheet).is_file():
         path = Path(stylesheet).resolve()

@@ -25,11 +25,24 @@ major version:
 * :func:`parsed_tree` reads the tree WeasyPrint parsed an HTML document into
   (``HTML.etree_element``, not documented), so that the glyph check reads the
   document the renderer lays out instead of parsing it a second time.
+* :func:`load` imports WeasyPrint without asking ``ctypes.util.find_library``
+  for its libraries. WeasyPrint opens each of its six libraries by trying a
+  list of names (Windows and macOS ones first); cffi answers a name it cannot
+  open by calling ``find_library``, which on Linux runs ``ldconfig -p``, then
+  ``gcc`` and ``ld``, for every name that fails: about 30 processes and half a
+  second of CPU at every start. Every list also holds the library's plain
+  file name (``libpango-1.0.so.0``), which the dynamic linker opens itself,
+  so while WeasyPrint is imported ``find_library`` answers "not found" at
+  once and that name is the one opened. Should any library then fail to
+  open, the import is tried again the usual way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
+import threading
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -42,9 +55,50 @@ WEASYPRINT_MAJOR = 70
 
 
 @cache
+def load() -> Any:
+    """The ``weasyprint`` module, imported without running ``find_library``'s
+    processes (see the module's notes); call it before importing any part of
+    WeasyPrint."""
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    try:
+        with _libraries_by_file_name():
+            import weasyprint
+    except OSError:
+        # A library none of whose names the dynamic linker opens by itself:
+        # forget the half-made import and let find_library look for it.
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        import weasyprint
+    return weasyprint
+
+
+@contextlib.contextmanager
+def _libraries_by_file_name() -> Iterator[None]:
+    """While this thread imports WeasyPrint, ``ctypes.util.find_library``
+    finds nothing for it (and runs no process); other threads are answered
+    as usual."""
+    import ctypes.util
+
+    original = ctypes.util.find_library
+    importer = threading.get_ident()
+
+    def find_library(name: str) -> str | None:
+        if threading.get_ident() == importer:
+            return None
+        return original(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+@cache
 def check_version() -> None:
     """Refuse a WeasyPrint these adaptations were not written for."""
-    import weasyprint
+    weasyprint = load()
 
     major = weasyprint.__version__.split(".", 1)[0]
     if major != str(WEASYPRINT_MAJOR):
@@ -154,6 +208,7 @@ __all__ = [
     "check_version",
     "fixed_font_timestamps",
     "font_names",
+    "load",
     "page_usage",
     "parsed_tree",
     "tag_languages",
