@@ -176,3 +176,38 @@ def test_weasyprint_is_imported_without_starting_a_process(how):
     # no ldconfig, gcc or ld, and ctypes' own find_library is back afterwards
     assert imported == "0 ctypes.util True", done.stdout
     assert works == "True True", done.stdout
+
+
+# Loads the leaflet template in a new interpreter and counts the templates Jinja compiles.
+_LOAD_TEMPLATE = """
+import sys
+from pathlib import Path
+compiled = []
+def count(event, args):
+    if event == "compile" and str(args[1]).endswith(".html"):
+        compiled.append(args[1])
+sys.addaudithook(count)
+from leafletgen.render.html import _environment
+_environment(Path(sys.argv[1])).get_template("leaflet.html")
+print(len(compiled))
+"""
+
+
+def test_a_new_process_loads_the_compiled_templates_unless_a_template_changed(tmp_path: Path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    env = os.environ | {"PYTHONPATH": str(ROOT / "src"), "TMPDIR": str(tmp_path)}
+
+    def compiled() -> int:
+        command = [sys.executable, "-c", _LOAD_TEMPLATE, str(templates)]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        return int(done.stdout)
+
+    assert compiled() >= 1  # the first process compiles
+    cache = list((tmp_path / f"_jinja2-cache-{os.getuid()}").glob("__leafletgen_*"))
+    assert cache and all(p.stat().st_mode & 0o077 == 0 for p in cache)
+    assert compiled() == 0  # the next one loads them compiled
+    leaflet = templates / "leaflet.html"
+    leaflet.write_text(leaflet.read_text() + "{# changed #}\n")
+    assert compiled() == 1  # a changed template is compiled again
+    assert compiled() == 0
