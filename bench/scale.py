@@ -176,8 +176,10 @@ def leafletgen(project: Path, out: Path, *args: str) -> list[str]:
     ]  # fmt: skip
 
 
-# What a no-op build leaves in the output folder that a build does not: without
-# them, a no-op is the first after a build (the plan, kept by the build, stays).
+# The caches a no-op build keeps that a build of the base did not write: without
+# them, a no-op is the first after the base's build (the plan, kept by the
+# build, stays). This tree's build writes them itself; its first no-op gets
+# them back as its build left them.
 FIRST_NOOP_REMOVES = (".cache/digests.json", ".cache/manifest-records.json")
 
 
@@ -191,6 +193,10 @@ def noop(sizes: list[int], rounds: int, base: Path | None, first: bool = False) 
             out = scratch_path / f"out-{size}"
             took = fill(project, out)
             print(f"no-op, {size} jobs: output filled in {took:.1f} s ({load()})")
+            left = {
+                name: (out / name).read_bytes() if (out / name).exists() else None
+                for name in FIRST_NOOP_REMOVES
+            }
             versions = {"this": None} | ({"base": base} if base else {})
             # Each version its own copy of the folder: the plan a build keeps is
             # keyed by the code, so two versions alternating in one folder would
@@ -201,7 +207,7 @@ def noop(sizes: list[int], rounds: int, base: Path | None, first: bool = False) 
             for after_build in (False, True) if first else (False,):
                 if after_build:
                     print(f"first no-op after a build, {size} jobs ({load()})")
-                noop_rounds(project, outs, size, versions, rounds, after_build)
+                noop_rounds(project, outs, size, versions, rounds, after_build, left)
             shutil.rmtree(project)
             for folder in (out, *outs.values()):
                 shutil.rmtree(folder)
@@ -214,6 +220,7 @@ def noop_rounds(
     versions: dict[str, Path | None],
     rounds: int,
     after_build: bool,
+    left: dict[str, bytes | None],
 ) -> None:
     """``rounds`` no-op builds of each version (each in its own copy of the
     output folder, ``outs``), alternated (A B, B A, ...)."""
@@ -223,8 +230,12 @@ def noop_rounds(
     for round_number in range(rounds):
         names = list(versions) if round_number % 2 == 0 else list(versions)[::-1]
         for name in names:
-            for left in FIRST_NOOP_REMOVES if after_build else ():
-                (outs[name] / left).unlink(missing_ok=True)
+            for cache in FIRST_NOOP_REMOVES if after_build else ():
+                kept = left[cache] if name == "this" else None
+                if kept is None:
+                    (outs[name] / cache).unlink(missing_ok=True)
+                else:
+                    (outs[name] / cache).write_bytes(kept)
             took, cpu, peak, stdout = run(leafletgen(project, outs[name], "-j2"), versions[name])
             if "up to date" not in stdout and "unchanged" not in stdout:
                 print(stdout[-500:])

@@ -154,3 +154,36 @@ def test_a_fhir_file_of_the_wrong_shape_is_caught_with_a_warm_cache(project, dem
     assert "immunotherapy.fhir.json" in spy
     assert [(r.id, r.lang) for r in results if r.entry] == [("immunotherapy", "es")]
     assert "data" not in json.loads(fhir.read_text())["content"][0]["attachment"]
+
+
+@pytest.mark.slow
+def test_the_noop_after_a_build_reads_no_pdf_it_wrote_and_no_whole_manifest(
+    project, tmp_path, spy, monkeypatch
+):
+    from leafletgen.publish import manifest, manifest_cache
+
+    out = tmp_path / "out"
+    built = build_leaflets(project, ["immunotherapy"], ["en", "es"], out, force=True)
+    assert [r.lang for r in built if r.entry] == ["en", "es"] and spy == []
+    # As if the cache had been written two seconds after the last PDF (a real
+    # batch's last second is racy, and read again as always).
+    cache = json.loads((out / ".cache" / "digests.json").read_text())
+    assert sorted(cache["files"]) == ["en/immunotherapy.pdf", "es/immunotherapy.pdf"]
+    for name, (*stat, sha256) in cache["files"].items():
+        assert sha256 == hashlib.sha256((out / name).read_bytes()).hexdigest()
+    cache["written_ns"] += 2_000_000_000
+    (out / ".cache" / "digests.json").write_text(json.dumps(cache))
+    kept: list[bool] = []
+    real = manifest_cache.load_records
+
+    def load_records(*args):
+        records = real(*args)
+        kept.append(records is not None)
+        return records
+
+    monkeypatch.setattr(manifest.manifest_cache, "load_records", load_records)
+    manifest._LAST_READ.clear()  # (as in a new process)
+    results = build_leaflets(project, ["immunotherapy"], ["en", "es"], out)
+    assert [r.skipped for r in results] == ["unchanged", "unchanged"]
+    assert not any(name.endswith(".pdf") for name in spy)  # (its FHIR files are read)
+    assert kept[:1] == [True]  # the manifest's records as the build kept them

@@ -104,7 +104,7 @@ def build(
         workspace = _workspace(project, options, key)
     if lost and workspace:  # list every PDF still on disk again, by building it again
         todo += relist(workspace, options, todo, InputDigests(project.root))
-    batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())))
+    batch = _Batch(workspace, options, on_result, fhir.originals(list(current.values())), pdfs)
     failed = _failed_definitions(workspace, options) if workspace else []
     batch.report([*failed, *known], total=len(todo))
     batch.run(todo)
@@ -273,6 +273,7 @@ class _Batch:
     options: BuildOptions
     on_result: OnResult | None
     originals: dict[str, ManifestEntry]  # English originals by id, as they land
+    digests: DigestCache | None = None  # told the sha256 of each PDF written
     results: list[BuildResult] = field(default_factory=list)
     related: set[str] = field(default_factory=set)  # with a translation or variant published
     stale: set[str] = field(default_factory=set)  # ... before their original was rebuilt
@@ -339,6 +340,8 @@ class _Batch:
             journal=self.journal,
             originals=self.originals,
         )
+        if self.digests is not None:  # (the next no-op need not read it back)
+            self.digests.wrote(self.options.out / entry.path, entry.sha256)
         if self.originals.get(job.id) is before:
             self.related.add(job.id)
         elif job.id in self.related:

@@ -132,6 +132,18 @@ class DigestCache:
         self._learned |= stable
         return sha256
 
+    def wrote(self, path: Path, sha256: str) -> None:
+        """Remember ``sha256`` for a file this build has just written with those
+        bytes, beside its stat now, so the next build need not read it: a file
+        changed since then has another stat and is hashed again, and one whose
+        mtime is not before the second the cache is written is racy, as any."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return
+        self._seen[self._key(path)] = (_fingerprint(info), sha256)
+        self._learned = True
+
     def fact(self, path: Path, derive: Callable[[bytes], bool | None]) -> bool | None:
         """``derive`` of the content of ``path``, remembered by the content's
         sha256 (so a file whose stat is unchanged is not read again); ``None``

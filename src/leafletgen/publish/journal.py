@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from typing import BinaryIO
 from leafletgen.errors import PublishError
 from leafletgen.files import file_sha256, write_atomic
 from leafletgen.project import OutputLayout
+from leafletgen.publish import manifest_cache
 from leafletgen.publish.manifest import (
     ManifestEntry,
     ManifestState,
@@ -109,6 +112,10 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
             unchanged = False
         if not unchanged:
             write_atomic(layout.manifest, data)
+            # Its records kept compact, as the next read would keep them: a
+            # no-op after this build need not parse the whole manifest.
+            records = json.loads(data)["leaflets"]
+            manifest_cache.save_records(out, hashlib.sha256(data).hexdigest(), records)
         for journal in [*stale, *([own] if own else [])]:
             with contextlib.suppress(OSError):
                 journal.unlink()
