@@ -201,15 +201,19 @@ def noop(sizes: list[int], rounds: int, base: Path | None, first: bool = False) 
             # Each version its own copy of the folder: the plan a build keeps is
             # keyed by the code, so two versions alternating in one folder would
             # each find the other's plan and plan afresh every run.
+            # This tree's copy is the folder filled (a copy's files would have other
+            # inodes and ctimes than the digests its build kept say).
             outs = {name: scratch_path / f"out-{size}-{name}" for name in versions}
+            outs["this"] = out
             for copy in outs.values():
-                shutil.copytree(out, copy, symlinks=True)
+                if copy != out:
+                    shutil.copytree(out, copy, symlinks=True)
             for after_build in (False, True) if first else (False,):
                 if after_build:
                     print(f"first no-op after a build, {size} jobs ({load()})")
                 noop_rounds(project, outs, size, versions, rounds, after_build, left)
             shutil.rmtree(project)
-            for folder in (out, *outs.values()):
+            for folder in outs.values():
                 shutil.rmtree(folder)
 
 
