@@ -168,8 +168,10 @@ def test_the_noop_after_a_build_reads_no_pdf_it_wrote_and_no_whole_manifest(
     # As if the cache had been written two seconds after the last PDF (a real
     # batch's last second is racy, and read again as always).
     cache = json.loads((out / ".cache" / "digests.json").read_text())
-    assert sorted(cache["files"]) == ["en/immunotherapy.pdf", "es/immunotherapy.pdf"]
-    for name, (*stat, sha256) in cache["files"].items():
+    files = [f"{lang}/immunotherapy.{kind}" for lang in ("en", "es") for kind in ("fhir.json", "pdf")]
+    assert sorted(cache["files"]) == files
+    assert sorted(cache["facts"].values()) == [False, False]  # (not inline)
+    for name, (*_, sha256) in cache["files"].items():
         assert sha256 == hashlib.sha256((out / name).read_bytes()).hexdigest()
     cache["written_ns"] += 2_000_000_000
     (out / ".cache" / "digests.json").write_text(json.dumps(cache))
@@ -185,5 +187,5 @@ def test_the_noop_after_a_build_reads_no_pdf_it_wrote_and_no_whole_manifest(
     manifest._LAST_READ.clear()  # (as in a new process)
     results = build_leaflets(project, ["immunotherapy"], ["en", "es"], out)
     assert [r.skipped for r in results] == ["unchanged", "unchanged"]
-    assert not any(name.endswith(".pdf") for name in spy)  # (its FHIR files are read)
+    assert spy == []  # not one PDF or FHIR file read back
     assert kept[:1] == [True]  # the manifest's records as the build kept them

@@ -15,6 +15,7 @@ matches the files.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -339,14 +340,23 @@ class _Batch:
             recorded=_midnight(self.options.today or dt.date.today()),
             journal=self.journal,
             originals=self.originals,
+            written=self._written,
         )
-        if self.digests is not None:  # (the next no-op need not read it back)
-            self.digests.wrote(self.options.out / entry.path, entry.sha256)
         if self.originals.get(job.id) is before:
             self.related.add(job.id)
         elif job.id in self.related:
             self.stale.add(job.id)
         return entry
+
+
+    def _written(self, name: str, data: bytes) -> None:
+        """Tell the digest cache a PDF's or DocumentReference's bytes as written
+        (with the DocumentReference's shape), so the next no-op need not read
+        them back."""
+        if self.digests is None or not name.endswith((".pdf", ".fhir.json")):
+            return
+        fact = attachment_inline(data) if name.endswith(".fhir.json") else None
+        self.digests.wrote(self.options.out / name, hashlib.sha256(data).hexdigest(), fact)
 
 
 def _failed(results: list[BuildResult], entry: ManifestEntry, error: LeafletError) -> list:

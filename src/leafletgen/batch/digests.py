@@ -132,16 +132,20 @@ class DigestCache:
         self._learned |= stable
         return sha256
 
-    def wrote(self, path: Path, sha256: str) -> None:
+    def wrote(self, path: Path, sha256: str, fact: bool | None = None) -> None:
         """Remember ``sha256`` for a file this build has just written with those
-        bytes, beside its stat now, so the next build need not read it: a file
-        changed since then has another stat and is hashed again, and one whose
-        mtime is not before the second the cache is written is racy, as any."""
+        bytes, beside its stat now, and ``fact`` (what :meth:`fact`'s
+        ``derive`` says of those bytes), so the next build need not read it: a
+        file changed since then has another stat and is hashed again, and one
+        whose mtime is not before the second the cache is written is racy, as
+        any. (Whoever can write the output folder can write this cache too.)"""
         try:
             info = os.stat(path)
         except OSError:
             return
         self._seen[self._key(path)] = (_fingerprint(info), sha256)
+        if fact is not None:
+            self._facts[sha256] = fact
         self._learned = True
 
     def fact(self, path: Path, derive: Callable[[bytes], bool | None]) -> bool | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -160,11 +160,13 @@ def publish_leaflet(
     recorded: str,
     journal: ManifestJournal | None = None,
     originals: dict[str, ManifestEntry] | None = None,
+    written: Callable[[str, bytes], None] | None = None,
 ) -> ManifestEntry:
     """Write a rendered leaflet's PDF, its FHIR DocumentReference and Provenance
     and its web page (``html``), and record its entry, as one unit.
     ``originals``: the English originals by leaflet id (a translation's
-    resources relate to its original), updated when this entry is one."""
+    resources relate to its original), updated when this entry is one.
+    ``written`` is told each file written (its path in ``out``, its bytes)."""
     originals = {} if originals is None else originals
     files = {entry.path: pdf}
     if html is not None and entry.html:
@@ -181,6 +183,8 @@ def publish_leaflet(
     if not entry.draft:  # the final replaces its draft: files and manifest entry
         remove_stale_draft(out, entry.id, entry.lang, entry.variant)
     publish_unit(out, files, entry, journal)
+    for name, data in files.items() if written else ():
+        written(name, data)
     if not entry.html:
         # Rebuilt without its web page: the one from before no longer says what
         # the PDF says. Removed, so that no portal goes on serving it.
