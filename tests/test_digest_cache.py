@@ -168,7 +168,8 @@ def test_the_noop_after_a_build_reads_no_pdf_it_wrote_and_no_whole_manifest(
     # As if the cache had been written two seconds after the last PDF (a real
     # batch's last second is racy, and read again as always).
     cache = json.loads((out / ".cache" / "digests.json").read_text())
-    files = [f"{lang}/immunotherapy.{kind}" for lang in ("en", "es") for kind in ("fhir.json", "pdf")]
+    kinds = ("fhir.json", "pdf")
+    files = [f"{lang}/immunotherapy.{kind}" for lang in ("en", "es") for kind in kinds]
     assert sorted(cache["files"]) == files
     assert sorted(cache["facts"].values()) == [False, False]  # (not inline)
     for name, (*_, sha256) in cache["files"].items():
