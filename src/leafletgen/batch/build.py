@@ -348,7 +348,6 @@ class _Batch:
             self.stale.add(job.id)
         return entry
 
-
     def _written(self, name: str, data: bytes) -> None:
         """Tell the digest cache a PDF's or DocumentReference's bytes as written
         (with the DocumentReference's shape), so the next no-op need not read
