@@ -59,18 +59,22 @@ def load() -> Any:
     """The ``weasyprint`` module, imported without running ``find_library``'s
     processes (see the module's notes); call it before importing any part of
     WeasyPrint."""
-    if "weasyprint" in sys.modules:
-        return sys.modules["weasyprint"]
-    try:
-        with _libraries_by_file_name():
+    with _LOADING:  # (one thread at a time swaps find_library)
+        if "weasyprint" in sys.modules:
+            return sys.modules["weasyprint"]
+        try:
+            with _libraries_by_file_name():
+                import weasyprint
+        except OSError:
+            # A library none of whose names the dynamic linker opens by itself:
+            # forget the half-made import and let find_library look for it.
+            for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+                del sys.modules[name]
             import weasyprint
-    except OSError:
-        # A library none of whose names the dynamic linker opens by itself:
-        # forget the half-made import and let find_library look for it.
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-        import weasyprint
-    return weasyprint
+        return weasyprint
+
+
+_LOADING = threading.Lock()
 
 
 @contextlib.contextmanager
