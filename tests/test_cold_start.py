@@ -211,3 +211,14 @@ def test_a_new_process_loads_the_compiled_templates_unless_a_template_changed(tm
     leaflet.write_text(leaflet.read_text() + "{# changed #}\n")
     assert compiled() == 1  # a changed template is compiled again
     assert compiled() == 0
+
+
+@pytest.mark.parametrize("name", ["kinds.yaml", "languages.yaml", "profiles.yaml"])
+def test_the_readers_data_parses_the_same_with_libyaml(name):
+    import yaml
+
+    from leafletgen.yamlfile import package_data
+
+    text = (ROOT / "src" / "leafletgen" / "data" / name).read_text(encoding="utf-8")
+    assert package_data(name) == yaml.load(text, Loader=yaml.SafeLoader)
+    assert yaml.__with_libyaml__  # (the lock's PyYAML wheel has it: the fast path is taken)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from leafletgen.model import SECTION_KINDS
+from leafletgen.yamlfile import package_data
 
 
 @cache
 def _load() -> dict:
-    return yaml.safe_load(resources.files("leafletgen.data").joinpath("kinds.yaml").read_text())
+    return package_data("kinds.yaml")
 
 
 def _compiled(kinds: dict) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 
-import yaml
+from leafletgen.yamlfile import package_data
 
 DEFAULT_LANGUAGE = "en"
 MIN_STOP_WORDS = 8
@@ -26,8 +25,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 @cache
 def load_languages() -> dict[str, dict]:
     """The packaged per-language data (``data/languages.yaml``)."""
-    text = resources.files("leafletgen.data").joinpath("languages.yaml").read_text()
-    return yaml.safe_load(text)
+    return package_data("languages.yaml")
 
 
 def detect_language(text: str) -> str:

@@ -12,11 +12,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from leafletgen.read.language import load_languages
+from leafletgen.yamlfile import package_data
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def _optional(value: str | None) -> re.Pattern[str] | None:
 
 @cache
 def _profile_data() -> dict:
-    return yaml.safe_load(resources.files("leafletgen.data").joinpath("profiles.yaml").read_text())
+    return package_data("profiles.yaml")
 
 
 class Profiles(Mapping[str, Profile]):
