@@ -311,14 +311,18 @@ def perpdf_one(size: int, window: int, scratch: Path) -> None:
         mine = os.times()
         return mine.user + mine.system + sum(seen.values())
 
-    marks: list[tuple[int, float, float, int]] = []
-    start_cpu, start = cpu_now(), time.perf_counter()
+    def client_now() -> float:
+        mine = os.times()
+        return mine.user + mine.system
+
+    marks: list[tuple[int, float, float, float, int]] = []
+    start_cpu, start_client, start = cpu_now(), client_now(), time.perf_counter()
 
     def mark(result, done: int, total: int) -> None:
         if result.error:
             raise SystemExit(f"failed: {result.id} {result.lang}: {result.error}")
         if done % window == 0 or done == total:
-            marks.append((done, cpu_now(), time.perf_counter(), resident_kb()))
+            marks.append((done, cpu_now(), client_now(), time.perf_counter(), resident_kb()))
 
     print(f"perpdf: {size} jobs, real renders, -j2 ({load()})", flush=True)
     options = BuildOptions(langs=LANGS, out=scratch / "out", include_drugs=True, jobs=2)
@@ -330,16 +334,18 @@ def perpdf_one(size: int, window: int, scratch: Path) -> None:
     print(f"  {rendered} PDFs: wall {took:.1f} s, CPU {used:.1f} s, "
           f"{used / rendered * 1000:.1f} ms CPU per PDF ({load()})")  # fmt: skip
     per_window = []
-    previous = (0, start_cpu, start)
-    for done, cpu, at, kb in marks:
+    previous = (0, start_cpu, start_client, start)
+    for done, cpu, client, at, kb in marks:
         jobs = done - previous[0]
         if jobs:
             per = (cpu - previous[1]) / jobs * 1000
-            wall = (at - previous[2]) / jobs * 1000
+            mine = (client - previous[2]) / jobs * 1000
+            wall = (at - previous[3]) / jobs * 1000
             per_window.append(per)
-            print(f"  jobs {previous[0] + 1:>6}-{done:<6} {per:7.1f} ms CPU per PDF, "
-                  f"{wall:7.1f} ms wall, client {kb / 1024:6.1f} MB", flush=True)  # fmt: skip
-        previous = (done, cpu, at)
+            print(f"  jobs {previous[0] + 1:>6}-{done:<6} {per:7.1f} ms CPU per PDF "
+                  f"(client {mine:5.1f}), {wall:7.1f} ms wall, client {kb / 1024:6.1f} MB",
+                  flush=True)  # fmt: skip
+        previous = (done, cpu, client, at)
     if len(per_window) > 2:
         inner = per_window[1:-1]
         print(f"  per-window ms CPU per PDF (first and last left out): {summary(inner)}; "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import os
 import signal
 import subprocess
@@ -317,3 +318,32 @@ def test_a_bug_in_one_job_is_logged_with_its_traceback_and_the_batch_goes_on(
     assert len(logged) == 1 and "immunotherapy [en]" in logged[0].getMessage()
     assert "Traceback (most recent call last)" in logged[0].getMessage()
     assert 'raise ZeroDivisionError("simulated bug")' in logged[0].getMessage()
+
+
+def test_a_batch_keeps_each_equal_reason_and_credit_once(project, tmp_path):
+    # The client keeps every result of a batch: a language's unreviewed strings
+    # (about 10 KB of reasons per leaflet) are held once for all its leaflets,
+    # and each source's credit once for all the leaflets crediting it.
+    out = tmp_path / "out"
+    ids = ["immunotherapy", "monoclonal-antibodies"]
+    results = build_leaflets(project, ids, ["es", "vi"], out, jobs=2)  # (rendered by workers)
+    entries = {(r.id, r.lang): r.entry for r in results if r.entry}
+    assert len(entries) == 4
+
+    def details(entry):
+        reasons = entry.distribution["reasons"]
+        (reason,) = [r for r in reasons if r["code"] == "translation-not-reviewed"]
+        return {d: d for d in reason["details"]}
+
+    for lang in ("es", "vi"):
+        first, second = (details(entries[(id_, lang)]) for id_ in ids)
+        common = set(first) & set(second)
+        assert len(common) > 40
+        assert all(first[d] is second[d] for d in common)
+    for id_ in ids:
+        spanish, vietnamese = entries[(id_, "es")].sources, entries[(id_, "vi")].sources
+        assert spanish == vietnamese and all(map(operator.is_, spanish, vietnamese))
+    on_disk = json.loads((out / "manifest.json").read_text())["leaflets"]
+    assert {(e["id"], e["lang"]): e["distribution"] for e in on_disk} == {
+        key: entry.distribution for key, entry in entries.items()
+    }
