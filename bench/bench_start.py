@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +37,11 @@ def summary(values: list[float]) -> str:
     return f"min {min(values):.3f}  median {statistics.median(values):.3f}  max {max(values):.3f}"
 
 
-def cpu_of(command: list[str], src: Path) -> float:
-    """User + system CPU seconds of ``command`` run with ``src`` on the path."""
+def cpu_of(command: list[str], src: Path) -> tuple[float, float]:
+    """User + system CPU seconds of ``command`` run with ``src`` on the path, and
+    its wall time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     subprocess.run(
         command,
         cwd=ROOT,
@@ -47,8 +50,9 @@ def cpu_of(command: list[str], src: Path) -> float:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
 def main() -> None:
@@ -69,13 +73,17 @@ def main() -> None:
         }
         for name, command in commands.items():
             cpu: dict[str, list[float]] = {tree: [] for tree in trees}
+            wall: dict[str, list[float]] = {tree: [] for tree in trees}
             print(f"{name}: cold, {args.rounds} rounds alternated ({load()})")
             for round_number in range(args.rounds):
                 order = list(trees) if round_number % 2 == 0 else list(trees)[::-1]
                 for tree in order:
-                    cpu[tree].append(cpu_of(command, trees[tree]))
+                    used, took = cpu_of(command, trees[tree])
+                    cpu[tree].append(used)
+                    wall[tree].append(took)
             for tree in trees:
                 print(f"  {tree:6} CPU s: {summary(cpu[tree])}   ({load()})")
+                print(f"  {tree:6} wall s: {summary(wall[tree])}")
 
 
 if __name__ == "__main__":
