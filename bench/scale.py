@@ -126,7 +126,7 @@ def run(command: list[str], base: Path | None = None) -> tuple[float, float, int
     """Wall time, CPU time (user + system, of the process and every process
     it started: pool workers are the fork server's children, so they are
     sampled from /proc every 0.1 s), the process's peak resident memory
-    (kB, from wait4) and its output, for ``python command...``."""
+    (kB, its VmHWM read every 0.05 s) and its output, for ``python command...``."""
     env = dict(os.environ)
     if base is not None:
         env["PYTHONPATH"] = str(base / "src")
@@ -137,6 +137,13 @@ def run(command: list[str], base: Path | None = None) -> tuple[float, float, int
         stop = threading.Event()
         sampler = threading.Thread(target=sample_cpu, args=(child.pid, seen, stop))
         sampler.start()
+        # (wait4's ru_maxrss counts what the child had at fork: this process's
+        # memory, when it filled a big folder itself; the child's own VmHWM
+        # is read from /proc until it exits)
+        peak = 0
+        while os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            peak = max(peak, high_water_kb(child.pid))
+            time.sleep(0.05)
         _pid, status, usage = os.wait4(child.pid, 0)
         took = time.perf_counter() - start
         stop.set()
@@ -148,7 +155,18 @@ def run(command: list[str], base: Path | None = None) -> tuple[float, float, int
             raise SystemExit(f"failed: {' '.join(command)}\n{stderr.read()[-3000:].decode()}")
         seen.pop(child.pid, None)
         cpu = usage.ru_utime + usage.ru_stime + sum(seen.values())
-        return took, cpu, usage.ru_maxrss, stdout.read().decode()
+        return took, cpu, peak, stdout.read().decode()
+
+
+def high_water_kb(pid: int) -> int:
+    """A process's peak resident memory so far (VmHWM), kB; 0 when gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def sample_cpu(pid: int, seen: dict[int, float], stop: threading.Event) -> None:
