@@ -253,7 +253,8 @@ def test_a_worker_started_with_the_preload_has_the_renderer_before_its_first_bat
         )  # fmt: skip
         with Client(scheduler_file=str(file), timeout="30s", set_as_default=False) as client:
             client.wait_for_workers(1, timeout=120)
-            wanted = ("weasyprint", "weasyprint.text.ffi", "leafletgen.batch.worker")
+            wanted = ("weasyprint", "weasyprint.text.ffi", "leafletgen.batch.worker",
+                      "translate.filters.checks")  # fmt: skip
             (imported,) = client.run(_imported, wanted).values()
         assert imported == list(wanted)
     finally:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import logging
 import os
 import shutil
@@ -150,12 +151,19 @@ class WorkspacePlugin(WorkerPlugin):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+# Imported by a job the first time it needs them, and kept by a long-lived
+# worker: translate-toolkit's checks, which a translated leaflet's QA runs.
+PRELOADED = ("translate.filters.checks", "translate.storage.po")
+
+
 def dask_setup(worker: Worker) -> None:
     """Dask's preload hook (``dask worker --preload leafletgen.batch.cluster``):
-    import the renderer when the worker starts, not in its first batch. The
-    project's stylesheet and fonts are still parsed per batch, since they
-    come with its snapshot."""
+    import the renderer and what a translated leaflet's checks use when the
+    worker starts, not in its first batch. The project's stylesheet and fonts
+    are still parsed per batch, since they come with its snapshot."""
     warm_renderer()
+    for name in PRELOADED:
+        importlib.import_module(name)
 
 
 def connect(address: str | None, *, workers: int) -> tuple[Client, LocalCluster | None]:
