@@ -206,3 +206,33 @@ def test_a_numbered_scrape_list_is_a_list_with_its_numbers(tmp_path):
 def test_an_images_text_glued_to_a_paragraph_is_flagged(tmp_path, paragraph):
     document = read(tmp_path, f"Infections\n\n{BODY}\n\nMore\n\n{paragraph}\n\n{BODY}\n")
     assert "image text" in flagged(document)[paragraph]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Questions? Call 1-800-ROSWELL to speak with a nurse.",
+        "Call 800-4-CANCER to talk to an information specialist.",
+        "You can also call 1 800 ROSWELL.",
+        "Free phone 0800 CANCER for support.",
+    ],
+)
+def test_a_phone_number_spelled_in_letters_is_flagged(tmp_path, line):
+    page = f"Fatigue\n\n{BODY}\n\nWays to cope\n\n{BODY}\n\n{line}\n"
+    document = read(tmp_path, page)
+    assert "phone" in flagged(document).get(line, ()), flagged(document)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Take 800 UNITS of vitamin D each day, as your doctor says.",
+        "A dose of 1800 UNITS is given into a vein.",
+        "Some breast cancers are HER2-POSITIVE.",
+    ],
+)
+def test_a_dose_or_a_name_in_capitals_is_no_phone(tmp_path, line):
+    page = f"Fatigue\n\n{BODY}\n\n{line}\n\nWays to cope\n\n{BODY}\n"
+    document = read(tmp_path, page)
+    assert "phone" not in flagged(document).get(line, ())
+    assert line in printed(document)
