@@ -222,3 +222,35 @@ def test_the_readers_data_parses_the_same_with_libyaml(name):
     text = (ROOT / "src" / "leafletgen" / "data" / name).read_text(encoding="utf-8")
     assert package_data(name) == yaml.load(text, Loader=yaml.SafeLoader)
     assert yaml.__with_libyaml__  # (the lock's PyYAML wheel has it: the fast path is taken)
+
+
+# A system where a library opens only through find_library: the first import
+# fails, and weasy.load() imports WeasyPrint again the usual way.
+_FALLBACK = """
+import contextlib, sys
+import cffi
+from leafletgen.render import weasy
+real = cffi.FFI.dlopen
+calls = []
+def dlopen(self, name, flags=0):
+    calls.append(name)
+    import ctypes.util
+    if ctypes.util.find_library("pango-1.0") is None and "pango-1.0" in name:
+        raise OSError(f"cannot load library {name!r}")  # (only by its file name)
+    return real(self, name, flags)
+cffi.FFI.dlopen = dlopen
+weasyprint = weasy.load()
+from weasyprint.text.ffi import pango
+print(pango.pango_version() > 0, sys.modules["weasyprint"] is weasyprint)
+"""
+
+
+def test_a_library_only_find_library_finds_is_still_loaded():
+    done = subprocess.run(
+        [sys.executable, "-c", _FALLBACK],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
+        check=True,
+    )
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr

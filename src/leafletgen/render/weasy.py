@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -63,7 +64,9 @@ def load() -> Any:
         if "weasyprint" in sys.modules:
             return sys.modules["weasyprint"]
         try:
-            with _libraries_by_file_name():
+            # (WeasyPrint prints its installation advice before it raises: for
+            # this first try, which may fail where the second does not, unseen)
+            with _libraries_by_file_name(), contextlib.redirect_stdout(io.StringIO()):
                 import weasyprint
         except OSError:
             # A library none of whose names the dynamic linker opens by itself:
