@@ -254,3 +254,27 @@ def test_a_library_only_find_library_finds_is_still_loaded():
         check=True,
     )
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+
+
+def test_a_damaged_or_unwritable_template_cache_costs_the_compiling_only(tmp_path, monkeypatch):
+    import tempfile
+
+    from leafletgen.render import html
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    html._environment(templates).get_template("leaflet.html")
+    (cached,) = (tmp_path / f"_jinja2-cache-{os.getuid()}").glob("__leafletgen_*")
+    cached.write_bytes(cached.read_bytes()[:40] + b"\x00damaged")  # (past Jinja's magic)
+    html._environment.cache_clear()
+    assert html._environment(templates).get_template("leaflet.html").render  # compiled again
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    cached.unlink()
+    html._environment.cache_clear()
+    assert html._environment(templates).get_template("leaflet.html").render
+    html._environment.cache_clear()

@@ -9,6 +9,7 @@ folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
+from jinja2.bccache import Bucket
 from jinja2.ext import i18n as jinja_i18n
 
 from leafletgen.errors import RenderError
@@ -88,6 +90,21 @@ class _TemplateLoader(BaseLoader):
         return source, str(path), uptodate
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's file cache, where a file that cannot be read back (damaged) or
+    written (a full or read-only disk) costs the compiling only."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # (pickle and marshal raise many kinds on damage)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 def _bytecode_cache() -> BytecodeCache | None:
     """Jinja's cache of compiled templates, in the folder Jinja keeps for this
     user (``_jinja2-cache-UID`` in the temporary folder, refused unless this
@@ -99,7 +116,7 @@ def _bytecode_cache() -> BytecodeCache | None:
     depends on this environment's settings. None where Jinja finds no safe
     folder."""
     try:
-        return FileSystemBytecodeCache(pattern=f"__leafletgen_jinja{jinja2.__version__}_%s.cache")
+        return _CompiledTemplates(pattern=f"__leafletgen_jinja{jinja2.__version__}_%s.cache")
     except (OSError, RuntimeError):
         return None
 
