@@ -85,3 +85,13 @@ def test_kept_records_are_checked_as_the_manifest_is(out):
     assert len(state.entries) == 15 and "1 damaged entries" in (state.problem or "")
     assert all(not e.path.startswith("..") for e in state.entries)
     assert manifest_cache.load_records(out, data["sha256"]) is not None
+
+
+def test_the_records_a_build_keeps_are_those_a_read_of_its_manifest_keeps(demo, tmp_path):
+    # The build keeps the records it wrote the manifest from, without parsing it back:
+    # the same file as the first read of the manifest would keep.
+    built = (demo.out / ".cache" / "manifest-records.json").read_bytes()
+    raw = (demo.out / "manifest.json").read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    manifest_cache.save_records(tmp_path, digest, json.loads(raw)["leaflets"])
+    assert (tmp_path / ".cache" / "manifest-records.json").read_bytes() == built

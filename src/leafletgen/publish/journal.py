@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from leafletgen.publish.manifest import (
     ManifestState,
     fold,
     journal_line,
-    manifest_bytes,
+    manifest_document,
     manifest_state,
     read_journal,
 )
@@ -105,7 +104,9 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
             read_journal(own) if own else [],
             fresh,
         )
-        data = manifest_bytes(e for e in merged.values() if layout.file(e.path).is_file())
+        records, data = manifest_document(
+            e for e in merged.values() if layout.file(e.path).is_file()
+        )
         try:
             unchanged = layout.manifest.read_bytes() == data
         except OSError:
@@ -114,7 +115,6 @@ def compact(out: Path, fresh: list[ManifestEntry], own: Path | None = None) -> N
             write_atomic(layout.manifest, data)
             # Its records kept compact, as the next read would keep them: a
             # no-op after this build need not parse the whole manifest.
-            records = json.loads(data)["leaflets"]
             manifest_cache.save_records(out, hashlib.sha256(data).hexdigest(), records)
         for journal in [*stale, *([own] if own else [])]:
             with contextlib.suppress(OSError):

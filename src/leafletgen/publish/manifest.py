@@ -465,9 +465,15 @@ def read_manifest(out: Path) -> list[ManifestEntry]:
 
 def manifest_bytes(entries: Iterable[ManifestEntry]) -> bytes:
     """``manifest.json`` listing ``entries`` (sorted by id, language and path)."""
+    return manifest_document(entries)[1]
+
+
+def manifest_document(entries: Iterable[ManifestEntry]) -> tuple[list[dict[str, Any]], bytes]:
+    """The records of ``manifest.json`` listing ``entries`` (each as it is
+    written: the JSON of a record parsed back is the same), and its bytes."""
     records = [e.to_json() for e in sorted(entries, key=lambda e: e.key)]
     document = {"generator": f"leafletgen {__version__}", "leaflets": records}
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return records, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def journal_line(entry: ManifestEntry) -> bytes:
