@@ -342,12 +342,12 @@ class _Batch:
             recorded=_midnight(self.options.today or dt.date.today()),
             journal=self.journal,
             originals=self.originals,
-            written=self._written,
+            written=partial(self._written, entry.path),
         )
+        shared = self._sharing(entry)
         if self.originals.get(job.id) is entry:
-            self.originals[job.id] = entry = self._sharing(entry)
-        else:
-            entry = self._sharing(entry)
+            self.originals[job.id] = shared
+        entry = shared
         if self.originals.get(job.id) is before:
             self.related.add(job.id)
         elif job.id in self.related:
@@ -380,13 +380,18 @@ class _Batch:
             reason = reason | {"details": shared}
         return self.shared.setdefault(key, reason)
 
-    def _written(self, name: str, data: bytes) -> None:
-        """Tell the digest cache a PDF's or DocumentReference's bytes as written
-        (with the DocumentReference's shape), so the next no-op need not read
-        them back."""
-        if self.digests is None or not name.endswith((".pdf", ".fhir.json")):
+    def _written(self, pdf_path: str, name: str, data: bytes) -> None:
+        """Tell the digest cache the bytes written as the PDF at ``pdf_path``
+        or as its DocumentReference (with the reference's shape), so the next
+        no-op need not read them back."""
+        if self.digests is None:
             return
-        fact = attachment_inline(data) if name.endswith(".fhir.json") else None
+        if name == pdf_path:
+            fact = None
+        elif name == OutputLayout.fhir_path(pdf_path):
+            fact = attachment_inline(data)
+        else:
+            return
         self.digests.wrote(self.options.out / name, hashlib.sha256(data).hexdigest(), fact)
 
 

@@ -30,11 +30,11 @@ major version:
   list of names (Windows and macOS ones first); cffi answers a name it cannot
   open by calling ``find_library``, which on Linux runs ``ldconfig -p``, then
   ``gcc`` and ``ld``, for every name that fails: 54 processes at every start
-  here, about 0.1 s of CPU and 0.3-0.5 s of waiting. Every list also holds the library's plain
-  file name (``libpango-1.0.so.0``), which the dynamic linker opens itself,
-  so while WeasyPrint is imported ``find_library`` answers "not found" at
-  once and that name is the one opened. Should any library then fail to
-  open, the import is tried again the usual way.
+  here, about 0.1 s of CPU and 0.3-0.5 s of waiting. Every list also holds
+  the library's plain file name (``libpango-1.0.so.0``), which the dynamic
+  linker opens itself, so while WeasyPrint is imported ``find_library``
+  answers "not found" at once and that name is the one opened. Should any
+  library then fail to open, the import is tried again the usual way.
 """
 
 from __future__ import annotations
@@ -55,12 +55,15 @@ from leafletgen.errors import RenderError
 WEASYPRINT_MAJOR = 70
 
 
+_LOADING = threading.Lock()  # (one thread at a time swaps find_library)
+
+
 @cache
 def load() -> Any:
     """The ``weasyprint`` module, imported without running ``find_library``'s
     processes (see the module's notes); call it before importing any part of
     WeasyPrint."""
-    with _LOADING:  # (one thread at a time swaps find_library)
+    with _LOADING:
         if "weasyprint" in sys.modules:
             return sys.modules["weasyprint"]
         try:
@@ -75,9 +78,6 @@ def load() -> Any:
                 del sys.modules[name]
             import weasyprint
         return weasyprint
-
-
-_LOADING = threading.Lock()
 
 
 @contextlib.contextmanager
