@@ -107,3 +107,21 @@ def desk_user(
         qualification=qualification,
     )
     return name
+
+
+@pytest.fixture
+def kept_records(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each read of a manifest found its records kept in the output
+    folder's cache (True) or parsed the manifest (False)."""
+    from leafletgen.publish import manifest_cache
+
+    found: list[bool] = []
+    real = manifest_cache.load_records
+
+    def spied(*args):
+        records = real(*args)
+        found.append(records is not None)
+        return records
+
+    monkeypatch.setattr(manifest_cache, "load_records", spied)
+    return found

@@ -12,6 +12,7 @@ shared disk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -86,42 +87,57 @@ def _start(command: list[str], cwd: Path) -> subprocess.Popen:
     )
 
 
+@contextlib.contextmanager
+def _processes() -> Iterator[list[subprocess.Popen]]:
+    """The processes started into the list, stopped (the last first) at the end."""
+    started: list[subprocess.Popen] = []
+    try:
+        yield started
+    finally:
+        for process in reversed(started):
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in reversed(started):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def _scheduler(folder: Path, started: list[subprocess.Popen]) -> Path:
+    """Start ``dask scheduler`` on localhost; the file it writes its address to."""
+    file = folder / "scheduler.json"
+    command = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+               "--no-dashboard", "--scheduler-file", str(file)]  # fmt: skip
+    started.append(_start(command, folder))
+    deadline = time.monotonic() + 60
+    while not file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return file
+
+
+def _worker(file: Path) -> list[str]:
+    """``dask worker`` of the scheduler in ``file``: one process, one thread, preloaded."""
+    return [str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nworkers", "1",
+            "--nthreads", "1", "--no-dashboard",
+            "--preload", "leafletgen.batch.cluster"]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A scheduler and two single-threaded workers, each its own process."""
     folder = tmp_path_factory.mktemp("cluster")
     outs = tmp_path_factory.mktemp("outs")
     prefix = _read_only(outs)
-    file = folder / "scheduler.json"
-    scheduler = _start(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--no-dashboard", "--scheduler-file", str(file)],
-        folder,
-    )  # fmt: skip
-    workers: list[subprocess.Popen] = []
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+    with _processes() as started:
+        file = _scheduler(folder, started)
         address = json.loads(file.read_text())["address"].removeprefix("tcp://")
         for n in range(2):
             home = folder / f"worker-{n}"
             home.mkdir()
-            command = [*prefix, str(BIN / "dask"), "worker", "--scheduler-file", str(file),
-                       "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                       "--preload", "leafletgen.batch.cluster"]  # fmt: skip
-            workers.append(_start(command, home))
-        running = Cluster(address, scheduler, workers, outs, bool(prefix))
+            started.append(_start([*prefix, *_worker(file)], home))
+        running = Cluster(address, started[0], started[1:], outs, bool(prefix))
         running.wait_for_workers(2)
         yield running
-    finally:
-        for process in [*workers, scheduler]:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in [*workers, scheduler]:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 def build(project: Project, out: Path, executor: str, *extra: str) -> subprocess.Popen:
@@ -235,33 +251,12 @@ def test_a_worker_started_with_the_preload_has_the_renderer_before_its_first_bat
     def _imported(names: tuple[str, ...]) -> list[str]:  # (nested: sent by value)
         return [name for name in names if name in sys.modules]
 
-    file = tmp_path / "scheduler.json"
-    scheduler = _start(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--no-dashboard", "--scheduler-file", str(file)],
-        tmp_path,
-    )  # fmt: skip
-    worker = None
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        worker = _start(
-            [str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nworkers", "1",
-             "--nthreads", "1", "--no-dashboard", "--preload", "leafletgen.batch.cluster"],
-            tmp_path,
-        )  # fmt: skip
+    with _processes() as started:
+        file = _scheduler(tmp_path, started)
+        started.append(_start(_worker(file), tmp_path))
         with Client(scheduler_file=str(file), timeout="30s", set_as_default=False) as client:
             client.wait_for_workers(1, timeout=120)
             wanted = ("weasyprint", "weasyprint.text.ffi", "leafletgen.batch.worker",
                       "translate.filters.checks")  # fmt: skip
             (imported,) = client.run(_imported, wanted).values()
         assert imported == list(wanted)
-    finally:
-        for process in [p for p in (worker, scheduler) if p is not None]:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in [p for p in (worker, scheduler) if p is not None]:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)

@@ -64,6 +64,17 @@ def test_a_build_imports_only_what_it_uses(tmp_path: Path, project):
     assert "immunotherapy" in pdf.pages[0].extract_text().lower()
 
 
+def _python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """``code`` run by a new interpreter with this tree's package (and ``env``)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT / "src"), **env},
+        check=True,
+    )
+
+
 def test_importing_the_command_line_hashes_no_password():
     # (an argon2 hash is about 0.35 s of CPU: only a sign-in needs one)
     code = (
@@ -74,14 +85,7 @@ def test_importing_the_command_line_hashes_no_password():
         "import leafletgen.cli\n"
         "print(len(made))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
-        check=True,
-    )
-    assert done.stdout.strip() == "0"
+    assert _python(code).stdout.strip() == "0"
 
 
 @pytest.fixture
@@ -165,13 +169,7 @@ print(pango.pango_version() > 0, harfbuzz.hb_tag_from_string(b"GSUB", 4) == 0x47
 
 @pytest.mark.parametrize("how", ["load", "pool"])
 def test_weasyprint_is_imported_without_starting_a_process(how):
-    done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_WEASYPRINT, how],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
-        check=True,
-    )
+    done = _python(_IMPORT_WEASYPRINT, how)
     imported, works = done.stdout.split("\n")[:2]
     # no ldconfig, gcc or ld, and ctypes' own find_library is back afterwards
     assert imported == "0 ctypes.util True", done.stdout
@@ -196,12 +194,9 @@ print(len(compiled))
 def test_a_new_process_loads_the_compiled_templates_unless_a_template_changed(tmp_path: Path):
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    env = os.environ | {"PYTHONPATH": str(ROOT / "src"), "TMPDIR": str(tmp_path)}
 
     def compiled() -> int:
-        command = [sys.executable, "-c", _LOAD_TEMPLATE, str(templates)]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-        return int(done.stdout)
+        return int(_python(_LOAD_TEMPLATE, str(templates), TMPDIR=str(tmp_path)).stdout)
 
     assert compiled() >= 1  # the first process compiles
     cache = list((tmp_path / f"_jinja2-cache-{os.getuid()}").glob("__leafletgen_*"))
@@ -246,13 +241,7 @@ print(pango.pango_version() > 0, sys.modules["weasyprint"] is weasyprint)
 
 
 def test_a_library_only_find_library_finds_is_still_loaded():
-    done = subprocess.run(
-        [sys.executable, "-c", _FALLBACK],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
-        check=True,
-    )
+    done = _python(_FALLBACK)
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
 
 

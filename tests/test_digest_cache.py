@@ -158,9 +158,9 @@ def test_a_fhir_file_of_the_wrong_shape_is_caught_with_a_warm_cache(project, dem
 
 @pytest.mark.slow
 def test_the_noop_after_a_build_reads_no_pdf_it_wrote_and_no_whole_manifest(
-    project, tmp_path, spy, monkeypatch
+    project, tmp_path, spy, kept_records
 ):
-    from leafletgen.publish import manifest, manifest_cache
+    from leafletgen.publish import manifest
 
     out = tmp_path / "out"
     built = build_leaflets(project, ["immunotherapy"], ["en", "es"], out, force=True)
@@ -176,17 +176,8 @@ def test_the_noop_after_a_build_reads_no_pdf_it_wrote_and_no_whole_manifest(
         assert sha256 == hashlib.sha256((out / name).read_bytes()).hexdigest()
     cache["written_ns"] += 2_000_000_000
     (out / ".cache" / "digests.json").write_text(json.dumps(cache))
-    kept: list[bool] = []
-    real = manifest_cache.load_records
-
-    def load_records(*args):
-        records = real(*args)
-        kept.append(records is not None)
-        return records
-
-    monkeypatch.setattr(manifest.manifest_cache, "load_records", load_records)
     manifest._LAST_READ.clear()  # (as in a new process)
     results = build_leaflets(project, ["immunotherapy"], ["en", "es"], out)
     assert [r.skipped for r in results] == ["unchanged", "unchanged"]
     assert spy == []  # not one PDF or FHIR file read back
-    assert kept[:1] == [True]  # the manifest's records as the build kept them
+    assert kept_records[:1] == [True]  # the manifest's records as the build kept them

@@ -31,24 +31,16 @@ def _fresh(out: Path) -> list:
     return read_manifest(out)
 
 
-def test_a_build_keeps_the_records_and_reads_the_same_entries_from_them(out, monkeypatch):
+def test_a_build_keeps_the_records_and_reads_the_same_entries_from_them(out, kept_records):
     kept = out / ".cache" / "manifest-records.json"
     plain = _fresh(out)
     assert not kept.exists()  # (reading alone writes nothing)
     manifest._LAST_READ.clear()  # (as at the start of a build: its first read)
     assert check_manifest(out) is False
     assert kept.is_file() and kept.stat().st_size < (out / "manifest.json").stat().st_size
-    found: list[bool] = []
-    real = manifest_cache.load_records
-
-    def spied(*args):
-        records = real(*args)
-        found.append(records is not None)
-        return records
-
-    monkeypatch.setattr(manifest_cache, "load_records", spied)
+    kept_records.clear()  # (the reads above: the first of them parsed the manifest)
     assert _fresh(out) == plain and len(plain) == 16
-    assert found == [True]  # from the kept records, not the manifest parsed again
+    assert kept_records == [True]  # from the kept records, not the manifest parsed again
     data = json.loads(kept.read_text())
     assert len(data["tables"]["distribution"]) < len(plain)
 
