@@ -142,7 +142,7 @@ def run(command: list[str], base: Path | None = None) -> tuple[float, float, int
         # is read from /proc until it exits)
         peak = 0
         while os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-            peak = max(peak, high_water_kb(child.pid))
+            peak = max(peak, memory_kb("VmHWM", child.pid))
             time.sleep(0.05)
         _pid, status, usage = os.wait4(child.pid, 0)
         took = time.perf_counter() - start
@@ -158,11 +158,12 @@ def run(command: list[str], base: Path | None = None) -> tuple[float, float, int
         return took, cpu, peak, stdout.read().decode()
 
 
-def high_water_kb(pid: int) -> int:
-    """A process's peak resident memory so far (VmHWM), kB; 0 when gone."""
+def memory_kb(field: str, pid: int | str = "self") -> int:
+    """A memory figure of a process from /proc (``VmRSS``: resident now;
+    ``VmHWM``: its peak so far), kB; 0 when the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -273,14 +274,6 @@ def noop_rounds(
         print(f"  {name} CPU s: {summary(cpus[name])}; peak MB {max(peaks[name]) / 1024:.0f}")
 
 
-def resident_kb() -> int:
-    """This process's current resident memory (VmRSS), kB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def memory(size: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         project = project_copy(size, Path(scratch))
@@ -289,7 +282,7 @@ def memory(size: int) -> None:
 
         def sample(result, done: int, total: int) -> None:
             if done % step == 0 or done == total:
-                samples.append((done, resident_kb()))
+                samples.append((done, memory_kb("VmRSS")))
 
         print(f"memory: one build of {size} jobs in this process ({load()})")
         took = fill(project, Path(scratch) / "out", sample)
@@ -340,7 +333,7 @@ def perpdf_one(size: int, window: int, scratch: Path) -> None:
         if result.error:
             raise SystemExit(f"failed: {result.id} {result.lang}: {result.error}")
         if done % window == 0 or done == total:
-            marks.append((done, cpu_now(), client_now(), time.perf_counter(), resident_kb()))
+            marks.append((done, cpu_now(), client_now(), time.perf_counter(), memory_kb("VmRSS")))
 
     print(f"perpdf: {size} jobs, real renders, -j2 ({load()})", flush=True)
     options = BuildOptions(langs=LANGS, out=scratch / "out", include_drugs=True, jobs=2)
