@@ -215,9 +215,13 @@ def test_an_images_text_glued_to_a_paragraph_is_flagged(tmp_path, paragraph):
         "Call 800-4-CANCER to talk to an information specialist.",
         "You can also call 1 800 ROSWELL.",
         "Free phone 0800 CANCER for support.",
+        # typeset with en dashes and non-breaking hyphens, as printed pages are
+        "The telephone service (1\u2013800\u20134\u2013CANCER) answers questions.",
+        "Deaf callers can use the TTY line (1\u2013800\u2013332\u20138615).",
+        "Call 1\u2011800\u2011422\u20116237 for information.",
     ],
 )
-def test_a_phone_number_spelled_in_letters_is_flagged(tmp_path, line):
+def test_a_phone_number_in_letters_or_typeset_with_dashes_is_flagged(tmp_path, line):
     page = f"Fatigue\n\n{BODY}\n\nWays to cope\n\n{BODY}\n\n{line}\n"
     document = read(tmp_path, page)
     assert "phone" in flagged(document).get(line, ()), flagged(document)
